@@ -1,0 +1,51 @@
+//! The error type of the core: what went wrong and where, never a panic.
+
+use core::fmt;
+
+/// An error from the core: a bad hyperparameter, target or batch.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A dropout rate outside `[0, 1)`.
+    DropoutRate {
+        /// The rejected rate.
+        rate: f64,
+    },
+    /// A class index at or above the number of classes.
+    LabelOutOfRange {
+        /// The sample's position in its batch.
+        sample: usize,
+        /// The label found.
+        label: usize,
+        /// The number of classes the network outputs.
+        classes: usize,
+    },
+    /// More real samples claimed than the batch holds.
+    BatchSize {
+        /// The number of samples claimed.
+        samples: usize,
+        /// The batch size `B`.
+        batch: usize,
+    },
+    /// A loss that is NaN or infinite.
+    NonFiniteLoss,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::DropoutRate { rate } => write!(f, "dropout rate {rate} is outside [0, 1)"),
+            Error::LabelOutOfRange { sample, label, classes } => write!(
+                f,
+                "label {label} of sample {sample} in the batch is out of range for {classes} classes"
+            ),
+            Error::BatchSize { samples, batch } => {
+                write!(f, "{samples} samples do not fit in a batch of {batch}")
+            }
+            Error::NonFiniteLoss => write!(f, "the loss is not finite (NaN or infinity)"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for Error {}

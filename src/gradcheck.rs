@@ -1,0 +1,141 @@
+//! Finite-difference checks of hand-written backward passes (`f64`).
+//!
+//! For a layer `f` and a fixed weighting `w` of its outputs, the scalar `L = Σ w ⊙ f(x)` has
+//! `∂L/∂y = w`. One call of [`Layer::backward`] with `dy = w` must then agree with the central
+//! difference `(L(θ + h) - L(θ - h)) / 2h` for every parameter `θ` and every input element.
+//! Dropout masks are kept identical between the evaluations by re-seeding the generator.
+
+use alloc::boxed::Box;
+
+use nalgebra::SMatrix;
+use rand::RngCore;
+
+use crate::layer::{Layer, Params};
+use crate::Zeroed;
+
+/// SplitMix64: a tiny, seedable generator so that repeated forward passes draw equal masks.
+#[derive(Clone, Debug)]
+pub struct SplitMix64(pub u64);
+
+impl RngCore for SplitMix64 {
+    fn next_u32(&mut self) -> u32 {
+        (self.next_u64() >> 32) as u32
+    }
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        rand::rand_core::impls::fill_bytes_via_next(self, dst)
+    }
+}
+
+/// The outcome of a check: the largest disagreement found, as `|a - n| / max(1, |a|, |n|)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GradCheck {
+    /// The largest scaled error over every entry checked.
+    pub max_error: f64,
+    /// How many parameter and input entries were checked.
+    pub checked: usize,
+}
+
+/// Checks `layer`'s backward pass at input `x` with output weighting `w`.
+///
+/// At most `per_tensor` evenly spaced entries of each parameter tensor (and of `x`) are
+/// perturbed, so whole networks can be checked in a test's time. `seed` fixes dropout masks.
+pub fn check<L, const I: usize, const O: usize, const B: usize>(
+    layer: &mut L,
+    x: &SMatrix<f64, I, B>,
+    w: &SMatrix<f64, O, B>,
+    per_tensor: usize,
+    seed: u64,
+) -> GradCheck
+where
+    L: Layer<f64, I, O> + Params<f64>,
+{
+    const H: f64 = 1e-6;
+    let mut tape = L::Tape::<B>::boxed();
+    let mut y = Box::new(SMatrix::<f64, O, B>::zeros());
+    let mut grad = L::Grad::boxed();
+    let mut dx = Box::new(SMatrix::<f64, I, B>::zeros());
+    layer.forward_train(x, &mut y, &mut tape, &mut SplitMix64(seed));
+    let mut dy = Box::new(*w);
+    layer.backward(x, &y, &mut tape, &mut dy, false, &mut grad, Some(&mut dx));
+
+    let mut report = GradCheck {
+        max_error: 0.0,
+        checked: 0,
+    };
+    let mut loss = |layer: &L, x: &SMatrix<f64, I, B>| {
+        layer.forward_train(x, &mut y, &mut tape, &mut SplitMix64(seed));
+        y.dot(w)
+    };
+    for t in 0..L::TENSORS {
+        let len = layer.tensor(t).len();
+        for j in spaced(len, per_tensor) {
+            let keep = layer.tensor(t)[j];
+            layer.tensor_mut(t)[j] = keep + H;
+            let hi = loss(layer, x);
+            layer.tensor_mut(t)[j] = keep - H;
+            let lo = loss(layer, x);
+            layer.tensor_mut(t)[j] = keep;
+            report.note(grad.tensor(t)[j], (hi - lo) / (2.0 * H));
+        }
+    }
+    let mut xp = Box::new(*x);
+    for j in spaced(I * B, per_tensor) {
+        let keep = xp.as_slice()[j];
+        xp.as_mut_slice()[j] = keep + H;
+        let hi = loss(layer, &xp);
+        xp.as_mut_slice()[j] = keep - H;
+        let lo = loss(layer, &xp);
+        xp.as_mut_slice()[j] = keep;
+        report.note(dx.as_slice()[j], (hi - lo) / (2.0 * H));
+    }
+    report
+}
+
+impl GradCheck {
+    fn note(&mut self, analytic: f64, numeric: f64) {
+        let scale = 1f64.max(analytic.abs()).max(numeric.abs());
+        self.max_error = self.max_error.max((analytic - numeric).abs() / scale);
+        self.checked += 1;
+    }
+}
+
+/// Up to `most` indices spread evenly over `0..len`.
+fn spaced(len: usize, most: usize) -> impl Iterator<Item = usize> {
+    let step = len.div_ceil(most.max(1)).max(1);
+    (0..len).step_by(step)
+}
+
+/// Checks a freshly initialised `L` at a random input, in tests: asserts an error below 1e-6.
+#[cfg(test)]
+pub(crate) fn check_layer<L, const I: usize, const O: usize>()
+where
+    L: Layer<f64, I, O> + Params<f64> + Zeroed,
+{
+    let mut rng = SplitMix64(7);
+    let mut layer = L::boxed();
+    layer.init(&mut rng);
+    // Non-zero biases too, so the bias gradient is exercised away from the initial point.
+    for t in 0..L::TENSORS {
+        for v in layer.tensor_mut(t) {
+            *v += uniform(&mut rng) * 0.1;
+        }
+    }
+    let x = SMatrix::<f64, I, 3>::from_fn(|_, _| uniform(&mut rng) * 2.0);
+    let w = SMatrix::<f64, O, 3>::from_fn(|_, _| uniform(&mut rng));
+    let report = check(&mut *layer, &x, &w, 64, 11);
+    assert!(report.checked > 0);
+    assert!(report.max_error < 1e-6, "{report:?}");
+}
+
+/// A uniform draw from [-1, 1).
+#[cfg(test)]
+pub(crate) fn uniform(rng: &mut SplitMix64) -> f64 {
+    (rng.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+}

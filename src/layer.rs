@@ -1,0 +1,194 @@
+//! The layer contract and the parameter visitor; nothing else.
+//!
+//! A batch is an [`SMatrix<T, N, B>`](nalgebra::SMatrix): one column per sample, `N` features
+//! per column, `B` samples. Every size is a const generic, so one training step is
+//! monomorphized for the network and the batch size, and a size mismatch is a type error.
+//!
+//! The contract follows grenade: `forward_train` returns the output and fills a *tape* with what
+//! `backward` needs; `backward` takes the tape and the output gradient and gives the input
+//! gradient and the parameter gradient. Everything is written into caller-provided buffers, so
+//! nothing allocates.
+
+use nalgebra::SMatrix;
+use rand::RngCore;
+
+use crate::{Float, Zeroed};
+
+/// A type-level size: `Size<784>` names the width of a layer's input or output.
+///
+/// Used by [`Shape`] so that generic code (a [`Chain`](crate::layers::Chain)) can read a layer's
+/// output width off its type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Size<const N: usize>;
+
+/// The input and output widths of a layer, as types.
+///
+/// Every layer implements it with `Input = Size<I>, Output = Size<O>`, matching its
+/// [`Layer<T, I, O>`] implementation.
+pub trait Shape {
+    /// `Size<I>`: the width of one input sample.
+    type Input;
+    /// `Size<O>`: the width of one output sample.
+    type Output;
+}
+
+/// What the last operation of a layer is, so a loss can fuse its gradient with it.
+///
+/// Softmax followed by cross-entropy has the gradient `p - y` with respect to the logits, and
+/// sigmoid followed by binary cross-entropy the same; computing it directly is exact and stable
+/// where the chain rule through the clipped probabilities is neither (Keras does the same
+/// through its cached logits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Head {
+    /// The output is `z` itself.
+    Identity,
+    /// The output is `softmax(z)` per sample.
+    Softmax,
+    /// The output is `sigmoid(z)` element by element.
+    Sigmoid,
+    /// Anything else: no fused gradient is possible.
+    Other,
+}
+
+/// A differentiable map from `I` features to `O` features per sample.
+///
+/// `T` is the scalar (`f32` or `f64`). Implemented by every layer in [`layers`](crate::layers),
+/// by [`Chain`](crate::layers::Chain), and by every network `network!` declares, so networks
+/// nest.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not map {I} inputs to {O} outputs",
+    label = "the layer sizes do not fit together here",
+    note = "each layer's input width must equal the output width of the layer before it"
+)]
+pub trait Layer<T: Float, const I: usize, const O: usize>: Shape + Params<T> {
+    /// What [`forward_train`](Layer::forward_train) keeps for [`backward`](Layer::backward) at
+    /// batch size `B`.
+    type Tape<const B: usize>: Zeroed;
+    /// The parameter gradient: the same tensors, in the same order, as the layer's parameters.
+    type Grad: Params<T> + Zeroed;
+    /// The last operation of the layer, for fused loss gradients.
+    const HEAD: Head;
+
+    /// Inference: `y = f(x)` with dropout off.
+    fn forward<const B: usize>(&self, x: &SMatrix<T, I, B>, y: &mut SMatrix<T, O, B>);
+
+    /// Training forward pass: `y = f(x)` with dropout on, keeping in `tape` what backward needs.
+    fn forward_train<const B: usize, R: RngCore + ?Sized>(
+        &self,
+        x: &SMatrix<T, I, B>,
+        y: &mut SMatrix<T, O, B>,
+        tape: &mut Self::Tape<B>,
+        rng: &mut R,
+    );
+
+    /// Backward pass: adds `∂L/∂θ` to `grad` and, if asked, writes `∂L/∂x` into `dx`.
+    ///
+    /// `x`, `y` and `tape` are what the matching `forward_train` saw and produced. `dy` holds
+    /// `∂L/∂y` and is used as scratch (it is overwritten). With `logits` set, `dy` is instead
+    /// the gradient with respect to the input of the layer's final activation (a fused loss
+    /// gradient, see [`Head`]), and that activation's derivative is skipped.
+    #[allow(clippy::too_many_arguments)]
+    fn backward<const B: usize>(
+        &self,
+        x: &SMatrix<T, I, B>,
+        y: &SMatrix<T, O, B>,
+        tape: &mut Self::Tape<B>,
+        dy: &mut SMatrix<T, O, B>,
+        logits: bool,
+        grad: &mut Self::Grad,
+        dx: Option<&mut SMatrix<T, I, B>>,
+    );
+
+    /// Draws fresh initial parameters with the layer's default initialiser (glorot-uniform
+    /// kernels and zero biases for `Dense`, as Keras). Layers without parameters do nothing.
+    fn init<R: RngCore + ?Sized>(&mut self, rng: &mut R) {
+        let _ = rng;
+    }
+}
+
+/// The parameter visitor: a fixed, ordered list of tensors, each a flat slice.
+///
+/// Written once per layer, it serves everything that treats parameters generically: optimizer
+/// updates, `param_count`, gradient checking, saving and loading. A layer, its gradient and an
+/// optimizer's state for it list the same tensors in the same order.
+pub trait Params<T> {
+    /// How many tensors there are.
+    const TENSORS: usize;
+    /// How many scalars there are in all tensors together.
+    const PARAMS: usize;
+
+    /// Tensor `i` in column-major order, or an empty slice if `i >= TENSORS`.
+    fn tensor(&self, i: usize) -> &[T];
+
+    /// Tensor `i` in column-major order, mutably, or an empty slice if `i >= TENSORS`.
+    fn tensor_mut(&mut self, i: usize) -> &mut [T];
+}
+
+/// The gradient of a layer with no parameters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NoParams;
+
+// Safety: a unit struct has no bytes.
+unsafe impl Zeroed for NoParams {}
+
+impl<T> Params<T> for NoParams {
+    const TENSORS: usize = 0;
+    const PARAMS: usize = 0;
+    fn tensor(&self, _: usize) -> &[T] {
+        &[]
+    }
+    fn tensor_mut(&mut self, _: usize) -> &mut [T] {
+        &mut []
+    }
+}
+
+/// Two parameter lists one after the other: the gradient of a [`Chain`](crate::layers::Chain).
+impl<T, P: Params<T>, Q: Params<T>> Params<T> for (P, Q) {
+    const TENSORS: usize = P::TENSORS + Q::TENSORS;
+    const PARAMS: usize = P::PARAMS + Q::PARAMS;
+    fn tensor(&self, i: usize) -> &[T] {
+        if i < P::TENSORS {
+            self.0.tensor(i)
+        } else {
+            self.1.tensor(i - P::TENSORS)
+        }
+    }
+    fn tensor_mut(&mut self, i: usize) -> &mut [T] {
+        if i < P::TENSORS {
+            self.0.tensor_mut(i)
+        } else {
+            self.1.tensor_mut(i - P::TENSORS)
+        }
+    }
+}
+
+// Safety: a pair of zeroed values is zeroed, whatever the pair's layout.
+unsafe impl<A: Zeroed, B: Zeroed> Zeroed for (A, B) {}
+
+/// Calls `f` on every parameter tensor of `p` together with the same tensor of `q`.
+pub fn zip_tensors<T, P: Params<T>, Q: Params<T>>(
+    p: &mut P,
+    q: &Q,
+    mut f: impl FnMut(&mut [T], &[T]),
+) {
+    for i in 0..P::TENSORS {
+        f(p.tensor_mut(i), q.tensor(i));
+    }
+}
+
+/// Implements [`Params`] with no tensors for a layer without parameters.
+macro_rules! no_params {
+    ([$($generics:tt)*] $ty:ty) => {
+        impl<$($generics)*> $crate::layer::Params<T> for $ty {
+            const TENSORS: usize = 0;
+            const PARAMS: usize = 0;
+            fn tensor(&self, _: usize) -> &[T] {
+                &[]
+            }
+            fn tensor_mut(&mut self, _: usize) -> &mut [T] {
+                &mut []
+            }
+        }
+    };
+}
+pub(crate) use no_params;

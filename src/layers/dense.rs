@@ -1,0 +1,184 @@
+//! A fully connected layer: `y = f(W·x + b)`.
+//!
+//! Shapes: the kernel `W` is `O×I` (stored column-major, which is byte for byte Keras' `(in,
+//! out)` row-major kernel), the bias `b` has `O` entries, and a batch `x` is `I×B`.
+//!
+//! Backward, with `z = W·x + b` and `δ = ∂L/∂z = f'(z) ⊙ ∂L/∂y` (the activation's own backward):
+//! - `∂L/∂W = δ·xᵀ` (summed over the batch's columns),
+//! - `∂L/∂b = Σ_columns δ`,
+//! - `∂L/∂x = Wᵀ·δ`.
+//!
+//! ```
+//! use liandan::prelude::*;
+//! use liandan::layers::Dense;
+//! let mut layer = Dense::<f64, 3, 2, Relu>::zeroed();
+//! layer.kernel[(0, 0)] = 1.0;
+//! layer.bias[1] = -0.5;
+//! let x = SMatrix::<f64, 3, 1>::new(2.0, 0.0, 0.0);
+//! let mut y = SMatrix::<f64, 2, 1>::zeros();
+//! layer.forward(&x, &mut y);
+//! assert_eq!(y, SMatrix::<f64, 2, 1>::new(2.0, 0.0)); // relu(-0.5) = 0
+//! ```
+
+use core::marker::PhantomData;
+
+use nalgebra::{SMatrix, SVector};
+use rand::RngCore;
+
+use crate::activation::Activation;
+use crate::init::Initializer;
+use crate::layer::{Head, Layer, Params, Shape, Size};
+use crate::linalg::{gemm_nn, gemm_nt, gemm_tn};
+use crate::{Float, Zeroed};
+
+/// A dense layer from `I` to `O` features with activation `A`; it is also its own gradient.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dense<T, const I: usize, const O: usize, A = crate::activation::Identity> {
+    /// The weights `W`, one row per output unit.
+    pub kernel: SMatrix<T, O, I>,
+    /// The bias `b`, one entry per output unit.
+    pub bias: SVector<T, O>,
+    activation: PhantomData<A>,
+}
+
+// Safety: two matrices of zeroed floats and a PhantomData.
+unsafe impl<T: Zeroed, const I: usize, const O: usize, A> Zeroed for Dense<T, I, O, A> {}
+
+impl<T: Float, const I: usize, const O: usize, A: Activation> Dense<T, I, O, A> {
+    /// Draws the kernel with `init` and sets the bias to zero.
+    pub fn init_with<R: RngCore + ?Sized>(&mut self, init: Initializer, rng: &mut R) {
+        init.fill(self.kernel.as_mut_slice(), I, O, rng);
+        self.bias.fill(T::zero());
+    }
+
+    /// `z = W·x + b` into `z`.
+    fn affine<const B: usize>(&self, x: &SMatrix<T, I, B>, z: &mut SMatrix<T, O, B>) {
+        gemm_nn(z, &self.kernel, x, T::zero());
+        for mut col in z.column_iter_mut() {
+            col += &self.bias;
+        }
+    }
+}
+
+impl<T, const I: usize, const O: usize, A> Shape for Dense<T, I, O, A> {
+    type Input = Size<I>;
+    type Output = Size<O>;
+}
+
+impl<T: Float, const I: usize, const O: usize, A: Activation> Layer<T, I, O> for Dense<T, I, O, A> {
+    /// The pre-activation `z`, which the activation's derivative needs.
+    type Tape<const B: usize> = SMatrix<T, O, B>;
+    type Grad = Self;
+    const HEAD: Head = A::HEAD;
+
+    fn forward<const B: usize>(&self, x: &SMatrix<T, I, B>, y: &mut SMatrix<T, O, B>) {
+        self.affine(x, y);
+        A::apply(y.as_mut_slice(), O);
+    }
+
+    fn forward_train<const B: usize, R: RngCore + ?Sized>(
+        &self,
+        x: &SMatrix<T, I, B>,
+        y: &mut SMatrix<T, O, B>,
+        z: &mut SMatrix<T, O, B>,
+        _rng: &mut R,
+    ) {
+        self.affine(x, z);
+        y.copy_from(z);
+        A::apply(y.as_mut_slice(), O);
+    }
+
+    fn backward<const B: usize>(
+        &self,
+        x: &SMatrix<T, I, B>,
+        y: &SMatrix<T, O, B>,
+        z: &mut SMatrix<T, O, B>,
+        dy: &mut SMatrix<T, O, B>,
+        logits: bool,
+        grad: &mut Self,
+        dx: Option<&mut SMatrix<T, I, B>>,
+    ) {
+        if !logits {
+            A::backward(z.as_slice(), y.as_slice(), dy.as_mut_slice(), O);
+        }
+        let delta = &*dy;
+        gemm_nt(&mut grad.kernel, delta, x, T::one());
+        for col in delta.column_iter() {
+            grad.bias += col;
+        }
+        if let Some(dx) = dx {
+            gemm_tn(dx, &self.kernel, delta, T::zero());
+        }
+    }
+
+    fn init<R: RngCore + ?Sized>(&mut self, rng: &mut R) {
+        self.init_with(Initializer::GlorotUniform, rng);
+    }
+}
+
+impl<T: Float, const I: usize, const O: usize, A> Params<T> for Dense<T, I, O, A> {
+    const TENSORS: usize = 2;
+    const PARAMS: usize = I * O + O;
+
+    fn tensor(&self, i: usize) -> &[T] {
+        match i {
+            0 => self.kernel.as_slice(),
+            1 => self.bias.as_slice(),
+            _ => &[],
+        }
+    }
+
+    fn tensor_mut(&mut self, i: usize) -> &mut [T] {
+        match i {
+            0 => self.kernel.as_mut_slice(),
+            1 => self.bias.as_mut_slice(),
+            _ => &mut [],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::{Gelu, Identity, Relu, Sigmoid, Softmax, Swish, Tanh};
+    use crate::gradcheck::check_layer;
+
+    #[test]
+    fn golden_forward() {
+        // By hand: W = [[1, 2], [3, 4], [-1, 0]], b = [0.5, -1, 0], x = [1, -1]
+        // W·x + b = [-0.5, -2, -1]; tanh of that, from numpy.tanh.
+        let mut d = Dense::<f64, 2, 3, Tanh>::zeroed();
+        d.kernel = SMatrix::<f64, 3, 2>::new(1.0, 2.0, 3.0, 4.0, -1.0, 0.0);
+        d.bias = SVector::<f64, 3>::new(0.5, -1.0, 0.0);
+        let mut y = SMatrix::<f64, 3, 1>::zeros();
+        d.forward(&SMatrix::<f64, 2, 1>::new(1.0, -1.0), &mut y);
+        let want = [
+            -0.46211715726000974,
+            -0.9640275800758169,
+            -0.7615941559557649,
+        ];
+        for (g, w) in y.iter().zip(want) {
+            approx::assert_relative_eq!(*g, w, max_relative = 1e-12);
+        }
+    }
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        check_layer::<Dense<f64, 5, 4, Identity>, 5, 4>();
+        check_layer::<Dense<f64, 5, 4, Relu>, 5, 4>();
+        check_layer::<Dense<f64, 5, 4, Tanh>, 5, 4>();
+        check_layer::<Dense<f64, 5, 4, Sigmoid>, 5, 4>();
+        check_layer::<Dense<f64, 5, 4, Softmax>, 5, 4>();
+        check_layer::<Dense<f64, 5, 4, Swish>, 5, 4>();
+        check_layer::<Dense<f64, 5, 4, Gelu>, 5, 4>();
+    }
+
+    #[test]
+    fn params_are_kernel_then_bias() {
+        assert_eq!(<Dense<f32, 784, 128, Relu> as Params<f32>>::PARAMS, 100_480);
+        let d = Dense::<f32, 3, 2, Relu>::zeroed();
+        assert_eq!(d.tensor(0).len(), 6);
+        assert_eq!(d.tensor(1).len(), 2);
+        assert!(d.tensor(2).is_empty());
+    }
+}

@@ -1,0 +1,13 @@
+//! The layers, one per file: struct, forward, backward (the math in its docs), tests.
+
+mod activation;
+mod chain;
+mod dense;
+mod dropout;
+mod flatten;
+
+pub use activation::Activation;
+pub use chain::{Chain, ChainTape};
+pub use dense::Dense;
+pub use dropout::Dropout;
+pub use flatten::Flatten;

@@ -1,0 +1,81 @@
+//! Losses with Keras semantics: a per-sample loss, averaged over the batch's real samples
+//! (Keras' `"sum_over_batch_size"` reduction).
+//!
+//! A batch may be partly filled: only its first `n` columns are samples, the rest padding. The
+//! loss averages over those `n`, and the gradient of a padding column is zero, so a partial last
+//! batch trains exactly like the sum over its samples divided by `n`.
+//!
+//! Probabilities are clipped to `[ε, 1 - ε]` with `ε = 1e-7`, as Keras does. When the network
+//! ends in softmax (for the cross-entropies) or sigmoid (for binary cross-entropy) the loss
+//! gives the fused gradient `p - y` with respect to the logits instead; see [`Head`].
+
+mod binary_cross_entropy;
+mod cross_entropy;
+mod mean_absolute_error;
+mod mean_squared_error;
+
+pub use binary_cross_entropy::BinaryCrossentropy;
+pub use cross_entropy::{CategoricalCrossentropy, SparseCategoricalCrossentropy};
+pub use mean_absolute_error::MeanAbsoluteError;
+pub use mean_squared_error::MeanSquaredError;
+
+use nalgebra::SMatrix;
+
+use crate::{Error, Float, Head};
+
+/// Keras' `epsilon()`: the clipping margin for probabilities.
+pub const EPSILON: f64 = 1e-7;
+
+/// A loss over `N` outputs per sample.
+pub trait Loss<T: Float, const N: usize> {
+    /// The targets of a batch of `B` samples: class indices (`[usize; B]`) for the sparse
+    /// cross-entropy, an `N×B` matrix (one-hot rows or real values) for the others.
+    type Targets<const B: usize>;
+
+    /// Checks the targets of the first `n` samples (a class index must be below `N`).
+    fn validate<const B: usize>(&self, targets: &Self::Targets<B>, n: usize) -> Result<(), Error> {
+        let _ = targets;
+        if n > B {
+            return Err(Error::BatchSize {
+                samples: n,
+                batch: B,
+            });
+        }
+        Ok(())
+    }
+
+    /// The mean loss over the first `n` samples of `y` (`n = 0` gives zero).
+    fn loss<const B: usize>(&self, y: &SMatrix<T, N, B>, targets: &Self::Targets<B>, n: usize)
+        -> T;
+
+    /// Writes the gradient of [`loss`](Loss::loss) into `d`, zero in the padding columns.
+    ///
+    /// If the network's last operation `head` allows it, `d` is the fused gradient with
+    /// respect to the logits and the result is `true`; otherwise `d = ∂L/∂y` and the result
+    /// is `false`. Pass the result as `logits` to [`Layer::backward`](crate::Layer::backward).
+    fn gradient<const B: usize>(
+        &self,
+        y: &SMatrix<T, N, B>,
+        targets: &Self::Targets<B>,
+        n: usize,
+        head: Head,
+        d: &mut SMatrix<T, N, B>,
+    ) -> bool;
+}
+
+/// `p` clipped to `[ε, 1 - ε]`.
+#[inline]
+pub(crate) fn clip<T: Float>(p: T) -> T {
+    let eps = T::of(EPSILON);
+    p.max(eps).min(T::one() - eps)
+}
+
+/// `1 / n` as `T`, or zero for an empty batch (so an empty batch has zero loss and gradient).
+#[inline]
+pub(crate) fn inverse_count<T: Float>(n: usize) -> T {
+    if n == 0 {
+        T::zero()
+    } else {
+        T::one() / T::of(n as f64)
+    }
+}

@@ -1,0 +1,130 @@
+//! One training step — forward, loss, backward, optimizer update — monomorphized for a network
+//! `N`, an optimizer and a batch size `B`, in buffers allocated once.
+
+#[cfg(feature = "alloc")]
+use alloc::boxed::Box;
+
+use nalgebra::SMatrix;
+use rand::RngCore;
+
+use crate::loss::Loss;
+use crate::optim::Optimizer;
+use crate::{Error, Float, Layer, Zeroed};
+
+/// Everything a training step of `N` at batch size `B` needs besides the network: the tape,
+/// the output and its gradient, the parameter gradient and the optimizer's state.
+///
+/// Build it once ([`Trainer::boxed`] on the heap, or [`Trainer::new`] where it fits the stack
+/// or a `static`); then [`step`](Trainer::step) allocates nothing.
+pub struct Trainer<T, N, Opt, const I: usize, const O: usize, const B: usize>
+where
+    T: Float,
+    N: Layer<T, I, O>,
+    Opt: Optimizer<T>,
+{
+    /// The optimizer's hyperparameters; change `learning_rate` between steps for a schedule.
+    pub optimizer: Opt,
+    tape: N::Tape<B>,
+    output: SMatrix<T, O, B>,
+    d_output: SMatrix<T, O, B>,
+    grad: N::Grad,
+    state: Opt::State<N::Grad>,
+}
+
+impl<T, N, Opt, const I: usize, const O: usize, const B: usize> Trainer<T, N, Opt, I, O, B>
+where
+    T: Float,
+    N: Layer<T, I, O>,
+    Opt: Optimizer<T>,
+{
+    /// A trainer built on the stack: for small networks and `static`s.
+    pub fn new(optimizer: Opt) -> Self {
+        Trainer {
+            optimizer,
+            tape: Zeroed::zeroed(),
+            output: SMatrix::zeros(),
+            d_output: SMatrix::zeros(),
+            grad: Zeroed::zeroed(),
+            state: Zeroed::zeroed(),
+        }
+    }
+
+    /// A trainer built in place on the heap, whatever its size.
+    #[cfg(feature = "alloc")]
+    pub fn boxed(optimizer: Opt) -> Box<Self> {
+        let mut trainer = Box::<Self>::new_zeroed();
+        let place = trainer.as_mut_ptr();
+        // Safety: every field but `optimizer` is `Zeroed`, so the zeroed allocation holds valid
+        // values for them; `optimizer` is written (not assigned, so no old value is dropped)
+        // before `assume_init`.
+        unsafe {
+            core::ptr::addr_of_mut!((*place).optimizer).write(optimizer);
+            trainer.assume_init()
+        }
+    }
+
+    /// One step on a batch whose first `n` columns are samples: forward, loss, backward and an
+    /// optimizer update. Returns the mean loss over the `n` samples (before the update).
+    ///
+    /// On bad targets, `n > B`, or a loss that is not finite, the network is left unchanged
+    /// and an error says why.
+    #[allow(clippy::too_many_arguments)]
+    pub fn step<L: Loss<T, O>, R: RngCore + ?Sized>(
+        &mut self,
+        net: &mut N,
+        x: &SMatrix<T, I, B>,
+        targets: &L::Targets<B>,
+        n: usize,
+        loss: &L,
+        rng: &mut R,
+    ) -> Result<T, Error> {
+        let value = self.gradients(net, x, targets, n, loss, rng)?;
+        self.update(net);
+        Ok(value)
+    }
+
+    /// Forward, loss and backward without the update: fills [`grad`](Trainer::grad) with
+    /// `∂L/∂θ` and returns the mean loss.
+    pub fn gradients<L: Loss<T, O>, R: RngCore + ?Sized>(
+        &mut self,
+        net: &N,
+        x: &SMatrix<T, I, B>,
+        targets: &L::Targets<B>,
+        n: usize,
+        loss: &L,
+        rng: &mut R,
+    ) -> Result<T, Error> {
+        loss.validate(targets, n)?;
+        net.forward_train(x, &mut self.output, &mut self.tape, rng);
+        let value = loss.loss(&self.output, targets, n);
+        if !value.finite() {
+            return Err(Error::NonFiniteLoss);
+        }
+        let logits = loss.gradient(&self.output, targets, n, N::HEAD, &mut self.d_output);
+        self.grad.set_zero();
+        let (tape, output, d_output) = (&mut self.tape, &self.output, &mut self.d_output);
+        net.backward(x, output, tape, d_output, logits, &mut self.grad, None);
+        Ok(value)
+    }
+
+    /// Applies the optimizer to `net` with the gradient of the last
+    /// [`gradients`](Trainer::gradients) call.
+    pub fn update(&mut self, net: &mut N) {
+        self.optimizer.update(net, &self.grad, &mut self.state);
+    }
+
+    /// The network's output for the last batch, as computed in training mode.
+    pub fn output(&self) -> &SMatrix<T, O, B> {
+        &self.output
+    }
+
+    /// The parameter gradient of the last batch.
+    pub fn grad(&self) -> &N::Grad {
+        &self.grad
+    }
+
+    /// The optimizer's state, e.g. Adam's moments, to inspect or to save.
+    pub fn optimizer_state(&self) -> &Opt::State<N::Grad> {
+        &self.state
+    }
+}
