@@ -122,6 +122,33 @@ pub trait Params<T> {
 
     /// Tensor `i` in column-major order, mutably, or an empty slice if `i >= TENSORS`.
     fn tensor_mut(&mut self, i: usize) -> &mut [T];
+
+    /// The name and shape of tensor `i`, or `None` if `i >= TENSORS`.
+    fn tensor_info(i: usize) -> Option<TensorInfo>;
+}
+
+/// The name and shape of a parameter tensor, for summaries and weight files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TensorInfo {
+    /// The layer's name in its network (`"dense_1"`), or `""` for a bare layer.
+    pub layer: &'static str,
+    /// The tensor's name within its layer (`"kernel"`, `"bias"`).
+    pub name: &'static str,
+    /// The shape in Keras' convention: a kernel is `[inputs, outputs]`, a bias `[outputs]`
+    /// (`[outputs, 1]` here, the second entry being 1 for vectors).
+    ///
+    /// The data is stored so that this shape read row-major gives the same bytes: liandan's
+    /// column-major `O×I` kernel is Keras' row-major `(I, O)` kernel.
+    pub shape: [usize; 2],
+    /// Whether the tensor is a vector (one dimension) rather than a matrix.
+    pub vector: bool,
+}
+
+impl TensorInfo {
+    /// The same tensor, placed in the layer `layer` (used by networks and chains).
+    pub const fn in_layer(self, layer: &'static str) -> Self {
+        TensorInfo { layer, ..self }
+    }
 }
 
 /// The gradient of a layer with no parameters.
@@ -139,6 +166,9 @@ impl<T> Params<T> for NoParams {
     }
     fn tensor_mut(&mut self, _: usize) -> &mut [T] {
         &mut []
+    }
+    fn tensor_info(_: usize) -> Option<TensorInfo> {
+        None
     }
 }
 
@@ -158,6 +188,13 @@ impl<T, P: Params<T>, Q: Params<T>> Params<T> for (P, Q) {
             self.0.tensor_mut(i)
         } else {
             self.1.tensor_mut(i - P::TENSORS)
+        }
+    }
+    fn tensor_info(i: usize) -> Option<TensorInfo> {
+        if i < P::TENSORS {
+            P::tensor_info(i)
+        } else {
+            Q::tensor_info(i - P::TENSORS)
         }
     }
 }
@@ -187,6 +224,9 @@ macro_rules! no_params {
             }
             fn tensor_mut(&mut self, _: usize) -> &mut [T] {
                 &mut []
+            }
+            fn tensor_info(_: usize) -> Option<$crate::layer::TensorInfo> {
+                None
             }
         }
     };

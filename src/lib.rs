@@ -18,13 +18,15 @@ pub mod layer;
 pub mod layers;
 pub mod linalg;
 pub mod loss;
+mod network;
 pub mod optim;
 mod trainer;
 mod zeroed;
 
 pub use error::Error;
 pub use float::Float;
-pub use layer::{Head, Layer, Params, Shape, Size};
+pub use layer::{Head, Layer, Params, Shape, Size, TensorInfo};
+pub use network::{LayerInfo, Network, Summary};
 pub use trainer::Trainer;
 pub use zeroed::Zeroed;
 
@@ -37,6 +39,6 @@ pub mod prelude {
         SparseCategoricalCrossentropy,
     };
     pub use crate::optim::{Adam, Optimizer, Sgd};
-    pub use crate::{Error, Float, Trainer, Zeroed};
+    pub use crate::{Error, Float, Network, Trainer, Zeroed};
     pub use nalgebra::{SMatrix, SVector};
 }

@@ -23,7 +23,7 @@
 use nalgebra::SMatrix;
 use rand::RngCore;
 
-use crate::layer::{Head, Layer, Params, Shape, Size};
+use crate::layer::{Head, Layer, Params, Shape, Size, TensorInfo};
 use crate::{Float, Zeroed};
 
 /// `first` then `second`.
@@ -139,6 +139,13 @@ impl<T, F: Params<T>, S: Params<T>> Params<T> for Chain<F, S> {
             self.first.tensor_mut(i)
         } else {
             self.second.tensor_mut(i - F::TENSORS)
+        }
+    }
+    fn tensor_info(i: usize) -> Option<TensorInfo> {
+        if i < F::TENSORS {
+            F::tensor_info(i)
+        } else {
+            S::tensor_info(i - F::TENSORS)
         }
     }
 }

@@ -27,7 +27,7 @@ use rand::RngCore;
 
 use crate::activation::Activation;
 use crate::init::Initializer;
-use crate::layer::{Head, Layer, Params, Shape, Size};
+use crate::layer::{Head, Layer, Params, Shape, Size, TensorInfo};
 use crate::linalg::{gemm_nn, gemm_nt, gemm_tn};
 use crate::{Float, Zeroed};
 
@@ -134,6 +134,20 @@ impl<T: Float, const I: usize, const O: usize, A> Params<T> for Dense<T, I, O, A
             1 => self.bias.as_mut_slice(),
             _ => &mut [],
         }
+    }
+
+    fn tensor_info(i: usize) -> Option<TensorInfo> {
+        let (name, shape, vector) = match i {
+            0 => ("kernel", [I, O], false),
+            1 => ("bias", [O, 1], true),
+            _ => return None,
+        };
+        Some(TensorInfo {
+            layer: "",
+            name,
+            shape,
+            vector,
+        })
     }
 }
 

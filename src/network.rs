@@ -1,0 +1,242 @@
+//! What `network!` generates on top of [`Layer`]: the declared architecture, construction,
+//! prediction and a Keras-style summary.
+
+#[cfg(feature = "alloc")]
+use alloc::boxed::Box;
+use core::fmt;
+
+use nalgebra::{SMatrix, SVector};
+use rand::RngCore;
+
+use crate::optim::Optimizer;
+use crate::{Float, Layer, Params, Trainer, Zeroed};
+
+/// One layer of a declared network, as `summary()` shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LayerInfo {
+    /// The field name in the generated struct, Keras-style: `dense_1`, `dropout_1`, ...
+    pub name: &'static str,
+    /// The layer as declared, with its sizes resolved: `Dense<784 -> 128, Relu>`.
+    pub kind: &'static str,
+    /// The shape of one output sample.
+    pub output: &'static [usize],
+    /// The number of trainable parameters.
+    pub params: usize,
+}
+
+/// A network declared with `network!`: a [`Layer`] from `I` to `O` features that also knows
+/// its architecture.
+pub trait Network<T: Float, const I: usize, const O: usize>: Layer<T, I, O> + Zeroed {
+    /// The declared name (`"Mnist"`).
+    const NAME: &'static str;
+    /// The declared input shape, e.g. `[28, 28]` (flattened row-major into `I` features).
+    const INPUT_SHAPE: &'static [usize];
+    /// The layers, in order.
+    const LAYERS: &'static [LayerInfo];
+
+    /// Zeroes `self`, then initialises it as Keras would: glorot-uniform kernels, zero biases,
+    /// and the declared dropout rates.
+    fn reset<R: RngCore + ?Sized>(&mut self, rng: &mut R) {
+        self.set_zero();
+        self.init(rng);
+    }
+
+    /// A freshly initialised network on the stack: for small networks and embedded targets.
+    fn new<R: RngCore + ?Sized>(rng: &mut R) -> Self {
+        let mut net = Self::zeroed();
+        net.init(rng);
+        net
+    }
+
+    /// A freshly initialised network built in place on the heap, whatever its size.
+    #[cfg(feature = "alloc")]
+    fn new_boxed<R: RngCore + ?Sized>(rng: &mut R) -> Box<Self> {
+        let mut net = Self::boxed();
+        net.init(rng);
+        net
+    }
+
+    /// A [`Trainer`] for batches of `B` samples, built in place on the heap.
+    #[cfg(feature = "alloc")]
+    fn trainer<Opt: Optimizer<T>, const B: usize>(
+        optimizer: Opt,
+    ) -> Box<Trainer<T, Self, Opt, I, O, B>> {
+        Trainer::boxed(optimizer)
+    }
+
+    /// The network's output for one sample (dropout off).
+    fn predict(&self, x: &SVector<T, I>) -> SVector<T, O> {
+        let mut y = SVector::<T, O>::zeros();
+        self.forward(x, &mut y);
+        y
+    }
+
+    /// The network's outputs for a batch of `B` samples, one per column (dropout off).
+    fn predict_batch<const B: usize>(&self, x: &SMatrix<T, I, B>, y: &mut SMatrix<T, O, B>) {
+        self.forward(x, y);
+    }
+
+    /// The number of trainable parameters.
+    fn param_count() -> usize {
+        <Self as Params<T>>::PARAMS
+    }
+
+    /// A Keras-style table of the layers, their output shapes and parameter counts.
+    fn summary() -> Summary {
+        Summary {
+            name: Self::NAME,
+            layers: Self::LAYERS,
+            params: <Self as Params<T>>::PARAMS,
+            scalar_bytes: core::mem::size_of::<T>(),
+        }
+    }
+}
+
+/// A network's summary; print it with `{}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Summary {
+    name: &'static str,
+    layers: &'static [LayerInfo],
+    params: usize,
+    scalar_bytes: usize,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const RULE: &str = "──────────────────────────────────────────────────────────────────";
+        writeln!(f, "Model: \"{}\"", self.name)?;
+        writeln!(f, "{RULE}")?;
+        writeln!(
+            f,
+            "{:<36}{:<18}{:>12}",
+            "Layer (type)", "Output Shape", "Param #"
+        )?;
+        writeln!(f, "{RULE}")?;
+        for layer in self.layers {
+            let kind = layer.kind.split('<').next().unwrap_or(layer.kind);
+            let name = Padded(&[layer.name, " (", kind, ")"], 36);
+            writeln!(
+                f,
+                "{name}{}{:>12}",
+                Shape(layer.output),
+                Grouped(layer.params)
+            )?;
+        }
+        writeln!(f, "{RULE}")?;
+        let bytes = self.params * self.scalar_bytes;
+        writeln!(
+            f,
+            " Total params: {} ({})",
+            Grouped(self.params),
+            Bytes(bytes)
+        )?;
+        writeln!(
+            f,
+            " Trainable params: {} ({})",
+            Grouped(self.params),
+            Bytes(bytes)
+        )?;
+        writeln!(f, " Non-trainable params: 0 (0.00 B)")
+    }
+}
+
+/// Pieces of text written one after another and padded to a width.
+struct Padded<'a>(&'a [&'a str], usize);
+
+impl fmt::Display for Padded<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut len = 0;
+        for part in self.0 {
+            f.write_str(part)?;
+            len += part.chars().count();
+        }
+        (len..self.1).try_for_each(|_| f.write_str(" "))
+    }
+}
+
+/// An output shape as Keras prints it, `(None, 128)`, padded to 18 columns.
+struct Shape(&'static [usize]);
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = heapless_text::Text::<32>::new();
+        let _ = fmt::write(&mut text, format_args!("(None"));
+        for d in self.0 {
+            let _ = fmt::write(&mut text, format_args!(", {d}"));
+        }
+        let _ = fmt::write(&mut text, format_args!(")"));
+        write!(f, "{:<18}", text.as_str())
+    }
+}
+
+/// A count with thousands separators: `101,770`.
+struct Grouped(usize);
+
+impl fmt::Display for Grouped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = heapless_text::Text::<32>::new();
+        let digits = {
+            let mut d = heapless_text::Text::<24>::new();
+            let _ = fmt::write(&mut d, format_args!("{}", self.0));
+            d
+        };
+        let s = digits.as_str();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                let _ = fmt::write(&mut text, format_args!(","));
+            }
+            let _ = fmt::write(&mut text, format_args!("{c}"));
+        }
+        f.pad(text.as_str())
+    }
+}
+
+/// A byte count as Keras prints it: `397.54 KB`.
+struct Bytes(usize);
+
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.0 as f64;
+        match self.0 {
+            0..1024 => write!(f, "{:.2} B", b),
+            1024..1_048_576 => write!(f, "{:.2} KB", b / 1024.0),
+            _ => write!(f, "{:.2} MB", b / 1_048_576.0),
+        }
+    }
+}
+
+/// A small fixed-capacity text buffer, so formatting with widths needs no heap.
+mod heapless_text {
+    use core::fmt;
+
+    pub struct Text<const N: usize> {
+        bytes: [u8; N],
+        len: usize,
+    }
+
+    impl<const N: usize> Text<N> {
+        pub fn new() -> Self {
+            Text {
+                bytes: [0; N],
+                len: 0,
+            }
+        }
+
+        pub fn as_str(&self) -> &str {
+            // Only whole `&str`s are ever appended, so the bytes are valid UTF-8.
+            core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
+        }
+    }
+
+    impl<const N: usize> fmt::Write for Text<N> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            let end = self.len + s.len();
+            if end > N {
+                return Err(fmt::Error);
+            }
+            self.bytes[self.len..end].copy_from_slice(s.as_bytes());
+            self.len = end;
+            Ok(())
+        }
+    }
+}
