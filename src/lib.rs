@@ -39,6 +39,40 @@ pub mod prelude {
         SparseCategoricalCrossentropy,
     };
     pub use crate::optim::{Adam, Optimizer, Sgd};
-    pub use crate::{Error, Float, Network, Trainer, Zeroed};
+    pub use crate::{network, Error, Float, Network, Trainer, Zeroed};
     pub use nalgebra::{SMatrix, SVector};
+}
+
+/// Declares a network as a type; see the crate documentation for the grammar.
+///
+/// ```
+/// use liandan::prelude::*;
+///
+/// network! {
+///     /// The seed's MNIST classifier.
+///     pub struct Mnist {
+///         input: [28, 28],
+///         Flatten,
+///         Dense<128, Relu>,
+///         Dropout<0.2>,
+///         Dense<10, Softmax>,
+///     }
+/// }
+///
+/// assert_eq!(Mnist::<f32>::PARAMS, 101_770);
+/// assert_eq!(Mnist::<f32>::INPUT, 784);
+/// ```
+#[macro_export]
+macro_rules! network {
+    ($($declaration:tt)*) => {
+        $crate::__private::network! { [$crate] $($declaration)* }
+    };
+}
+
+/// Paths the expansion of `network!` uses; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use liandan_macros::network;
+    pub use nalgebra::SMatrix;
+    pub use rand::RngCore;
 }

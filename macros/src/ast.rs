@@ -1,0 +1,215 @@
+//! Parsing: the declaration as written, every token kept so errors can point at it.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{braced, bracketed, Attribute, Ident, LitFloat, LitInt, Token, Visibility};
+
+/// `[$crate] <network>`: what `liandan::network!` forwards to the proc macro.
+pub struct Invocation {
+    /// The path of the `liandan` crate (`$crate`).
+    pub krate: TokenStream,
+    /// The declaration.
+    pub network: Network,
+}
+
+impl Parse for Invocation {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let content;
+        bracketed!(content in input);
+        let krate = content.parse()?;
+        Ok(Invocation {
+            krate,
+            network: input.parse()?,
+        })
+    }
+}
+
+/// A network declaration.
+pub struct Network {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    pub items: Vec<Item>,
+}
+
+/// The accepted grammar:
+///
+/// ```text
+/// network! {
+///     $(#[$attr])*                         // doc comments, derives
+///     $vis struct $Name {
+///         input: [$dim, ...],              // the shape of one sample
+///         $layer, ...                      // Flatten | Dense<..> | Activation<..> | Dropout<..>
+///         output: [$dim, ...],             // optional: the expected output shape
+///     }
+/// }
+/// ```
+///
+/// Layers are parsed as a name with optional `<args>`; which names and arguments are valid is
+/// decided in `check`, so that unknown names get a message listing the known ones.
+impl Parse for Network {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis = input.parse()?;
+        input.parse::<Token![struct]>()?;
+        let name = input.parse()?;
+        let content;
+        braced!(content in input);
+        let items = Punctuated::<Item, Token![,]>::parse_terminated(&content)?;
+        Ok(Network {
+            attrs,
+            vis,
+            name,
+            items: items.into_iter().collect(),
+        })
+    }
+}
+
+/// One comma-separated entry: `key: [dims]` or a layer.
+pub enum Item {
+    Shape(ShapeDecl),
+    Layer(LayerDecl),
+}
+
+impl Parse for Item {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(Ident) && input.peek2(Token![:]) && !input.peek2(Token![::]) {
+            input.parse().map(Item::Shape)
+        } else {
+            input.parse().map(Item::Layer)
+        }
+    }
+}
+
+/// `input: [28, 28]` or `output: [10]`.
+pub struct ShapeDecl {
+    pub key: Ident,
+    pub dims: Vec<LitInt>,
+    /// The span of the brackets, for errors about the whole shape.
+    pub span: Span,
+}
+
+impl Parse for ShapeDecl {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let key = input.parse()?;
+        input.parse::<Token![:]>()?;
+        let content;
+        let brackets = bracketed!(content in input);
+        let dims = Punctuated::<LitInt, Token![,]>::parse_terminated(&content)?;
+        Ok(ShapeDecl {
+            key,
+            dims: dims.into_iter().collect(),
+            span: brackets.span.join(),
+        })
+    }
+}
+
+/// `Name` or `Name<arg, ...>`.
+pub struct LayerDecl {
+    pub name: Ident,
+    pub args: Vec<Arg>,
+    /// Whether `<...>` was written at all.
+    pub angled: bool,
+}
+
+impl Parse for LayerDecl {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let name = input.parse()?;
+        if !input.peek(Token![<]) {
+            return Ok(LayerDecl {
+                name,
+                args: Vec::new(),
+                angled: false,
+            });
+        }
+        input.parse::<Token![<]>()?;
+        let mut args = Vec::new();
+        while !input.peek(Token![>]) {
+            args.push(input.parse()?);
+            if !input.peek(Token![>]) {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        input.parse::<Token![>]>()?;
+        Ok(LayerDecl {
+            name,
+            args,
+            angled: true,
+        })
+    }
+}
+
+/// One argument of a layer.
+pub enum Arg {
+    /// `128`: a width.
+    Int(LitInt),
+    /// `784 -> 128`: a stated input width and the output width.
+    Arrow(LitInt, LitInt),
+    /// `0.2`, or `-0.2`: a rate.
+    Float { minus: bool, lit: LitFloat },
+    /// `Relu`: an activation.
+    Name(Ident),
+}
+
+impl Parse for Arg {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let minus = input.parse::<Option<Token![-]>>()?.is_some();
+        let lookahead = input.lookahead1();
+        if lookahead.peek(LitFloat) {
+            Ok(Arg::Float {
+                minus,
+                lit: input.parse()?,
+            })
+        } else if lookahead.peek(LitInt) {
+            let int: LitInt = input.parse()?;
+            if minus {
+                // `-1` as a rate: keep it as a float so `check` reports the range.
+                let lit = LitFloat::new(&format!("{}.0", int.base10_digits()), int.span());
+                return Ok(Arg::Float { minus, lit });
+            }
+            if input.peek(Token![->]) {
+                input.parse::<Token![->]>()?;
+                return Ok(Arg::Arrow(int, input.parse()?));
+            }
+            Ok(Arg::Int(int))
+        } else if !minus && lookahead.peek(Ident) {
+            Ok(Arg::Name(input.parse()?))
+        } else {
+            Err(lookahead.error())
+        }
+    }
+}
+
+impl Arg {
+    /// The span of the whole argument.
+    pub fn span(&self) -> Span {
+        match self {
+            Arg::Int(lit) => lit.span(),
+            Arg::Arrow(i, o) => i.span().join(o.span()).unwrap_or(i.span()),
+            Arg::Float { lit, .. } => lit.span(),
+            Arg::Name(ident) => ident.span(),
+        }
+    }
+
+    /// The argument as written, for messages.
+    pub fn text(&self) -> String {
+        match self {
+            Arg::Int(lit) => lit.to_string(),
+            Arg::Arrow(i, o) => format!("{i} -> {o}"),
+            Arg::Float { minus, lit } => format!("{}{lit}", if *minus { "-" } else { "" }),
+            Arg::Name(ident) => ident.to_string(),
+        }
+    }
+}
+
+impl LayerDecl {
+    /// The layer as written: `Dense<128, Relu>`.
+    pub fn text(&self) -> String {
+        if !self.angled {
+            return self.name.to_string();
+        }
+        let args: Vec<String> = self.args.iter().map(Arg::text).collect();
+        format!("{}<{}>", self.name, args.join(", "))
+    }
+}

@@ -1,0 +1,444 @@
+//! Validation: walks the declaration once, computing each layer's input and output sizes, and
+//! collects every independent error (spanned on the smallest wrong token) before reporting them
+//! together. After a shape error the current shape becomes unknown, so one mistake gives one
+//! error rather than one per following layer.
+
+use proc_macro2::Span;
+use syn::{Error, Ident, LitInt};
+
+use crate::ast::{self, Arg, Item, LayerDecl, ShapeDecl};
+use crate::ir::{self, Kind};
+
+/// The layers `network!` knows, as listed in messages.
+const LAYERS: &str = "`Flatten`, `Dense`, `Activation`, `Dropout`";
+/// The activations `network!` knows, as listed in messages.
+const ACTIVATIONS: [&str; 8] = [
+    "Identity",
+    "Relu",
+    "Sigmoid",
+    "Tanh",
+    "Softmax",
+    "Swish",
+    "LeakyRelu",
+    "Gelu",
+];
+
+/// Checks `decl` and resolves it, or returns every error found.
+pub fn check(decl: &ast::Network) -> syn::Result<ir::Network> {
+    let mut errors = Errors::default();
+    let (input, output) = shapes(decl, &mut errors);
+    let input_shape = input.and_then(|decl| input_shape(decl, &mut errors));
+    let mut walk = Walk::new(input_shape.clone());
+    let mut counters = Counters::default();
+    let mut layers = Vec::new();
+    for (position, layer) in layer_decls(decl).enumerate() {
+        match walk.layer(position + 1, layer, &mut counters) {
+            Ok(Some(resolved)) => layers.push(resolved),
+            Ok(None) => {}
+            Err(error) => errors.push(error),
+        }
+    }
+    if layer_decls(decl).next().is_none() {
+        let msg = format!(
+            "`{}` has no layers; add at least one, e.g. `Dense<10, Softmax>`",
+            decl.name
+        );
+        errors.push(Error::new(decl.name.span(), msg));
+    }
+    if let (Some(output), Some(shape)) = (output, &walk.shape) {
+        check_output(output, shape, &walk.source, &mut errors);
+    }
+    errors.finish()?;
+    Ok(ir::Network {
+        attrs: decl.attrs.clone(),
+        vis: decl.vis.clone(),
+        name: decl.name.clone(),
+        input_shape: input_shape.unwrap_or_default(),
+        layers,
+    })
+}
+
+/// Every independent error, reported together.
+#[derive(Default)]
+struct Errors(Option<Error>);
+
+impl Errors {
+    fn push(&mut self, error: Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    fn finish(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+fn layer_decls(decl: &ast::Network) -> impl Iterator<Item = &LayerDecl> {
+    decl.items.iter().filter_map(|item| match item {
+        Item::Layer(layer) => Some(layer),
+        Item::Shape(_) => None,
+    })
+}
+
+/// Finds `input:` and `output:`. Rule: exactly one `input`, at most one `output`, no other key.
+fn shapes<'a>(
+    decl: &'a ast::Network,
+    errors: &mut Errors,
+) -> (Option<&'a ShapeDecl>, Option<&'a ShapeDecl>) {
+    let (mut input, mut output) = (None, None);
+    for item in &decl.items {
+        let Item::Shape(shape) = item else { continue };
+        let slot = match shape.key.to_string().as_str() {
+            "input" => &mut input,
+            "output" => &mut output,
+            other => {
+                let msg = format!("unknown key `{other}`; expected `input` or `output`");
+                errors.push(Error::new(shape.key.span(), msg));
+                continue;
+            }
+        };
+        if slot.is_some() {
+            errors.push(Error::new(
+                shape.key.span(),
+                format!("`{}` is declared twice", shape.key),
+            ));
+        } else {
+            *slot = Some(shape);
+        }
+    }
+    if input.is_none() {
+        let msg = format!(
+            "`{}` has no `input`; declare the shape of one sample first, e.g. `input: [28, 28]`",
+            decl.name
+        );
+        errors.push(Error::new(decl.name.span(), msg));
+    }
+    (input, output)
+}
+
+/// The input's dimensions. Rule: at least one, none zero.
+fn input_shape(decl: &ShapeDecl, errors: &mut Errors) -> Option<Vec<usize>> {
+    if decl.dims.is_empty() {
+        let msg = "`input` is empty; give the shape of one sample, e.g. `input: [784]`";
+        errors.push(Error::new(decl.span, msg));
+        return None;
+    }
+    let dims: Option<Vec<usize>> = decl
+        .dims
+        .iter()
+        .map(|d| width(d, "input dimension", errors))
+        .collect();
+    dims
+}
+
+/// A positive width literal. Rule: it parses as a number and is not zero.
+fn width(lit: &LitInt, what: &str, errors: &mut Errors) -> Option<usize> {
+    match lit.base10_parse::<usize>() {
+        Ok(0) => {
+            errors.push(Error::new(
+                lit.span(),
+                format!("{what} is zero; sizes must be at least 1"),
+            ));
+            None
+        }
+        Ok(n) => Some(n),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    }
+}
+
+/// `output: [..]` must equal the last layer's output shape, e.g. `[10]` after `Dense<10>`.
+fn check_output(decl: &ShapeDecl, shape: &[usize], source: &str, errors: &mut Errors) {
+    let stated: Vec<String> = decl.dims.iter().map(LitInt::to_string).collect();
+    let stated = format!("[{}]", stated.join(", "));
+    if stated != format!("{}", Dims(shape)) {
+        let msg = format!(
+            "`output: {stated}` does not match the network: {source} outputs `{}`",
+            Dims(shape)
+        );
+        errors.push(Error::new(decl.span, msg));
+    }
+}
+
+/// A shape written as in the declaration: `[28, 28]`.
+struct Dims<'a>(&'a [usize]);
+
+impl std::fmt::Display for Dims<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let dims: Vec<String> = self.0.iter().map(usize::to_string).collect();
+        write!(f, "[{}]", dims.join(", "))
+    }
+}
+
+/// Per-kind counters for Keras-style field names: `dense_1`, `dense_2`, `dropout_1`.
+#[derive(Default)]
+struct Counters(Vec<(&'static str, usize)>);
+
+impl Counters {
+    fn next(&mut self, kind: &'static str, span: Span) -> Ident {
+        let count = match self.0.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                self.0.push((kind, 1));
+                1
+            }
+        };
+        ir::ident(&format!("{kind}_{count}"), span)
+    }
+}
+
+/// The walk through the layers: the current shape (`None` once unknown) and who produced it.
+struct Walk {
+    shape: Option<Vec<usize>>,
+    /// "the input `[28, 28]`" or "layer 3 `Dense<128>`", for messages.
+    source: String,
+}
+
+impl Walk {
+    fn new(input: Option<Vec<usize>>) -> Self {
+        let source = match &input {
+            Some(shape) => format!("the input `{}`", Dims(shape)),
+            None => String::new(),
+        };
+        Walk {
+            shape: input,
+            source,
+        }
+    }
+
+    /// Resolves layer `position`; `Ok(None)` when its input is unknown after an earlier error.
+    fn layer(
+        &mut self,
+        position: usize,
+        decl: &LayerDecl,
+        counters: &mut Counters,
+    ) -> syn::Result<Option<ir::Layer>> {
+        let resolved = match decl.name.to_string().as_str() {
+            "Flatten" => self.flatten(decl),
+            "Dense" => self.dense(position, decl),
+            "Activation" => self.activation(position, decl),
+            "Dropout" => self.dropout(decl),
+            other => {
+                let msg = format!("unknown layer `{other}`; expected one of {LAYERS}");
+                Err(Error::new(decl.name.span(), msg))
+            }
+        };
+        let Some((kind, input, output_shape, description)) = resolved.inspect_err(|_| {
+            // What follows an error has an unknown input: one mistake, one message.
+            self.shape = None;
+        })?
+        else {
+            return Ok(None);
+        };
+        let field = counters.next(kind_name(&kind), decl.name.span());
+        self.source = format!("layer {position} `{}`", decl.text());
+        self.shape = Some(output_shape.clone());
+        Ok(Some(ir::Layer {
+            field,
+            kind,
+            input,
+            output_shape,
+            description,
+        }))
+    }
+
+    fn flatten(&mut self, decl: &LayerDecl) -> syn::Result<Option<Resolved>> {
+        no_args(decl)?;
+        let Some(shape) = &self.shape else {
+            return Ok(None);
+        };
+        let n: usize = shape.iter().product();
+        Ok(Some((
+            Kind::Flatten,
+            n,
+            vec![n],
+            format!("Flatten<{}>", Dims(shape)),
+        )))
+    }
+
+    /// `Dense<units>`, `Dense<units, Act>`, `Dense<in -> units>`, `Dense<in -> units, Act>`.
+    fn dense(&mut self, position: usize, decl: &LayerDecl) -> syn::Result<Option<Resolved>> {
+        let (units, stated_in, activation) = dense_args(decl)?;
+        let units_n = positive(units, position, decl)?;
+        let activation = match activation {
+            Some(name) => known_activation(name)?,
+            None => ir::ident("Identity", decl.name.span()),
+        };
+        let input = match (&self.shape, stated_in) {
+            (None, _) => return Ok(None),
+            (Some(shape), _) if shape.len() != 1 => {
+                let msg = format!(
+                    "layer {position} `{}` expects a flat input, but {} outputs `{}`; add `Flatten` before it",
+                    decl.text(),
+                    self.source,
+                    Dims(shape)
+                );
+                return Err(Error::new(decl.name.span(), msg));
+            }
+            (Some(shape), Some(stated)) => self.stated_input(position, decl, stated, shape[0])?,
+            (Some(shape), None) => shape[0],
+        };
+        let description = format!("Dense<{input} -> {units_n}, {activation}>");
+        Ok(Some((
+            Kind::Dense { activation },
+            input,
+            vec![units_n],
+            description,
+        )))
+    }
+
+    /// A stated input width must equal the width arriving, e.g. `Dense<784 -> 10>` after 784.
+    fn stated_input(
+        &mut self,
+        position: usize,
+        decl: &LayerDecl,
+        stated: &LitInt,
+        arriving: usize,
+    ) -> syn::Result<usize> {
+        let n = stated.base10_parse::<usize>()?;
+        if n != arriving {
+            let msg = format!(
+                "layer {position} `{}` expects {n} inputs, but {} outputs {arriving}",
+                decl.text(),
+                self.source
+            );
+            return Err(Error::new(stated.span(), msg));
+        }
+        Ok(n)
+    }
+
+    fn activation(&mut self, position: usize, decl: &LayerDecl) -> syn::Result<Option<Resolved>> {
+        let name = match decl.args.as_slice() {
+            [Arg::Name(name)] => known_activation(name)?,
+            _ => {
+                let msg = "`Activation` takes one activation, e.g. `Activation<Tanh>`";
+                return Err(Error::new(decl.name.span(), msg));
+            }
+        };
+        let Some(shape) = self.shape.clone() else {
+            return Ok(None);
+        };
+        if name == "Softmax" && shape.len() != 1 {
+            let msg = format!(
+                "layer {position} `{}` needs a flat input for softmax, but {} outputs `{}`; add `Flatten` before it",
+                decl.text(),
+                self.source,
+                Dims(&shape)
+            );
+            return Err(Error::new(decl.name.span(), msg));
+        }
+        let n = shape.iter().product();
+        let description = format!("Activation<{name}>");
+        Ok(Some((
+            Kind::Activation { activation: name },
+            n,
+            shape,
+            description,
+        )))
+    }
+
+    fn dropout(&mut self, decl: &LayerDecl) -> syn::Result<Option<Resolved>> {
+        let rate = match decl.args.as_slice() {
+            [Arg::Float { minus, lit }] => signed(*minus, lit.base10_parse::<f64>()?),
+            [Arg::Int(lit)] => lit.base10_parse::<f64>()?,
+            _ => {
+                let msg = "`Dropout` takes one rate in [0, 1), e.g. `Dropout<0.2>`";
+                return Err(Error::new(decl.name.span(), msg));
+            }
+        };
+        if !(0.0..1.0).contains(&rate) {
+            let msg = format!("dropout rate {} is outside [0, 1)", decl.args[0].text());
+            return Err(Error::new(decl.args[0].span(), msg));
+        }
+        let Some(shape) = self.shape.clone() else {
+            return Ok(None);
+        };
+        let n = shape.iter().product();
+        Ok(Some((
+            Kind::Dropout { rate },
+            n,
+            shape,
+            format!("Dropout<{rate}>"),
+        )))
+    }
+}
+
+/// A resolved layer before it is named: kind, input width, output shape, description.
+type Resolved = (Kind, usize, Vec<usize>, String);
+
+fn kind_name(kind: &Kind) -> &'static str {
+    match kind {
+        Kind::Flatten => "flatten",
+        Kind::Dense { .. } => "dense",
+        Kind::Activation { .. } => "activation",
+        Kind::Dropout { .. } => "dropout",
+    }
+}
+
+fn signed(minus: bool, x: f64) -> f64 {
+    if minus {
+        -x
+    } else {
+        x
+    }
+}
+
+fn no_args(decl: &LayerDecl) -> syn::Result<()> {
+    match decl.args.first() {
+        Some(arg) => Err(Error::new(
+            arg.span(),
+            format!("`{}` takes no arguments", decl.name),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Splits Dense's arguments into units, a stated input, and an activation.
+fn dense_args(decl: &LayerDecl) -> syn::Result<(&LitInt, Option<&LitInt>, Option<&Ident>)> {
+    let usage = "`Dense` takes its units and an optional activation, e.g. `Dense<128, Relu>` or `Dense<784 -> 128, Relu>`";
+    let (size, rest) = match decl.args.split_first() {
+        Some((Arg::Int(units), rest)) => ((units, None), rest),
+        Some((Arg::Arrow(input, units), rest)) => ((units, Some(input)), rest),
+        Some((other, _)) => return Err(Error::new(other.span(), usage)),
+        None => return Err(Error::new(decl.name.span(), usage)),
+    };
+    match rest {
+        [] => Ok((size.0, size.1, None)),
+        [Arg::Name(name)] => Ok((size.0, size.1, Some(name))),
+        [other, ..] => Err(Error::new(other.span(), usage)),
+    }
+}
+
+/// The units of layer `position`. Rule: a dense layer has at least one unit.
+fn positive(lit: &LitInt, position: usize, decl: &LayerDecl) -> syn::Result<usize> {
+    match lit.base10_parse::<usize>()? {
+        0 => {
+            let msg = format!(
+                "layer {position} `{}` has zero units; a layer needs at least one",
+                decl.text()
+            );
+            Err(Error::new(lit.span(), msg))
+        }
+        n => Ok(n),
+    }
+}
+
+/// An activation name. Rule: one of [`ACTIVATIONS`], spelled as the type is.
+fn known_activation(name: &Ident) -> syn::Result<Ident> {
+    if ACTIVATIONS.iter().any(|known| name == known) {
+        return Ok(name.clone());
+    }
+    let list: Vec<String> = ACTIVATIONS.iter().map(|a| format!("`{a}`")).collect();
+    let msg = format!(
+        "unknown activation `{name}`; expected one of {}",
+        list.join(", ")
+    );
+    Err(Error::new(name.span(), msg))
+}

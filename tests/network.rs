@@ -1,0 +1,133 @@
+//! Networks declared with `network!`: their types, sizes, passes and gradients.
+
+use liandan::gradcheck::{check, SplitMix64};
+use liandan::prelude::*;
+use liandan::{Head, LayerInfo, TensorInfo};
+
+network! {
+    /// The seed's MNIST classifier.
+    pub struct Mnist {
+        input: [28, 28],
+        Flatten,
+        Dense<128, Relu>,
+        Dropout<0.2>,
+        Dense<10, Softmax>,
+    }
+}
+
+network! {
+    /// Every layer kind, small enough to check every gradient entry.
+    struct Small {
+        input: [2, 3],
+        Activation<Tanh>,
+        Flatten,
+        Dense<6 -> 5, Swish>,
+        Dropout<0.3>,
+        Dense<4, Gelu>,
+        Activation<LeakyRelu>,
+        Dense<3>,
+        Activation<Softmax>,
+        output: [3],
+    }
+}
+
+#[test]
+fn the_seed_network_has_keras_sizes() {
+    assert_eq!(Mnist::<f32>::INPUT, 784);
+    assert_eq!(Mnist::<f32>::OUTPUT, 10);
+    assert_eq!(Mnist::<f32>::PARAMS, 101_770);
+    assert_eq!(<Mnist as Params<f32>>::PARAMS, 101_770);
+    assert_eq!(<Mnist as Params<f32>>::TENSORS, 4);
+    assert_eq!(<Mnist as Layer<f32, 784, 10>>::HEAD, Head::Softmax);
+    assert_eq!(Mnist::<f32>::INPUT_SHAPE, &[28, 28]);
+    assert_eq!(
+        Mnist::<f32>::LAYERS[1],
+        LayerInfo {
+            name: "dense_1",
+            kind: "Dense<784 -> 128, Relu>",
+            output: &[128],
+            params: 100_480
+        }
+    );
+    let names: Vec<&str> = Mnist::<f32>::LAYERS.iter().map(|l| l.name).collect();
+    assert_eq!(names, ["flatten_1", "dense_1", "dropout_1", "dense_2"]);
+    assert_eq!(
+        <Mnist as Params<f32>>::tensor_info(2),
+        Some(TensorInfo {
+            layer: "dense_2",
+            name: "kernel",
+            shape: [128, 10],
+            vector: false
+        })
+    );
+    assert_eq!(<Mnist as Params<f32>>::tensor_info(4), None);
+}
+
+#[test]
+fn summary_is_a_keras_table() {
+    let text = Mnist::<f32>::summary().to_string();
+    assert!(text.contains("Model: \"Mnist\""), "{text}");
+    assert!(text.contains("dense_1 (Dense)"), "{text}");
+    assert!(text.contains("(None, 128)"), "{text}");
+    assert!(text.contains("100,480"), "{text}");
+    assert!(text.contains("Total params: 101,770 (397.54 KB)"), "{text}");
+}
+
+#[test]
+fn init_is_glorot_with_zero_biases_and_declared_rates() {
+    let net = Mnist::<f32>::new_boxed(&mut SplitMix64(1));
+    let limit = (6.0f32 / (784.0 + 128.0)).sqrt();
+    assert!(net.dense_1.kernel.iter().all(|w| w.abs() <= limit));
+    assert!(net.dense_1.kernel.iter().any(|w| w.abs() > limit * 0.9));
+    assert!(net.dense_1.bias.iter().all(|b| *b == 0.0));
+    assert_eq!(net.dropout_1.rate(), 0.2);
+    let again = Mnist::<f32>::new_boxed(&mut SplitMix64(1));
+    assert_eq!(net.dense_2.kernel, again.dense_2.kernel);
+}
+
+#[test]
+fn predictions_are_probabilities() {
+    let net = Mnist::<f32>::new_boxed(&mut SplitMix64(2));
+    let x = SVector::<f32, 784>::from_fn(|i, _| (i % 7) as f32 / 7.0);
+    let p = net.predict(&x);
+    assert!((p.sum() - 1.0).abs() < 1e-5);
+    assert!(p.iter().all(|&v| v > 0.0));
+}
+
+#[test]
+fn whole_network_gradients_match_finite_differences() {
+    let mut rng = SplitMix64(3);
+    let mut net = Small::<f64>::new(&mut rng);
+    let x = SMatrix::<f64, 6, 4>::from_fn(|i, j| ((i * 4 + j) as f64 * 0.37).sin());
+    let w = SMatrix::<f64, 3, 4>::from_fn(|i, j| ((i + 2 * j) as f64 * 0.71).cos());
+    let report = check(&mut net, &x, &w, 1000, 17);
+    assert_eq!(report.checked, <Small<f64> as Params<f64>>::PARAMS + 24);
+    assert!(report.max_error < 1e-6, "{report:?}");
+}
+
+#[test]
+fn the_seed_network_gradients_match_finite_differences_on_a_sample() {
+    let mut net = Mnist::<f64>::new_boxed(&mut SplitMix64(4));
+    // Biases away from zero so the ReLU kinks are not hit by the perturbations.
+    net.dense_1
+        .bias
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, b)| *b = 0.01 * (i % 5) as f64);
+    let x = SMatrix::<f64, 784, 2>::from_fn(|i, j| ((i + j * 3) % 11) as f64 / 11.0);
+    let w = SMatrix::<f64, 10, 2>::from_fn(|i, j| (i as f64 - j as f64) * 0.1);
+    let report = check(&mut *net, &x, &w, 40, 5);
+    assert!(report.checked > 100);
+    assert!(report.max_error < 1e-6, "{report:?}");
+}
+
+#[test]
+fn networks_are_layers_and_nest() {
+    use liandan::layers::{Chain, Dense};
+    let inner = Small::<f64>::new(&mut SplitMix64(6));
+    let outer = Chain::new(inner, Dense::<f64, 3, 2, Sigmoid>::zeroed());
+    let x = SMatrix::<f64, 6, 1>::from_element(0.5);
+    let mut y = SMatrix::<f64, 2, 1>::zeros();
+    outer.forward(&x, &mut y);
+    assert_eq!(y, SMatrix::<f64, 2, 1>::from_element(0.5));
+}
