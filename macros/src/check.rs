@@ -46,7 +46,12 @@ pub fn check(decl: &ast::Network) -> syn::Result<ir::Network> {
         errors.push(Error::new(decl.name.span(), msg));
     }
     if let (Some(output), Some(shape)) = (output, &walk.shape) {
-        check_output(output, shape, &walk.source, &mut errors);
+        check_output(
+            output,
+            &walk.gives(format_args!("`{}`", Dims(shape))),
+            shape,
+            &mut errors,
+        );
     }
     errors.finish()?;
     Ok(ir::Network {
@@ -152,14 +157,11 @@ fn width(lit: &LitInt, what: &str, errors: &mut Errors) -> Option<usize> {
 }
 
 /// `output: [..]` must equal the last layer's output shape, e.g. `[10]` after `Dense<10>`.
-fn check_output(decl: &ShapeDecl, shape: &[usize], source: &str, errors: &mut Errors) {
+fn check_output(decl: &ShapeDecl, gives: &str, shape: &[usize], errors: &mut Errors) {
     let stated: Vec<String> = decl.dims.iter().map(LitInt::to_string).collect();
     let stated = format!("[{}]", stated.join(", "));
     if stated != format!("{}", Dims(shape)) {
-        let msg = format!(
-            "`output: {stated}` does not match the network: {source} outputs `{}`",
-            Dims(shape)
-        );
+        let msg = format!("`output: {stated}` does not match the network: {gives}");
         errors.push(Error::new(decl.span, msg));
     }
 }
@@ -197,19 +199,23 @@ impl Counters {
 /// The walk through the layers: the current shape (`None` once unknown) and who produced it.
 struct Walk {
     shape: Option<Vec<usize>>,
-    /// "the input `[28, 28]`" or "layer 3 `Dense<128>`", for messages.
-    source: String,
+    /// Who produced the current shape: `None` for the input, else "layer 3 `Dense<128>`".
+    source: Option<String>,
 }
 
 impl Walk {
     fn new(input: Option<Vec<usize>>) -> Self {
-        let source = match &input {
-            Some(shape) => format!("the input `{}`", Dims(shape)),
-            None => String::new(),
-        };
         Walk {
             shape: input,
-            source,
+            source: None,
+        }
+    }
+
+    /// "layer 3 `Dropout<0.2>` outputs 128", or "the input has 128" for the network's input.
+    fn gives(&self, what: impl std::fmt::Display) -> String {
+        match &self.source {
+            Some(layer) => format!("{layer} outputs {what}"),
+            None => format!("the input has {what}"),
         }
     }
 
@@ -238,7 +244,7 @@ impl Walk {
             return Ok(None);
         };
         let field = counters.next(kind_name(&kind), decl.name.span());
-        self.source = format!("layer {position} `{}`", decl.text());
+        self.source = Some(format!("layer {position} `{}`", decl.text()));
         self.shape = Some(output_shape.clone());
         Ok(Some(ir::Layer {
             field,
@@ -266,25 +272,16 @@ impl Walk {
     /// `Dense<units>`, `Dense<units, Act>`, `Dense<in -> units>`, `Dense<in -> units, Act>`.
     fn dense(&mut self, position: usize, decl: &LayerDecl) -> syn::Result<Option<Resolved>> {
         let (units, stated_in, activation) = dense_args(decl)?;
-        let units_n = positive(units, position, decl)?;
+        let units_n = positive(units, position, decl);
         let activation = match activation {
-            Some(name) => known_activation(name)?,
-            None => ir::ident("Identity", decl.name.span()),
+            Some(name) => known_activation(name),
+            None => Ok(ir::ident("Identity", decl.name.span())),
         };
-        let input = match (&self.shape, stated_in) {
-            (None, _) => return Ok(None),
-            (Some(shape), _) if shape.len() != 1 => {
-                let msg = format!(
-                    "layer {position} `{}` expects a flat input, but {} outputs `{}`; add `Flatten` before it",
-                    decl.text(),
-                    self.source,
-                    Dims(shape)
-                );
-                return Err(Error::new(decl.name.span(), msg));
-            }
-            (Some(shape), Some(stated)) => self.stated_input(position, decl, stated, shape[0])?,
-            (Some(shape), None) => shape[0],
-        };
+        let input = self.dense_input(position, decl, stated_in);
+        // Independent mistakes in one layer are reported together.
+        let (units_n, activation, input) =
+            both(both(units_n, activation), input).map(|((u, a), i)| (u, a, i))?;
+        let Some(input) = input else { return Ok(None) };
         let description = format!("Dense<{input} -> {units_n}, {activation}>");
         Ok(Some((
             Kind::Dense { activation },
@@ -292,6 +289,28 @@ impl Walk {
             vec![units_n],
             description,
         )))
+    }
+
+    /// The width arriving at a dense layer: flat, and equal to the stated width if any.
+    fn dense_input(
+        &mut self,
+        position: usize,
+        decl: &LayerDecl,
+        stated_in: Option<&LitInt>,
+    ) -> syn::Result<Option<usize>> {
+        Ok(Some(match (&self.shape, stated_in) {
+            (None, _) => return Ok(None),
+            (Some(shape), _) if shape.len() != 1 => {
+                let msg = format!(
+                    "layer {position} `{}` expects a flat input, but {}; add `Flatten` before it",
+                    decl.text(),
+                    self.gives(format_args!("shape `{}`", Dims(shape))),
+                );
+                return Err(Error::new(decl.name.span(), msg));
+            }
+            (Some(shape), Some(stated)) => self.stated_input(position, decl, stated, shape[0])?,
+            (Some(shape), None) => shape[0],
+        }))
     }
 
     /// A stated input width must equal the width arriving, e.g. `Dense<784 -> 10>` after 784.
@@ -305,9 +324,9 @@ impl Walk {
         let n = stated.base10_parse::<usize>()?;
         if n != arriving {
             let msg = format!(
-                "layer {position} `{}` expects {n} inputs, but {} outputs {arriving}",
+                "layer {position} `{}` expects {n} inputs, but {}",
                 decl.text(),
-                self.source
+                self.gives(arriving)
             );
             return Err(Error::new(stated.span(), msg));
         }
@@ -327,10 +346,9 @@ impl Walk {
         };
         if name == "Softmax" && shape.len() != 1 {
             let msg = format!(
-                "layer {position} `{}` needs a flat input for softmax, but {} outputs `{}`; add `Flatten` before it",
+                "layer {position} `{}` needs a flat input for softmax, but {}; add `Flatten` before it",
                 decl.text(),
-                self.source,
-                Dims(&shape)
+                self.gives(format_args!("shape `{}`", Dims(&shape))),
             );
             return Err(Error::new(decl.name.span(), msg));
         }
@@ -367,6 +385,18 @@ impl Walk {
             shape,
             format!("Dropout<{rate}>"),
         )))
+    }
+}
+
+/// Both results, or every error of the two.
+fn both<A, B>(a: syn::Result<A>, b: syn::Result<B>) -> syn::Result<(A, B)> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(mut e), Err(f)) => {
+            e.combine(f);
+            Err(e)
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
     }
 }
 

@@ -35,9 +35,16 @@ pub struct Chain<F, S> {
     pub second: S,
 }
 
-impl<F: Shape, S: Shape<Input = F::Output>> Chain<F, S> {
+impl<F, S> Chain<F, S> {
     /// Chains two layers; the second's input width must be the first's output width.
-    pub fn new(first: F, second: S) -> Self {
+    pub fn new<T: Float, const I: usize, const M: usize, const O: usize>(
+        first: F,
+        second: S,
+    ) -> Self
+    where
+        F: Layer<T, I, M> + Shape<Output = Size<M>>,
+        S: Layer<T, M, O> + Shape<Output = Size<O>>,
+    {
         Chain { first, second }
     }
 }

@@ -1,0 +1,10 @@
+use liandan::prelude::*;
+
+network! {
+    struct Net {
+        input: [],
+        Dense<10, Softmax>,
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use liandan::prelude::*;
+
+network! {
+    struct Net {
+        Dense<128, Relu>,
+        Dense<10, Softmax>,
+    }
+}
+
+fn main() {}

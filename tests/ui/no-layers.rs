@@ -1,0 +1,9 @@
+use liandan::prelude::*;
+
+network! {
+    struct Net {
+        input: [784],
+    }
+}
+
+fn main() {}
