@@ -1,9 +1,10 @@
 //! Checks shared by the loss tests (f64): finite differences of a loss against its `gradient`,
-//! and a padded batch against the same samples unpadded.
+//! fused or not, and a padded batch against the same samples unpadded.
 
 use nalgebra::SMatrix;
 
 use super::Loss;
+use crate::activation::Activation;
 use crate::Head;
 
 /// The step of the central differences.
@@ -60,6 +61,26 @@ pub(crate) fn gradient<L: Loss<f64, N>, const N: usize, const B: usize>(
     let mut d = SMatrix::zeros();
     assert!(!loss.gradient(y, t, n, head, &mut d), "unexpectedly fused");
     assert_gradient(&d, &numeric_gradient(y, |y| loss.loss(y, t, n)));
+}
+
+/// The fused path: with `y = A(z)`, `gradient` returns `true` and equals `∂loss(A(z))/∂z`.
+pub(crate) fn fused<A: Activation, L: Loss<f64, N>, const N: usize, const B: usize>(
+    loss: &L,
+    z: &SMatrix<f64, N, B>,
+    t: &L::Targets<B>,
+    n: usize,
+) {
+    let activate = |z: &SMatrix<f64, N, B>| {
+        let mut y = *z;
+        A::apply(y.as_mut_slice(), N);
+        y
+    };
+    let mut d = SMatrix::zeros();
+    assert!(
+        loss.gradient(&activate(z), t, n, A::HEAD, &mut d),
+        "not fused"
+    );
+    assert_gradient(&d, &numeric_gradient(z, |z| loss.loss(&activate(z), t, n)));
 }
 
 /// A batch whose first `M` columns are samples behaves exactly as those `M` columns alone: the
