@@ -1,4 +1,242 @@
-//! Placeholder while the loss is written.
-/// Placeholder.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct BinaryCrossentropy;
+//! Binary cross-entropy, Keras 3's exact formula: with `p = clip(y)` to `[ε, 1 - ε]`, `ε = 1e-7`,
+//! per sample `L = -(1/N)·Σᵢ (tᵢ·ln(pᵢ + ε) + (1 - tᵢ)·ln(1 - pᵢ + ε))`, averaged over the batch.
+//!
+//! Gradients, for each of the `n` real samples (zero in the padding):
+//! - through the clip: `∂L/∂y = (-t/(p + ε) + (1 - t)/(1 - p + ε))/(N·n)` where `ε ≤ y ≤ 1 - ε`,
+//!   and `0` where the clip is active;
+//! - fused with a sigmoid head (`y = σ(z)`): `∂L/∂z = (y - t)/(N·n)`, the exact gradient of the
+//!   unclipped loss, which is what Keras computes from the sigmoid's cached logits;
+//! - `from_logits` (`y` is `z`): `L = (1/N)·Σ max(z, 0) - z·t + ln(1 + e^(-|z|))`, which never
+//!   overflows, and `∂L/∂z = (σ(z) - t)/(N·n)`.
+//!
+//! Shapes: the output `y` and the targets `t` are both `N×B`, one sample per column; each of the
+//! `N` outputs is an independent yes/no probability and `t` may be soft (in `[0, 1]`).
+//!
+//! ```
+//! use liandan::prelude::*;
+//! let y = SMatrix::<f64, 1, 1>::new(0.8);
+//! let t = SMatrix::<f64, 1, 1>::new(1.0);
+//! let loss = BinaryCrossentropy::default().loss(&y, &t, 1);
+//! assert!((loss - 0.2231).abs() < 1e-4); // -ln 0.8
+//! ```
+
+use nalgebra::SMatrix;
+
+use super::{batch, clip, Loss, EPSILON};
+use crate::activation::logistic;
+use crate::{Float, Head};
+
+/// Keras' `BinaryCrossentropy`: for `N` independent yes/no outputs (multi-label), usually after
+/// a sigmoid.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BinaryCrossentropy {
+    /// Whether the network's output is the logit `z` rather than the probability `σ(z)`
+    /// (Keras' default: `false`).
+    pub from_logits: bool,
+}
+
+impl<T: Float, const N: usize> Loss<T, N> for BinaryCrossentropy {
+    /// Targets in `[0, 1]`, one column per sample.
+    type Targets<const B: usize> = SMatrix<T, N, B>;
+
+    fn loss<const B: usize>(&self, y: &SMatrix<T, N, B>, t: &SMatrix<T, N, B>, n: usize) -> T {
+        if self.from_logits {
+            batch::elementwise_mean(y, t, n, logits_loss)
+        } else {
+            batch::elementwise_mean(y, t, n, probability_loss)
+        }
+    }
+
+    /// Fused (`true`) exactly when the output is a probability made by a sigmoid head.
+    fn gradient<const B: usize>(
+        &self,
+        y: &SMatrix<T, N, B>,
+        t: &SMatrix<T, N, B>,
+        n: usize,
+        head: Head,
+        d: &mut SMatrix<T, N, B>,
+    ) -> bool {
+        let fused = !self.from_logits && head == Head::Sigmoid;
+        if self.from_logits {
+            batch::elementwise_gradient(y, t, n, d, |z, t| logistic(z) - t);
+        } else if fused {
+            batch::elementwise_gradient(y, t, n, d, |p, t| p - t);
+        } else {
+            batch::elementwise_gradient(y, t, n, d, probability_gradient);
+        }
+        fused
+    }
+}
+
+/// `-(t·ln(p + ε) + (1 - t)·ln(1 - p + ε))` with `p = clip(y)`: Keras 3 adds `ε` inside the
+/// logarithms on top of the clip, so a confident miss costs `-ln 2ε ≈ 15.42`, not `-ln ε`.
+fn probability_loss<T: Float>(y: T, t: T) -> T {
+    let (p, eps, one) = (clip(y), T::of(EPSILON), T::one());
+    -(t * (p + eps).ln() + (one - t) * (one - p + eps).ln())
+}
+
+/// `∂/∂y` of [`probability_loss`]: `-t/(p + ε) + (1 - t)/(1 - p + ε)` inside the clip range,
+/// `0` outside it, where the clipped value does not move with `y`.
+fn probability_gradient<T: Float>(y: T, t: T) -> T {
+    let (eps, one) = (T::of(EPSILON), T::one());
+    if y < eps || y > one - eps {
+        return T::zero();
+    }
+    -t / (y + eps) + (one - t) / (one - y + eps)
+}
+
+/// `-(t·ln σ(z) + (1 - t)·ln(1 - σ(z))) = max(z, 0) - z·t + ln(1 + e^(-|z|))`: the exponent is
+/// never positive, so nothing overflows (TensorFlow's `sigmoid_cross_entropy_with_logits`).
+fn logits_loss<T: Float>(z: T, t: T) -> T {
+    z.max(T::zero()) - z * t + (-z.abs()).exp().ln_1p()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::{Activation, Sigmoid};
+    use crate::loss::check;
+    use crate::Error;
+
+    const PROBABILITIES: BinaryCrossentropy = BinaryCrossentropy { from_logits: false };
+    const LOGITS: BinaryCrossentropy = BinaryCrossentropy { from_logits: true };
+
+    /// One positive sample predicted `p`.
+    fn positive(p: f64) -> f64 {
+        let (y, t) = (SMatrix::<f64, 1, 1>::new(p), SMatrix::<f64, 1, 1>::new(1.0));
+        PROBABILITIES.loss(&y, &t, 1)
+    }
+
+    /// Three samples of two outputs, one per column, with a soft target in the last.
+    fn batch() -> (SMatrix<f64, 2, 3>, SMatrix<f64, 2, 3>) {
+        let y = [0.8, 0.5, 0.3, 0.9, 0.1, 0.6];
+        let t = [1.0, 1.0, 0.0, 1.0, 0.0, 0.25];
+        (
+            SMatrix::from_column_slice(&y),
+            SMatrix::from_column_slice(&t),
+        )
+    }
+
+    /// Logits for the same shape, with both signs and a large one.
+    fn logits() -> SMatrix<f64, 2, 3> {
+        SMatrix::from_column_slice(&[1.5, 0.3, -2.0, 0.7, -4.0, 2.5])
+    }
+
+    #[test]
+    fn default_is_keras() {
+        assert!(!BinaryCrossentropy::default().from_logits);
+    }
+
+    #[test]
+    fn golden_values_of_the_teaching_docs() {
+        // By hand: -ln 0.8 ≈ 0.2231 and ln 2 ≈ 0.6931; the ε inside the logarithm moves them by
+        // about 1e-7. numpy, Keras 3's formula: -np.log(0.8 + 1e-7), -np.log(0.5 + 1e-7).
+        approx::assert_relative_eq!(positive(0.8), 0.22314342631421757, max_relative = 1e-12);
+        approx::assert_relative_eq!(positive(0.5), 0.6931469805599654, max_relative = 1e-12);
+        assert!((positive(0.8) - 0.8f64.ln().abs()).abs() < 1e-6);
+        assert!((positive(0.5) - 2f64.ln()).abs() < 1e-6);
+        // Clipped: p = 0 becomes ε, and -ln(ε + ε) = -np.log(2e-7) = 15.424948470398375.
+        approx::assert_relative_eq!(positive(0.0), 15.424948470398375, max_relative = 1e-12);
+    }
+
+    #[test]
+    fn golden_values_of_a_batch() {
+        // Keras' BinaryCrossentropy docstring: y_true [[0, 1], [0, 0]], y_pred [[0.6, 0.4],
+        // [0.4, 0.6]] gives 0.815; numpy with Keras 3's formula: 0.8149242256804743.
+        let y = SMatrix::<f64, 2, 2>::from_column_slice(&[0.6, 0.4, 0.4, 0.6]);
+        let t = SMatrix::<f64, 2, 2>::from_column_slice(&[0.0, 1.0, 0.0, 0.0]);
+        let loss = PROBABILITIES.loss(&y, &t, 2);
+        approx::assert_relative_eq!(loss, 0.8149242256804743, max_relative = 1e-12);
+        // numpy: per sample [0.2899091136979087, 0.39925369255334336, 0.46014231511359777].
+        let (y, t) = batch();
+        let loss = PROBABILITIES.loss(&y, &t, 3);
+        approx::assert_relative_eq!(loss, 0.38310170712161656, max_relative = 1e-12);
+        // numpy: (np.maximum(z, 0) - z*t + np.log1p(np.exp(-abs(z)))).mean(-1).mean()
+        let loss = LOGITS.loss(&logits(), &t, 3);
+        approx::assert_relative_eq!(loss, 0.5429870407650116, max_relative = 1e-12);
+    }
+
+    #[test]
+    fn large_logits_stay_finite() {
+        // By hand: z = -1000 with t = 1 costs 0 + 1000 + ln(1 + e^-1000) = 1000.
+        let z = SMatrix::<f64, 2, 1>::new(-1000.0, 1000.0);
+        let t = SMatrix::<f64, 2, 1>::new(1.0, 1.0);
+        assert_eq!(LOGITS.loss(&z, &t, 1), 500.0);
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let (y, t) = batch();
+        check::gradient(&PROBABILITIES, &y, &t, 3, Head::Identity);
+        check::gradient(&PROBABILITIES, &y, &t, 2, Head::Softmax);
+    }
+
+    #[test]
+    fn gradient_is_zero_where_clipped() {
+        // Outside [ε, 1 - ε] the clipped probability, hence the loss, does not move with y.
+        let y = SMatrix::<f64, 2, 2>::from_column_slice(&[-0.5, 1.5, 0.0, 1.0]);
+        let t = SMatrix::<f64, 2, 2>::from_column_slice(&[1.0, 0.0, 1.0, 0.0]);
+        let mut d = SMatrix::from_element(1.0);
+        PROBABILITIES.gradient(&y, &t, 2, Head::Other, &mut d);
+        assert_eq!(d, SMatrix::<f64, 2, 2>::zeros());
+        let y = y.fixed_columns::<1>(0).into_owned();
+        let t = t.fixed_columns::<1>(0).into_owned();
+        check::gradient(&PROBABILITIES, &y, &t, 1, Head::Other);
+    }
+
+    #[test]
+    fn fused_gradient_matches_finite_differences_through_the_sigmoid() {
+        let (_, t) = batch();
+        check::fused::<Sigmoid, _, 2, 3>(&PROBABILITIES, &logits(), &t, 3);
+        check::fused::<Sigmoid, _, 2, 3>(&PROBABILITIES, &logits(), &t, 2);
+    }
+
+    #[test]
+    fn from_logits_gradient_matches_finite_differences() {
+        let (_, t) = batch();
+        // The output is the logit whatever the head, so never fused.
+        check::gradient(&LOGITS, &logits(), &t, 3, Head::Identity);
+        check::gradient(&LOGITS, &logits(), &t, 2, Head::Sigmoid);
+    }
+
+    #[test]
+    fn fused_and_from_logits_gradients_agree() {
+        let (_, t) = batch();
+        let mut y = logits();
+        Sigmoid::apply(y.as_mut_slice(), 2);
+        let (mut fused, mut direct) = (SMatrix::zeros(), SMatrix::zeros());
+        PROBABILITIES.gradient(&y, &t, 3, Head::Sigmoid, &mut fused);
+        LOGITS.gradient(&logits(), &t, 3, Head::Identity, &mut direct);
+        assert_eq!(fused, direct);
+    }
+
+    #[test]
+    fn partial_batch_averages_over_real_samples() {
+        let (mut y, t) = batch();
+        y.column_mut(2).fill(f64::NAN);
+        // numpy: mean of the first two per-sample losses above.
+        let loss = PROBABILITIES.loss(&y, &t, 2);
+        approx::assert_relative_eq!(loss, 0.344581403125626, max_relative = 1e-12);
+        let t_exact = t.fixed_columns::<2>(0).into_owned();
+        for head in [Head::Identity, Head::Sigmoid] {
+            check::padding::<_, 2, 3, 2>(&PROBABILITIES, &y, &t, &t_exact, head);
+            check::padding::<_, 2, 3, 2>(&LOGITS, &y, &t, &t_exact, head);
+            check::empty(&PROBABILITIES, &y, &t, head);
+            check::empty(&LOGITS, &y, &t, head);
+        }
+    }
+
+    #[test]
+    fn validate_rejects_more_samples_than_the_batch() {
+        let (_, t) = batch();
+        assert_eq!(Loss::<f64, 2>::validate(&LOGITS, &t, 2), Ok(()));
+        let err = Loss::<f64, 2>::validate(&PROBABILITIES, &t, 4);
+        assert_eq!(
+            err,
+            Err(Error::BatchSize {
+                samples: 4,
+                batch: 3
+            })
+        );
+    }
+}

@@ -9,7 +9,10 @@
 //! ends in softmax (for the cross-entropies) or sigmoid (for binary cross-entropy) the loss
 //! gives the fused gradient `p - y` with respect to the logits instead; see [`Head`].
 
+mod batch;
 mod binary_cross_entropy;
+#[cfg(test)]
+mod check;
 mod cross_entropy;
 mod mean_absolute_error;
 mod mean_squared_error;
@@ -35,13 +38,7 @@ pub trait Loss<T: Float, const N: usize> {
     /// Checks the targets of the first `n` samples (a class index must be below `N`).
     fn validate<const B: usize>(&self, targets: &Self::Targets<B>, n: usize) -> Result<(), Error> {
         let _ = targets;
-        if n > B {
-            return Err(Error::BatchSize {
-                samples: n,
-                batch: B,
-            });
-        }
-        Ok(())
+        batch::check_size::<B>(n)
     }
 
     /// The mean loss over the first `n` samples of `y` (`n = 0` gives zero).
