@@ -1,8 +1,7 @@
 //! The scalar type of a network: `f32` (the default) or `f64`.
 //!
 //! [`Float`] is nalgebra's [`RealField`] plus the few things liandan needs that it lacks:
-//! conversion from `f64` literals, `erf` for the exact GELU, and the matrix product, which is
-//! dispatched to `matrixmultiply`'s `sgemm`/`dgemm` (SIMD chosen at run time with `std`).
+//! conversion from `f64` literals and `erf` for the exact GELU.
 
 use nalgebra::RealField;
 
@@ -29,34 +28,10 @@ pub trait Float:
     fn erf(self) -> Self;
     /// Whether this value is neither infinite nor NaN.
     fn finite(self) -> bool;
-
-    /// `C = alpha·A·B + beta·C` on strided `m×k` and `k×n` operands.
-    ///
-    /// # Safety
-    /// Every element `A[i,j]` at `a + i·rsa + j·csa` (and likewise for `B`, `C`) must lie inside
-    /// one live allocation, and `C` must not overlap `A` or `B`.
-    #[allow(clippy::too_many_arguments)]
-    #[doc(hidden)]
-    unsafe fn gemm_raw(
-        m: usize,
-        k: usize,
-        n: usize,
-        alpha: Self,
-        a: *const Self,
-        rsa: isize,
-        csa: isize,
-        b: *const Self,
-        rsb: isize,
-        csb: isize,
-        beta: Self,
-        c: *mut Self,
-        rsc: isize,
-        csc: isize,
-    );
 }
 
 macro_rules! impl_float {
-    ($t:ty, $erf:path, $gemm:path) => {
+    ($t:ty, $erf:path) => {
         impl Float for $t {
             #[inline(always)]
             fn of(x: f64) -> Self {
@@ -74,30 +49,9 @@ macro_rules! impl_float {
             fn finite(self) -> bool {
                 <$t>::is_finite(self)
             }
-            #[inline]
-            unsafe fn gemm_raw(
-                m: usize,
-                k: usize,
-                n: usize,
-                alpha: Self,
-                a: *const Self,
-                rsa: isize,
-                csa: isize,
-                b: *const Self,
-                rsb: isize,
-                csb: isize,
-                beta: Self,
-                c: *mut Self,
-                rsc: isize,
-                csc: isize,
-            ) {
-                // Safety: forwarded verbatim; the caller upholds `gemm_raw`'s contract, which is
-                // matrixmultiply's.
-                unsafe { $gemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
-            }
         }
     };
 }
 
-impl_float!(f32, libm::erff, matrixmultiply::sgemm);
-impl_float!(f64, libm::erf, matrixmultiply::dgemm);
+impl_float!(f32, libm::erff);
+impl_float!(f64, libm::erf);
