@@ -4,6 +4,8 @@ pub mod csv;
 mod dataset;
 mod error;
 pub mod idx;
+mod shuffle;
+mod split;
 mod standardize;
 mod targets;
 
@@ -11,5 +13,6 @@ pub use csv::{read_csv, CsvOptions, Header, Table, Target};
 pub use dataset::Dataset;
 pub use error::DataError;
 pub use idx::{read_idx, read_images, read_labels, IdxArray, Images};
+pub use shuffle::{shuffle, shuffled_indices};
 pub use standardize::Standardizer;
 pub use targets::Targets;
