@@ -1,5 +1,35 @@
 //! Data for training: datasets, their files, splits and batches (with the `std` feature).
+//!
+//! - A **sample** is one example the network learns from: an input and its target.
+//! - A **feature vector** is a sample's input, `N` numbers (an MNIST image's 784 pixels).
+//! - A **label** is a sample's class, an index below the number of classes; a regression
+//!   sample has real-valued **targets** instead.
+//! - A **dataset** is a list of samples sharing `N`: a [`Dataset<T, N>`].
+//!
+//! Files come in as IDX ([`idx`], MNIST's format, plain or gzip) or numeric CSV ([`csv`]);
+//! [`Dataset::split`] and [`Dataset::validation_split`] cut a dataset into parts;
+//! [`Standardizer`] scales features by statistics of the training part; [`Dataset::batches`]
+//! walks an epoch, filling a caller's `SMatrix<T, N, B>` without allocating.
+//!
+//! ```no_run
+//! use liandan::data::{shuffled_indices, Dataset};
+//!
+//! let mnist = Dataset::<f32, 784>::from_idx(
+//!     "data/mnist/mnist-10k-images-idx3-ubyte.gz",
+//!     "data/mnist/mnist-10k-labels-idx1-ubyte.gz",
+//!     10,
+//! )?;
+//! let (train, eval, test) = mnist.split((0.8, 0.1, 0.1), 42, true)?;
+//! for epoch in 0..3 {
+//!     let order = shuffled_indices(train.len(), 42 + epoch);
+//!     for batch in train.batches::<32>(&order) {
+//!         // batch.fill(&mut x, &mut y)? then a trainer step on the first n columns
+//!     }
+//! }
+//! # Ok::<(), liandan::data::DataError>(())
+//! ```
 
+mod batch;
 pub mod csv;
 mod dataset;
 mod error;
@@ -9,6 +39,7 @@ mod split;
 mod standardize;
 mod targets;
 
+pub use batch::{Batch, BatchTargets, Batches};
 pub use csv::{read_csv, CsvOptions, Header, Table, Target};
 pub use dataset::Dataset;
 pub use error::DataError;
