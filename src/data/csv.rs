@@ -140,13 +140,11 @@ impl Table {
         }
         for (i, cell) in text.split(',').map(str::trim).enumerate() {
             let value = cell.parse::<f64>().ok().filter(|v| v.is_finite());
-            let text = || cell.to_string();
-            let column = i + 1;
             let value = value.ok_or_else(|| DataError::NotANumber {
                 path: path.into(),
                 line,
-                column,
-                text: text(),
+                column: i + 1,
+                text: cell.to_string(),
             })?;
             self.cells.push(value);
         }

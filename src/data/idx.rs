@@ -14,7 +14,7 @@
 //! (count, rows, columns). A file that starts with the gzip magic bytes `1f 8b` is decompressed
 //! on the fly; byte offsets in errors then count decompressed bytes.
 //!
-//! ```no_run
+//! ```
 //! let images = liandan::data::read_images("data/mnist/mnist-10k-images-idx3-ubyte.gz")?;
 //! assert_eq!((images.rows, images.cols), (28, 28));
 //! # Ok::<(), liandan::data::DataError>(())

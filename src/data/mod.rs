@@ -11,20 +11,27 @@
 //! [`Standardizer`] scales features by statistics of the training part; [`Dataset::batches`]
 //! walks an epoch, filling a caller's `SMatrix<T, N, B>` without allocating.
 //!
-//! ```no_run
+//! ```
 //! use liandan::data::{shuffled_indices, Dataset};
+//! use nalgebra::SMatrix;
 //!
 //! let mnist = Dataset::<f32, 784>::from_idx(
 //!     "data/mnist/mnist-10k-images-idx3-ubyte.gz",
 //!     "data/mnist/mnist-10k-labels-idx1-ubyte.gz",
 //!     10,
 //! )?;
-//! let (train, eval, test) = mnist.split((0.8, 0.1, 0.1), 42, true)?;
-//! for epoch in 0..3 {
-//!     let order = shuffled_indices(train.len(), 42 + epoch);
+//! let (train, _eval, _test) = mnist.split((0.8, 0.1, 0.1), 42, true)?;
+//! // A 784x32 batch is 100 KB: on the heap, allocated once.
+//! let (mut x, mut y) = (Box::new(SMatrix::<f32, 784, 32>::zeros()), [0usize; 32]);
+//! let mut order = shuffled_indices(train.len(), 42);
+//! for epoch in 0..2 {
+//!     liandan::data::shuffle(&mut order, 42 + epoch);
+//!     let mut seen = 0;
 //!     for batch in train.batches::<32>(&order) {
-//!         // batch.fill(&mut x, &mut y)? then a trainer step on the first n columns
+//!         let n = batch.fill(&mut x, &mut y)?;
+//!         seen += n; // here: a trainer step on the first n columns
 //!     }
+//!     assert_eq!(seen, train.len());
 //! }
 //! # Ok::<(), liandan::data::DataError>(())
 //! ```
