@@ -9,6 +9,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod activation;
+#[cfg(feature = "std")]
+pub mod data;
 mod error;
 mod float;
 #[cfg(feature = "alloc")]

@@ -1,0 +1,415 @@
+//! A dataset: samples of `N` features, stored flat, and their targets.
+//!
+//! The features are one `Vec<T>`, sample after sample, so each sample is `N` contiguous values:
+//! exactly one column of a batch `SMatrix<T, N, B>`, which is column-major. Filling a batch is
+//! then one `copy_from_slice` per sample.
+//!
+//! ```
+//! use liandan::data::Dataset;
+//!
+//! let xor = Dataset::<f32, 2>::classification(
+//!     &[[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
+//!     &[0, 1, 1, 0],
+//!     2,
+//! )?;
+//! assert_eq!((xor.len(), xor.sample(2), xor.label(2)), (4, &[1.0, 0.0][..], Some(1)));
+//! # Ok::<(), liandan::data::DataError>(())
+//! ```
+
+use std::path::Path;
+use std::vec::Vec;
+
+use super::csv::{read_csv, CsvOptions};
+use super::idx::{read_images, read_labels};
+use super::{DataError, Targets};
+use crate::Float;
+
+/// Samples of `N` features of type `T`, and one target per sample.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset<T: Float, const N: usize> {
+    features: Vec<T>,
+    targets: Targets<T>,
+}
+
+impl<T: Float, const N: usize> Dataset<T, N> {
+    /// A dataset from flat features (`N` per sample, sample after sample) and their targets.
+    pub fn new(features: Vec<T>, targets: Targets<T>) -> Result<Self, DataError> {
+        // `is_multiple_of(0)` holds only for 0 values, so N = 0 takes no feature values, and
+        // the targets alone then say how many samples there are.
+        if !features.len().is_multiple_of(N) {
+            return Err(DataError::PartialSample {
+                values: features.len(),
+                features: N,
+            });
+        }
+        let samples = features.len().checked_div(N).unwrap_or(targets.len());
+        if samples != targets.len() {
+            return Err(DataError::SampleCount {
+                features: samples,
+                targets: targets.len(),
+            });
+        }
+        Ok(Dataset { features, targets })
+    }
+
+    /// A classification dataset from samples in memory and their class labels.
+    pub fn classification(
+        samples: &[[T; N]],
+        labels: &[usize],
+        classes: usize,
+    ) -> Result<Self, DataError> {
+        Self::new(
+            samples.as_flattened().to_vec(),
+            Targets::classes(labels.to_vec(), classes)?,
+        )
+    }
+
+    /// A regression dataset from samples in memory and their `W` target values each.
+    pub fn regression<const W: usize>(
+        samples: &[[T; N]],
+        targets: &[[T; W]],
+    ) -> Result<Self, DataError> {
+        let targets = Targets::values(targets.as_flattened().to_vec(), W)?;
+        Self::new(samples.as_flattened().to_vec(), targets)
+    }
+
+    /// MNIST-style images and labels (IDX files, plain or gzip), pixels scaled to `[0, 1]`.
+    ///
+    /// Each image must have `N` pixels (28x28 = 784 for MNIST), and each label must be below
+    /// `classes`; an error names the file and the sample otherwise.
+    pub fn from_idx(
+        images: impl AsRef<Path>,
+        labels: impl AsRef<Path>,
+        classes: usize,
+    ) -> Result<Self, DataError> {
+        Self::from_idx_with(images, labels, classes, |pixel| {
+            T::of(f64::from(pixel) / 255.0)
+        })
+    }
+
+    /// Like [`from_idx`](Self::from_idx), with `pixel` turning each byte into a feature.
+    pub fn from_idx_with(
+        images: impl AsRef<Path>,
+        labels: impl AsRef<Path>,
+        classes: usize,
+        pixel: impl FnMut(u8) -> T,
+    ) -> Result<Self, DataError> {
+        let (images_path, labels_path) = (images.as_ref(), labels.as_ref());
+        let images = read_images(images_path)?;
+        if images.rows * images.cols != N {
+            let (rows, cols) = (images.rows, images.cols);
+            return Err(DataError::ImageSize {
+                path: images_path.into(),
+                rows,
+                cols,
+                features: N,
+            });
+        }
+        let labels = class_labels(labels_path, classes)?;
+        if labels.len() != images.count {
+            return Err(DataError::CountMismatch {
+                images: images_path.into(),
+                image_count: images.count,
+                labels: labels_path.into(),
+                label_count: labels.len(),
+            });
+        }
+        let features = images.pixels.into_iter().map(pixel).collect();
+        Self::new(features, Targets::Classes { labels, classes })
+    }
+
+    /// A dataset from a numeric CSV file: see [`csv`](super::csv) for the format.
+    pub fn from_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Self, DataError> {
+        let path = path.as_ref();
+        let (features, targets) = read_csv(path, options.header)?.into_samples(path, N, options)?;
+        Self::new(features, targets)
+    }
+
+    /// How many samples.
+    pub fn len(&self) -> usize {
+        self.targets.len()
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `N` features of sample `i`.
+    ///
+    /// # Panics
+    /// If `i >= self.len()`, as slice indexing does.
+    pub fn sample(&self, i: usize) -> &[T] {
+        &self.features[i * N..(i + 1) * N]
+    }
+
+    /// The class label of sample `i`, or `None` for real-valued targets.
+    ///
+    /// # Panics
+    /// If `i >= self.len()`, as slice indexing does.
+    pub fn label(&self, i: usize) -> Option<usize> {
+        match &self.targets {
+            Targets::Classes { labels, .. } => Some(labels[i]),
+            Targets::Values { .. } => None,
+        }
+    }
+
+    /// Every feature value, sample after sample.
+    pub fn features(&self) -> &[T] {
+        &self.features
+    }
+
+    /// The targets.
+    pub fn targets(&self) -> &Targets<T> {
+        &self.targets
+    }
+
+    /// The number of classes, or `None` for real-valued targets.
+    pub fn classes(&self) -> Option<usize> {
+        match self.targets {
+            Targets::Classes { classes, .. } => Some(classes),
+            Targets::Values { .. } => None,
+        }
+    }
+
+    /// The same samples with one-hot targets in place of class labels.
+    pub fn one_hot(self) -> Result<Self, DataError> {
+        let targets = self.targets.one_hot()?;
+        Ok(Dataset {
+            features: self.features,
+            targets,
+        })
+    }
+
+    /// Applies `f` to every feature value of every sample: a user's own scaling or encoding.
+    pub fn map_features(&mut self, mut f: impl FnMut(T) -> T) {
+        self.features.iter_mut().for_each(|x| *x = f(*x));
+    }
+
+    /// The samples at `indices`, in that order (an index may repeat).
+    pub fn subset(&self, indices: &[usize]) -> Result<Self, DataError> {
+        check_indices(indices, self.len())?;
+        let features = indices
+            .iter()
+            .flat_map(|&i| self.sample(i))
+            .copied()
+            .collect();
+        Ok(Dataset {
+            features,
+            targets: self.targets.select(indices),
+        })
+    }
+
+    /// Every feature value, mutably: for standardizing in place.
+    pub(crate) fn features_mut(&mut self) -> &mut [T] {
+        &mut self.features
+    }
+}
+
+/// Reads the labels file and checks each label is below `classes`.
+fn class_labels(path: &Path, classes: usize) -> Result<Vec<usize>, DataError> {
+    let labels: Vec<usize> = read_labels(path)?.into_iter().map(usize::from).collect();
+    super::targets::check_labels(&labels, classes).map_err(|e| match e {
+        DataError::LabelOutOfRange {
+            sample,
+            label,
+            classes,
+            ..
+        } => DataError::LabelOutOfRange {
+            path: Some(path.into()),
+            sample,
+            label,
+            classes,
+        },
+        other => other,
+    })?;
+    Ok(labels)
+}
+
+/// Fails on the first index at or beyond `len`.
+pub(crate) fn check_indices(indices: &[usize], len: usize) -> Result<(), DataError> {
+    match indices.iter().find(|&&i| i >= len) {
+        Some(&index) => Err(DataError::SampleIndex { index, len }),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::idx::tests::{gzip, idx_bytes, temp_path, write};
+    use std::string::ToString;
+    use std::vec;
+
+    /// Three 2x2 images and their labels, written as IDX files (the images gzip).
+    fn tiny_mnist(prefix: &str, labels: &[u8]) -> (std::path::PathBuf, std::path::PathBuf) {
+        let pixels = [0, 255, 51, 102, 1, 2, 3, 4, 5, 6, 7, 8];
+        let images = write(
+            &std::format!("{prefix}-images.idx3.gz"),
+            &gzip(&idx_bytes(&[3, 2, 2], &pixels)),
+        );
+        let labels = write(
+            &std::format!("{prefix}-labels.idx1"),
+            &idx_bytes(&[labels.len() as u32], labels),
+        );
+        (images, labels)
+    }
+
+    #[test]
+    fn from_idx_scales_pixels() {
+        let (images, labels) = tiny_mnist("scale", &[2, 0, 1]);
+        let d = Dataset::<f64, 4>::from_idx(images, labels, 3).unwrap();
+        assert_eq!(d.len(), 3);
+        assert_eq!(d.sample(0), [0.0, 1.0, 0.2, 0.4]);
+        assert_eq!(
+            (d.label(0), d.label(2), d.classes()),
+            (Some(2), Some(1), Some(3))
+        );
+    }
+
+    #[test]
+    fn from_idx_with_a_pixel_hook() {
+        let (images, labels) = tiny_mnist("hook", &[2, 0, 1]);
+        let d =
+            Dataset::<f32, 4>::from_idx_with(
+                images,
+                labels,
+                3,
+                |p| if p > 100 { 1.0 } else { 0.0 },
+            )
+            .unwrap();
+        assert_eq!(d.sample(0), [0.0, 1.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn image_size_mismatch() {
+        let (images, labels) = tiny_mnist("size", &[2, 0, 1]);
+        let err = Dataset::<f32, 100>::from_idx(&images, labels, 3).unwrap_err();
+        let want = "images are 2x2 = 4 features but the network takes 100";
+        assert_eq!(
+            err.to_string(),
+            std::format!("{}: {want}", images.display())
+        );
+    }
+
+    #[test]
+    fn label_out_of_range_names_file_and_sample() {
+        let (images, labels) = tiny_mnist("range", &[2, 12, 1]);
+        let err = Dataset::<f32, 4>::from_idx(images, &labels, 10).unwrap_err();
+        assert!(matches!(
+            err,
+            DataError::LabelOutOfRange {
+                sample: 1,
+                label: 12,
+                classes: 10,
+                ..
+            }
+        ));
+        let want = "sample 1: label 12 is out of range for 10 classes";
+        assert_eq!(
+            err.to_string(),
+            std::format!("{}: {want}", labels.display())
+        );
+    }
+
+    #[test]
+    fn image_and_label_counts_differ() {
+        let (images, labels) = tiny_mnist("count", &[2, 0]);
+        let err = Dataset::<f32, 4>::from_idx(images, labels, 3).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DataError::CountMismatch {
+                    image_count: 3,
+                    label_count: 2,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn missing_files() {
+        let (images, labels) = tiny_mnist("missing", &[0, 0, 0]);
+        let nowhere = temp_path("nowhere.idx1");
+        assert!(matches!(
+            Dataset::<f32, 4>::from_idx(&images, &nowhere, 3),
+            Err(DataError::Io { .. })
+        ));
+        assert!(matches!(
+            Dataset::<f32, 4>::from_idx(&nowhere, &labels, 3),
+            Err(DataError::Io { .. })
+        ));
+    }
+
+    #[test]
+    fn from_csv_reads_features_and_labels() {
+        let path = write("small.csv", b"a,b,class\n1,2,0\n3,4,2\n");
+        let d = Dataset::<f32, 2>::from_csv(&path, &CsvOptions::classes(2, 3)).unwrap();
+        assert_eq!(
+            (d.len(), d.sample(1), d.label(1)),
+            (2, &[3.0, 4.0][..], Some(2))
+        );
+    }
+
+    #[test]
+    fn memory_constructors_check_shapes() {
+        let err = Dataset::<f32, 2>::new(
+            vec![1.0; 5],
+            Targets::Classes {
+                labels: vec![0; 2],
+                classes: 1,
+            },
+        );
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "5 feature values are not a whole number of samples of 2 features"
+        );
+        let err = Dataset::<f32, 2>::classification(&[[1.0, 2.0]], &[0, 0], 1).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the features hold 1 samples but there are 2 targets"
+        );
+        let err = Dataset::<f32, 1>::classification(&[[1.0]], &[3], 2).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "sample 0: label 3 is out of range for 2 classes"
+        );
+    }
+
+    #[test]
+    fn regression_and_one_hot() {
+        let d = Dataset::<f64, 1>::regression(&[[1.0], [2.0]], &[[0.5, 1.5], [2.5, 3.5]]).unwrap();
+        assert_eq!((d.label(0), d.targets().width()), (None, 2));
+        let d = Dataset::<f64, 1>::classification(&[[1.0], [2.0]], &[1, 0], 2)
+            .unwrap()
+            .one_hot()
+            .unwrap();
+        assert_eq!(
+            d.targets(),
+            &Targets::Values {
+                values: vec![0.0, 1.0, 1.0, 0.0],
+                width: 2
+            }
+        );
+    }
+
+    #[test]
+    fn map_and_subset() {
+        let mut d =
+            Dataset::<f32, 2>::classification(&[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], &[0, 1, 2], 3)
+                .unwrap();
+        d.map_features(|x| x * 10.0);
+        let s = d.subset(&[2, 0]).unwrap();
+        assert_eq!(
+            (s.features(), s.label(0)),
+            (&[50.0, 60.0, 10.0, 20.0][..], Some(2))
+        );
+        let err = d.subset(&[0, 3]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "sample index 3 is out of range for 3 samples"
+        );
+    }
+}

@@ -1,0 +1,56 @@
+//! Data for training: datasets, their files, splits and batches (with the `std` feature).
+//!
+//! - A **sample** is one example the network learns from: an input and its target.
+//! - A **feature vector** is a sample's input, `N` numbers (an MNIST image's 784 pixels).
+//! - A **label** is a sample's class, an index below the number of classes; a regression
+//!   sample has real-valued **targets** instead.
+//! - A **dataset** is a list of samples sharing `N`: a [`Dataset<T, N>`].
+//!
+//! Files come in as IDX ([`idx`], MNIST's format, plain or gzip) or numeric CSV ([`csv`]);
+//! [`Dataset::split`] and [`Dataset::validation_split`] cut a dataset into parts;
+//! [`Standardizer`] scales features by statistics of the training part; [`Dataset::batches`]
+//! walks an epoch, filling a caller's `SMatrix<T, N, B>` without allocating.
+//!
+//! ```
+//! use liandan::data::{shuffled_indices, Dataset};
+//! use nalgebra::SMatrix;
+//!
+//! let mnist = Dataset::<f32, 784>::from_idx(
+//!     "data/mnist/mnist-10k-images-idx3-ubyte.gz",
+//!     "data/mnist/mnist-10k-labels-idx1-ubyte.gz",
+//!     10,
+//! )?;
+//! let (train, _eval, _test) = mnist.split((0.8, 0.1, 0.1), 42, true)?;
+//! // A 784x32 batch is 100 KB: on the heap, allocated once.
+//! let (mut x, mut y) = (Box::new(SMatrix::<f32, 784, 32>::zeros()), [0usize; 32]);
+//! let mut order = shuffled_indices(train.len(), 42);
+//! for epoch in 0..2 {
+//!     liandan::data::shuffle(&mut order, 42 + epoch);
+//!     let mut seen = 0;
+//!     for batch in train.batches::<32>(&order) {
+//!         let n = batch.fill(&mut x, &mut y)?;
+//!         seen += n; // here: a trainer step on the first n columns
+//!     }
+//!     assert_eq!(seen, train.len());
+//! }
+//! # Ok::<(), liandan::data::DataError>(())
+//! ```
+
+mod batch;
+pub mod csv;
+mod dataset;
+mod error;
+pub mod idx;
+mod shuffle;
+mod split;
+mod standardize;
+mod targets;
+
+pub use batch::{Batch, BatchTargets, Batches};
+pub use csv::{read_csv, CsvOptions, Header, Table, Target};
+pub use dataset::Dataset;
+pub use error::DataError;
+pub use idx::{read_idx, read_images, read_labels, IdxArray, Images};
+pub use shuffle::{shuffle, shuffled_indices};
+pub use standardize::Standardizer;
+pub use targets::Targets;
