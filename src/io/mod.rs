@@ -1,4 +1,4 @@
-//! Weight files in the safetensors format, as PyTorch, Hugging Face and Keras 3 read them.
+//! Weight files in the safetensors format, as PyTorch and Hugging Face read and write them.
 //!
 //! # The format
 //!
