@@ -16,6 +16,8 @@ mod float;
 #[cfg(feature = "alloc")]
 pub mod gradcheck;
 pub mod init;
+#[cfg(feature = "std")]
+pub mod io;
 pub mod layer;
 pub mod layers;
 pub mod linalg;

@@ -127,4 +127,9 @@ where
     pub fn optimizer_state(&self) -> &Opt::State<N::Grad> {
         &self.state
     }
+
+    /// The optimizer's state, mutably: to restore it when resuming training.
+    pub fn optimizer_state_mut(&mut self) -> &mut Opt::State<N::Grad> {
+        &mut self.state
+    }
 }

@@ -1,0 +1,93 @@
+//! Does a file fit what it is loaded into? Every check runs before a single value is copied,
+//! so a failed load changes nothing.
+
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use crate::io::file::{File, TensorRef};
+use crate::io::names::Spec;
+use crate::io::scalar::{dtype_name, dtype_of, read, readable};
+use crate::io::{Layout, LoadOptions, WeightsErrorKind};
+use crate::Float;
+
+/// The file's tensor for `spec`, checked for presence, element type and shape.
+pub(crate) fn tensor<'f, T: Float>(
+    file: &'f File<'_>,
+    spec: &Spec,
+    options: &LoadOptions,
+) -> Result<TensorRef<'f>, WeightsErrorKind> {
+    let found = file
+        .tensor(&spec.name)
+        .ok_or_else(|| WeightsErrorKind::Missing(spec.name.clone()))?;
+    if !readable::<T>(found.dtype, options.convert) {
+        return Err(WeightsErrorKind::Dtype {
+            tensor: spec.name.clone(),
+            file: found.dtype.to_string(),
+            expected: dtype_name(dtype_of::<T>()),
+        });
+    }
+    let expected = file_shape(spec, options.layout);
+    if found.shape != expected.as_slice() {
+        return Err(WeightsErrorKind::Shape {
+            tensor: spec.name.clone(),
+            file: found.shape.to_vec(),
+            expected,
+        });
+    }
+    Ok(found)
+}
+
+/// The shape `spec` has in a file of `layout`: a PyTorch kernel is `(out, in)`.
+fn file_shape(spec: &Spec, layout: Layout) -> Vec<usize> {
+    let mut shape = spec.shape.clone();
+    if layout == Layout::PyTorch && spec.is_matrix() {
+        shape.reverse();
+    }
+    shape
+}
+
+/// The first tensor of the file (in file order) that is not in `expected`.
+pub(crate) fn no_extra(file: &File<'_>, expected: &[&str]) -> Result<(), WeightsErrorKind> {
+    match file
+        .names()
+        .into_iter()
+        .find(|n| !expected.contains(&n.as_str()))
+    {
+        Some(name) => Err(WeightsErrorKind::Extra(name)),
+        None => Ok(()),
+    }
+}
+
+/// The metadata entry `key`, if the file has it, must be `expected`.
+///
+/// Files without it (written by numpy, Keras or PyTorch) pass: their tensors are checked one by
+/// one anyway.
+pub(crate) fn metadata(
+    file: &File<'_>,
+    key: &str,
+    expected: &str,
+    error: impl FnOnce(String) -> WeightsErrorKind,
+) -> Result<(), WeightsErrorKind> {
+    match file.metadata(key) {
+        Some(found) if found != expected => Err(error(found.to_string())),
+        _ => Ok(()),
+    }
+}
+
+/// Copies a checked file tensor into `out`, transposing a PyTorch kernel.
+///
+/// liandan's column-major `O×I` kernel puts `W[o, i]` at `o + i·O`, which is where Keras'
+/// row-major `(I, O)` array puts it; PyTorch's row-major `(O, I)` array puts it at `o·I + i`.
+pub(crate) fn copy<T: Float>(src: &TensorRef<'_>, spec: &Spec, layout: Layout, out: &mut [T]) {
+    let transpose = layout == Layout::PyTorch && spec.is_matrix();
+    let inputs = spec.shape.first().copied().unwrap_or(1);
+    let outputs = spec.shape.last().copied().unwrap_or(1);
+    for (idx, x) in out.iter_mut().enumerate() {
+        let j = if transpose {
+            (idx % outputs) * inputs + idx / outputs
+        } else {
+            idx
+        };
+        *x = read(src.bytes, src.dtype, j);
+    }
+}

@@ -1,0 +1,78 @@
+//! Weight files in the safetensors format, as PyTorch and Hugging Face read and write them.
+//!
+//! # The format
+//!
+//! A safetensors file is an 8-byte little-endian header length `n`, `n` bytes of JSON, then the
+//! raw little-endian data of every tensor. The JSON maps each tensor's name to its `dtype`
+//! (`"F32"` or `"F64"` here), `shape` and `data_offsets` (`[start, end)` in the data section),
+//! and the optional `"__metadata__"` entry to a map of strings. Reading and writing go through
+//! the reference `safetensors` crate, so a file liandan accepts is one PyTorch accepts.
+//!
+//! # Names and shapes
+//!
+//! A tensor is named `{layer}.{tensor}` after its [`TensorInfo`](crate::TensorInfo):
+//! `dense_1.kernel`, `dense_1.bias`. Tensors of a layer without a name (a bare layer or
+//! [`Chain`](crate::layers::Chain)) are `layer_{k}.{tensor}`, `k` counting the parameterised
+//! layers from 1. Two tensors with one name are refused rather than written.
+//!
+//! Shapes follow Keras: a kernel is `[in, out]`, row-major, which is byte for byte liandan's
+//! column-major `out × in` matrix, so it is written and read without reordering; a bias is
+//! one-dimensional, `[out]`. PyTorch's `nn.Linear.weight` is `[out, in]`: load it with
+//! [`Layout::PyTorch`], which transposes while copying. Shapes are checked either way.
+//!
+//! # Metadata
+//!
+//! - `liandan.scalar`: `f32` or `f64`, the element type of the tensors.
+//! - `liandan.architecture` (weights of a [`Network`](crate::Network)): see [`architecture`].
+//!   Loading a file whose architecture differs is an error naming both; a file without it
+//!   (written by numpy, Keras or PyTorch) is accepted when every tensor fits.
+//! - `liandan.optimizer` (optimizer state): `adam` or `sgd`.
+//!
+//! # Loading is all or nothing
+//!
+//! Every check (header, offsets, names, shapes, element types, architecture) runs before a value
+//! is copied, so on any error the network is exactly as it was. Loading is strict: a missing or
+//! extra tensor, another shape or another element type is an error. An `f64` file goes into an
+//! `f32` network (or the reverse) only through [`LoadOptions::converting`].
+//!
+//! ```
+//! use liandan::prelude::*;
+//! use liandan::layers::Dense;
+//! use liandan::io::{params_from_bytes, params_to_bytes, LoadOptions};
+//!
+//! let mut layer = Dense::<f32, 3, 2, Relu>::zeroed();
+//! layer.bias[1] = 0.5;
+//! let bytes = params_to_bytes(&layer)?;
+//! let mut copy = Dense::<f32, 3, 2, Relu>::zeroed();
+//! params_from_bytes(&mut copy, &bytes, &LoadOptions::default())?;
+//! assert_eq!(copy, layer);
+//! // An f64 layer reads the f32 file only when asked to convert.
+//! let mut wide = Dense::<f64, 3, 2, Relu>::zeroed();
+//! assert!(params_from_bytes(&mut wide, &bytes, &LoadOptions::default()).is_err());
+//! params_from_bytes(&mut wide, &bytes, &LoadOptions::default().converting())?;
+//! assert_eq!(wide.bias[1], 0.5);
+//! # Ok::<(), liandan::io::WeightsError>(())
+//! ```
+
+mod check;
+mod error;
+mod file;
+mod names;
+mod network;
+mod optimizer;
+mod options;
+mod params;
+mod scalar;
+
+pub use error::{WeightsError, WeightsErrorKind};
+pub use network::{architecture, load_weights, load_weights_with, save_weights};
+pub use optimizer::{load_optimizer_state, save_optimizer_state, OptimizerState};
+pub use options::{Layout, LoadOptions};
+pub use params::{load_params, load_params_with, params_from_bytes, params_to_bytes, save_params};
+
+/// The metadata key of a network's architecture, see [`architecture`].
+pub const ARCHITECTURE_KEY: &str = "liandan.architecture";
+/// The metadata key of the element type: `f32` or `f64`.
+pub const SCALAR_KEY: &str = "liandan.scalar";
+/// The metadata key of the optimizer whose state a file holds: `adam` or `sgd`.
+pub const OPTIMIZER_KEY: &str = "liandan.optimizer";
