@@ -151,6 +151,26 @@ impl TensorInfo {
     }
 }
 
+/// Implements [`Params`] with no tensors for a layer without parameters.
+macro_rules! no_params {
+    ([$($generics:tt)*] $ty:ty) => {
+        impl<$($generics)*> $crate::layer::Params<T> for $ty {
+            const TENSORS: usize = 0;
+            const PARAMS: usize = 0;
+            fn tensor(&self, _: usize) -> &[T] {
+                &[]
+            }
+            fn tensor_mut(&mut self, _: usize) -> &mut [T] {
+                &mut []
+            }
+            fn tensor_info(_: usize) -> Option<$crate::layer::TensorInfo> {
+                None
+            }
+        }
+    };
+}
+pub(crate) use no_params;
+
 /// The gradient of a layer with no parameters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NoParams;
@@ -158,19 +178,7 @@ pub struct NoParams;
 // Safety: a unit struct has no bytes.
 unsafe impl Zeroed for NoParams {}
 
-impl<T> Params<T> for NoParams {
-    const TENSORS: usize = 0;
-    const PARAMS: usize = 0;
-    fn tensor(&self, _: usize) -> &[T] {
-        &[]
-    }
-    fn tensor_mut(&mut self, _: usize) -> &mut [T] {
-        &mut []
-    }
-    fn tensor_info(_: usize) -> Option<TensorInfo> {
-        None
-    }
-}
+no_params!([T] NoParams);
 
 /// Two parameter lists one after the other: the gradient of a [`Chain`](crate::layers::Chain).
 impl<T, P: Params<T>, Q: Params<T>> Params<T> for (P, Q) {
@@ -212,23 +220,3 @@ pub fn zip_tensors<T, P: Params<T>, Q: Params<T>>(
         f(p.tensor_mut(i), q.tensor(i));
     }
 }
-
-/// Implements [`Params`] with no tensors for a layer without parameters.
-macro_rules! no_params {
-    ([$($generics:tt)*] $ty:ty) => {
-        impl<$($generics)*> $crate::layer::Params<T> for $ty {
-            const TENSORS: usize = 0;
-            const PARAMS: usize = 0;
-            fn tensor(&self, _: usize) -> &[T] {
-                &[]
-            }
-            fn tensor_mut(&mut self, _: usize) -> &mut [T] {
-                &mut []
-            }
-            fn tensor_info(_: usize) -> Option<$crate::layer::TensorInfo> {
-                None
-            }
-        }
-    };
-}
-pub(crate) use no_params;
