@@ -472,3 +472,83 @@ fn known_activation(name: &Ident) -> syn::Result<Ident> {
     );
     Err(Error::new(name.span(), msg))
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::check;
+    use crate::ast::Network;
+    use crate::ir::Kind;
+
+    fn parse(tokens: proc_macro2::TokenStream) -> Network {
+        syn::parse2(tokens).expect("the test declarations parse")
+    }
+
+    fn errors(tokens: proc_macro2::TokenStream) -> Vec<String> {
+        match check(&parse(tokens)) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn resolves_the_seed_network() {
+        let net = check(&parse(quote! {
+            pub struct Mnist { input: [28, 28], Flatten, Dense<128, Relu>, Dropout<0.2>, Dense<10, Softmax> }
+        }))
+        .expect("the seed network is valid");
+        let fields: Vec<String> = net.layers.iter().map(|l| l.field.to_string()).collect();
+        assert_eq!(fields, ["flatten_1", "dense_1", "dropout_1", "dense_2"]);
+        let sizes: Vec<(usize, usize)> = net.layers.iter().map(|l| (l.input, l.output())).collect();
+        assert_eq!(sizes, [(784, 784), (784, 128), (128, 128), (128, 10)]);
+        assert_eq!(net.layers[1].description, "Dense<784 -> 128, Relu>");
+        assert_eq!(
+            net.layers.iter().map(|l| l.params()).sum::<usize>(),
+            101_770
+        );
+        assert!(matches!(net.layers[2].kind, Kind::Dropout { rate } if rate == 0.2));
+        assert_eq!((net.input_width(), net.output_width()), (784, 10));
+    }
+
+    #[test]
+    fn dense_defaults_to_identity_like_keras() {
+        let net = check(&parse(quote!(struct N { input: [3], Dense<2> }))).expect("valid");
+        assert!(
+            matches!(&net.layers[0].kind, Kind::Dense { activation } if activation == "Identity")
+        );
+    }
+
+    #[test]
+    fn a_shape_error_is_reported_once() {
+        // Layer 2 disagrees; layer 3 states 64 inputs, which layer 2 would give, but after an
+        // error the shape is unknown, so it is not blamed.
+        let found = errors(quote! {
+            struct N { input: [784], Dense<128>, Dense<100 -> 64>, Dense<65 -> 10>, output: [7] }
+        });
+        assert_eq!(found, ["layer 2 `Dense<100 -> 64>` expects 100 inputs, but layer 1 `Dense<128>` outputs 128"]);
+    }
+
+    #[test]
+    fn independent_errors_are_all_reported() {
+        let found = errors(quote! {
+            struct N { input: [4, 0], Conv<3>, Dense<0, Rellu>, Dropout<1.0> }
+        });
+        assert_eq!(found.len(), 5, "{found:?}");
+        assert!(found[0].starts_with("input dimension is zero"));
+        assert!(found[1].starts_with("unknown layer `Conv`"));
+        assert!(found[2].starts_with("layer 2 `Dense<0, Rellu>` has zero units"));
+        assert!(found[3].starts_with("unknown activation `Rellu`"));
+        assert_eq!(found[4], "dropout rate 1.0 is outside [0, 1)");
+    }
+
+    #[test]
+    fn output_must_match() {
+        let found = errors(quote!(struct N { input: [2], Dense<3>, output: [2] }));
+        assert_eq!(
+            found,
+            ["`output: [2]` does not match the network: layer 1 `Dense<3>` outputs `[3]`"]
+        );
+        assert!(errors(quote!(struct N { input: [2], Dense<3>, output: [3] })).is_empty());
+    }
+}
