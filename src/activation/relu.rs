@@ -12,10 +12,12 @@ impl Elementwise for Relu {
 
     #[inline]
     fn f<T: Float>(z: T) -> T {
-        if z > T::zero() {
-            z
-        } else {
+        // NaN passes through (as numpy's `maximum(z, 0)`): mapping it to 0 would hide a NaN
+        // input from the loss, and the step would write NaN into the weights via `δ·xᵀ`.
+        if z <= T::zero() {
             T::zero()
+        } else {
+            z
         }
     }
 
@@ -37,5 +39,11 @@ mod tests {
     #[test]
     fn derivative_matches_finite_differences() {
         crate::activation::check::derivative::<Relu>();
+    }
+
+    #[test]
+    fn nan_passes_through() {
+        assert!(Relu::f(f64::NAN).is_nan());
+        assert_eq!(Relu::f(-0.0f64).to_bits(), 0.0f64.to_bits());
     }
 }

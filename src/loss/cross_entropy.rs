@@ -346,6 +346,15 @@ mod tests {
     }
 
     #[test]
+    fn a_nan_probability_is_a_nan_loss() {
+        // The clip must not turn NaN into ε, or the trainer's finiteness check misses it.
+        let p = SMatrix::<f64, 3, 1>::from_element(f64::NAN);
+        assert!(SparseCategoricalCrossentropy::default()
+            .loss(&p, &[1], 1)
+            .is_nan());
+    }
+
+    #[test]
     fn large_logits_stay_finite() {
         // By hand: logits (1000, 0, -1000) with label 2 cost logsumexp - z₂ = 1000 + 1000.
         let z = SMatrix::<f64, 3, 1>::new(1000.0, 0.0, -1000.0);

@@ -60,11 +60,20 @@ pub trait Loss<T: Float, const N: usize> {
     ) -> bool;
 }
 
-/// `p` clipped to `[ε, 1 - ε]`.
+/// `p` clipped to `[ε, 1 - ε]`; NaN stays NaN, as in Keras (`ops.clip`).
+///
+/// Not `p.max(ε).min(1 - ε)`: `max` and `min` drop a NaN operand, which turned a NaN output
+/// into the finite loss `-ln ε`, so `Trainer::step` missed it and wrote NaN into the weights.
 #[inline]
 pub(crate) fn clip<T: Float>(p: T) -> T {
-    let eps = T::of(EPSILON);
-    p.max(eps).min(T::one() - eps)
+    let (lo, hi) = (T::of(EPSILON), T::one() - T::of(EPSILON));
+    if p < lo {
+        lo
+    } else if p > hi {
+        hi
+    } else {
+        p
+    }
 }
 
 /// `1 / n` as `T`, or zero for an empty batch (so an empty batch has zero loss and gradient).

@@ -92,3 +92,100 @@ impl<T: Float> Optimizer<T> for Adam {
         self.learning_rate = lr;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::Dense;
+
+    type P<T> = Dense<T, 1, 2>;
+
+    /// A kernel `[k₀, k₁]` and a bias `[b₀, b₁]`, in the order `Params` lists them.
+    fn params<T: Float>(v: [f64; 4]) -> P<T> {
+        let mut p = P::<T>::zeroed();
+        p.kernel.copy_from_slice(&[T::of(v[0]), T::of(v[1])]);
+        p.bias.copy_from_slice(&[T::of(v[2]), T::of(v[3])]);
+        p
+    }
+
+    fn flat<T: Float>(p: &P<T>) -> [f64; 4] {
+        [p.kernel[0], p.kernel[1], p.bias[0], p.bias[1]].map(T::to_f64)
+    }
+
+    const START: [f64; 4] = [0.5, -1.0, 0.1, 0.0];
+    /// Three gradients; the last entry's stays zero throughout.
+    const GRADIENTS: [[f64; 4]; 3] = [
+        [0.2, -0.4, 1.0, 0.0],
+        [0.1, 0.3, -0.5, 0.0],
+        [-0.2, 0.05, 2.0, 0.0],
+    ];
+
+    /// The parameters after each of the three steps, with `η = 0.01` and Keras' other defaults.
+    fn run<T: Float>() -> [[f64; 4]; 3] {
+        let adam = Adam::new(0.01);
+        let mut p = params::<T>(START);
+        let mut state = AdamState::zeroed();
+        GRADIENTS.map(|g| {
+            adam.update(&mut p, &params::<T>(g), &mut state);
+            flat(&p)
+        })
+    }
+
+    #[test]
+    fn golden_values_of_three_steps() {
+        // numpy, float64, Keras 3's `Adam.update_step` written out:
+        //   lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-7
+        //   theta = np.array([0.5, -1.0, 0.1, 0.0]); m = np.zeros(4); v = np.zeros(4)
+        //   for t, g in enumerate(map(np.array, GRADIENTS), start=1):
+        //       alpha = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
+        //       m += (g - m) * (1 - b1); v += (g * g - v) * (1 - b2)
+        //       theta -= alpha * m / (np.sqrt(v) + eps)
+        // The first step moves every parameter with a gradient by about η against its sign.
+        let want = [
+            [
+                0.49000015811138303,
+                -0.9900000790563165,
+                0.09000003162267661,
+                0.0,
+            ],
+            [
+                0.48067849360427567,
+                -0.9891068346334458,
+                0.08733666876221542,
+                0.0,
+            ],
+            [
+                0.479570674574333,
+                -0.9890559421713179,
+                0.08075556184440762,
+                0.0,
+            ],
+        ];
+        for (got, want) in run::<f64>().iter().zip(want) {
+            for (g, w) in got.iter().zip(want) {
+                approx::assert_relative_eq!(*g, w, max_relative = 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn f32_follows_f64() {
+        for (single, double) in run::<f32>().iter().zip(run::<f64>()) {
+            for (s, d) in single.iter().zip(double) {
+                approx::assert_relative_eq!(*s, d, max_relative = 1e-6);
+            }
+        }
+    }
+
+    #[test]
+    fn a_zero_gradient_moves_nothing() {
+        let (adam, zero) = (Adam::default(), params::<f64>([0.0; 4]));
+        let mut p = params::<f64>(START);
+        let mut state = AdamState::zeroed();
+        for _ in 0..3 {
+            adam.update(&mut p, &zero, &mut state);
+        }
+        assert_eq!(flat(&p), START);
+        assert_eq!(state.step, 3);
+    }
+}

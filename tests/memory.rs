@@ -1,0 +1,187 @@
+//! Where training keeps its memory: the seed network trains in a 2 MiB thread, and after set-up
+//! liandan's own code allocates nothing.
+//!
+//! Not yet zero in all: `matrixmultiply` allocates a packing buffer on every call
+//! (`gemm_loop` → `make_packing_buffer` → `Alloc::new`, unconditionally), so each matrix
+//! product in `linalg` costs one allocation. The tests measure that cost on a bare product and
+//! require the network's passes to add none of their own; once `linalg` no longer allocates,
+//! the same tests require zero.
+//!
+//! Its own test binary, because it installs a counting global allocator.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use liandan::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+network! {
+    /// The seed's MNIST classifier.
+    struct Mnist {
+        input: [28, 28],
+        Flatten,
+        Dense<128, Relu>,
+        Dropout<0.2>,
+        Dense<10, Softmax>,
+    }
+}
+
+/// The system allocator, counting the allocations of threads that asked to be counted (the test
+/// harness allocates in threads of its own).
+struct Counting;
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn note_allocation() {
+    // `try_with`: the allocator also runs while a thread's locals are being torn down.
+    if COUNTING.try_with(Cell::get).unwrap_or(false) {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+    }
+}
+
+// Safety: every call is forwarded unchanged to `System`; counting touches no heap memory.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // Safety: the caller upholds `GlobalAlloc::alloc`'s contract, which we forward.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // Safety: as in `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_allocation();
+        // Safety: as in `alloc`; `ptr` came from this allocator, that is from `System`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // Safety: as in `realloc`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// How many heap allocations (and reallocations) this thread makes while running `f`.
+fn allocations_in<R>(f: impl FnOnce() -> R) -> (usize, R) {
+    ALLOCATIONS.with(|n| n.set(0));
+    COUNTING.with(|c| c.set(true));
+    let result = f();
+    COUNTING.with(|c| c.set(false));
+    (ALLOCATIONS.with(Cell::get), result)
+}
+
+/// A batch of 32 random images with random labels, built on the heap.
+fn batch(rng: &mut impl Rng) -> (Box<SMatrix<f32, 784, 32>>, [usize; 32]) {
+    let mut x = SMatrix::<f32, 784, 32>::boxed();
+    x.iter_mut().for_each(|v| *v = rng.random());
+    (x, core::array::from_fn(|_| rng.random_range(0..10)))
+}
+
+#[test]
+fn the_seed_network_trains_in_a_two_mib_thread() {
+    let worker = std::thread::Builder::new().stack_size(2 << 20).spawn(|| {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut net = Mnist::<f32>::new_boxed(&mut rng);
+        let mut trainer = Mnist::trainer::<Adam, 32>(Adam::default());
+        let (x, labels) = batch(&mut rng);
+        let scce = SparseCategoricalCrossentropy::default();
+        let losses: Vec<f32> = (0..3)
+            .map(|_| {
+                trainer
+                    .step(&mut net, &x, &labels, 32, &scce, &mut rng)
+                    .unwrap()
+            })
+            .collect();
+        let p = net.predict(&SVector::<f32, 784>::from_element(0.5));
+        (losses, p.sum())
+    });
+    let (losses, total) = worker
+        .unwrap()
+        .join()
+        .expect("the worker overflowed or panicked");
+    assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
+    assert!(losses[2] < losses[0], "{losses:?}");
+    assert!((total - 1.0).abs() < 1e-5, "{total}");
+}
+
+/// Heap allocations of one matrix product in `linalg`: 1 while it calls `matrixmultiply`.
+fn allocations_per_product() -> usize {
+    let (a, b) = (
+        SMatrix::<f32, 8, 8>::identity(),
+        SMatrix::<f32, 8, 1>::zeros(),
+    );
+    let mut c = SMatrix::<f32, 8, 1>::zeros();
+    allocations_in(|| liandan::linalg::gemm_nn(&mut c, &a, &b, 0.0)).0
+}
+
+#[test]
+fn a_training_step_allocates_only_in_its_matrix_products() {
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    let mut net = Mnist::<f32>::new_boxed(&mut rng);
+    let mut trainer = Mnist::<f32>::trainer::<Adam, 32>(Adam::default());
+    let (x, labels) = batch(&mut rng);
+    let scce = SparseCategoricalCrossentropy::default();
+    // Forward: two products. Backward: each dense kernel gradient, and the input gradient of
+    // dense_2 only (dense_1's would be thrown away).
+    let products = 5;
+    for _ in 0..3 {
+        let (n, loss) = allocations_in(|| trainer.step(&mut net, &x, &labels, 32, &scce, &mut rng));
+        assert!(loss.is_ok(), "{loss:?}");
+        assert_eq!(n, products * allocations_per_product());
+    }
+}
+
+#[test]
+fn inference_at_batch_one_allocates_only_in_its_matrix_products() {
+    let net = Mnist::<f32>::new_boxed(&mut ChaCha8Rng::seed_from_u64(3));
+    let x = SMatrix::<f32, 784, 1>::from_element(0.5);
+    let mut y = SMatrix::<f32, 10, 1>::zeros();
+    // Dropout is off at inference and Flatten moves nothing: the two dense products remain.
+    let (n, ()) = allocations_in(|| net.forward(&x, &mut y));
+    assert_eq!(n, 2 * allocations_per_product());
+    let (n, p) = allocations_in(|| net.predict(&x));
+    assert_eq!(n, 2 * allocations_per_product());
+    assert_eq!(p, y);
+}
+
+#[test]
+fn an_optimizer_update_allocates_nothing() {
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let mut net = Mnist::<f32>::new_boxed(&mut rng);
+    let mut trainer = Mnist::<f32>::trainer::<Adam, 32>(Adam::default());
+    let (x, labels) = batch(&mut rng);
+    let scce = SparseCategoricalCrossentropy::default();
+    trainer
+        .gradients(&net, &x, &labels, 32, &scce, &mut rng)
+        .unwrap();
+    let before = net.dense_1.kernel[(0, 0)];
+    let (n, ()) = allocations_in(|| trainer.update(&mut net));
+    assert_eq!(n, 0);
+    assert_ne!(net.dense_1.kernel[(0, 0)], before, "the update did not run");
+
+    // Straight through the trait too, with momentum SGD's state.
+    let mut sgd_state = <Sgd as Optimizer<f32>>::State::<MnistGrad<f32>>::boxed();
+    let sgd = Sgd {
+        momentum: 0.9,
+        ..Sgd::default()
+    };
+    let (n, ()) = allocations_in(|| sgd.update(&mut *net, trainer.grad(), &mut *sgd_state));
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn the_counter_sees_this_threads_allocations() {
+    let (n, v) = allocations_in(|| Vec::<u8>::with_capacity(1));
+    assert_eq!((n, v.capacity()), (1, 1));
+}
