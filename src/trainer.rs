@@ -66,6 +66,9 @@ where
     /// One step on a batch whose first `n` columns are samples: forward, loss, backward and an
     /// optimizer update. Returns the mean loss over the `n` samples (before the update).
     ///
+    /// Columns from `n` on are padding: they add nothing to the loss or the gradient, but
+    /// must hold finite values (zeros, as the data layer writes), since `0·NaN` is NaN.
+    ///
     /// On bad targets, `n > B`, or a loss that is not finite, the network is left unchanged
     /// and an error says why.
     #[allow(clippy::too_many_arguments)]

@@ -2,7 +2,8 @@
 //!
 //! A batch `SMatrix<T, N, B>` is stored column-major, so sample `j` is the contiguous run
 //! `j·N .. (j + 1)·N`. Only the first `n` columns are visited; the gradient's padding columns are
-//! set to zero and never read, so whatever the padding holds (even NaN) cannot leak in.
+//! set to zero and never read. The padding must still be finite: the backward pass multiplies
+//! it by those zeros (`dW += δ·xᵀ`), and `0·NaN` is NaN. The data layer pads with zeros.
 
 use nalgebra::SMatrix;
 
