@@ -8,30 +8,11 @@
 use alloc::boxed::Box;
 
 use nalgebra::SMatrix;
-use rand::RngCore;
 
 use crate::layer::{Layer, Params};
 use crate::Zeroed;
 
-/// SplitMix64: a tiny, seedable generator so that repeated forward passes draw equal masks.
-#[derive(Clone, Debug)]
-pub struct SplitMix64(pub u64);
-
-impl RngCore for SplitMix64 {
-    fn next_u32(&mut self) -> u32 {
-        (self.next_u64() >> 32) as u32
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn fill_bytes(&mut self, dst: &mut [u8]) {
-        rand::rand_core::impls::fill_bytes_via_next(self, dst)
-    }
-}
+pub use crate::rng::SplitMix64;
 
 /// The outcome of a check: the largest disagreement found, as `|a - n| / max(1, |a|, |n|)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -61,7 +42,7 @@ where
     let mut y = Box::new(SMatrix::<f64, O, B>::zeros());
     let mut grad = L::Grad::boxed();
     let mut dx = Box::new(SMatrix::<f64, I, B>::zeros());
-    layer.forward_train(x, &mut y, &mut tape, &mut SplitMix64(seed));
+    layer.forward_train(x, &mut y, &mut tape, &mut SplitMix64::new(seed));
     let mut dy = Box::new(*w);
     layer.backward(x, &y, &mut tape, &mut dy, false, &mut grad, Some(&mut dx));
 
@@ -70,7 +51,7 @@ where
         checked: 0,
     };
     let mut loss = |layer: &L, x: &SMatrix<f64, I, B>| {
-        layer.forward_train(x, &mut y, &mut tape, &mut SplitMix64(seed));
+        layer.forward_train(x, &mut y, &mut tape, &mut SplitMix64::new(seed));
         y.dot(w)
     };
     for t in 0..L::TENSORS {
@@ -118,7 +99,7 @@ pub(crate) fn check_layer<L, const I: usize, const O: usize>()
 where
     L: Layer<f64, I, O> + Params<f64> + Zeroed,
 {
-    let mut rng = SplitMix64(7);
+    let mut rng = SplitMix64::new(7);
     let mut layer = L::boxed();
     layer.init(&mut rng);
     // Non-zero biases too, so the bias gradient is exercised away from the initial point.

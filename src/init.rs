@@ -55,12 +55,12 @@ impl Initializer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gradcheck::SplitMix64;
+    use crate::rng::SplitMix64;
 
     #[test]
     fn glorot_draws_stay_in_bounds_and_fill_them() {
         let mut values = [0f32; 784 * 128];
-        Initializer::GlorotUniform.fill(&mut values, 784, 128, &mut SplitMix64(1));
+        Initializer::GlorotUniform.fill(&mut values, 784, 128, &mut SplitMix64::new(1));
         let l = (6.0f64 / 912.0).sqrt() as f32;
         assert!(values.iter().all(|v| v.abs() <= l));
         let mean = values.iter().map(|&v| v as f64).sum::<f64>() / values.len() as f64;
@@ -76,8 +76,8 @@ mod tests {
     #[test]
     fn same_seed_same_values() {
         let (mut a, mut b) = ([0f64; 64], [0f64; 64]);
-        Initializer::HeUniform.fill(&mut a, 8, 8, &mut SplitMix64(3));
-        Initializer::HeUniform.fill(&mut b, 8, 8, &mut SplitMix64(3));
+        Initializer::HeUniform.fill(&mut a, 8, 8, &mut SplitMix64::new(3));
+        Initializer::HeUniform.fill(&mut b, 8, 8, &mut SplitMix64::new(3));
         assert_eq!(a, b);
         assert!(a.iter().all(|v| v.abs() <= (6.0f64 / 8.0).sqrt()));
     }

@@ -24,6 +24,7 @@ pub mod linalg;
 pub mod loss;
 mod network;
 pub mod optim;
+pub mod rng;
 mod trainer;
 mod zeroed;
 

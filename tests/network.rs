@@ -1,7 +1,8 @@
 //! Networks declared with `network!`: their types, sizes, passes and gradients.
 
-use liandan::gradcheck::{check, SplitMix64};
+use liandan::gradcheck::check;
 use liandan::prelude::*;
+use liandan::rng::SplitMix64;
 use liandan::{Head, LayerInfo, TensorInfo};
 
 network! {
@@ -75,19 +76,19 @@ fn summary_is_a_keras_table() {
 
 #[test]
 fn init_is_glorot_with_zero_biases_and_declared_rates() {
-    let net = Mnist::<f32>::new_boxed(&mut SplitMix64(1));
+    let net = Mnist::<f32>::new_boxed(&mut SplitMix64::new(1));
     let limit = (6.0f32 / (784.0 + 128.0)).sqrt();
     assert!(net.dense_1.kernel.iter().all(|w| w.abs() <= limit));
     assert!(net.dense_1.kernel.iter().any(|w| w.abs() > limit * 0.9));
     assert!(net.dense_1.bias.iter().all(|b| *b == 0.0));
     assert_eq!(net.dropout_1.rate(), 0.2);
-    let again = Mnist::<f32>::new_boxed(&mut SplitMix64(1));
+    let again = Mnist::<f32>::new_boxed(&mut SplitMix64::new(1));
     assert_eq!(net.dense_2.kernel, again.dense_2.kernel);
 }
 
 #[test]
 fn predictions_are_probabilities() {
-    let net = Mnist::<f32>::new_boxed(&mut SplitMix64(2));
+    let net = Mnist::<f32>::new_boxed(&mut SplitMix64::new(2));
     let x = SVector::<f32, 784>::from_fn(|i, _| (i % 7) as f32 / 7.0);
     let p = net.predict(&x);
     assert!((p.sum() - 1.0).abs() < 1e-5);
@@ -96,7 +97,7 @@ fn predictions_are_probabilities() {
 
 #[test]
 fn whole_network_gradients_match_finite_differences() {
-    let mut rng = SplitMix64(3);
+    let mut rng = SplitMix64::new(3);
     let mut net = Small::<f64>::new(&mut rng);
     let x = SMatrix::<f64, 6, 4>::from_fn(|i, j| ((i * 4 + j) as f64 * 0.37).sin());
     let w = SMatrix::<f64, 3, 4>::from_fn(|i, j| ((i + 2 * j) as f64 * 0.71).cos());
@@ -107,7 +108,7 @@ fn whole_network_gradients_match_finite_differences() {
 
 #[test]
 fn the_seed_network_gradients_match_finite_differences_on_a_sample() {
-    let mut net = Mnist::<f64>::new_boxed(&mut SplitMix64(4));
+    let mut net = Mnist::<f64>::new_boxed(&mut SplitMix64::new(4));
     // Biases away from zero so the ReLU kinks are not hit by the perturbations.
     net.dense_1
         .bias
@@ -124,7 +125,7 @@ fn the_seed_network_gradients_match_finite_differences_on_a_sample() {
 #[test]
 fn networks_are_layers_and_nest() {
     use liandan::layers::{Chain, Dense};
-    let inner = Small::<f64>::new(&mut SplitMix64(6));
+    let inner = Small::<f64>::new(&mut SplitMix64::new(6));
     let outer = Chain::new(inner, Dense::<f64, 3, 2, Sigmoid>::zeroed());
     let x = SMatrix::<f64, 6, 1>::from_element(0.5);
     let mut y = SMatrix::<f64, 2, 1>::zeros();

@@ -22,8 +22,8 @@
 
 use std::vec::Vec;
 
-use super::shuffle::SplitMix64;
 use super::{DataError, Dataset, Targets};
+use crate::rng::SplitMix64;
 use crate::Float;
 
 /// How far split fractions may sum from 1, for fractions such as `(0.8, 0.1, 0.1)` whose

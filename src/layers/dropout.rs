@@ -99,7 +99,8 @@ crate::layer::no_params!([T, const N: usize] Dropout<T, N>);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gradcheck::{check, SplitMix64};
+    use crate::gradcheck::check;
+    use crate::rng::SplitMix64;
 
     #[test]
     fn gradient_matches_finite_differences_with_the_same_mask() {
@@ -117,7 +118,7 @@ mod tests {
         let x = SMatrix::<f64, 100, 50>::from_element(1.0);
         let mut y = SMatrix::<f64, 100, 50>::zeros();
         let mut mask = SMatrix::<f64, 100, 50>::zeros();
-        d.forward_train(&x, &mut y, &mut mask, &mut SplitMix64(9));
+        d.forward_train(&x, &mut y, &mut mask, &mut SplitMix64::new(9));
         let dropped = y.iter().filter(|v| **v == 0.0).count() as f64 / 5000.0;
         assert!((dropped - 0.2).abs() < 0.02, "{dropped}");
         assert!((y.mean() - 1.0).abs() < 0.03, "{}", y.mean());

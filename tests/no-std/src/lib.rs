@@ -3,6 +3,7 @@
 #![no_std]
 
 use liandan::prelude::*;
+use liandan::rng::SplitMix64;
 use liandan::Trainer;
 
 network! {
@@ -16,31 +17,10 @@ network! {
     }
 }
 
-/// A generator that needs no operating system: a fixed-increment counter hashed by SplitMix64.
-struct Counter(u64);
-
-impl liandan::__private::RngCore for Counter {
-    fn next_u32(&mut self) -> u32 {
-        (self.next_u64() >> 32) as u32
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let z = (self.0 ^ (self.0 >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        let z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn fill_bytes(&mut self, dst: &mut [u8]) {
-        for chunk in dst.chunks_mut(8) {
-            let bytes = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(&bytes[..chunk.len()]);
-        }
-    }
-}
-
 /// Trains for `steps` steps on one fixed batch and returns the class predicted for `pixels`.
 #[no_mangle]
 pub extern "C" fn tiny_train_and_classify(pixels: &[f32; 4], steps: u32) -> u8 {
-    let mut rng = Counter(7);
+    let mut rng = SplitMix64::new(7);
     let mut net = Tiny::<f32>::new(&mut rng);
     let mut trainer = Trainer::<f32, Tiny<f32>, Sgd, 4, 3, 2>::new(Sgd::new(0.1));
     let x = SMatrix::<f32, 4, 2>::from_column_slice(&[1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0]);
