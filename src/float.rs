@@ -2,7 +2,7 @@
 //!
 //! [`Float`] is nalgebra's [`RealField`] plus the few things liandan needs that it lacks:
 //! conversion from `f64` literals, `erf` for the exact GELU, and the matrix product, which is
-//! dispatched to `matrixmultiply`'s `sgemm`/`dgemm` (SIMD chosen at run time with `std`).
+//! liandan's own kernel (SIMD chosen at run time with `std`; see `src/kernel`).
 
 use nalgebra::RealField;
 
@@ -30,28 +30,20 @@ pub trait Float:
     /// Whether this value is neither infinite nor NaN.
     fn finite(self) -> bool;
 
-    /// `C = alpha·A·B + beta·C` on strided `m×k` and `k×n` operands.
-    ///
-    /// # Safety
-    /// Every element `A[i,j]` at `a + i·rsa + j·csa` (and likewise for `B`, `C`) must lie inside
-    /// one live allocation, and `C` must not overlap `A` or `B`.
+    /// `C = A·B + beta·C`: `A` is `m×k` column-major with leading dimension `lda`, `B[p, j]` is
+    /// `b[p·rsb + j·csb]`, `C` is `m×n` column-major with leading dimension `ldc`; with
+    /// `beta = 0`, `C` is not read. Panics if an operand does not fit in its slice.
     #[allow(clippy::too_many_arguments)]
     #[doc(hidden)]
-    unsafe fn gemm_raw(
-        m: usize,
-        k: usize,
-        n: usize,
-        alpha: Self,
-        a: *const Self,
-        rsa: isize,
-        csa: isize,
-        b: *const Self,
-        rsb: isize,
-        csb: isize,
+    fn gemm(
+        dims: (usize, usize, usize),
+        a: &[Self],
+        lda: usize,
+        b: &[Self],
+        b_strides: (usize, usize),
         beta: Self,
-        c: *mut Self,
-        rsc: isize,
-        csc: isize,
+        c: &mut [Self],
+        ldc: usize,
     );
 }
 
@@ -75,29 +67,21 @@ macro_rules! impl_float {
                 <$t>::is_finite(self)
             }
             #[inline]
-            unsafe fn gemm_raw(
-                m: usize,
-                k: usize,
-                n: usize,
-                alpha: Self,
-                a: *const Self,
-                rsa: isize,
-                csa: isize,
-                b: *const Self,
-                rsb: isize,
-                csb: isize,
+            fn gemm(
+                dims: (usize, usize, usize),
+                a: &[Self],
+                lda: usize,
+                b: &[Self],
+                b_strides: (usize, usize),
                 beta: Self,
-                c: *mut Self,
-                rsc: isize,
-                csc: isize,
+                c: &mut [Self],
+                ldc: usize,
             ) {
-                // Safety: forwarded verbatim; the caller upholds `gemm_raw`'s contract, which is
-                // matrixmultiply's.
-                unsafe { $gemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+                $gemm(dims, a, lda, b, b_strides, beta, c, ldc)
             }
         }
     };
 }
 
-impl_float!(f32, libm::erff, matrixmultiply::sgemm);
-impl_float!(f64, libm::erf, matrixmultiply::dgemm);
+impl_float!(f32, libm::erff, crate::kernel::sgemm);
+impl_float!(f64, libm::erf, crate::kernel::dgemm);

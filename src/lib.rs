@@ -14,6 +14,7 @@ mod float;
 #[cfg(feature = "alloc")]
 pub mod gradcheck;
 pub mod init;
+mod kernel;
 pub mod layer;
 pub mod layers;
 pub mod linalg;

@@ -6,17 +6,18 @@
 //! | [`gemm_tn`]: `C = Aᵀ·B + βC` | input gradient, `dx = Wᵀ·dz` | `(K×M)ᵀ·(K×N)` |
 //! | [`gemm_nt`]: `C = A·Bᵀ + βC` | kernel gradient, `dW += dz·xᵀ` | `(M×K)·(N×K)ᵀ` |
 //!
-//! The shapes are in the types, so the strides handed to `matrixmultiply` are in bounds by
-//! construction; a transpose is only a swap of strides, never a copy.
+//! The shapes are in the types, so every operand fits its slice by construction (the kernel
+//! checks once per call anyway); a transposed `B` is only a swap of strides, never a copy. The
+//! kernel reads `A` column by column in place, so for [`gemm_tn`] the transposed `A` is copied,
+//! a block at a time, into a buffer on the stack: that product only computes input gradients,
+//! and the network skips it for its first dense layer, the only large one in small networks.
+//!
+//! These wrappers are generic over the sizes but only forward them, as numbers, to one kernel
+//! per scalar type: each layer size instantiates a few lines, not a kernel.
 
 use nalgebra::SMatrix;
 
 use crate::Float;
-
-/// Row and column strides of a column-major `R×C` matrix.
-const fn strides(rows: usize) -> (isize, isize) {
-    (1, rows as isize)
-}
 
 /// `C = A·B + beta·C`.
 #[inline]
@@ -26,32 +27,14 @@ pub fn gemm_nn<T: Float, const M: usize, const K: usize, const N: usize>(
     b: &SMatrix<T, K, N>,
     beta: T,
 ) {
-    let (rsa, csa) = strides(M);
-    let (rsb, csb) = strides(K);
-    let (rsc, csc) = strides(M);
-    // Safety: A is M×K, B is K×N, C is M×N, all column-major and fully owned by their `SMatrix`
-    // (the types guarantee the sizes); `c` is a unique borrow, so it overlaps neither input.
-    unsafe {
-        T::gemm_raw(
-            M,
-            K,
-            N,
-            T::one(),
-            a.as_ptr(),
-            rsa,
-            csa,
-            b.as_ptr(),
-            rsb,
-            csb,
-            beta,
-            c.as_mut_ptr(),
-            rsc,
-            csc,
-        )
-    }
+    let (a, b) = (a.as_slice(), b.as_slice());
+    T::gemm((M, K, N), a, M, b, (1, K), beta, c.as_mut_slice(), M);
 }
 
-/// `C = Aᵀ·B + beta·C`, reading `A` (K×M) transposed in place.
+/// The scalars in the transposed-`A` buffer of [`gemm_tn`]: 16 KiB of `f32` on the stack.
+const PACK: usize = 4096;
+
+/// `C = Aᵀ·B + beta·C`, reading `A` (K×M) transposed.
 #[inline]
 pub fn gemm_tn<T: Float, const M: usize, const K: usize, const N: usize>(
     c: &mut SMatrix<T, M, N>,
@@ -59,28 +42,40 @@ pub fn gemm_tn<T: Float, const M: usize, const K: usize, const N: usize>(
     b: &SMatrix<T, K, N>,
     beta: T,
 ) {
-    // Aᵀ[i, j] = A[j, i] at j + i·K: row stride K, column stride 1.
-    let (rsb, csb) = strides(K);
-    let (rsc, csc) = strides(M);
-    // Safety: as in `gemm_nn`; the transposed view of the K×M matrix A visits exactly its K·M
-    // elements.
-    unsafe {
-        T::gemm_raw(
-            M,
-            K,
-            N,
-            T::one(),
-            a.as_ptr(),
-            K as isize,
-            1,
-            b.as_ptr(),
-            rsb,
-            csb,
-            beta,
-            c.as_mut_ptr(),
-            rsc,
-            csc,
-        )
+    tn(
+        (M, K, N),
+        a.as_slice(),
+        b.as_slice(),
+        beta,
+        c.as_mut_slice(),
+    );
+}
+
+/// [`gemm_tn`] on slices: blocks of `mc` rows of `C` by `kc` of the inner dimension, each
+/// block of `Aᵀ` copied to the stack column-major, so the kernel reads it in place.
+fn tn<T: Float>((m, k, n): (usize, usize, usize), a: &[T], b: &[T], beta: T, c: &mut [T]) {
+    let mut pack = [T::zero(); PACK];
+    let kc = k.clamp(1, 256);
+    let mc = (PACK / kc).min(m.max(1));
+    if k == 0 {
+        // No block of A to pack: `C = beta·C`.
+        return T::gemm((m, 0, n), &[], m, &[], (1, 1), beta, c, m);
+    }
+    for p0 in (0..k).step_by(kc) {
+        let kb = kc.min(k - p0);
+        let beta = if p0 == 0 { beta } else { T::one() };
+        for i0 in (0..m).step_by(mc) {
+            let mb = mc.min(m - i0);
+            // pack[i + p·mb] = Aᵀ[i0 + i, p0 + p] = A[p0 + p, i0 + i] = a[p0 + p + (i0 + i)·k]
+            for (i, column_of_a) in a[i0 * k..].chunks(k).take(mb).enumerate() {
+                for (p, &v) in column_of_a[p0..p0 + kb].iter().enumerate() {
+                    pack[i + p * mb] = v;
+                }
+            }
+            let b_block = &b[p0..];
+            let c_block = &mut c[i0..];
+            T::gemm((mb, kb, n), &pack, mb, b_block, (1, k), beta, c_block, m);
+        }
     }
 }
 
@@ -92,27 +87,9 @@ pub fn gemm_nt<T: Float, const M: usize, const K: usize, const N: usize>(
     b: &SMatrix<T, N, K>,
     beta: T,
 ) {
-    let (rsa, csa) = strides(M);
-    let (rsc, csc) = strides(M);
-    // Safety: as in `gemm_nn`; Bᵀ[i, j] = B[j, i] at j + i·N visits exactly B's N·K elements.
-    unsafe {
-        T::gemm_raw(
-            M,
-            K,
-            N,
-            T::one(),
-            a.as_ptr(),
-            rsa,
-            csa,
-            b.as_ptr(),
-            N as isize,
-            1,
-            beta,
-            c.as_mut_ptr(),
-            rsc,
-            csc,
-        )
-    }
+    // Bᵀ[p, j] = B[j, p] at j + p·N: row stride N, column stride 1.
+    let (a, b) = (a.as_slice(), b.as_slice());
+    T::gemm((M, K, N), a, M, b, (N, 1), beta, c.as_mut_slice(), M);
 }
 
 #[cfg(test)]
@@ -137,5 +114,23 @@ mod tests {
         let mut c = SMatrix::<f64, 3, 2>::zeros();
         gemm_nt(&mut c, &a, &bt, 0.0);
         assert_relative_eq!(c, a * b);
+    }
+
+    #[test]
+    fn transposed_products_in_several_blocks_match_nalgebra() {
+        // K = 300 > 256 and M·256 > 4096: several blocks of both dimensions, with a remainder.
+        let a = SMatrix::<f64, 300, 37>::from_fn(|i, j| ((i * 37 + j) % 17) as f64 - 8.0);
+        let b = SMatrix::<f64, 300, 5>::from_fn(|i, j| ((i + 3 * j) % 7) as f64 * 0.25);
+        let mut c = SMatrix::<f64, 37, 5>::from_element(2.0);
+        gemm_tn(&mut c, &a, &b, 1.0);
+        assert_relative_eq!(
+            c,
+            a.transpose() * b + SMatrix::<f64, 37, 5>::from_element(2.0)
+        );
+        let af = a.map(|v| v as f32);
+        let bf = b.map(|v| v as f32);
+        let mut cf = SMatrix::<f32, 37, 5>::from_element(f32::NAN);
+        gemm_tn(&mut cf, &af, &bf, 0.0);
+        assert_relative_eq!(cf, af.transpose() * bf, max_relative = 1e-5);
     }
 }

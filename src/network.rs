@@ -8,8 +8,11 @@ use core::fmt;
 use nalgebra::{SMatrix, SVector};
 use rand::RngCore;
 
+#[cfg(feature = "alloc")]
 use crate::optim::Optimizer;
-use crate::{Float, Layer, Params, Trainer, Zeroed};
+#[cfg(feature = "alloc")]
+use crate::Trainer;
+use crate::{Float, Layer, Params, Zeroed};
 
 /// One layer of a declared network, as `summary()` shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
