@@ -18,6 +18,8 @@
 //! Dispatch: `f32` on x86-64 uses AVX2 + FMA when the processor has them (detected at run time
 //! with `std`, or enabled at compile time without it); everything else uses the portable loop.
 
+#[cfg(feature = "parallel")]
+pub(crate) mod parallel;
 mod portable;
 #[cfg(target_arch = "x86_64")]
 mod x86;
@@ -84,6 +86,36 @@ pub(crate) fn sgemm(
     ldc: usize,
 ) {
     check_bounds(dims, a, lda, b, b_strides, c, ldc);
+    #[cfg(feature = "parallel")]
+    if let Some(split) = parallel::split(dims) {
+        let (m, k, n) = dims;
+        let (c0, c1) = c.split_at_mut(split * ldc);
+        let b1 = &b[split * b_strides.1..];
+        let c0 = std::sync::Mutex::new(c0);
+        parallel::join(
+            &|| {
+                let mut c0 = c0.lock().unwrap_or_else(|e| e.into_inner());
+                sgemm_serial((m, k, split), a, lda, b, b_strides, beta, &mut c0, ldc)
+            },
+            || sgemm_serial((m, k, n - split), a, lda, b1, b_strides, beta, c1, ldc),
+        );
+        return;
+    }
+    sgemm_serial(dims, a, lda, b, b_strides, beta, c, ldc);
+}
+
+/// [`sgemm`] on this thread; the bounds are already checked.
+#[allow(clippy::too_many_arguments)]
+fn sgemm_serial(
+    dims: (usize, usize, usize),
+    a: &[f32],
+    lda: usize,
+    b: &[f32],
+    b_strides: (usize, usize),
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+) {
     #[cfg(target_arch = "x86_64")]
     if x86::available() {
         let (m, k, n) = dims;

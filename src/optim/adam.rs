@@ -85,6 +85,29 @@ fn fused<T: Float>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], k: Constants<
 /// target only assumes SSE2, half the width for the square roots and divisions that bound this
 /// loop).
 fn update_tensor<T: Float>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], k: Constants<T>) {
+    // With `parallel`, a large tensor is updated in two halves at once: elements are independent.
+    #[cfg(feature = "parallel")]
+    if let Some(half) = crate::kernel::parallel::halves(p.len(), 1 << 16) {
+        let (p0, p1) = p.split_at_mut(half);
+        let (m0, m1) = m.split_at_mut(half);
+        let (v0, v1) = v.split_at_mut(half);
+        let (g0, g1) = g.split_at(half.min(g.len()));
+        let first = std::sync::Mutex::new((p0, m0, v0));
+        crate::kernel::parallel::join(
+            &|| {
+                let mut first = first.lock().unwrap_or_else(|e| e.into_inner());
+                let (p0, m0, v0) = &mut *first;
+                update_serial(p0, g0, m0, v0, k)
+            },
+            || update_serial(p1, g1, m1, v1, k),
+        );
+        return;
+    }
+    update_serial(p, g, m, v, k)
+}
+
+/// [`update_tensor`] on this thread.
+fn update_serial<T: Float>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], k: Constants<T>) {
     #[cfg(all(target_arch = "x86_64", feature = "std"))]
     if std::is_x86_feature_detected!("avx") {
         // Safety: AVX was detected just above.
