@@ -1,1 +1,136 @@
-fn main() {}
+//! One criterion binary for all of liandan's speed figures; the FLOP counts behind every
+//! GFLOP/s figure are in `common/mod.rs`. Criterion reports samples/s (`Throughput::Elements`);
+//! GFLOP/s is `FLOP / time`, and `cargo run --release --example bench` prints both, as a
+//! fraction of the SGEMM peak measured by the `sgemm_peak` group of this same binary.
+//!
+//! ```text
+//! cargo bench --bench main                 # everything
+//! cargo bench --bench main -- train_step   # one group
+//! ```
+
+mod common;
+
+use std::hint::black_box;
+
+use common::*;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use liandan::layers::Dense;
+use liandan::optim::AdamState;
+use liandan::prelude::*;
+use liandan::Zeroed;
+
+fn train_step<const B: usize>(
+    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+) {
+    let mut net = network();
+    let mut trainer = Mnist::<f32>::trainer::<Adam, B>(Adam::default());
+    let (x, y) = (inputs::<784, B>(2), labels::<B>(3));
+    let (loss, mut r) = (SparseCategoricalCrossentropy::default(), rng(4));
+    c.throughput(Throughput::Elements(B as u64));
+    c.bench_function(BenchmarkId::from_parameter(B), |b| {
+        b.iter(|| trainer.step(&mut net, &x, &y, B, &loss, &mut r).unwrap())
+    });
+}
+
+fn train(c: &mut Criterion) {
+    let mut g = c.benchmark_group("train_step");
+    train_step::<1>(&mut g);
+    train_step::<32>(&mut g);
+    train_step::<128>(&mut g);
+}
+
+fn predict_batch<const B: usize>(
+    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+) {
+    let net = network();
+    let x = inputs::<784, B>(5);
+    let mut y = SMatrix::<f32, 10, B>::boxed();
+    c.throughput(Throughput::Elements(B as u64));
+    c.bench_function(BenchmarkId::from_parameter(B), |b| {
+        b.iter(|| net.predict_batch(black_box(&*x), &mut *y))
+    });
+}
+
+fn predict(c: &mut Criterion) {
+    let mut g = c.benchmark_group("predict");
+    predict_batch::<1>(&mut g);
+    predict_batch::<256>(&mut g);
+    g.finish();
+    // The bound of the batch-1 latency target: reading every weight once, from cache.
+    let net = network();
+    let mut g = c.benchmark_group("read_weights");
+    g.throughput(Throughput::Bytes(4 * Mnist::<f32>::PARAMS as u64));
+    g.bench_function("sum_101770_f32", |b| {
+        b.iter(|| read_weights(black_box(&net)))
+    });
+}
+
+/// Forward and backward of one dense layer at batch 32; `with_dx` as the network uses it.
+fn dense<const I: usize, const O: usize, A: liandan::activation::Activation>(
+    c: &mut Criterion,
+    name: &str,
+    with_dx: bool,
+) {
+    const B: usize = 32;
+    let mut g = c.benchmark_group(name);
+    g.throughput(Throughput::Elements(B as u64));
+    let mut layer = Dense::<f32, I, O, A>::boxed();
+    layer.init(&mut rng(6));
+    let x = inputs::<I, B>(7);
+    let (mut y, mut z) = (SMatrix::<f32, O, B>::boxed(), SMatrix::<f32, O, B>::boxed());
+    let mut grad = Dense::<f32, I, O, A>::boxed();
+    let mut dx = SMatrix::<f32, I, B>::boxed();
+    g.bench_function("forward", |b| {
+        b.iter(|| layer.forward(black_box(&*x), &mut *y))
+    });
+    layer.forward_train(&*x, &mut *y, &mut *z, &mut rng(8));
+    let dy = SMatrix::<f32, O, B>::from_fn(|i, j| ((i * 7 + j) % 5) as f32 * 0.01);
+    let mut d = dy;
+    g.bench_function(
+        if with_dx {
+            "backward_with_dx"
+        } else {
+            "backward"
+        },
+        |b| {
+            b.iter(|| {
+                d.copy_from(&dy);
+                let dx = if with_dx { Some(&mut *dx) } else { None };
+                layer.backward(&*x, &*y, &mut *z, &mut d, false, &mut *grad, dx)
+            })
+        },
+    );
+}
+
+fn dense_passes(c: &mut Criterion) {
+    dense::<784, 128, Relu>(c, "dense_784_128", false);
+    dense::<128, 10, Softmax>(c, "dense_128_10", true);
+}
+
+fn adam(c: &mut Criterion) {
+    let mut net = network();
+    let grad = Mnist::<f32>::new_boxed(&mut rng(9));
+    let mut state = AdamState::<Mnist<f32>>::boxed();
+    let adam = Adam::default();
+    let mut g = c.benchmark_group("adam");
+    g.throughput(Throughput::Elements(Mnist::<f32>::PARAMS as u64));
+    // The network doubles as a gradient: same tensors, same order.
+    g.bench_function("update_101770", |b| {
+        b.iter(|| adam.update(&mut *net, &*grad, &mut *state))
+    });
+}
+
+fn sgemm_peak(c: &mut Criterion) {
+    let n = PEAK_N;
+    let (a, b) = (square(n, 10), square(n, 11));
+    let mut out = vec![0.0f32; n * n];
+    let mut g = c.benchmark_group("sgemm_peak");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(sgemm_flop(n) as u64));
+    g.bench_function("matrixmultiply_2048", |bch| {
+        bch.iter(|| sgemm(n, &a, &b, &mut out))
+    });
+}
+
+criterion_group!(benches, sgemm_peak, train, predict, dense_passes, adam);
+criterion_main!(benches);

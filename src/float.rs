@@ -1,7 +1,8 @@
 //! The scalar type of a network: `f32` (the default) or `f64`.
 //!
 //! [`Float`] is nalgebra's [`RealField`] plus the few things liandan needs that it lacks:
-//! conversion from `f64` literals and `erf` for the exact GELU.
+//! conversion from `f64` literals, `erf` for the exact GELU, and the matrix product, which is
+//! liandan's own kernel (SIMD chosen at run time with `std`; see `src/kernel`).
 
 use nalgebra::RealField;
 
@@ -28,10 +29,26 @@ pub trait Float:
     fn erf(self) -> Self;
     /// Whether this value is neither infinite nor NaN.
     fn finite(self) -> bool;
+
+    /// `C = A·B + beta·C`: `A` is `m×k` column-major with leading dimension `lda`, `B[p, j]` is
+    /// `b[p·rsb + j·csb]`, `C` is `m×n` column-major with leading dimension `ldc`; with
+    /// `beta = 0`, `C` is not read. Panics if an operand does not fit in its slice.
+    #[allow(clippy::too_many_arguments)]
+    #[doc(hidden)]
+    fn gemm(
+        dims: (usize, usize, usize),
+        a: &[Self],
+        lda: usize,
+        b: &[Self],
+        b_strides: (usize, usize),
+        beta: Self,
+        c: &mut [Self],
+        ldc: usize,
+    );
 }
 
 macro_rules! impl_float {
-    ($t:ty, $erf:path) => {
+    ($t:ty, $erf:path, $gemm:path) => {
         impl Float for $t {
             #[inline(always)]
             fn of(x: f64) -> Self {
@@ -49,9 +66,22 @@ macro_rules! impl_float {
             fn finite(self) -> bool {
                 <$t>::is_finite(self)
             }
+            #[inline]
+            fn gemm(
+                dims: (usize, usize, usize),
+                a: &[Self],
+                lda: usize,
+                b: &[Self],
+                b_strides: (usize, usize),
+                beta: Self,
+                c: &mut [Self],
+                ldc: usize,
+            ) {
+                $gemm(dims, a, lda, b, b_strides, beta, c, ldc)
+            }
         }
     };
 }
 
-impl_float!(f32, libm::erff);
-impl_float!(f64, libm::erf);
+impl_float!(f32, libm::erff, crate::kernel::sgemm);
+impl_float!(f64, libm::erf, crate::kernel::dgemm);

@@ -18,6 +18,7 @@ pub mod gradcheck;
 pub mod init;
 #[cfg(feature = "std")]
 pub mod io;
+mod kernel;
 pub mod layer;
 pub mod layers;
 pub mod linalg;

@@ -6,17 +6,20 @@
 //! | [`gemm_tn`]: `C = Aᵀ·B + βC` | input gradient, `dx = Wᵀ·dz` | `(K×M)ᵀ·(K×N)` |
 //! | [`gemm_nt`]: `C = A·Bᵀ + βC` | kernel gradient, `dW += dz·xᵀ` | `(M×K)·(N×K)ᵀ` |
 //!
-//! They are written here rather than taken from a BLAS because they must not allocate (a
-//! packing buffer per call is what general GEMM libraries do) and must build without `std`.
-//! Each loop nest keeps the innermost loop over contiguous memory so the compiler vectorises it;
-//! the reductions of `gemm_tn` use several independent accumulators for the same reason (a
-//! single running sum is a serial dependency chain the compiler may not reorder).
+//! The shapes are in the types, so every operand fits its slice by construction (the kernel
+//! checks once per call anyway); a transposed `B` is only a swap of strides, never a copy. The
+//! kernel reads `A` column by column in place, so for [`gemm_tn`] the transposed `A` is copied,
+//! a block at a time, into a buffer on the stack: that product only computes input gradients,
+//! and the network skips it for its first dense layer, the only large one in small networks.
+//!
+//! These wrappers are generic over the sizes but only forward them, as numbers, to one kernel
+//! per scalar type: each layer size instantiates a few lines, not a kernel.
 
 use nalgebra::SMatrix;
 
 use crate::Float;
 
-/// `C = A·B + beta·C`: each column of `C` is a sum of columns of `A` (axpy form).
+/// `C = A·B + beta·C`.
 #[inline]
 pub fn gemm_nn<T: Float, const M: usize, const K: usize, const N: usize>(
     c: &mut SMatrix<T, M, N>,
@@ -24,16 +27,14 @@ pub fn gemm_nn<T: Float, const M: usize, const K: usize, const N: usize>(
     b: &SMatrix<T, K, N>,
     beta: T,
 ) {
-    for (mut c_col, b_col) in c.column_iter_mut().zip(b.column_iter()) {
-        let c_col = c_col.as_mut_slice();
-        scale(c_col, beta);
-        for (a_col, &b_kj) in a.column_iter().zip(b_col.iter()) {
-            axpy(c_col, b_kj, a_col.as_slice());
-        }
-    }
+    let (a, b) = (a.as_slice(), b.as_slice());
+    T::gemm((M, K, N), a, M, b, (1, K), beta, c.as_mut_slice(), M);
 }
 
-/// `C = Aᵀ·B + beta·C`: each entry is the dot product of a column of `A` (K×M) and of `B`.
+/// The scalars in the transposed-`A` buffer of [`gemm_tn`]: 16 KiB of `f32` on the stack.
+const PACK: usize = 4096;
+
+/// `C = Aᵀ·B + beta·C`, reading `A` (K×M) transposed.
 #[inline]
 pub fn gemm_tn<T: Float, const M: usize, const K: usize, const N: usize>(
     c: &mut SMatrix<T, M, N>,
@@ -41,19 +42,44 @@ pub fn gemm_tn<T: Float, const M: usize, const K: usize, const N: usize>(
     b: &SMatrix<T, K, N>,
     beta: T,
 ) {
-    for (mut c_col, b_col) in c.column_iter_mut().zip(b.column_iter()) {
-        for (c_ij, a_col) in c_col.iter_mut().zip(a.column_iter()) {
-            let keep = if beta == T::zero() {
-                T::zero()
-            } else {
-                beta * *c_ij
-            };
-            *c_ij = keep + dot(a_col.as_slice(), b_col.as_slice());
+    tn(
+        (M, K, N),
+        a.as_slice(),
+        b.as_slice(),
+        beta,
+        c.as_mut_slice(),
+    );
+}
+
+/// [`gemm_tn`] on slices: blocks of `mc` rows of `C` by `kc` of the inner dimension, each
+/// block of `Aᵀ` copied to the stack column-major, so the kernel reads it in place.
+fn tn<T: Float>((m, k, n): (usize, usize, usize), a: &[T], b: &[T], beta: T, c: &mut [T]) {
+    let mut pack = [T::zero(); PACK];
+    let kc = k.clamp(1, 256);
+    let mc = (PACK / kc).min(m.max(1));
+    if k == 0 {
+        // No block of A to pack: `C = beta·C`.
+        return T::gemm((m, 0, n), &[], m, &[], (1, 1), beta, c, m);
+    }
+    for p0 in (0..k).step_by(kc) {
+        let kb = kc.min(k - p0);
+        let beta = if p0 == 0 { beta } else { T::one() };
+        for i0 in (0..m).step_by(mc) {
+            let mb = mc.min(m - i0);
+            // pack[i + p·mb] = Aᵀ[i0 + i, p0 + p] = A[p0 + p, i0 + i] = a[p0 + p + (i0 + i)·k]
+            for (i, column_of_a) in a[i0 * k..].chunks(k).take(mb).enumerate() {
+                for (p, &v) in column_of_a[p0..p0 + kb].iter().enumerate() {
+                    pack[i + p * mb] = v;
+                }
+            }
+            let b_block = &b[p0..];
+            let c_block = &mut c[i0..];
+            T::gemm((mb, kb, n), &pack, mb, b_block, (1, k), beta, c_block, m);
         }
     }
 }
 
-/// `C = A·Bᵀ + beta·C`, reading `B` (N×K) transposed in place: `C[:, j] += Σₖ A[:, k]·B[j, k]`.
+/// `C = A·Bᵀ + beta·C`, reading `B` (N×K) transposed in place.
 #[inline]
 pub fn gemm_nt<T: Float, const M: usize, const K: usize, const N: usize>(
     c: &mut SMatrix<T, M, N>,
@@ -61,53 +87,9 @@ pub fn gemm_nt<T: Float, const M: usize, const K: usize, const N: usize>(
     b: &SMatrix<T, N, K>,
     beta: T,
 ) {
-    for (j, mut c_col) in c.column_iter_mut().enumerate() {
-        let c_col = c_col.as_mut_slice();
-        scale(c_col, beta);
-        for (k, a_col) in a.column_iter().enumerate() {
-            axpy(c_col, b[(j, k)], a_col.as_slice());
-        }
-    }
-}
-
-/// `y ← beta·y`, with `beta = 0` clearing `y` (so stale NaNs do not survive, as BLAS does).
-#[inline]
-fn scale<T: Float>(y: &mut [T], beta: T) {
-    if beta == T::zero() {
-        y.fill(T::zero());
-    } else if beta != T::one() {
-        y.iter_mut().for_each(|v| *v *= beta);
-    }
-}
-
-/// `y ← y + alpha·x`.
-#[inline]
-fn axpy<T: Float>(y: &mut [T], alpha: T, x: &[T]) {
-    if alpha == T::zero() {
-        return; // common after ReLU and dropout: a whole column of work saved
-    }
-    for (y, &x) in y.iter_mut().zip(x) {
-        *y += alpha * x;
-    }
-}
-
-/// `Σ xᵢ·yᵢ` with eight interleaved partial sums, which the compiler can keep in SIMD lanes.
-#[inline]
-fn dot<T: Float>(x: &[T], y: &[T]) -> T {
-    const LANES: usize = 8;
-    let mut acc = [T::zero(); LANES];
-    let (xc, yc) = (x.chunks_exact(LANES), y.chunks_exact(LANES));
-    let (xr, yr) = (xc.remainder(), yc.remainder());
-    for (xs, ys) in xc.zip(yc) {
-        for l in 0..LANES {
-            acc[l] += xs[l] * ys[l];
-        }
-    }
-    let mut sum = acc.iter().fold(T::zero(), |s, &a| s + a);
-    for (&x, &y) in xr.iter().zip(yr) {
-        sum += x * y;
-    }
-    sum
+    // Bᵀ[p, j] = B[j, p] at j + p·N: row stride N, column stride 1.
+    let (a, b) = (a.as_slice(), b.as_slice());
+    T::gemm((M, K, N), a, M, b, (N, 1), beta, c.as_mut_slice(), M);
 }
 
 #[cfg(test)]
@@ -117,20 +99,38 @@ mod tests {
 
     #[test]
     fn products_match_nalgebra() {
-        let a = SMatrix::<f64, 3, 11>::from_fn(|i, j| (i * 11 + j) as f64 - 5.0);
-        let b = SMatrix::<f64, 11, 2>::from_fn(|i, j| (i as f64) * 0.5 - j as f64);
+        let a = SMatrix::<f64, 3, 4>::from_fn(|i, j| (i * 4 + j) as f64 - 5.0);
+        let b = SMatrix::<f64, 4, 2>::from_fn(|i, j| (i as f64) * 0.5 - j as f64);
         let mut c = SMatrix::<f64, 3, 2>::from_element(1.0);
         gemm_nn(&mut c, &a, &b, 2.0);
         assert_relative_eq!(c, a * b + SMatrix::<f64, 3, 2>::from_element(2.0));
 
         let at = a.transpose();
-        let mut c = SMatrix::<f64, 3, 2>::from_element(f64::NAN);
+        let mut c = SMatrix::<f64, 3, 2>::zeros();
         gemm_tn(&mut c, &at, &b, 0.0);
         assert_relative_eq!(c, a * b);
 
         let bt = b.transpose();
-        let mut c = SMatrix::<f64, 3, 2>::from_element(1.0);
-        gemm_nt(&mut c, &a, &bt, 1.0);
-        assert_relative_eq!(c, a * b + SMatrix::<f64, 3, 2>::from_element(1.0));
+        let mut c = SMatrix::<f64, 3, 2>::zeros();
+        gemm_nt(&mut c, &a, &bt, 0.0);
+        assert_relative_eq!(c, a * b);
+    }
+
+    #[test]
+    fn transposed_products_in_several_blocks_match_nalgebra() {
+        // K = 300 > 256 and M·256 > 4096: several blocks of both dimensions, with a remainder.
+        let a = SMatrix::<f64, 300, 37>::from_fn(|i, j| ((i * 37 + j) % 17) as f64 - 8.0);
+        let b = SMatrix::<f64, 300, 5>::from_fn(|i, j| ((i + 3 * j) % 7) as f64 * 0.25);
+        let mut c = SMatrix::<f64, 37, 5>::from_element(2.0);
+        gemm_tn(&mut c, &a, &b, 1.0);
+        assert_relative_eq!(
+            c,
+            a.transpose() * b + SMatrix::<f64, 37, 5>::from_element(2.0)
+        );
+        let af = a.map(|v| v as f32);
+        let bf = b.map(|v| v as f32);
+        let mut cf = SMatrix::<f32, 37, 5>::from_element(f32::NAN);
+        gemm_tn(&mut cf, &af, &bf, 0.0);
+        assert_relative_eq!(cf, af.transpose() * bf, max_relative = 1e-5);
     }
 }

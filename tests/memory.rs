@@ -116,6 +116,10 @@ fn a_training_step_allocates_nothing() {
     let mut trainer = Mnist::<f32>::trainer::<Adam, 32>(Adam::default());
     let (x, labels) = batch(&mut rng);
     let scce = SparseCategoricalCrossentropy::default();
+    // Set-up: with the `parallel` feature the first step starts the helper thread.
+    trainer
+        .step(&mut net, &x, &labels, 32, &scce, &mut rng)
+        .unwrap();
     for _ in 0..3 {
         let (n, loss) = allocations_in(|| trainer.step(&mut net, &x, &labels, 32, &scce, &mut rng));
         assert!(loss.is_ok(), "{loss:?}");
@@ -145,6 +149,8 @@ fn an_optimizer_update_allocates_nothing() {
     trainer
         .gradients(&net, &x, &labels, 32, &scce, &mut rng)
         .unwrap();
+    // Set-up: with the `parallel` feature the first split update starts the helper thread.
+    trainer.update(&mut net);
     let before = net.dense_1.kernel[(0, 0)];
     let (n, ()) = allocations_in(|| trainer.update(&mut net));
     assert_eq!(n, 0);

@@ -58,6 +58,71 @@ pub struct AdamState<G> {
 // Safety: every field is `Zeroed`.
 unsafe impl<G: Zeroed> Zeroed for AdamState<G> {}
 
+/// The per-step constants of the update.
+#[derive(Clone, Copy)]
+struct Constants<T> {
+    alpha: T,
+    eps: T,
+    c1: T,
+    c2: T,
+}
+
+/// One fused pass over a tensor: both moments and the parameter, each element read and
+/// written once.
+///
+/// The same arithmetic in the same order whatever the vector width (no FMA contraction: Rust
+/// never fuses `a * b + c` on its own), so the results are bit-identical with and without AVX.
+#[inline(always)]
+fn fused<T: Float>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], k: Constants<T>) {
+    for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m).zip(v) {
+        *m += (g - *m) * k.c1;
+        *v += (g * g - *v) * k.c2;
+        *p -= *m * k.alpha / (v.sqrt() + k.eps);
+    }
+}
+
+/// [`fused`], compiled for 256-bit vectors when the processor has AVX (the default x86-64
+/// target only assumes SSE2, half the width for the square roots and divisions that bound this
+/// loop).
+fn update_tensor<T: Float>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], k: Constants<T>) {
+    // With `parallel`, a large tensor is updated in two halves at once: elements are independent.
+    #[cfg(feature = "parallel")]
+    if let Some(half) = crate::kernel::parallel::halves(p.len(), 1 << 16) {
+        let (p0, p1) = p.split_at_mut(half);
+        let (m0, m1) = m.split_at_mut(half);
+        let (v0, v1) = v.split_at_mut(half);
+        let (g0, g1) = g.split_at(half.min(g.len()));
+        let first = std::sync::Mutex::new((p0, m0, v0));
+        crate::kernel::parallel::join(
+            &|| {
+                let mut first = first.lock().unwrap_or_else(|e| e.into_inner());
+                let (p0, m0, v0) = &mut *first;
+                update_serial(p0, g0, m0, v0, k)
+            },
+            || update_serial(p1, g1, m1, v1, k),
+        );
+        return;
+    }
+    update_serial(p, g, m, v, k)
+}
+
+/// [`update_tensor`] on this thread.
+fn update_serial<T: Float>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], k: Constants<T>) {
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    if std::is_x86_feature_detected!("avx") {
+        // Safety: AVX was detected just above.
+        return unsafe { fused_avx(p, g, m, v, k) };
+    }
+    fused(p, g, m, v, k)
+}
+
+/// [`fused`] with AVX enabled.
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+#[target_feature(enable = "avx")]
+fn fused_avx<T: Float>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], k: Constants<T>) {
+    fused(p, g, m, v, k)
+}
+
 impl<T: Float> Optimizer<T> for Adam {
     type State<G: Params<T> + Zeroed> = AdamState<G>;
 
@@ -73,14 +138,11 @@ impl<T: Float> Optimizer<T> for Adam {
             / (1.0 - libm::pow(self.beta_1, t));
         let (alpha, eps) = (T::of(alpha), T::of(self.epsilon));
         let (c1, c2) = (T::of(1.0 - self.beta_1), T::of(1.0 - self.beta_2));
+        let k = Constants { alpha, eps, c1, c2 };
         for i in 0..P::TENSORS {
             let p = params.tensor_mut(i);
             let (m, v) = (state.m.tensor_mut(i), state.v.tensor_mut(i));
-            for (((p, &g), m), v) in p.iter_mut().zip(grad.tensor(i)).zip(m).zip(v) {
-                *m += (g - *m) * c1;
-                *v += (g * g - *v) * c2;
-                *p -= *m * alpha / (v.sqrt() + eps);
-            }
+            update_tensor(p, grad.tensor(i), m, v, k);
         }
     }
 

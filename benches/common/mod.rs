@@ -1,0 +1,153 @@
+//! What the criterion bench (`benches/main.rs`) and the plain one (`examples/bench.rs`) share:
+//! the seed network, its inputs, and the FLOP counts every GFLOP/s figure is computed from.
+//!
+//! FLOP counts (one multiply-add is 2 FLOP; bias, activation, dropout, loss and the optimizer
+//! are not counted, as BLAS benchmarks do not count them either):
+//! - dense forward, `I -> O`, batch `B`: `2·I·O·B` (`z = W·x`);
+//! - dense backward: `2·I·O·B` for `∂L/∂W = δ·xᵀ`, plus `2·I·O·B` for `∂L/∂x = Wᵀ·δ` when the
+//!   input gradient is computed (the network skips it for its first dense layer);
+//! - a training step of the seed network: `2·(784·128 + 128·10)·B` forward,
+//!   `2·(784·128 + 128·10)·B` for the kernel gradients and `2·128·10·B` for the input gradient
+//!   of the second dense layer: `409,088·B` in all, the 3.3 GFLOP per 8,000-sample epoch;
+//! - predicting: `203,264·B`;
+//! - SGEMM `n³`: `2·n³`.
+#![allow(dead_code)]
+
+use liandan::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+network! {
+    /// The seed's MNIST classifier.
+    pub struct Mnist {
+        input: [28, 28],
+        Flatten,
+        Dense<128, Relu>,
+        Dropout<0.2>,
+        Dense<10, Softmax>,
+    }
+}
+
+/// FLOP of one dense forward pass.
+pub const fn dense_forward_flop(i: usize, o: usize, b: usize) -> f64 {
+    (2 * i * o * b) as f64
+}
+
+/// FLOP of one training step of the seed network at batch `b`.
+pub const fn train_flop(b: usize) -> f64 {
+    (409_088 * b) as f64
+}
+
+/// FLOP of predicting `b` samples with the seed network.
+pub const fn predict_flop(b: usize) -> f64 {
+    (203_264 * b) as f64
+}
+
+/// FLOP of an `n×n` by `n×n` SGEMM.
+pub const fn sgemm_flop(n: usize) -> f64 {
+    2.0 * (n as f64) * (n as f64) * (n as f64)
+}
+
+/// The size of the SGEMM peak reference.
+pub const PEAK_N: usize = 2048;
+
+/// A deterministic random generator for data and dropout.
+pub fn rng(seed: u64) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed)
+}
+
+/// A freshly initialised seed network, on the heap.
+pub fn network() -> Box<Mnist<f32>> {
+    Mnist::<f32>::new_boxed(&mut rng(1))
+}
+
+/// A heap-allocated batch of MNIST-like inputs in `[0, 1]`, about 80 % zeros like real digits.
+pub fn inputs<const I: usize, const B: usize>(seed: u64) -> Box<SMatrix<f32, I, B>> {
+    let mut x = SMatrix::<f32, I, B>::boxed();
+    let mut r = rng(seed);
+    for v in x.iter_mut() {
+        *v = if r.random::<f32>() < 0.2 {
+            r.random()
+        } else {
+            0.0
+        };
+    }
+    x
+}
+
+/// Random labels below 10.
+pub fn labels<const B: usize>(seed: u64) -> [usize; B] {
+    let mut r = rng(seed);
+    core::array::from_fn(|_| r.random_range(0..10))
+}
+
+/// A random `n×n` matrix, row-major (the layout does not matter for the timing).
+pub fn square(n: usize, seed: u64) -> Vec<f32> {
+    let mut r = rng(seed);
+    (0..n * n).map(|_| r.random::<f32>() - 0.5).collect()
+}
+
+/// `C = A·B` for `n×n` row-major matrices with `matrixmultiply::sgemm`: the peak reference.
+pub fn sgemm(n: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
+    assert!(a.len() >= n * n && b.len() >= n * n && c.len() >= n * n);
+    let s = n as isize;
+    // Safety: the asserts above keep every `n×n` row-major operand inside its slice, and `c`
+    // is a unique borrow, so it overlaps neither input.
+    unsafe {
+        matrixmultiply::sgemm(
+            n,
+            n,
+            n,
+            1.0,
+            a.as_ptr(),
+            s,
+            1,
+            b.as_ptr(),
+            s,
+            1,
+            0.0,
+            c.as_mut_ptr(),
+            s,
+            1,
+        )
+    }
+}
+
+/// The sum of the seed network's 101,770 parameters, read once: the "weights from cache" bound
+/// the batch-1 latency target refers to. Sixteen independent lanes, so it is load-bound, not
+/// bound by the latency of one chain of additions.
+pub fn read_weights(net: &Mnist<f32>) -> f32 {
+    let mut total = 0.0;
+    for i in 0..<Mnist<f32> as Params<f32>>::TENSORS {
+        total += sum(net.tensor(i));
+    }
+    total
+}
+
+fn sum(v: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // Safety: AVX2 was detected just above.
+        return unsafe { sum_avx2(v) };
+    }
+    sum_lanes(v)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn sum_avx2(v: &[f32]) -> f32 {
+    sum_lanes(v)
+}
+
+#[inline(always)]
+fn sum_lanes(v: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 32];
+    let chunks = v.chunks_exact(32);
+    let tail: f32 = chunks.remainder().iter().sum();
+    for c in chunks {
+        for (l, x) in lanes.iter_mut().zip(c) {
+            *l += x;
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}

@@ -1,0 +1,146 @@
+//! The benchmark figures without criterion: one line each, the median of several timed runs,
+//! with GFLOP/s and the fraction of the SGEMM peak measured in the same run. The FLOP counts are
+//! documented in `benches/common/mod.rs`.
+//!
+//! ```text
+//! cargo run --release --example bench
+//! ```
+
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use common::*;
+use liandan::layers::Dense;
+use liandan::optim::AdamState;
+use liandan::prelude::*;
+
+/// Seconds per call of `f`: the median of `runs` runs of enough calls to last about 20 ms.
+fn median_secs(runs: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let start = Instant::now();
+    let mut calls = 0u32;
+    while start.elapsed().as_secs_f64() < 0.02 {
+        f();
+        calls += 1;
+    }
+    let calls = calls.max(1);
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..calls {
+                f();
+            }
+            t.elapsed().as_secs_f64() / calls as f64
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[runs / 2]
+}
+
+struct Report {
+    peak: f64,
+}
+
+impl Report {
+    /// One line: time per call, samples/s, GFLOP/s and its fraction of the peak.
+    fn line(&self, name: &str, secs: f64, samples: usize, flop: f64) {
+        let gflops = flop / secs / 1e9;
+        println!(
+            "{name:<34} {:>10.2} us {:>12.0} samples/s {:>7.1} GFLOP/s {:>6.1} % of peak",
+            secs * 1e6,
+            samples as f64 / secs,
+            gflops,
+            100.0 * gflops / self.peak
+        );
+    }
+}
+
+fn train_step<const B: usize>(r: &Report) {
+    let mut net = network();
+    let mut trainer = Mnist::<f32>::trainer::<Adam, B>(Adam::default());
+    let (x, y) = (inputs::<784, B>(2), labels::<B>(3));
+    let (loss, mut g) = (SparseCategoricalCrossentropy::default(), rng(4));
+    let secs = median_secs(15, || {
+        trainer.step(&mut net, &x, &y, B, &loss, &mut g).unwrap();
+    });
+    r.line(&format!("train_step B={B}"), secs, B, train_flop(B));
+}
+
+fn predict<const B: usize>(r: &Report) {
+    let net = network();
+    let x = inputs::<784, B>(5);
+    let mut y = SMatrix::<f32, 10, B>::boxed();
+    let secs = median_secs(15, || net.predict_batch(black_box(&*x), &mut *y));
+    r.line(&format!("predict B={B}"), secs, B, predict_flop(B));
+}
+
+fn dense<const I: usize, const O: usize, A: liandan::activation::Activation>(
+    r: &Report,
+    with_dx: bool,
+) {
+    const B: usize = 32;
+    let mut layer = Dense::<f32, I, O, A>::boxed();
+    layer.init(&mut rng(6));
+    let x = inputs::<I, B>(7);
+    let (mut y, mut z) = (SMatrix::<f32, O, B>::boxed(), SMatrix::<f32, O, B>::boxed());
+    let mut grad = Dense::<f32, I, O, A>::boxed();
+    let mut dx = SMatrix::<f32, I, B>::boxed();
+    let fwd = dense_forward_flop(I, O, B);
+    let secs = median_secs(15, || layer.forward(black_box(&*x), &mut *y));
+    r.line(&format!("dense {I}->{O} forward B={B}"), secs, B, fwd);
+    layer.forward_train(&*x, &mut *y, &mut *z, &mut rng(8));
+    let dy = SMatrix::<f32, O, B>::from_fn(|i, j| ((i * 7 + j) % 5) as f32 * 0.01);
+    let mut d = dy;
+    let secs = median_secs(15, || {
+        d.copy_from(&dy);
+        let dx = if with_dx { Some(&mut *dx) } else { None };
+        layer.backward(&*x, &*y, &mut *z, &mut d, false, &mut *grad, dx)
+    });
+    let (what, flop) = if with_dx {
+        ("backward+dx", 2.0 * fwd)
+    } else {
+        ("backward", fwd)
+    };
+    r.line(&format!("dense {I}->{O} {what} B={B}"), secs, B, flop);
+}
+
+fn main() {
+    let n = PEAK_N;
+    let (a, b) = (square(n, 10), square(n, 11));
+    let mut c = vec![0.0f32; n * n];
+    let secs = median_secs(5, || sgemm(n, &a, &b, &mut c));
+    let peak = sgemm_flop(n) / secs / 1e9;
+    let r = Report { peak };
+    println!("# liandan benchmark, one core, f32; medians; FLOP counts in benches/common/mod.rs");
+    r.line("sgemm 2048^3 (matrixmultiply)", secs, 0, sgemm_flop(n));
+    train_step::<1>(&r);
+    train_step::<32>(&r);
+    train_step::<128>(&r);
+    predict::<1>(&r);
+    predict::<256>(&r);
+    let net = network();
+    let read = median_secs(15, || {
+        black_box(read_weights(black_box(&net)));
+    });
+    println!(
+        "{:<34} {:>10.2} us (the batch-1 bound; predict B=1 should be within 1.5x)",
+        "read 101,770 weights from cache",
+        read * 1e6
+    );
+    dense::<784, 128, Relu>(&r, false);
+    dense::<128, 10, Softmax>(&r, true);
+    let mut net = network();
+    let grad = Mnist::<f32>::new_boxed(&mut rng(9));
+    let mut state = AdamState::<Mnist<f32>>::boxed();
+    let adam = Adam::default();
+    let secs = median_secs(15, || adam.update(&mut *net, &*grad, &mut *state));
+    println!(
+        "{:<34} {:>10.2} us {:>12.0} params/s",
+        "adam update (101,770 params)",
+        secs * 1e6,
+        Mnist::<f32>::PARAMS as f64 / secs
+    );
+}

@@ -1,0 +1,160 @@
+//! The matrix-product kernel behind [`linalg`](crate::linalg): `C = A·B + β·C` on slices.
+//!
+//! `A` is `m×k` column-major with leading dimension `lda` (`A[i, p] = a[i + p·lda]`), `B` is
+//! `k×n` with arbitrary strides (`B[p, j] = b[p·rsb + j·csb]`, so a transposed operand is only a
+//! swap of strides), and `C` is `m×n` column-major with leading dimension `ldc`. With `β = 0`,
+//! `C` is overwritten without being read.
+//!
+//! Why not `matrixmultiply`: it packs both operands into a buffer it allocates on every call,
+//! which costs an allocation per product (the training step must allocate nothing) and, at a
+//! dense layer's sizes, a copy of the whole kernel per call. Here the register-blocked
+//! micro-kernel reads `A` in place: a column of `A` is contiguous, and `B` is only ever
+//! broadcast one scalar at a time, so its strides cost nothing.
+//!
+//! One body per scalar type, on slices and runtime sizes, behind the const-sized wrappers of
+//! [`linalg`](crate::linalg): nothing is instantiated per layer size, which keeps compile times
+//! flat in the number of layers.
+//!
+//! Dispatch: `f32` on x86-64 uses AVX2 + FMA when the processor has them (detected at run time
+//! with `std`, or enabled at compile time without it); everything else uses the portable loop.
+
+#[cfg(feature = "parallel")]
+pub(crate) mod parallel;
+mod portable;
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+/// The number of elements a strided operand spans: the last element's index plus one.
+fn span(rows: usize, cols: usize, rs: usize, cs: usize) -> usize {
+    if rows == 0 || cols == 0 {
+        0
+    } else {
+        (rows - 1) * rs + (cols - 1) * cs + 1
+    }
+}
+
+/// Checks that every element of the three operands lies inside its slice.
+#[allow(clippy::too_many_arguments)]
+fn check_bounds<T>(
+    (m, k, n): (usize, usize, usize),
+    a: &[T],
+    lda: usize,
+    b: &[T],
+    (rsb, csb): (usize, usize),
+    c: &[T],
+    ldc: usize,
+) {
+    assert!(
+        lda >= m && ldc >= m,
+        "leading dimension below the row count"
+    );
+    assert!(span(m, k, 1, lda) <= a.len(), "A out of bounds");
+    assert!(span(k, n, rsb, csb) <= b.len(), "B out of bounds");
+    assert!(span(m, n, 1, ldc) <= c.len(), "C out of bounds");
+}
+
+/// `C = A·B + beta·C` in `f64`; see the module documentation for the layouts.
+///
+/// Panics if an operand does not fit in its slice.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn dgemm(
+    dims: (usize, usize, usize),
+    a: &[f64],
+    lda: usize,
+    b: &[f64],
+    b_strides: (usize, usize),
+    beta: f64,
+    c: &mut [f64],
+    ldc: usize,
+) {
+    check_bounds(dims, a, lda, b, b_strides, c, ldc);
+    portable::gemm(dims, a, lda, b, b_strides, beta, c, ldc);
+}
+
+/// `C = A·B + beta·C` in `f32`; see the module documentation for the layouts.
+///
+/// Panics if an operand does not fit in its slice.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sgemm(
+    dims: (usize, usize, usize),
+    a: &[f32],
+    lda: usize,
+    b: &[f32],
+    b_strides: (usize, usize),
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+) {
+    check_bounds(dims, a, lda, b, b_strides, c, ldc);
+    #[cfg(feature = "parallel")]
+    if let Some(split) = parallel::split(dims) {
+        let (m, k, n) = dims;
+        let (c0, c1) = c.split_at_mut(split * ldc);
+        let b1 = &b[split * b_strides.1..];
+        let c0 = std::sync::Mutex::new(c0);
+        parallel::join(
+            &|| {
+                let mut c0 = c0.lock().unwrap_or_else(|e| e.into_inner());
+                sgemm_serial((m, k, split), a, lda, b, b_strides, beta, &mut c0, ldc)
+            },
+            || sgemm_serial((m, k, n - split), a, lda, b1, b_strides, beta, c1, ldc),
+        );
+        return;
+    }
+    sgemm_serial(dims, a, lda, b, b_strides, beta, c, ldc);
+}
+
+/// [`sgemm`] on this thread; the bounds are already checked.
+#[allow(clippy::too_many_arguments)]
+fn sgemm_serial(
+    dims: (usize, usize, usize),
+    a: &[f32],
+    lda: usize,
+    b: &[f32],
+    b_strides: (usize, usize),
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if x86::available() {
+        let (m, k, n) = dims;
+        let (rsb, csb) = b_strides;
+        // Safety: AVX2 and FMA are available (checked just above), and `check_bounds` proved
+        // every element the product touches lies inside its slice; `c` is a unique borrow, so
+        // it overlaps neither input.
+        unsafe {
+            x86::gemm(
+                m,
+                k,
+                n,
+                a.as_ptr(),
+                lda,
+                b.as_ptr(),
+                rsb,
+                csb,
+                beta,
+                c.as_mut_ptr(),
+                ldc,
+            )
+        };
+        return;
+    }
+    portable::gemm(dims, a, lda, b, b_strides, beta, c, ldc);
+}
+
+/// Whether the fast `f32` kernel runs on this processor.
+#[allow(dead_code)]
+pub(crate) fn simd_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        x86::available()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,158 @@
+//! Both kernels against the textbook triple loop, over shapes that hit every tile and mask.
+
+use std::vec;
+use std::vec::Vec;
+
+use super::{dgemm, portable, sgemm};
+
+/// The two entry points behind one name, for generic tests.
+trait Gemm: Sized {
+    #[allow(clippy::too_many_arguments)]
+    fn gemm(
+        dims: (usize, usize, usize),
+        a: &[Self],
+        lda: usize,
+        b: &[Self],
+        b_strides: (usize, usize),
+        beta: Self,
+        c: &mut [Self],
+        ldc: usize,
+    );
+}
+
+impl Gemm for f32 {
+    fn gemm(
+        d: (usize, usize, usize),
+        a: &[f32],
+        lda: usize,
+        b: &[f32],
+        s: (usize, usize),
+        beta: f32,
+        c: &mut [f32],
+        ldc: usize,
+    ) {
+        sgemm(d, a, lda, b, s, beta, c, ldc)
+    }
+}
+
+impl Gemm for f64 {
+    fn gemm(
+        d: (usize, usize, usize),
+        a: &[f64],
+        lda: usize,
+        b: &[f64],
+        s: (usize, usize),
+        beta: f64,
+        c: &mut [f64],
+        ldc: usize,
+    ) {
+        dgemm(d, a, lda, b, s, beta, c, ldc)
+    }
+}
+
+/// `C = A·B + beta·C` by the definition, in `f64`.
+#[allow(clippy::too_many_arguments)]
+fn reference(
+    (m, k, n): (usize, usize, usize),
+    a: &[f64],
+    lda: usize,
+    b: &[f64],
+    (rsb, csb): (usize, usize),
+    beta: f64,
+    c: &mut [f64],
+    ldc: usize,
+) {
+    for i in 0..m {
+        for j in 0..n {
+            let sum: f64 = (0..k).map(|p| a[i + p * lda] * b[p * rsb + j * csb]).sum();
+            let old = if beta == 0.0 {
+                0.0
+            } else {
+                beta * c[i + j * ldc]
+            };
+            c[i + j * ldc] = sum + old;
+        }
+    }
+}
+
+fn values(len: usize, seed: usize) -> Vec<f64> {
+    (0..len)
+        .map(|i| (((i * 7919 + seed * 104_729) % 1000) as f64 / 500.0) - 1.0)
+        .collect()
+}
+
+/// Every shape with `m`, `n` around the tile sizes, both layouts of `B`, three betas.
+fn shapes() -> impl Iterator<Item = ((usize, usize, usize), bool, f64)> {
+    let ms = [1, 7, 8, 9, 10, 16, 17, 33, 64, 70, 128];
+    let ns = [1, 2, 3, 4, 5, 6, 7, 13];
+    let ks = [0, 1, 5, 32];
+    ms.into_iter().flat_map(move |m| {
+        ns.into_iter().flat_map(move |n| {
+            ks.into_iter().flat_map(move |k| {
+                [(false, 0.0), (true, 1.0), (false, 0.5)]
+                    .into_iter()
+                    .map(move |(t, beta)| ((m, k, n), t, beta))
+            })
+        })
+    })
+}
+
+fn check<T: Gemm + Copy + Into<f64>>(of: impl Fn(f64) -> T, tolerance: f64) {
+    for ((m, k, n), transposed, beta) in shapes() {
+        let (lda, ldc) = (m + 3, m + 1);
+        let b_strides = if transposed { (n, 1) } else { (1, k.max(1)) };
+        let a = values(lda * k.max(1), 1);
+        let b = values(k.max(1) * n, 2);
+        // NaN in C must not leak through β = 0.
+        let mut c: Vec<f64> = values(ldc * n, 3);
+        if beta == 0.0 {
+            c.iter_mut().for_each(|c| *c = f64::NAN);
+        }
+        let mut got: Vec<T> = c.iter().map(|&v| of(v)).collect();
+        let (at, bt): (Vec<T>, Vec<T>) = (
+            a.iter().map(|&v| of(v)).collect(),
+            b.iter().map(|&v| of(v)).collect(),
+        );
+        T::gemm((m, k, n), &at, lda, &bt, b_strides, of(beta), &mut got, ldc);
+        reference((m, k, n), &a, lda, &b, b_strides, beta, &mut c, ldc);
+        for j in 0..n {
+            for i in 0..m {
+                let (g, w) = (got[i + j * ldc].into(), c[i + j * ldc]);
+                assert!(
+                    (g - w).abs() <= tolerance * (1.0 + w.abs()),
+                    "m={m} k={k} n={n} t={transposed} beta={beta} at ({i},{j}): {g} vs {w}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn f32_kernel_matches_the_definition() {
+    check::<f32>(|v| v as f32, 1e-5);
+}
+
+#[test]
+fn f64_kernel_matches_the_definition() {
+    check::<f64>(|v| v, 1e-12);
+}
+
+#[test]
+fn portable_f32_kernel_matches_the_simd_one() {
+    let (m, k, n) = (37, 19, 11);
+    let a: Vec<f32> = values(m * k, 4).iter().map(|&v| v as f32).collect();
+    let b: Vec<f32> = values(k * n, 5).iter().map(|&v| v as f32).collect();
+    let (mut simd, mut plain) = (vec![0.0f32; m * n], vec![0.0f32; m * n]);
+    f32::gemm((m, k, n), &a, m, &b, (1, k), 0.0, &mut simd, m);
+    portable::gemm((m, k, n), &a, m, &b, (1, k), 0.0, &mut plain, m);
+    for (s, p) in simd.iter().zip(&plain) {
+        assert!((s - p).abs() <= 1e-5 * (1.0 + p.abs()), "{s} vs {p}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "B out of bounds")]
+fn out_of_bounds_operands_panic() {
+    let (a, b, mut c) = ([0.0f32; 4], [0.0f32; 3], [0.0f32; 4]);
+    f32::gemm((2, 2, 2), &a, 2, &b, (1, 2), 0.0, &mut c, 2);
+}

@@ -1,0 +1,199 @@
+//! The `f32` kernel for x86-64 with AVX2 and FMA.
+//!
+//! `C` is computed in tiles of `8·MV` rows by `NR` columns held in `MV·NR` registers: for each
+//! `p`, `MV` vectors of column `p` of `A` are loaded and multiplied by `NR` broadcast scalars
+//! `B[p, j]`, `MV·NR` fused multiply-adds per `MV + NR` loads. The main tile is 16×6 (12
+//! accumulators of the 16 registers), as in BLIS' Haswell kernel; narrow tiles (fewer than
+//! three columns left, e.g. batch 1) are taller so that enough independent accumulators hide
+//! the FMA latency. Rows past the last multiple of 8 use masked loads and stores, which never
+//! touch memory outside the mask.
+
+use core::arch::x86_64::*;
+
+/// `f32` lanes per register.
+const W: usize = 8;
+
+/// Whether this processor has AVX2 and FMA: detected at run time with `std` (the result is
+/// cached by std), fixed at compile time without it.
+#[inline]
+pub(super) fn available() -> bool {
+    #[cfg(feature = "std")]
+    {
+        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        cfg!(all(target_feature = "avx2", target_feature = "fma"))
+    }
+}
+
+/// Where the operands are: `A[i, p] = a[i + p·lda]`, `B[p, j] = b[p·rsb + j·csb]`,
+/// `C[i, j] = c[i + j·ldc]`.
+#[derive(Clone, Copy)]
+struct Operands {
+    a: *const f32,
+    lda: usize,
+    b: *const f32,
+    rsb: usize,
+    csb: usize,
+    beta: f32,
+    c: *mut f32,
+    ldc: usize,
+}
+
+impl Operands {
+    /// The same operands from row `i` and column `j` of `C` on.
+    ///
+    /// Safety: `i` and `j` must be inside the product, so the offsets stay in bounds.
+    #[inline(always)]
+    unsafe fn at(self, i: usize, j: usize) -> Self {
+        // Safety: the caller keeps `i < m` and `j < n`; the bounds check of the whole product
+        // covers every such element.
+        unsafe {
+            Operands {
+                a: self.a.add(i),
+                b: self.b.add(j * self.csb),
+                c: self.c.add(i + j * self.ldc),
+                ..self
+            }
+        }
+    }
+}
+
+/// `C = A·B + beta·C` for an `m×k` by `k×n` product.
+///
+/// # Safety
+/// The processor must have AVX2 and FMA, every element of the three operands must lie in a live
+/// allocation, and `C` must overlap neither `A` nor `B`.
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx2,fma")]
+pub(super) unsafe fn gemm(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: *const f32,
+    lda: usize,
+    b: *const f32,
+    rsb: usize,
+    csb: usize,
+    beta: f32,
+    c: *mut f32,
+    ldc: usize,
+) {
+    let ops = Operands {
+        a,
+        lda,
+        b,
+        rsb,
+        csb,
+        beta,
+        c,
+        ldc,
+    };
+    let mut j = 0;
+    while j < n {
+        let nr = (n - j).min(6);
+        // Safety: `j < n`, and each strip covers columns `j .. j + nr` only.
+        unsafe {
+            let ops = ops.at(0, j);
+            match nr {
+                6 => strip::<2, 6>(m, k, ops),
+                5 => strip::<2, 5>(m, k, ops),
+                4 => strip::<2, 4>(m, k, ops),
+                3 => strip::<4, 3>(m, k, ops),
+                2 => strip::<4, 2>(m, k, ops),
+                _ => strip::<8, 1>(m, k, ops),
+            }
+        }
+        j += nr;
+    }
+}
+
+/// All `m` rows of `NR` columns: tiles of `8·MV` rows, then of 8, then a masked one.
+///
+/// Safety: as [`gemm`], for the `NR` columns `ops` starts at.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn strip<const MV: usize, const NR: usize>(m: usize, k: usize, ops: Operands) {
+    let mut i = 0;
+    // Safety (all three loops): each tile's rows `i .. i + rows` lie below `m`.
+    unsafe {
+        while i + MV * W <= m {
+            tile::<MV, NR, false>(k, ops.at(i, 0), W);
+            i += MV * W;
+        }
+        while i + W <= m {
+            tile::<1, NR, false>(k, ops.at(i, 0), W);
+            i += W;
+        }
+        if i < m {
+            tile::<1, NR, true>(k, ops.at(i, 0), m - i);
+        }
+    }
+}
+
+/// A mask whose first `rows` lanes are set.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn mask(rows: usize) -> __m256i {
+    let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    _mm256_cmpgt_epi32(_mm256_set1_epi32(rows as i32), lanes)
+}
+
+/// One `8·MV × NR` tile of `C`; with `MASKED`, only the first `last_rows` rows of the last
+/// register of rows exist.
+///
+/// Safety: as [`gemm`], for the tile `ops` starts at.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn tile<const MV: usize, const NR: usize, const MASKED: bool>(
+    k: usize,
+    ops: Operands,
+    last_rows: usize,
+) {
+    let mask = mask(last_rows);
+    // Safety: every load and store below is of an element of this tile, of column `p < k` of
+    // A's rows, or of `B[p, j]` for `p < k` and `j < NR`; masked lanes are not accessed.
+    unsafe {
+        let load = |p: *const f32, v: usize| {
+            if MASKED && v + 1 == MV {
+                _mm256_maskload_ps(p, mask)
+            } else {
+                _mm256_loadu_ps(p)
+            }
+        };
+        let mut acc = [[_mm256_setzero_ps(); MV]; NR];
+        for p in 0..k {
+            let col = ops.a.add(p * ops.lda);
+            let mut a = [_mm256_setzero_ps(); MV];
+            for (v, a) in a.iter_mut().enumerate() {
+                *a = load(col.add(v * W), v);
+            }
+            let row = ops.b.add(p * ops.rsb);
+            for (j, acc) in acc.iter_mut().enumerate() {
+                let b = _mm256_broadcast_ss(&*row.add(j * ops.csb));
+                for (acc, &a) in acc.iter_mut().zip(&a) {
+                    *acc = _mm256_fmadd_ps(a, b, *acc);
+                }
+            }
+        }
+        let beta = _mm256_set1_ps(ops.beta);
+        for (j, acc) in acc.iter().enumerate() {
+            let out = ops.c.add(j * ops.ldc);
+            for (v, &acc) in acc.iter().enumerate() {
+                let out = out.add(v * W);
+                // β = 0 overwrites, so whatever C held (even NaN) is not read.
+                let r = if ops.beta == 0.0 {
+                    acc
+                } else {
+                    _mm256_fmadd_ps(beta, load(out, v), acc)
+                };
+                if MASKED && v + 1 == MV {
+                    _mm256_maskstore_ps(out, mask, r);
+                } else {
+                    _mm256_storeu_ps(out, r);
+                }
+            }
+        }
+    }
+}
