@@ -43,13 +43,18 @@ pub(crate) fn join(a: &(dyn Fn() + Sync), b: impl FnOnce()) {
         *slot = State::Job(erased);
     }
     helper.wake.notify_one();
-    b();
+    // `b` must not unwind past this frame while the helper may still be using `a`: catch it,
+    // wait for the helper, then resume.
+    let local = std::panic::catch_unwind(std::panic::AssertUnwindSafe(b));
     let mut slot = helper.slot.lock().unwrap_or_else(|e| e.into_inner());
     loop {
         match *slot {
             State::Done(ok) => {
                 *slot = State::Idle;
                 drop(slot);
+                if let Err(payload) = local {
+                    std::panic::resume_unwind(payload);
+                }
                 assert!(ok, "a parallel half panicked");
                 return;
             }
