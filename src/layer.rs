@@ -72,6 +72,19 @@ pub trait Layer<T: Float, const I: usize, const O: usize>: Shape + Params<T> {
     /// Inference: `y = f(x)` with dropout off.
     fn forward<const B: usize>(&self, x: &SMatrix<T, I, B>, y: &mut SMatrix<T, O, B>);
 
+    /// Inference like [`forward`](Layer::forward), but with intermediate activations kept in
+    /// `tape` instead of on the stack: for large networks or batches, where the stack may not
+    /// hold them. Layers without intermediates just call `forward`.
+    fn forward_in<const B: usize>(
+        &self,
+        x: &SMatrix<T, I, B>,
+        y: &mut SMatrix<T, O, B>,
+        tape: &mut Self::Tape<B>,
+    ) {
+        let _ = tape;
+        self.forward(x, y);
+    }
+
     /// Training forward pass: `y = f(x)` with dropout on, keeping in `tape` what backward needs.
     fn forward_train<const B: usize, R: RngCore + ?Sized>(
         &self,

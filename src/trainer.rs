@@ -116,6 +116,13 @@ where
         self.optimizer.update(net, &self.grad, &mut self.state);
     }
 
+    /// Inference on a batch in the trainer's own buffers: no stack for intermediates and no
+    /// allocation, whatever the network's size. Returns the outputs (dropout off).
+    pub fn predict(&mut self, net: &N, x: &SMatrix<T, I, B>) -> &SMatrix<T, O, B> {
+        net.forward_in(x, &mut self.output, &mut self.tape);
+        &self.output
+    }
+
     /// The network's output for the last batch, as computed in training mode.
     pub fn output(&self) -> &SMatrix<T, O, B> {
         &self.output

@@ -171,3 +171,36 @@ fn the_counter_sees_this_threads_allocations() {
     let (n, v) = allocations_in(|| Vec::<u8>::with_capacity(1));
     assert_eq!((n, v.capacity()), (1, 1));
 }
+
+network! {
+    /// Wide enough that one batch of intermediate activations (2 × 512 KiB at batch 64) would
+    /// crowd a 2 MiB stack, and its kernels (16 MiB) could never be built there.
+    struct Wide {
+        input: [1024],
+        Dense<2048, Relu>,
+        Dense<2048, Relu>,
+        Dense<10, Softmax>,
+    }
+}
+
+#[test]
+fn a_large_network_predicts_in_a_small_stack_through_its_trainer() {
+    let run = || {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let net = Wide::<f32>::new_boxed(&mut rng);
+        let mut trainer = Wide::<f32>::trainer::<Sgd, 64>(Sgd::default());
+        let mut x: Box<SMatrix<f32, 1024, 64>> = Zeroed::boxed();
+        x.iter_mut().for_each(|v| *v = rng.random::<f32>());
+        let (n, y) = allocations_in(|| *trainer.predict(&net, &x).column(3).iter().next().unwrap());
+        assert_eq!(n, 0);
+        assert!(y > 0.0 && y < 1.0);
+        let sums: Vec<f32> = trainer.output().column_iter().map(|c| c.sum()).collect();
+        assert!(sums.iter().all(|s| (s - 1.0).abs() < 1e-4), "{sums:?}");
+    };
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(run)
+        .unwrap()
+        .join()
+        .unwrap();
+}

@@ -132,3 +132,20 @@ fn networks_are_layers_and_nest() {
     outer.forward(&x, &mut y);
     assert_eq!(y, SMatrix::<f64, 2, 1>::from_element(0.5));
 }
+
+#[test]
+fn inference_in_the_tape_equals_inference_on_the_stack() {
+    use liandan::layers::{Chain, Dense};
+    let net = Chain::new(Small::<f64>::new(&mut SplitMix64::new(8)), {
+        let mut d = Dense::<f64, 3, 2, Tanh>::zeroed();
+        d.init(&mut SplitMix64::new(9));
+        d
+    });
+    let x = SMatrix::<f64, 6, 5>::from_fn(|i, j| (i as f64 - j as f64) * 0.3);
+    let (mut on_stack, mut in_tape) = (SMatrix::<f64, 2, 5>::zeros(), SMatrix::zeros());
+    net.forward(&x, &mut on_stack);
+    let mut tape =
+        <Chain<Small<f64>, Dense<f64, 3, 2, Tanh>> as Layer<f64, 6, 2>>::Tape::<5>::boxed();
+    net.forward_in(&x, &mut in_tape, &mut tape);
+    assert_eq!(on_stack, in_tape);
+}

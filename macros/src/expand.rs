@@ -200,6 +200,7 @@ impl Gen<'_> {
             }
             None => quote!(#k::Head::Identity),
         };
+        let forward_in = self.forward_in();
         let (forward, forward_train, backward, init) = (
             self.forward(),
             self.forward_train(),
@@ -215,6 +216,15 @@ impl Gen<'_> {
 
                 fn forward<const B: usize>(&self, x: &#m<T, #i, B>, y: &mut #m<T, #o, B>) {
                     #forward
+                }
+
+                fn forward_in<const B: usize>(
+                    &self,
+                    x: &#m<T, #i, B>,
+                    y: &mut #m<T, #o, B>,
+                    tape: &mut #tape<T, B>,
+                ) {
+                    #forward_in
                 }
 
                 fn forward_train<const B: usize, R: #k::__private::RngCore + ?Sized>(
@@ -269,6 +279,30 @@ impl Gen<'_> {
                 });
                 input = quote!(&#out);
             }
+        }
+        body
+    }
+
+    /// Inference with intermediates in the tape: `dense_1.forward_in(x, dense_1_output,
+    /// dense_1); dense_2.forward_in(&*dense_1_output, y, dense_2);`. Every layer that computes
+    /// at inference also trains, so its buffers exist.
+    fn forward_in(&self) -> TokenStream {
+        let layers: Vec<&Layer> = self.net.layers.iter().filter(|l| l.infers()).collect();
+        if layers.is_empty() {
+            return quote!(y.copy_from(x););
+        }
+        let mut body = self.destructure_tape();
+        let mut input = quote!(x);
+        for (j, layer) in layers.iter().enumerate() {
+            let (field, as_layer) = (&layer.field, self.as_layer(layer));
+            let (out, _) = buffers(layer);
+            let output = if j + 1 == layers.len() {
+                quote!(y)
+            } else {
+                quote!(&mut *#out)
+            };
+            body.extend(quote!(#as_layer::forward_in(&self.#field, #input, #output, #field);));
+            input = quote!(&*#out);
         }
         body
     }

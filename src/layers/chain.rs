@@ -90,6 +90,16 @@ where
         self.second.forward(&h, y);
     }
 
+    fn forward_in<const B: usize>(
+        &self,
+        x: &SMatrix<T, I, B>,
+        y: &mut SMatrix<T, O, B>,
+        tape: &mut Self::Tape<B>,
+    ) {
+        self.first.forward_in(x, &mut tape.middle, &mut tape.first);
+        self.second.forward_in(&tape.middle, y, &mut tape.second);
+    }
+
     fn forward_train<const B: usize, R: RngCore + ?Sized>(
         &self,
         x: &SMatrix<T, I, B>,
