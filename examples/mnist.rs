@@ -63,6 +63,10 @@ fn parse_args() -> Result<Args, String> {
         if flag == "--help" || flag == "-h" {
             return Err(USAGE.into());
         }
+        const FLAGS: [&str; 5] = ["--epochs", "--batch-size", "--seed", "--data-dir", "--out"];
+        if !FLAGS.contains(&flag.as_str()) {
+            return Err(format!("unknown flag `{flag}`\n{USAGE}"));
+        }
         let value = inline
             .or_else(|| words.next())
             .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
@@ -75,8 +79,7 @@ fn parse_args() -> Result<Args, String> {
             "--batch-size" => args.batch_size = number(&value)? as usize,
             "--seed" => args.seed = number(&value)?,
             "--data-dir" => args.data_dir = Some(value.into()),
-            "--out" => args.out = value.into(),
-            _ => return Err(format!("unknown flag `{flag}`\n{USAGE}")),
+            _ => args.out = value.into(),
         }
     }
     Ok(args)
