@@ -23,9 +23,12 @@ pub mod layer;
 pub mod layers;
 pub mod linalg;
 pub mod loss;
+pub mod metrics;
 mod network;
 pub mod optim;
 pub mod rng;
+#[cfg(feature = "std")]
+pub mod train;
 mod trainer;
 mod zeroed;
 
@@ -44,7 +47,10 @@ pub mod prelude {
         BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanAbsoluteError, MeanSquaredError,
         SparseCategoricalCrossentropy,
     };
+    pub use crate::metrics::Metric;
     pub use crate::optim::{Adam, Optimizer, Sgd};
+    #[cfg(feature = "std")]
+    pub use crate::train::{FitOptions, Model, Verbosity};
     pub use crate::{network, Error, Float, Network, Trainer, Zeroed};
     pub use nalgebra::{SMatrix, SVector};
 }

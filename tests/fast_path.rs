@@ -8,8 +8,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use liandan::gradcheck::SplitMix64;
 use liandan::prelude::*;
+use liandan::rng::SplitMix64;
 use rand::Rng;
 
 network! {

@@ -595,7 +595,7 @@ mod tests {
         let file = expanded(quote!(struct N { input: [4], Dropout<0.5>, Dense<2> }));
         let text = quote!(#file).to_string();
         let forward = text.split("fn forward <").nth(1).expect("a forward pass");
-        let forward = forward.split("fn forward_train").next().expect("ends");
+        let forward = forward.split("fn forward_in").next().expect("ends");
         assert!(!forward.contains("dropout_1"), "{forward}");
         assert!(forward.contains("dense_1"));
     }

@@ -1,0 +1,123 @@
+//! `Model::evaluate`, `Model::predict` and the confusion matrix: inference (dropout off) over a
+//! dataset, `B` samples at a time, the last batch partial.
+
+use std::vec::Vec;
+
+use nalgebra::SVector;
+
+use super::fit::data_error;
+use super::{part, Logs, Model, TargetBuffer, TrainError};
+use crate::data::{Dataset, Targets};
+use crate::loss::Loss;
+use crate::metrics::{argmax, ConfusionMatrix, ResolveAccuracy};
+use crate::optim::Optimizer;
+use crate::{Error, Float, Network};
+
+impl<T, N, L, Opt, const I: usize, const O: usize, const B: usize> Model<T, N, L, Opt, I, O, B>
+where
+    T: Float,
+    N: Network<T, I, O>,
+    L: Loss<T, O> + ResolveAccuracy,
+    Opt: Optimizer<T>,
+    L::Targets<B>: TargetBuffer<T, B>,
+{
+    /// Keras' `model.evaluate`: the loss and every metric over `data`, dropout off.
+    ///
+    /// The loss is the mean over all samples; a loss that is not finite is reported as it is.
+    pub fn evaluate(&mut self, data: &Dataset<T, I>) -> Result<Logs, TrainError> {
+        self.evaluate_part(data, part::EVALUATION)
+    }
+
+    pub(crate) fn evaluate_part(
+        &mut self,
+        data: &Dataset<T, I>,
+        part: &'static str,
+    ) -> Result<Logs, TrainError> {
+        self.check(data, part)?;
+        self.reset_metrics();
+        let order: Vec<usize> = (0..data.len()).collect();
+        let mut total = 0.0;
+        for batch in data.batches::<B>(&order) {
+            let n = batch
+                .fill(&mut self.x, &mut *self.targets)
+                .map_err(|source| data_error(part, source))?;
+            self.loss
+                .validate(&*self.targets, n)
+                .map_err(|e| in_data(e, part, batch.indices()))?;
+            self.net.predict_batch(&self.x, &mut self.output);
+            total += self.loss.loss(&self.output, &*self.targets, n).to_f64() * n as f64;
+            for m in &mut self.metrics {
+                m.update(&*self.output, &*self.targets, n);
+            }
+        }
+        Ok(self.logs("", total, data.len()))
+    }
+
+    /// Keras' `model.predict`: the network's output for every sample of `data`, dropout off.
+    pub fn predict(&mut self, data: &Dataset<T, I>) -> Result<Vec<SVector<T, O>>, TrainError> {
+        let order: Vec<usize> = (0..data.len()).collect();
+        let mut outputs = Vec::with_capacity(data.len());
+        for chunk in order.chunks(B) {
+            let n = data
+                .fill_features(chunk, &mut self.x)
+                .map_err(|source| data_error(part::PREDICTION, source))?;
+            self.net.predict_batch(&self.x, &mut self.output);
+            outputs.extend(self.output.column_iter().take(n).map(|c| c.into_owned()));
+        }
+        Ok(outputs)
+    }
+
+    /// The confusion matrix of the predicted classes (arg-max of the outputs) against the true
+    /// ones (the labels, or the arg-max of one-hot targets), over `O` classes.
+    pub fn confusion_matrix(
+        &mut self,
+        data: &Dataset<T, I>,
+    ) -> Result<ConfusionMatrix, TrainError> {
+        self.check(data, part::EVALUATION)?;
+        let predictions = self.predict(data)?;
+        let mut matrix = ConfusionMatrix::new(O);
+        for (i, y) in predictions.iter().enumerate() {
+            let predicted = argmax(y.as_slice()).ok_or(TrainError::NotFinite {
+                part: part::EVALUATION,
+                sample: i,
+                what: "output",
+                index: 0,
+            })?;
+            let truth = true_class(data.targets(), i, O).unwrap_or(O);
+            matrix
+                .add(truth, predicted)
+                .map_err(|e| TrainError::LabelOutOfRange {
+                    part: part::EVALUATION,
+                    sample: i,
+                    label: e.class,
+                    classes: O,
+                })?;
+        }
+        Ok(matrix)
+    }
+}
+
+/// Sample `i`'s class: its label, or the arg-max of its `width` target values.
+fn true_class<T: Float>(targets: &Targets<T>, i: usize, width: usize) -> Option<usize> {
+    match targets {
+        Targets::Classes { labels, .. } => labels.get(i).copied(),
+        Targets::Values { values, .. } => argmax(values.get(i * width..(i + 1) * width)?),
+    }
+}
+
+/// A core error of an evaluation batch, with the sample named by its index in the data.
+fn in_data(e: Error, part: &'static str, indices: &[usize]) -> TrainError {
+    match e {
+        Error::LabelOutOfRange {
+            sample,
+            label,
+            classes,
+        } => TrainError::LabelOutOfRange {
+            part,
+            sample: indices.get(sample).copied().unwrap_or(sample),
+            label,
+            classes,
+        },
+        other => TrainError::Core(other),
+    }
+}

@@ -1,0 +1,63 @@
+//! A training step allocates nothing: `fit` allocates per epoch (logs, the shuffle order) but
+//! never per step. Counted with a global allocator, in a test binary of its own so that no
+//! other test's allocations are counted.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use liandan::data::Dataset;
+use liandan::prelude::*;
+use liandan::rng::SplitMix64;
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// Safety: forwards to the system allocator; the counter is only a side effect.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // Safety: the caller upholds `alloc`'s contract, which we pass on unchanged.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // Safety: `ptr` came from `System.alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+network! {
+    struct Net { input: [3], Dense<8, Relu>, Dropout<0.1>, Dense<2, Softmax> }
+}
+
+/// The allocations of one silent 2-epoch `fit` on `n` samples, batch 4.
+fn allocations_of_fit(n: usize) -> usize {
+    let x: Vec<[f32; 3]> = (0..n).map(|i| [i as f32 / n as f32, 0.5, -0.5]).collect();
+    let labels: Vec<usize> = (0..n).map(|i| i % 2).collect();
+    let data = Dataset::classification(&x, &labels, 2).unwrap();
+    let net = Net::new_boxed(&mut SplitMix64::new(1));
+    let mut model: Model<f32, Net, _, _, 3, 2, 4> = Model::compile(
+        net,
+        Adam::default(),
+        SparseCategoricalCrossentropy::default(),
+        &[Metric::Accuracy, Metric::MeanSquaredError],
+    );
+    let options = FitOptions::new(2)
+        .validation_data(&data)
+        .verbosity(Verbosity::Silent);
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    model.fit(&data, options).unwrap();
+    ALLOCATIONS.load(Ordering::Relaxed) - before
+}
+
+#[test]
+fn fit_allocates_per_epoch_not_per_step() {
+    // 10 steps an epoch or 100: the same number of allocations.
+    let few = allocations_of_fit(40);
+    let many = allocations_of_fit(400);
+    assert_eq!(few, many);
+    assert!(few > 0, "the counter counts");
+}
