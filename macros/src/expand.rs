@@ -288,28 +288,21 @@ impl Gen<'_> {
     /// at inference also trains, so its buffers exist.
     fn forward_in(&self) -> TokenStream {
         let layers: Vec<&Layer> = self.net.layers.iter().filter(|l| l.infers()).collect();
-        if layers.is_empty() {
-            return quote!(y.copy_from(x););
-        }
-        let mut body = self.destructure_tape();
-        let mut input = quote!(x);
-        for (j, layer) in layers.iter().enumerate() {
-            let (field, as_layer) = (&layer.field, self.as_layer(layer));
-            let (out, _) = buffers(layer);
-            let output = if j + 1 == layers.len() {
-                quote!(y)
-            } else {
-                quote!(&mut *#out)
-            };
-            body.extend(quote!(#as_layer::forward_in(&self.#field, #input, #output, #field);));
-            input = quote!(&*#out);
-        }
-        body
+        self.tape_pass(&layers, quote!(forward_in), TokenStream::new())
     }
 
     /// `let MnistTape { .. } = tape; dense_1.forward_train(x, dense_1_output, dense_1, rng); ..`
     fn forward_train(&self) -> TokenStream {
-        let layers = self.training_layers();
+        self.tape_pass(
+            &self.training_layers(),
+            quote!(forward_train),
+            quote!(, rng),
+        )
+    }
+
+    /// `layers` in order, each one's `method(input, output, its tape #extra)` reading the
+    /// previous one's output buffer in the tape, the last one writing `y`.
+    fn tape_pass(&self, layers: &[&Layer], method: TokenStream, extra: TokenStream) -> TokenStream {
         if layers.is_empty() {
             return quote!(y.copy_from(x););
         }
@@ -323,9 +316,7 @@ impl Gen<'_> {
             } else {
                 quote!(&mut *#out)
             };
-            body.extend(
-                quote!(#as_layer::forward_train(&self.#field, #input, #output, #field, rng);),
-            );
+            body.extend(quote!(#as_layer::#method(&self.#field, #input, #output, #field #extra);));
             input = quote!(&*#out);
         }
         body
