@@ -43,6 +43,37 @@ impl Network {
     pub fn output_width(&self) -> usize {
         self.layers.last().map_or(self.input_width(), Layer::output)
     }
+
+    /// The widest activation, the input included: `max(784, 784, 128, 128, 10)` for MNIST.
+    pub fn largest_width(&self) -> usize {
+        let outputs = self.layers.iter().map(Layer::output);
+        outputs.fold(self.input_width(), usize::max)
+    }
+
+    /// The scalars one sample's inference holds at once: the input, the output, and the
+    /// intermediate outputs of the layers that compute at inference, which the generated
+    /// `forward` keeps in locals (`784 + 128 + 10` for MNIST: Flatten and Dropout copy nothing).
+    pub fn inference_width(&self) -> usize {
+        let computing: Vec<&Layer> = self.layers.iter().filter(|l| l.infers()).collect();
+        let intermediate: usize = match computing.split_last() {
+            Some((_, before)) => before.iter().map(|l| l.output()).sum(),
+            None => 0,
+        };
+        self.input_width() + intermediate + self.output_width()
+    }
+
+    /// The scalars per sample of the training tape: each training layer's own tape (a dense
+    /// layer's pre-activation, a dropout's mask: one output width each; nothing for an
+    /// activation) plus, for every training layer but the last, its output and output gradient.
+    pub fn tape_width(&self) -> usize {
+        let training: Vec<&Layer> = self.layers.iter().filter(|l| l.trains()).collect();
+        let own: usize = training.iter().map(|l| l.tape_width()).sum();
+        let buffers: usize = match training.split_last() {
+            Some((_, before)) => before.iter().map(|l| 2 * l.output()).sum(),
+            None => 0,
+        };
+        own + buffers
+    }
 }
 
 impl Layer {
@@ -56,6 +87,14 @@ impl Layer {
         match self.kind {
             Kind::Dense { .. } => self.input * self.output() + self.output(),
             _ => 0,
+        }
+    }
+
+    /// Scalars per sample of the layer's own tape: what its `Layer::Tape` holds.
+    pub fn tape_width(&self) -> usize {
+        match self.kind {
+            Kind::Dense { .. } | Kind::Dropout { .. } => self.output(),
+            Kind::Flatten | Kind::Activation { .. } => 0,
         }
     }
 

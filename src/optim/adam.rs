@@ -60,6 +60,8 @@ unsafe impl<G: Zeroed> Zeroed for AdamState<G> {}
 
 impl<T: Float> Optimizer<T> for Adam {
     type State<G: Params<T> + Zeroed> = AdamState<G>;
+    const STATE_SLOTS: usize = 2;
+    const STATE_EXTRA_BYTES: usize = core::mem::size_of::<u64>();
 
     fn update<P: Params<T>, G: Params<T> + Zeroed>(
         &self,
