@@ -17,7 +17,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::ir::{Kind, Layer, Network};
+use crate::ir::{Kind, Layer, Network, Scalar, Weights};
 
 /// Everything `network!` emits for a checked network.
 pub fn expand(krate: &TokenStream, net: &Network) -> TokenStream {
@@ -31,12 +31,14 @@ pub fn expand(krate: &TokenStream, net: &Network) -> TokenStream {
         gen.network(),
     ];
     let inherent = gen.inherent();
+    let weights = net.weights.as_ref().map(|w| gen.weights(w));
     // const _ keeps helper items out of the user's namespace (serde's idiom).
     quote! {
         #(#structs)*
         #[allow(clippy::all, unused_variables, unused_mut, non_snake_case)]
         const _: () = { #(#impls)* };
         #inherent
+        #weights
     }
 }
 
@@ -539,6 +541,55 @@ impl Gen<'_> {
                         + (1 + Opt::STATE_SLOTS) * Self::PARAM_BYTES
                         + Opt::STATE_EXTRA_BYTES
                 }
+            }
+        }
+    }
+}
+
+impl Gen<'_> {
+    /// `impl Mnist<f32> { pub const WEIGHTS: Self = { const BYTES: &[u8] = include_bytes!(..);
+    /// Mnist { flatten_1: Flatten::new(), dense_1: Dense::from_parts(f32_matrix(BYTES, 136),
+    /// f32_matrix(BYTES, 401_544)), .. } }; }`: decoded by the compiler, nothing at run time.
+    fn weights(&self, weights: &Weights) -> TokenStream {
+        let (k, name) = (self.k, &self.net.name);
+        let (scalar, decode) = match weights.scalar {
+            Scalar::F32 => (quote!(f32), quote!(#k::embed::f32_matrix)),
+            Scalar::F64 => (quote!(f64), quote!(#k::embed::f64_matrix)),
+        };
+        let mut offsets = weights.offsets.iter();
+        let fields = self.net.layers.iter().map(|layer| {
+            let field = &layer.field;
+            let value = match &layer.kind {
+                Kind::Flatten => quote!(#k::layers::Flatten::new()),
+                Kind::Activation { .. } => quote!(#k::layers::Activation::new()),
+                Kind::Dropout { rate } => quote! {
+                    match #k::layers::Dropout::new(#rate) {
+                        Ok(dropout) => dropout,
+                        Err(_) => panic!("unreachable: network! checked the dropout rate"),
+                    }
+                },
+                Kind::Dense { .. } => {
+                    let (kernel, bias) = offsets.next().copied().unwrap_or_default();
+                    quote! {
+                        #k::layers::Dense::from_parts(#decode(BYTES, #kernel), #decode(BYTES, #bias))
+                    }
+                }
+            };
+            quote!(#field: #value)
+        });
+        let path = &weights.path;
+        let doc = format!(
+            "The weights of `{path}`, checked against this network and decoded when the crate \
+             compiled: `static NET: {name}<{scalar}> = {name}::WEIGHTS;` keeps them in \
+             read-only memory."
+        );
+        quote! {
+            impl #name<#scalar> {
+                #[doc = #doc]
+                pub const WEIGHTS: Self = {
+                    const BYTES: &[u8] = include_bytes!(#path);
+                    #name { #(#fields,)* }
+                };
             }
         }
     }

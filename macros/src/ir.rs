@@ -10,6 +10,25 @@ pub struct Network {
     pub name: Ident,
     pub input_shape: Vec<usize>,
     pub layers: Vec<Layer>,
+    /// The compiled-in weights, if declared and checked.
+    pub weights: Option<Weights>,
+}
+
+/// A weight file checked against the network: where each tensor's bytes start.
+pub struct Weights {
+    /// The file's absolute path, for `include_bytes!`.
+    pub path: String,
+    /// The element type of every tensor.
+    pub scalar: Scalar,
+    /// For each dense layer in order: the byte offsets of its kernel and its bias in the file.
+    pub offsets: Vec<(usize, usize)>,
+}
+
+/// The element type of compiled-in weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scalar {
+    F32,
+    F64,
 }
 
 /// One layer with its sizes resolved.
@@ -34,6 +53,16 @@ pub enum Kind {
 }
 
 impl Network {
+    /// The declaration as weight files record it under `liandan.architecture` (the same text as
+    /// `liandan::io::architecture`): `Mnist: input [28, 28]; flatten_1 Flatten<[28, 28]>; ...`.
+    pub fn architecture(&self) -> String {
+        let mut text = format!("{}: input {:?}", self.name, self.input_shape);
+        for layer in &self.layers {
+            text.push_str(&format!("; {} {}", layer.field, layer.description));
+        }
+        text
+    }
+
     /// Features per input sample.
     pub fn input_width(&self) -> usize {
         self.input_shape.iter().product()
