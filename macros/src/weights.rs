@@ -162,3 +162,84 @@ fn element(dtype: Dtype) -> Option<Scalar> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `input: [4], Dense<3, Relu>, Dense<2, Softmax>`, resolved.
+    fn net() -> Network {
+        let decl: crate::ast::Network =
+            syn::parse_str("struct Net { input: [4], Dense<3, Relu>, Dense<2, Softmax> }").unwrap();
+        crate::check::check(&decl).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A safetensors file of `(name, dtype, shape)` tensors, zero-filled.
+    fn file(tensors: &[(&str, &str, &[usize])]) -> Vec<u8> {
+        let mut entries = Vec::new();
+        let mut at = 0;
+        for (name, dtype, shape) in tensors {
+            let size = shape.iter().product::<usize>() * if *dtype == "F64" { 8 } else { 4 };
+            entries.push(format!(
+                r#""{name}":{{"dtype":"{dtype}","shape":{shape:?},"data_offsets":[{at},{}]}}"#,
+                at + size
+            ));
+            at += size;
+        }
+        let header = format!("{{{}}}", entries.join(","));
+        let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+        bytes.extend(header.as_bytes());
+        bytes.resize(bytes.len() + at, 0);
+        bytes
+    }
+
+    const GOOD: [(&str, &str, &[usize]); 4] = [
+        ("dense_1.kernel", "F32", &[4, 3]),
+        ("dense_1.bias", "F32", &[3]),
+        ("dense_2.kernel", "F32", &[3, 2]),
+        ("dense_2.bias", "F32", &[2]),
+    ];
+
+    #[test]
+    fn offsets_point_past_the_header_in_layer_order() {
+        let bytes = file(&GOOD);
+        let header = bytes.len() - (12 + 3 + 6 + 2) * 4;
+        let w = check_bytes("w", String::new(), &bytes, &net()).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(w.scalar, Scalar::F32);
+        assert_eq!(
+            w.offsets,
+            [(header, header + 48), (header + 60, header + 84)]
+        );
+    }
+
+    #[test]
+    fn every_mismatch_is_reported() {
+        let bytes = file(&[
+            ("dense_1.kernel", "F32", &[4, 5]),
+            ("dense_1.bias", "F32", &[3]),
+            ("dense_2.kernel", "F64", &[3, 2]),
+            ("dense_3.bias", "F32", &[2]),
+        ]);
+        let errors = match check_bytes("w.st", String::new(), &bytes, &net()) {
+            Err(errors) => errors,
+            Ok(_) => panic!("accepted"),
+        };
+        assert_eq!(
+            errors,
+            [
+                "tensor `dense_1.kernel` in `w.st` has shape [4, 5], but layer 1 `Dense<4 -> 3, Relu>` needs [4, 3]",
+                "tensor `dense_2.kernel` in `w.st` is F64, but `dense_1.kernel` is F32; compiled-in weights share one element type",
+                "`w.st` has no tensor `dense_2.bias`, which layer 2 `Dense<3 -> 2, Softmax>` needs with shape [2]",
+                "`w.st` has tensor `dense_3.bias`, which `Net` does not",
+            ]
+        );
+    }
+
+    #[test]
+    fn architecture_text_is_what_io_records() {
+        assert_eq!(
+            net().architecture(),
+            "Net: input [4]; dense_1 Dense<4 -> 3, Relu>; dense_2 Dense<3 -> 2, Softmax>"
+        );
+    }
+}
