@@ -11,6 +11,7 @@ extern crate std;
 pub mod activation;
 #[cfg(feature = "std")]
 pub mod data;
+pub mod embed;
 mod error;
 mod float;
 #[cfg(feature = "alloc")]
@@ -37,7 +38,7 @@ pub use float::Float;
 pub use layer::{Head, Layer, Params, Shape, Size, TensorInfo};
 pub use network::{LayerInfo, Network, Summary};
 pub use trainer::Trainer;
-pub use zeroed::Zeroed;
+pub use zeroed::{zeroed, Zeroed};
 
 /// Everything a program that declares and trains networks needs, in one `use`.
 pub mod prelude {

@@ -42,6 +42,19 @@ pub unsafe trait Zeroed: Sized {
     }
 }
 
+/// The all-zero value of `Z`, in a `const` context: for `static` buffers, which then cost no
+/// flash (they go to `.bss`).
+///
+/// ```
+/// use liandan::prelude::*;
+/// static SCRATCH: SMatrix<f32, 128, 32> = liandan::zeroed();
+/// assert_eq!(SCRATCH.sum(), 0.0);
+/// ```
+pub const fn zeroed<Z: Zeroed>() -> Z {
+    // Safety: the trait's contract says all-zero bytes are a valid `Z`.
+    unsafe { core::mem::zeroed() }
+}
+
 macro_rules! zeroed_primitives {
     ($($t:ty),*) => { $(
         // Safety: zero is a valid value of every primitive number.

@@ -3,7 +3,7 @@
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{braced, bracketed, Attribute, Ident, LitFloat, LitInt, Token, Visibility};
+use syn::{braced, bracketed, Attribute, Ident, LitFloat, LitInt, LitStr, Token, Visibility};
 
 /// `[$crate] <network>`: what `liandan::network!` forwards to the proc macro.
 pub struct Invocation {
@@ -42,6 +42,7 @@ pub struct Network {
 ///         input: [$dim, ...],              // the shape of one sample
 ///         $layer, ...                      // Flatten | Dense<..> | Activation<..> | Dropout<..>
 ///         output: [$dim, ...],             // optional: the expected output shape
+///         weights: "$path.safetensors",    // optional: compile these weights in
 ///     }
 /// }
 /// ```
@@ -66,20 +67,32 @@ impl Parse for Network {
     }
 }
 
-/// One comma-separated entry: `key: [dims]` or a layer.
+/// One comma-separated entry: `key: [dims]`, `key: "path"` or a layer.
 pub enum Item {
     Shape(ShapeDecl),
+    Weights(WeightsDecl),
     Layer(LayerDecl),
 }
 
 impl Parse for Item {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        if input.peek(Ident) && input.peek2(Token![:]) && !input.peek2(Token![::]) {
-            input.parse().map(Item::Shape)
-        } else {
-            input.parse().map(Item::Layer)
+        if !(input.peek(Ident) && input.peek2(Token![:]) && !input.peek2(Token![::])) {
+            return input.parse().map(Item::Layer);
         }
+        let key = input.parse()?;
+        input.parse::<Token![:]>()?;
+        if input.peek(LitStr) {
+            let path = input.parse()?;
+            return Ok(Item::Weights(WeightsDecl { key, path }));
+        }
+        ShapeDecl::parse_value(key, input).map(Item::Shape)
     }
+}
+
+/// `weights: "weights/mnist.safetensors"`, relative to the crate's `Cargo.toml`.
+pub struct WeightsDecl {
+    pub key: Ident,
+    pub path: LitStr,
 }
 
 /// `input: [28, 28]` or `output: [10]`.
@@ -90,10 +103,9 @@ pub struct ShapeDecl {
     pub span: Span,
 }
 
-impl Parse for ShapeDecl {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let key = input.parse()?;
-        input.parse::<Token![:]>()?;
+impl ShapeDecl {
+    /// The `[dims]` after `key:`.
+    fn parse_value(key: Ident, input: ParseStream) -> syn::Result<Self> {
         let content;
         let brackets = bracketed!(content in input);
         let dims = Punctuated::<LitInt, Token![,]>::parse_terminated(&content)?;

@@ -6,8 +6,9 @@
 use proc_macro2::Span;
 use syn::{Error, Ident, LitInt};
 
-use crate::ast::{self, Arg, Item, LayerDecl, ShapeDecl};
+use crate::ast::{self, Arg, Item, LayerDecl, ShapeDecl, WeightsDecl};
 use crate::ir::{self, Kind};
+use crate::weights;
 
 /// The layers `network!` knows, as listed in messages.
 const LAYERS: &str = "`Flatten`, `Dense`, `Activation`, `Dropout`";
@@ -53,14 +54,43 @@ pub fn check(decl: &ast::Network) -> syn::Result<ir::Network> {
             &mut errors,
         );
     }
+    let file = weights_decl(decl, &mut errors);
     errors.finish()?;
-    Ok(ir::Network {
+    let mut net = ir::Network {
         attrs: decl.attrs.clone(),
         vis: decl.vis.clone(),
         name: decl.name.clone(),
         input_shape: input_shape.unwrap_or_default(),
         layers,
-    })
+        weights: None,
+    };
+    // The file is read only for a network that checked: its tensors are compared with the
+    // resolved layers.
+    if let Some(file) = file {
+        net.weights = Some(weights::check(&file.path, &net)?);
+    }
+    Ok(net)
+}
+
+/// Finds `weights: "path"`. Rule: a path goes with the key `weights`, at most once.
+fn weights_decl<'a>(decl: &'a ast::Network, errors: &mut Errors) -> Option<&'a WeightsDecl> {
+    let mut found: Option<&WeightsDecl> = None;
+    for item in &decl.items {
+        let Item::Weights(file) = item else { continue };
+        let msg = match file.key.to_string().as_str() {
+            "weights" if found.is_some() => "`weights` is declared twice".to_string(),
+            "weights" => {
+                found = Some(file);
+                continue;
+            }
+            key @ ("input" | "output") => {
+                format!("`{key}` takes a shape, e.g. `{key}: [10]`, not a file path")
+            }
+            other => format!("unknown key `{other}`; a file path goes with `weights`"),
+        };
+        errors.push(Error::new(file.key.span(), msg));
+    }
+    found
 }
 
 /// Every independent error, reported together.
@@ -83,7 +113,7 @@ impl Errors {
 fn layer_decls(decl: &ast::Network) -> impl Iterator<Item = &LayerDecl> {
     decl.items.iter().filter_map(|item| match item {
         Item::Layer(layer) => Some(layer),
-        Item::Shape(_) => None,
+        Item::Shape(_) | Item::Weights(_) => None,
     })
 }
 

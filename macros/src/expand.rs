@@ -17,7 +17,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::ir::{Kind, Layer, Network};
+use crate::ir::{Kind, Layer, Network, Scalar, Weights};
 
 /// Everything `network!` emits for a checked network.
 pub fn expand(krate: &TokenStream, net: &Network) -> TokenStream {
@@ -31,12 +31,14 @@ pub fn expand(krate: &TokenStream, net: &Network) -> TokenStream {
         gen.network(),
     ];
     let inherent = gen.inherent();
+    let weights = net.weights.as_ref().map(|w| gen.weights(w));
     // const _ keeps helper items out of the user's namespace (serde's idiom).
     quote! {
         #(#structs)*
         #[allow(clippy::all, unused_variables, unused_mut, non_snake_case)]
         const _: () = { #(#impls)* };
         #inherent
+        #weights
     }
 }
 
@@ -515,11 +517,19 @@ impl Gen<'_> {
         }
     }
 
-    /// Sizes as inherent consts, usable in types: `SVector<f32, { Mnist::<f32>::INPUT }>`.
+    /// Sizes as inherent consts, usable in types: `SVector<f32, { Mnist::<f32>::INPUT }>`, and
+    /// the memory figures, computed from the widths (the tests compare them with `size_of`).
     fn inherent(&self) -> TokenStream {
-        let (k, name) = (self.k, &self.net.name);
+        let (k, name, net) = (self.k, &self.net.name, self.net);
         let (i, o) = self.io();
-        let params: usize = self.net.layers.iter().map(Layer::params).sum();
+        let params: usize = net.layers.iter().map(Layer::params).sum();
+        let (largest, inference, tape) =
+            (net.largest_width(), net.inference_width(), net.tape_width());
+        let tape_doc = format!(
+            "The bytes of [`{name}Tape<T, B>`]({name}Tape) for `batch` samples: {tape} scalars \
+             per sample (each dense layer's pre-activation and each dropout's mask, and for every \
+             training layer but the last its output and output gradient)."
+        );
         quote! {
             impl<T: #k::Float> #name<T> {
                 /// Features per input sample (the input shape, flattened row-major).
@@ -528,6 +538,83 @@ impl Gen<'_> {
                 pub const OUTPUT: usize = #o;
                 /// Trainable parameters.
                 pub const PARAMS: usize = #params;
+                /// The bytes of the parameters, `PARAMS · size_of::<T>()`: a weight file's data,
+                /// the flash compiled-in weights take, and the size of the gradient.
+                pub const PARAM_BYTES: usize = #params * ::core::mem::size_of::<T>();
+                /// The bytes of the widest activation of one sample, the input included.
+                pub const ACTIVATION_BYTES: usize = #largest * ::core::mem::size_of::<T>();
+                /// The activation bytes one sample's inference holds at once: input, output,
+                /// and the output of every layer that computes at inference but the last (they
+                /// are locals of `forward`; Flatten and Dropout copy nothing then).
+                pub const INFERENCE_BYTES: usize = #inference * ::core::mem::size_of::<T>();
+
+                #[doc = #tape_doc]
+                pub const fn tape_bytes(batch: usize) -> usize {
+                    #tape * batch * ::core::mem::size_of::<T>()
+                }
+
+                /// The bytes a training step at batch size `batch` needs besides the network,
+                /// the input batch and the targets: the tape, the output and its gradient
+                /// (`2 · OUTPUT · batch` scalars), the parameter gradient (`PARAM_BYTES`) and
+                /// the optimizer's state (`STATE_SLOTS · PARAM_BYTES + STATE_EXTRA_BYTES`).
+                /// A [`Trainer`](#k::Trainer) is this plus the optimizer's hyperparameters, up
+                /// to padding.
+                pub const fn training_bytes<Opt: #k::optim::Optimizer<T>>(batch: usize) -> usize {
+                    let scalar = ::core::mem::size_of::<T>();
+                    Self::tape_bytes(batch)
+                        + 2 * #o * batch * scalar
+                        + (1 + Opt::STATE_SLOTS) * Self::PARAM_BYTES
+                        + Opt::STATE_EXTRA_BYTES
+                }
+            }
+        }
+    }
+}
+
+impl Gen<'_> {
+    /// `impl Mnist<f32> { pub const WEIGHTS: Self = { const BYTES: &[u8] = include_bytes!(..);
+    /// Mnist { flatten_1: Flatten::new(), dense_1: Dense::from_parts(f32_matrix(BYTES, 136),
+    /// f32_matrix(BYTES, 401_544)), .. } }; }`: decoded by the compiler, nothing at run time.
+    fn weights(&self, weights: &Weights) -> TokenStream {
+        let (k, name) = (self.k, &self.net.name);
+        let (scalar, decode) = match weights.scalar {
+            Scalar::F32 => (quote!(f32), quote!(#k::embed::f32_matrix)),
+            Scalar::F64 => (quote!(f64), quote!(#k::embed::f64_matrix)),
+        };
+        let mut offsets = weights.offsets.iter();
+        let fields = self.net.layers.iter().map(|layer| {
+            let field = &layer.field;
+            let value = match &layer.kind {
+                Kind::Flatten => quote!(#k::layers::Flatten::new()),
+                Kind::Activation { .. } => quote!(#k::layers::Activation::new()),
+                Kind::Dropout { rate } => quote! {
+                    match #k::layers::Dropout::new(#rate) {
+                        Ok(dropout) => dropout,
+                        Err(_) => panic!("unreachable: network! checked the dropout rate"),
+                    }
+                },
+                Kind::Dense { .. } => {
+                    let (kernel, bias) = offsets.next().copied().unwrap_or_default();
+                    quote! {
+                        #k::layers::Dense::from_parts(#decode(BYTES, #kernel), #decode(BYTES, #bias))
+                    }
+                }
+            };
+            quote!(#field: #value)
+        });
+        let path = &weights.path;
+        let doc = format!(
+            "The weights of `{path}`, checked against this network and decoded when the crate \
+             compiled: `static NET: {name}<{scalar}> = {name}::WEIGHTS;` keeps them in \
+             read-only memory."
+        );
+        quote! {
+            impl #name<#scalar> {
+                #[doc = #doc]
+                pub const WEIGHTS: Self = {
+                    const BYTES: &[u8] = include_bytes!(#path);
+                    #name { #(#fields,)* }
+                };
             }
         }
     }

@@ -10,6 +10,7 @@ mod ast;
 mod check;
 mod expand;
 mod ir;
+mod weights;
 
 use proc_macro::TokenStream;
 

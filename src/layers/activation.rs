@@ -19,6 +19,13 @@ pub struct Activation<T, const N: usize, A>(PhantomData<(T, A)>);
 // Safety: a PhantomData has no bytes.
 unsafe impl<T, const N: usize, A> Zeroed for Activation<T, N, A> {}
 
+impl<T, const N: usize, A> Activation<T, N, A> {
+    /// The layer; `const`, for networks built at compile time.
+    pub const fn new() -> Self {
+        Activation(PhantomData)
+    }
+}
+
 impl<T, const N: usize, A> Shape for Activation<T, N, A> {
     type Input = Size<N>;
     type Output = Size<N>;

@@ -44,6 +44,18 @@ pub struct Dense<T, const I: usize, const O: usize, A = crate::activation::Ident
 // Safety: two matrices of zeroed floats and a PhantomData.
 unsafe impl<T: Zeroed, const I: usize, const O: usize, A> Zeroed for Dense<T, I, O, A> {}
 
+impl<T, const I: usize, const O: usize, A> Dense<T, I, O, A> {
+    /// A layer with the given kernel (`O×I`, one row per output unit) and bias; `const`, so
+    /// compiled-in weights (`network!`'s `weights:`) build it at compile time.
+    pub const fn from_parts(kernel: SMatrix<T, O, I>, bias: SVector<T, O>) -> Self {
+        Dense {
+            kernel,
+            bias,
+            activation: PhantomData,
+        }
+    }
+}
+
 impl<T: Float, const I: usize, const O: usize, A: Activation> Dense<T, I, O, A> {
     /// Draws the kernel with `init` and sets the bias to zero.
     pub fn init_with<R: RngCore + ?Sized>(&mut self, init: Initializer, rng: &mut R) {

@@ -23,9 +23,11 @@ pub struct Dropout<T, const N: usize> {
 unsafe impl<T, const N: usize> Zeroed for Dropout<T, N> {}
 
 impl<T, const N: usize> Dropout<T, N> {
-    /// A dropout layer with the given rate, which must lie in `[0, 1)`.
-    pub fn new(rate: f64) -> Result<Self, Error> {
-        if (0.0..1.0).contains(&rate) {
+    /// A dropout layer with the given rate, which must lie in `[0, 1)`; `const`, for networks
+    /// built at compile time.
+    pub const fn new(rate: f64) -> Result<Self, Error> {
+        // Written out rather than `(0.0..1.0).contains(&rate)`, which is not `const`; NaN fails.
+        if rate >= 0.0 && rate < 1.0 {
             Ok(Dropout {
                 rate,
                 scalar: PhantomData,
@@ -36,7 +38,7 @@ impl<T, const N: usize> Dropout<T, N> {
     }
 
     /// The probability of dropping a feature.
-    pub fn rate(&self) -> f64 {
+    pub const fn rate(&self) -> f64 {
         self.rate
     }
 

@@ -19,6 +19,13 @@ pub struct Flatten<T, const N: usize>(PhantomData<T>);
 // Safety: a PhantomData has no bytes.
 unsafe impl<T, const N: usize> Zeroed for Flatten<T, N> {}
 
+impl<T, const N: usize> Flatten<T, N> {
+    /// The layer; `const`, for networks built at compile time.
+    pub const fn new() -> Self {
+        Flatten(PhantomData)
+    }
+}
+
 impl<T, const N: usize> Shape for Flatten<T, N> {
     type Input = Size<N>;
     type Output = Size<N>;

@@ -125,6 +125,8 @@ fn fused_avx<T: Float>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], k: Consta
 
 impl<T: Float> Optimizer<T> for Adam {
     type State<G: Params<T> + Zeroed> = AdamState<G>;
+    const STATE_SLOTS: usize = 2;
+    const STATE_EXTRA_BYTES: usize = core::mem::size_of::<u64>();
 
     fn update<P: Params<T>, G: Params<T> + Zeroed>(
         &self,

@@ -16,6 +16,11 @@ use crate::{Float, Params, Zeroed};
 pub trait Optimizer<T: Float> {
     /// The per-parameter state for parameters listed like `G`.
     type State<G: Params<T> + Zeroed>: Zeroed;
+    /// How many parameter-shaped buffers [`State`](Optimizer::State) holds: Adam's `m` and `v`
+    /// (2), SGD's velocity (1). Used by the networks' memory figures.
+    const STATE_SLOTS: usize;
+    /// The bytes of state beyond those buffers, before padding: Adam's `u64` step count.
+    const STATE_EXTRA_BYTES: usize;
 
     /// Applies one update to `params` from `grad`, advancing `state`.
     ///

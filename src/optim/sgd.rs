@@ -49,6 +49,9 @@ unsafe impl<G: Zeroed> Zeroed for SgdState<G> {}
 
 impl<T: Float> Optimizer<T> for Sgd {
     type State<G: Params<T> + Zeroed> = SgdState<G>;
+    // The velocity is there even without momentum, so a momentum can be set between steps.
+    const STATE_SLOTS: usize = 1;
+    const STATE_EXTRA_BYTES: usize = 0;
 
     fn update<P: Params<T>, G: Params<T> + Zeroed>(
         &self,

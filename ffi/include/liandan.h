@@ -1,0 +1,51 @@
+/*
+ * liandan from C: the seed MNIST classifier (784 -> Dense 128 ReLU -> Dropout 0.2 ->
+ * Dense 10 softmax) with its trained weights compiled in. No heap, no allocator, no std:
+ * link libliandan_ffi.a (built by `cargo build --release` in ffi/) and nothing else.
+ *
+ * Images are 28x28 = 784 floats, row-major, pixels scaled to [0, 1] (byte / 255), as the
+ * MNIST IDX files store them. Pointers to pixels must point at 784 readable floats, `out`
+ * at 10 writable floats, each aligned as a float.
+ *
+ * Memory: the weights are 407,080 bytes of read-only data; classification needs only the
+ * stack. On-device learning uses a zero-initialised static (.bss) holding a writable copy of
+ * the network, its gradient and a tape, filled by the first training step.
+ *
+ * Calls are not re-entrant: a call made while another one is running (from an interrupt
+ * handler or another thread) is refused with the error value documented below, never raced.
+ */
+#ifndef LIANDAN_H
+#define LIANDAN_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Pixels per image and classes. */
+#define LIANDAN_INPUTS 784
+#define LIANDAN_CLASSES 10
+
+/* The digit (0-9) the image shows, or 255 if `pixels` is NULL or another call is running. */
+uint8_t liandan_classify(const float pixels[LIANDAN_INPUTS]);
+
+/* Writes the 10 class probabilities to `out`: NaNs if another call is running, nothing if
+ * either pointer is NULL. */
+void liandan_probabilities(const float pixels[LIANDAN_INPUTS], float out[LIANDAN_CLASSES]);
+
+/* One step of on-device learning: plain SGD, theta <- theta - learning_rate * dL/dtheta, on
+ * one labelled image with sparse categorical cross-entropy (dropout active). Returns the loss
+ * before the step, or NaN, changing nothing, if `pixels` is NULL, `label` > 9, the loss is
+ * not finite, or another call is running. Later classifications use the updated network. */
+float liandan_train_step(const float pixels[LIANDAN_INPUTS], uint8_t label, float learning_rate);
+
+/* Forgets on-device learning: classification uses the compiled-in weights again.
+ * Returns 0, or -1 if another call is running. */
+int32_t liandan_reset(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIANDAN_H */

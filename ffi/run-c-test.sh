@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the no_std static library, links the C check against it with the system C compiler,
+# and runs it on predictions the Rust std build writes for the bundled test digits. Then
+# reports the flash the library takes. Run from anywhere; CI runs it from .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=target/ffi
+mkdir -p "$out"
+
+# The reference: liandan with std loads the weight file at run time and predicts.
+cargo run --quiet --example deploy -- expected "$out/expected.bin"
+
+# The firmware side: no std, no heap, the same weights compiled in.
+(cd ffi && cargo build --release --quiet)
+lib=ffi/target/release/libliandan_ffi.a
+
+cc -std=c11 -O2 -Wall -Wextra -Werror -Iffi/include ffi/tests/check.c "$lib" \
+    -Wl,--gc-sections -lm -lpthread -o "$out/check"
+"$out/check" "$out/expected.bin"
+
+# Flash: the sections the linker kept from the library, in the linked check program. No
+# allocator symbol may be referenced: the library has none and needs none.
+if nm -u "$lib" 2>/dev/null | grep -E '__rust_alloc|__rg_alloc|malloc'; then
+    echo "the static library references an allocator" >&2
+    exit 1
+fi
+echo "no allocator referenced by $lib"
+
+# What the library adds to the linked program: its Rust symbols (mangled `_ZN`/`_R`) and the
+# exported `liandan_*` functions, by kind. The weights are the `WEIGHTS` static in `.rodata`;
+# the learner's state is `.bss` (zero-initialised RAM, no flash).
+nm -t d -S --size-sort "$out/check" | awk '
+    $4 ~ /^(_ZN|_R|liandan_)/ {
+        size = $2 + 0
+        if ($3 ~ /[tT]/) text += size
+        else if ($3 ~ /[rR]/) rodata += size
+        else if ($3 ~ /[bB]/) bss += size
+        if ($4 ~ /WEIGHTS/) weights = size
+    }
+    END {
+        printf "liandan in the linked program: .text %d bytes, .rodata %d bytes (weights %d), .bss %d bytes\n", text, rodata, weights, bss
+    }'

@@ -1,0 +1,180 @@
+/*
+ * Links libliandan_ffi.a and checks, against the predictions the Rust std build wrote
+ * (`cargo run --example deploy -- expected FILE`):
+ *   1. every class and every probability of the test digits is bit for bit the same;
+ *   2. a few on-device training steps lower the loss on the worst-classified digit, and
+ *      liandan_reset() restores the compiled-in predictions exactly;
+ *   3. bad input (NULL, a label above 9) gives the documented error values;
+ * and measures the stack one classification needs, by painting the stack of a thread.
+ *
+ * Usage: check EXPECTED_FILE
+ */
+#define _GNU_SOURCE
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "liandan.h"
+
+#define MAX_DIGITS 1000
+
+struct digit {
+    float pixels[LIANDAN_INPUTS];
+    uint32_t label;
+    uint32_t predicted;
+    float probabilities[LIANDAN_CLASSES];
+};
+
+static struct digit *digits; /* on the C side's heap: the library has none */
+static int failures;
+
+#define CHECK(cond, ...)                                   \
+    do {                                                   \
+        if (!(cond)) {                                     \
+            failures++;                                    \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+            fprintf(stderr, __VA_ARGS__);                  \
+            fputc('\n', stderr);                           \
+        }                                                  \
+    } while (0)
+
+static int read_u32(FILE *f, uint32_t *v) { return fread(v, sizeof *v, 1, f) == 1; }
+
+/* The file the Rust side wrote: u32 count, then per digit 784 f32, u32 label, u32 class, 10 f32
+ * (all little-endian, which is this machine's order). */
+static uint32_t load(const char *path) {
+    FILE *f = fopen(path, "rb");
+    uint32_t count = 0;
+    if (!f || !read_u32(f, &count) || count > MAX_DIGITS ||
+        !(digits = calloc(count, sizeof *digits))) {
+        fprintf(stderr, "cannot read %s\n", path);
+        exit(2);
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        struct digit *d = &digits[i];
+        if (fread(d->pixels, sizeof(float), LIANDAN_INPUTS, f) != LIANDAN_INPUTS ||
+            !read_u32(f, &d->label) || !read_u32(f, &d->predicted) ||
+            fread(d->probabilities, sizeof(float), LIANDAN_CLASSES, f) != LIANDAN_CLASSES) {
+            fprintf(stderr, "%s ends early, at digit %u\n", path, i);
+            exit(2);
+        }
+    }
+    fclose(f);
+    return count;
+}
+
+/* Every class and probability equal to the Rust std build's, bit for bit. */
+static void check_predictions(uint32_t count, const char *when) {
+    int mismatched = 0, right = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        float p[LIANDAN_CLASSES];
+        uint8_t class = liandan_classify(digits[i].pixels);
+        liandan_probabilities(digits[i].pixels, p);
+        if (class != digits[i].predicted || memcmp(p, digits[i].probabilities, sizeof p) != 0) {
+            mismatched++;
+        }
+        right += class == digits[i].label;
+    }
+    CHECK(mismatched == 0, "%s: %d of %u digits differ from the Rust std predictions", when,
+          mismatched, count);
+    printf("%s: %u digits, predictions identical to Rust std, %d classified right\n", when,
+           count, right);
+}
+
+/* -log p(label), the cross-entropy of one digit with dropout off. */
+static float loss(const struct digit *d) {
+    float p[LIANDAN_CLASSES];
+    liandan_probabilities(d->pixels, p);
+    return -logf(p[d->label]);
+}
+
+static void check_learning(uint32_t count) {
+    const struct digit *worst = &digits[0];
+    for (uint32_t i = 1; i < count; i++) {
+        if (loss(&digits[i]) > loss(worst)) worst = &digits[i];
+    }
+    float before = loss(worst);
+    for (int step = 0; step < 5; step++) {
+        float value = liandan_train_step(worst->pixels, (uint8_t)worst->label, 0.01f);
+        CHECK(isfinite(value), "training step %d returned %f", step, value);
+    }
+    float after = loss(worst);
+    CHECK(after < before, "the loss went from %f to %f after 5 SGD steps", before, after);
+    printf("on-device learning: loss on the worst digit (label %u) %.4f -> %.4f in 5 steps\n",
+           worst->label, before, after);
+    CHECK(liandan_reset() == 0, "reset refused");
+}
+
+static void check_errors(void) {
+    float p[LIANDAN_CLASSES] = {0};
+    CHECK(liandan_classify(NULL) == 255, "classify(NULL) is not 255");
+    liandan_probabilities(NULL, p);
+    liandan_probabilities(digits[0].pixels, NULL);
+    CHECK(isnan(liandan_train_step(NULL, 1, 0.1f)), "train_step(NULL) is not NaN");
+    CHECK(isnan(liandan_train_step(digits[0].pixels, 10, 0.1f)), "label 10 is not refused");
+}
+
+/* The stack a call needs: run it on a thread whose stack we painted, find the deepest byte it
+ * changed, and subtract what a thread doing nothing changes (glibc keeps the thread's own
+ * descriptor and TLS at the top of a caller-provided stack). */
+#define STACK_SIZE (1 << 20)
+#define PAINT 0xA5
+
+static void *idle(void *arg) { return arg; }
+
+static void *classify_one(void *arg) {
+    return (void *)(uintptr_t)liandan_classify(((const struct digit *)arg)->pixels);
+}
+
+static void *train_one(void *arg) {
+    const struct digit *d = arg;
+    float value = liandan_train_step(d->pixels, (uint8_t)d->label, 0.0f);
+    return isfinite(value) ? arg : NULL;
+}
+
+static size_t stack_used(void *(*run)(void *), void *arg) {
+    uint8_t *stack = aligned_alloc(4096, STACK_SIZE);
+    if (!stack) exit(2);
+    memset(stack, PAINT, STACK_SIZE);
+    pthread_attr_t attr;
+    pthread_t thread;
+    pthread_attr_init(&attr);
+    pthread_attr_setstack(&attr, stack, STACK_SIZE);
+    if (pthread_create(&thread, &attr, run, arg) != 0) exit(2);
+    pthread_join(thread, NULL);
+    pthread_attr_destroy(&attr);
+    size_t untouched = 0;
+    while (untouched < STACK_SIZE && stack[untouched] == PAINT) untouched++;
+    free(stack);
+    return STACK_SIZE - untouched;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s EXPECTED_FILE\n", argv[0]);
+        return 2;
+    }
+    uint32_t count = load(argv[1]);
+    CHECK(count > 0, "no digits in %s", argv[1]);
+    check_predictions(count, "compiled-in weights");
+    check_learning(count);
+    check_predictions(count, "after liandan_reset");
+    check_errors();
+    size_t base = stack_used(idle, NULL);
+    size_t used = stack_used(classify_one, &digits[0]);
+    printf("stack for one liandan_classify: %zu bytes (a thread that does nothing: %zu)\n",
+           used - base, base);
+    /* A step with learning rate 0 leaves the weights as they are. */
+    used = stack_used(train_one, &digits[0]);
+    printf("stack for one liandan_train_step: %zu bytes\n", used - base);
+    CHECK(liandan_reset() == 0, "reset refused");
+    if (failures) {
+        fprintf(stderr, "%d check(s) failed\n", failures);
+        return 1;
+    }
+    printf("all checks passed\n");
+    return 0;
+}

@@ -1,0 +1,245 @@
+//! Compiled-in weights: the file named by `weights:` is read when the crate compiles and checked
+//! against the resolved network, tensor by tensor, before anything is generated from it.
+//!
+//! The rules are `liandan::io`'s strict load: the file's tensors are exactly the network's
+//! (`dense_1.kernel` as `[in, out]`, `dense_1.bias` as `[out]`), all `F32` or all `F64`, and an
+//! architecture recorded in the metadata is the network's. Every mismatch found is reported,
+//! each naming the file, the tensor and both shapes, on the path's string literal.
+
+use std::path::PathBuf;
+
+use safetensors::tensor::Metadata;
+use safetensors::{Dtype, SafeTensors};
+use syn::{Error, LitStr};
+
+use crate::ir::{Kind, Network, Scalar, Weights};
+
+/// The metadata key `liandan::io` records the architecture under.
+const ARCHITECTURE_KEY: &str = "liandan.architecture";
+
+/// Reads the file `path` names and checks it against `net`.
+pub fn check(path: &LitStr, net: &Network) -> syn::Result<Weights> {
+    let written = path.value();
+    let absolute = resolve(&written);
+    let bytes = std::fs::read(&absolute).map_err(|e| {
+        let msg = format!(
+            "cannot read weight file `{written}` (paths are relative to the crate's \
+             `Cargo.toml`): {e}"
+        );
+        Error::new(path.span(), msg)
+    })?;
+    let path_text = absolute.display().to_string();
+    check_bytes(&written, path_text, &bytes, net).map_err(|messages| {
+        let mut errors = messages.into_iter().map(|m| Error::new(path.span(), m));
+        let first = errors
+            .next()
+            .unwrap_or_else(|| Error::new(path.span(), "invalid weights"));
+        errors.fold(first, |mut all, e| {
+            all.combine(e);
+            all
+        })
+    })
+}
+
+/// `written` under the directory of the crate being compiled (absolute paths stay as they are).
+fn resolve(written: &str) -> PathBuf {
+    let root = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
+    PathBuf::from(root).join(written)
+}
+
+/// One tensor the network needs: its name, its shape in the file, and who needs it.
+struct Needed {
+    name: String,
+    shape: Vec<usize>,
+    layer: String,
+}
+
+/// The tensors of `net` in order: kernel then bias of each dense layer.
+fn needed(net: &Network) -> Vec<Needed> {
+    let dense = net
+        .layers
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| matches!(l.kind, Kind::Dense { .. }));
+    dense
+        .flat_map(|(j, l)| {
+            let layer = format!("layer {} `{}`", j + 1, l.description);
+            [
+                ("kernel", vec![l.input, l.output()]),
+                ("bias", vec![l.output()]),
+            ]
+            .map(|(tensor, shape)| Needed {
+                name: format!("{}.{tensor}", l.field),
+                shape,
+                layer: layer.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The element type and each dense layer's (kernel, bias) byte offsets in `bytes`, the file
+/// `written` (at `path`), or every message about what does not fit.
+pub fn check_bytes(
+    written: &str,
+    path: String,
+    bytes: &[u8],
+    net: &Network,
+) -> Result<Weights, Vec<String>> {
+    let (header, metadata) = SafeTensors::read_metadata(bytes)
+        .map_err(|e| vec![format!("`{written}` is not a valid safetensors file: {e}")])?;
+    architecture(written, &metadata, net)?;
+    let mut messages = Vec::new();
+    let mut scalar: Option<(Scalar, &str)> = None;
+    let mut starts = Vec::new();
+    let needed = needed(net);
+    for need in &needed {
+        let Some(info) = metadata.info(&need.name) else {
+            messages.push(format!(
+                "`{written}` has no tensor `{}`, which {} needs with shape {:?}",
+                need.name, need.layer, need.shape
+            ));
+            continue;
+        };
+        if info.shape != need.shape {
+            messages.push(format!(
+                "tensor `{}` in `{written}` has shape {:?}, but {} needs {:?}",
+                need.name, info.shape, need.layer, need.shape
+            ));
+        }
+        match (element(info.dtype), scalar) {
+            (None, _) => messages.push(format!(
+                "tensor `{}` in `{written}` is {}; compiled-in weights are F32 or F64",
+                need.name, info.dtype
+            )),
+            (Some(this), Some((first, name))) if this != first => messages.push(format!(
+                "tensor `{}` in `{written}` is {}, but `{name}` is {first:?}; compiled-in \
+                 weights share one element type",
+                need.name, info.dtype
+            )),
+            (Some(this), None) => scalar = Some((this, &need.name)),
+            _ => {}
+        }
+        starts.push(8 + header + info.data_offsets.0);
+    }
+    for name in metadata.offset_keys() {
+        if !needed.iter().any(|n| n.name == name) {
+            messages.push(format!(
+                "`{written}` has tensor `{name}`, which `{}` does not",
+                net.name
+            ));
+        }
+    }
+    if !messages.is_empty() {
+        return Err(messages);
+    }
+    Ok(Weights {
+        path,
+        // A network without parameters compiles in an empty file as f32.
+        scalar: scalar.map_or(Scalar::F32, |(s, _)| s),
+        offsets: starts.chunks_exact(2).map(|c| (c[0], c[1])).collect(),
+    })
+}
+
+/// An architecture recorded in the file must be the network's.
+fn architecture(written: &str, metadata: &Metadata, net: &Network) -> Result<(), Vec<String>> {
+    let recorded = metadata
+        .metadata()
+        .as_ref()
+        .and_then(|m| m.get(ARCHITECTURE_KEY));
+    match recorded {
+        Some(file) if *file != net.architecture() => Err(vec![format!(
+            "`{written}` holds weights of `{file}`, but the network is `{}`",
+            net.architecture()
+        )]),
+        _ => Ok(()),
+    }
+}
+
+fn element(dtype: Dtype) -> Option<Scalar> {
+    match dtype {
+        Dtype::F32 => Some(Scalar::F32),
+        Dtype::F64 => Some(Scalar::F64),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `input: [4], Dense<3, Relu>, Dense<2, Softmax>`, resolved.
+    fn net() -> Network {
+        let decl: crate::ast::Network =
+            syn::parse_str("struct Net { input: [4], Dense<3, Relu>, Dense<2, Softmax> }").unwrap();
+        crate::check::check(&decl).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A safetensors file of `(name, dtype, shape)` tensors, zero-filled.
+    fn file(tensors: &[(&str, &str, &[usize])]) -> Vec<u8> {
+        let mut entries = Vec::new();
+        let mut at = 0;
+        for (name, dtype, shape) in tensors {
+            let size = shape.iter().product::<usize>() * if *dtype == "F64" { 8 } else { 4 };
+            entries.push(format!(
+                r#""{name}":{{"dtype":"{dtype}","shape":{shape:?},"data_offsets":[{at},{}]}}"#,
+                at + size
+            ));
+            at += size;
+        }
+        let header = format!("{{{}}}", entries.join(","));
+        let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+        bytes.extend(header.as_bytes());
+        bytes.resize(bytes.len() + at, 0);
+        bytes
+    }
+
+    const GOOD: [(&str, &str, &[usize]); 4] = [
+        ("dense_1.kernel", "F32", &[4, 3]),
+        ("dense_1.bias", "F32", &[3]),
+        ("dense_2.kernel", "F32", &[3, 2]),
+        ("dense_2.bias", "F32", &[2]),
+    ];
+
+    #[test]
+    fn offsets_point_past_the_header_in_layer_order() {
+        let bytes = file(&GOOD);
+        let header = bytes.len() - (12 + 3 + 6 + 2) * 4;
+        let w = check_bytes("w", String::new(), &bytes, &net()).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(w.scalar, Scalar::F32);
+        assert_eq!(
+            w.offsets,
+            [(header, header + 48), (header + 60, header + 84)]
+        );
+    }
+
+    #[test]
+    fn every_mismatch_is_reported() {
+        let bytes = file(&[
+            ("dense_1.kernel", "F32", &[4, 5]),
+            ("dense_1.bias", "F32", &[3]),
+            ("dense_2.kernel", "F64", &[3, 2]),
+            ("dense_3.bias", "F32", &[2]),
+        ]);
+        let errors = match check_bytes("w.st", String::new(), &bytes, &net()) {
+            Err(errors) => errors,
+            Ok(_) => panic!("accepted"),
+        };
+        assert_eq!(
+            errors,
+            [
+                "tensor `dense_1.kernel` in `w.st` has shape [4, 5], but layer 1 `Dense<4 -> 3, Relu>` needs [4, 3]",
+                "tensor `dense_2.kernel` in `w.st` is F64, but `dense_1.kernel` is F32; compiled-in weights share one element type",
+                "`w.st` has no tensor `dense_2.bias`, which layer 2 `Dense<3 -> 2, Softmax>` needs with shape [2]",
+                "`w.st` has tensor `dense_3.bias`, which `Net` does not",
+            ]
+        );
+    }
+
+    #[test]
+    fn architecture_text_is_what_io_records() {
+        assert_eq!(
+            net().architecture(),
+            "Net: input [4]; dense_1 Dense<4 -> 3, Relu>; dense_2 Dense<3 -> 2, Softmax>"
+        );
+    }
+}

@@ -1,0 +1,85 @@
+//! Weights compiled in with `network!`'s `weights:` entry: the same network as loading the file
+//! at run time, bit for bit, built by the compiler.
+
+use liandan::io::load_weights;
+use liandan::prelude::*;
+
+network! {
+    /// The numpy/Keras interop fixture's network, its weights compiled in.
+    #[derive(Debug, PartialEq)]
+    struct Keras {
+        input: [4],
+        Dense<5, Relu>,
+        Dense<3, Softmax>,
+        weights: "tests/fixtures/keras_tiny.safetensors",
+    }
+}
+
+network! {
+    /// The seed network with the weights `examples/deploy.rs` trained for `ffi/`.
+    #[derive(Debug, PartialEq)]
+    struct Mnist {
+        input: [28, 28],
+        Flatten,
+        Dense<128, Relu>,
+        Dropout<0.2>,
+        Dense<10, Softmax>,
+        weights: "ffi/weights/mnist.safetensors",
+    }
+}
+
+/// In read-only memory: nothing runs to build it.
+static KERAS: Keras = Keras::WEIGHTS;
+static MNIST: Mnist = Mnist::WEIGHTS;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+#[test]
+fn compiled_in_weights_equal_the_file_loaded_at_run_time() {
+    let mut loaded = Keras::<f32>::zeroed();
+    load_weights(
+        &mut loaded,
+        format!("{ROOT}/tests/fixtures/keras_tiny.safetensors"),
+    )
+    .unwrap();
+    assert_eq!(KERAS, loaded);
+    let mut loaded = Mnist::<f32>::boxed();
+    load_weights(
+        &mut *loaded,
+        format!("{ROOT}/ffi/weights/mnist.safetensors"),
+    )
+    .unwrap();
+    for i in 0..<Mnist as Params<f32>>::TENSORS {
+        let bits = |t: &[f32]| t.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(MNIST.tensor(i)), bits(loaded.tensor(i)), "tensor {i}");
+    }
+    assert_eq!(MNIST.dropout_1.rate(), 0.2);
+}
+
+#[test]
+fn compiled_in_fixture_reproduces_numpy() {
+    let text = std::fs::read_to_string(format!("{ROOT}/tests/fixtures/tiny_io.txt")).unwrap();
+    let rows = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty());
+    let numbers =
+        |s: &str| -> Vec<f32> { s.split_whitespace().map(|v| v.parse().unwrap()).collect() };
+    for row in rows {
+        let (x, want) = row.split_once('|').unwrap();
+        let y = KERAS.predict(&SVector::<f32, 4>::from_column_slice(&numbers(x)));
+        for (got, want) in y.iter().zip(numbers(want)) {
+            assert!((got - want).abs() <= 1e-6, "{got} vs numpy {want}");
+        }
+    }
+}
+
+#[test]
+fn the_compiled_in_network_is_a_const_value() {
+    // Usable wherever a constant is: here to size nothing at run time.
+    const BIAS: f32 = Keras::WEIGHTS.dense_2.bias.data.0[0][1];
+    assert_eq!(BIAS, KERAS.dense_2.bias[1]);
+    assert_eq!(
+        core::mem::size_of_val(&MNIST),
+        Mnist::<f32>::PARAM_BYTES + 8
+    );
+}

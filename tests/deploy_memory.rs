@@ -1,0 +1,137 @@
+//! Deployment memory: the memory figures every network carries match the real types' sizes,
+//! and inference and a training step allocate nothing once set up.
+
+use core::mem::size_of;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use liandan::gradcheck::SplitMix64;
+use liandan::prelude::*;
+
+network! {
+    /// The seed's MNIST classifier.
+    pub struct Mnist {
+        input: [28, 28],
+        Flatten,
+        Dense<128, Relu>,
+        Dropout<0.2>,
+        Dense<10, Softmax>,
+    }
+}
+
+network! {
+    /// Every layer kind, with activations as layers of their own.
+    struct Small {
+        input: [2, 3],
+        Activation<Tanh>,
+        Flatten,
+        Dense<5, Swish>,
+        Dropout<0.3>,
+        Dense<4>,
+        Activation<Softmax>,
+    }
+}
+
+type MnistTrainer<Opt, const B: usize> = Trainer<f32, Mnist<f32>, Opt, 784, 10, B>;
+
+#[test]
+fn parameter_bytes_are_the_network_and_the_gradient() {
+    assert_eq!(Mnist::<f32>::PARAM_BYTES, 101_770 * 4);
+    assert_eq!(size_of::<MnistGrad<f32>>(), Mnist::<f32>::PARAM_BYTES);
+    assert_eq!(size_of::<MnistGrad<f64>>(), Mnist::<f64>::PARAM_BYTES);
+    // The network is its parameters plus the dropout's `f64` rate.
+    assert_eq!(
+        size_of::<Mnist<f32>>(),
+        Mnist::<f32>::PARAM_BYTES + size_of::<f64>()
+    );
+    assert_eq!(size_of::<SmallGrad<f64>>(), Small::<f64>::PARAM_BYTES);
+}
+
+#[test]
+fn activation_figures_follow_the_widths() {
+    assert_eq!(Mnist::<f32>::ACTIVATION_BYTES, 784 * 4);
+    // Input, the hidden dense output, the output: Flatten and Dropout copy nothing.
+    assert_eq!(Mnist::<f32>::INFERENCE_BYTES, (784 + 128 + 10) * 4);
+    // Small: tanh's output (6), swish dense (5), dense (4) before softmax, input and output.
+    assert_eq!(Small::<f64>::INFERENCE_BYTES, (6 + 6 + 5 + 4 + 4) * 8);
+}
+
+#[test]
+fn tape_bytes_are_the_tape_type() {
+    type Tape<const B: usize> = <Mnist<f32> as Layer<f32, 784, 10>>::Tape<B>;
+    assert_eq!(size_of::<Tape<32>>(), Mnist::<f32>::tape_bytes(32));
+    assert_eq!(size_of::<Tape<1>>(), Mnist::<f32>::tape_bytes(1));
+    assert_eq!(size_of::<MnistTape<f64, 7>>(), Mnist::<f64>::tape_bytes(7));
+    assert_eq!(size_of::<SmallTape<f64, 3>>(), Small::<f64>::tape_bytes(3));
+    // 6·128 + 10 scalars per sample: dense_1's z, output and its gradient; dropout_1's mask,
+    // output and its gradient; dense_2's z.
+    assert_eq!(Mnist::<f32>::tape_bytes(32), 778 * 32 * 4);
+}
+
+#[test]
+fn training_bytes_are_the_trainer_without_its_hyperparameters() {
+    assert_eq!(
+        size_of::<MnistTrainer<Adam, 32>>(),
+        Mnist::<f32>::training_bytes::<Adam>(32) + size_of::<Adam>()
+    );
+    assert_eq!(
+        size_of::<MnistTrainer<Sgd, 1>>(),
+        Mnist::<f32>::training_bytes::<Sgd>(1) + size_of::<Sgd>()
+    );
+    let small = size_of::<Trainer<f64, Small<f64>, Adam, 6, 4, 5>>();
+    assert_eq!(
+        small,
+        Small::<f64>::training_bytes::<Adam>(5) + size_of::<Adam>()
+    );
+}
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The system allocator, counting this thread's allocations (tests run on several threads).
+struct Counting;
+
+// Safety: every call forwards to `System` with the caller's arguments unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        // Safety: forwarded with the caller's guarantees on `layout`.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // Safety: `ptr` came from `System.alloc` with this `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, size: usize) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        // Safety: forwarded with the caller's guarantees.
+        unsafe { System.realloc(ptr, layout, size) }
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
+
+/// The allocations `f` makes on this thread.
+fn allocations(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+#[test]
+fn predict_and_a_training_step_allocate_nothing_after_set_up() {
+    let mut rng = SplitMix64(5);
+    let mut net = Mnist::<f32>::new_boxed(&mut rng);
+    let mut trainer = Mnist::<f32>::trainer::<Sgd, 1>(Sgd::new(0.01));
+    let x = Box::new(SVector::<f32, 784>::from_fn(|i, _| (i % 13) as f32 / 13.0));
+    let loss = SparseCategoricalCrossentropy::default();
+    let n = allocations(|| {
+        let p = net.predict(&x);
+        assert!(p.iter().all(|v| v.is_finite()));
+        let value = trainer.step(&mut net, &x, &[3], 1, &loss, &mut rng);
+        assert!(value.is_ok_and(f32::is_finite));
+    });
+    assert_eq!(n, 0);
+}

@@ -1,0 +1,10 @@
+use liandan::prelude::*;
+
+network! {
+    struct Net {
+        input: "net.safetensors",
+        Dense<2, Softmax>,
+    }
+}
+
+fn main() {}
