@@ -11,6 +11,8 @@
 
 use rand::RngCore;
 
+use crate::Zeroed;
+
 /// SplitMix64: a 64-bit state advanced by the golden-ratio increment, then mixed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SplitMix64(u64);
@@ -42,6 +44,9 @@ impl SplitMix64 {
         }
     }
 }
+
+// Safety: a `u64`; the zero state is a valid seed.
+unsafe impl Zeroed for SplitMix64 {}
 
 impl RngCore for SplitMix64 {
     fn next_u32(&mut self) -> u32 {

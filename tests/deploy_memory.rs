@@ -5,8 +5,8 @@ use core::mem::size_of;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use liandan::gradcheck::SplitMix64;
 use liandan::prelude::*;
+use liandan::rng::SplitMix64;
 
 network! {
     /// The seed's MNIST classifier.
@@ -122,7 +122,7 @@ fn allocations(f: impl FnOnce()) -> usize {
 
 #[test]
 fn predict_and_a_training_step_allocate_nothing_after_set_up() {
-    let mut rng = SplitMix64(5);
+    let mut rng = SplitMix64::new(5);
     let mut net = Mnist::<f32>::new_boxed(&mut rng);
     let mut trainer = Mnist::<f32>::trainer::<Sgd, 1>(Sgd::new(0.01));
     let x = Box::new(SVector::<f32, 784>::from_fn(|i, _| (i % 13) as f32 / 13.0));

@@ -19,6 +19,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use liandan::layer::zip_tensors;
 use liandan::prelude::*;
+use liandan::rng::SplitMix64;
 
 network! {
     /// The seed's MNIST classifier, with the weights trained by `examples/deploy.rs`.
@@ -52,11 +53,12 @@ struct Learner {
     tape: MnistTape<f32, 1>,
     output: SMatrix<f32, CLASSES, 1>,
     d_output: SMatrix<f32, CLASSES, 1>,
-    rng: Counter,
+    /// Dropout's generator; the zero seed is as good as any.
+    rng: SplitMix64,
 }
 
 // Safety: `false` is the all-zero `bool`, and every other field is `Zeroed` (the network, its
-// gradient and tape by `network!`, the matrices by liandan, `Counter` is a `u64`).
+// gradient and tape by `network!`, the matrices and the generator by liandan).
 unsafe impl Zeroed for Learner {}
 
 impl Learner {
@@ -132,27 +134,6 @@ impl<T> Exclusive<T> {
         let result = f(unsafe { &mut *self.value.get() });
         self.busy.store(false, Ordering::Release);
         Some(result)
-    }
-}
-
-/// A generator that needs no operating system, for dropout: a counter hashed by SplitMix64.
-struct Counter(u64);
-
-impl rand_core::RngCore for Counter {
-    fn next_u32(&mut self) -> u32 {
-        (self.next_u64() >> 32) as u32
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let z = (self.0 ^ (self.0 >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        let z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn fill_bytes(&mut self, dst: &mut [u8]) {
-        for chunk in dst.chunks_mut(8) {
-            let bytes = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(&bytes[..chunk.len()]);
-        }
     }
 }
 

@@ -16,7 +16,7 @@
 //! flat in the number of layers.
 //!
 //! Dispatch: `f32` on x86-64 uses AVX2 + FMA when the processor has them (detected at run time
-//! with `std`, or enabled at compile time without it); everything else uses the portable loop.
+//! with CPUID, with or without `std`); everything else uses the portable loop.
 
 #[cfg(feature = "parallel")]
 pub(crate) mod parallel;

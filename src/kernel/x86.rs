@@ -13,18 +13,55 @@ use core::arch::x86_64::*;
 /// `f32` lanes per register.
 const W: usize = 8;
 
-/// Whether this processor has AVX2 and FMA: detected at run time with `std` (the result is
-/// cached by std), fixed at compile time without it.
+/// Whether this processor (and its operating system) runs AVX2 and FMA, detected once at run
+/// time with CPUID, with or without `std`: a `no_std` build then computes exactly what the std
+/// build computes on the same machine, bit for bit.
 #[inline]
 pub(super) fn available() -> bool {
-    #[cfg(feature = "std")]
-    {
-        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+    use core::sync::atomic::{AtomicU8, Ordering};
+    // 0: not yet detected, 1: absent, 2: present.
+    static DETECTED: AtomicU8 = AtomicU8::new(0);
+    match DETECTED.load(Ordering::Relaxed) {
+        0 => {
+            let present = detect();
+            DETECTED.store(if present { 2 } else { 1 }, Ordering::Relaxed);
+            present
+        }
+        state => state == 2,
     }
-    #[cfg(not(feature = "std"))]
-    {
-        cfg!(all(target_feature = "avx2", target_feature = "fma"))
+}
+
+/// CPUID leaf 1 for FMA, AVX and OSXSAVE, XGETBV for the operating system saving the YMM
+/// registers, and leaf 7 for AVX2: what `std::is_x86_feature_detected!` checks for these two.
+#[allow(unused_unsafe)]
+fn detect() -> bool {
+    const FMA: u32 = 1 << 12;
+    const OSXSAVE: u32 = 1 << 27;
+    const AVX: u32 = 1 << 28;
+    const AVX2: u32 = 1 << 5;
+    // Safety: CPUID exists on every x86-64 processor.
+    let leaf1 = unsafe { __cpuid(1) };
+    if leaf1.ecx & (FMA | OSXSAVE | AVX) != FMA | OSXSAVE | AVX {
+        return false;
     }
+    // Safety: OSXSAVE is set, so XGETBV is available and the OS manages the extended state.
+    let xcr0 = unsafe { xgetbv0() };
+    if xcr0 & 0b110 != 0b110 {
+        return false; // the OS does not save the XMM and YMM registers
+    }
+    // Safety: as above; leaf 7 exists when leaf 0 reports it, and reads as zeros otherwise.
+    let max_leaf = unsafe { __cpuid(0) }.eax;
+    max_leaf >= 7 && unsafe { __cpuid_count(7, 0) }.ebx & AVX2 != 0
+}
+
+/// XCR0, the extended features the operating system saves on a context switch.
+///
+/// # Safety
+/// The processor must support XGETBV (CPUID.1:ECX.OSXSAVE).
+#[target_feature(enable = "xsave")]
+unsafe fn xgetbv0() -> u64 {
+    // Safety: the caller guarantees XGETBV exists; register 0 (XCR0) always does then.
+    unsafe { _xgetbv(0) }
 }
 
 /// Where the operands are: `A[i, p] = a[i + p·lda]`, `B[p, j] = b[p·rsb + j·csb]`,
