@@ -29,6 +29,8 @@ mod network;
 pub mod optim;
 pub mod rng;
 #[cfg(feature = "std")]
+pub mod tour;
+#[cfg(feature = "std")]
 pub mod train;
 mod trainer;
 mod zeroed;

@@ -66,6 +66,20 @@ pub trait Network<T: Float, const I: usize, const O: usize>: Layer<T, I, O> + Ze
     }
 
     /// The network's output for one sample (dropout off).
+    ///
+    /// ```
+    /// use liandan::prelude::*;
+    ///
+    /// network! {
+    ///     struct Iris { input: [4], Dense<16, Tanh>, Dense<3, Softmax> }
+    /// }
+    ///
+    /// let net = Iris::<f32>::new(&mut liandan::rng::SplitMix64::new(7));
+    /// let p: SVector<f32, 3> = net.predict(&SVector::<f32, 4>::new(5.1, 3.5, 1.4, 0.2));
+    /// assert!((p.sum() - 1.0).abs() < 1e-6); // softmax: probabilities
+    /// let (class, _) = p.argmax(); // the predicted class
+    /// assert!(class < 3);
+    /// ```
     fn predict(&self, x: &SVector<T, I>) -> SVector<T, O> {
         let mut y = SVector::<T, O>::zeros();
         self.forward(x, &mut y);
@@ -83,6 +97,19 @@ pub trait Network<T: Float, const I: usize, const O: usize>: Layer<T, I, O> + Ze
     }
 
     /// A Keras-style table of the layers, their output shapes and parameter counts.
+    ///
+    /// ```
+    /// use liandan::prelude::*;
+    ///
+    /// network! {
+    ///     struct Xor { input: [2], Dense<8, Tanh>, Dense<1, Sigmoid> }
+    /// }
+    ///
+    /// let table = Xor::<f32>::summary().to_string();
+    /// assert!(table.starts_with("Model: \"Xor\""));
+    /// assert!(table.contains("dense_1 (Dense)                     (None, 8)                   24"));
+    /// assert!(table.contains(" Total params: 33 (132.00 B)"));
+    /// ```
     fn summary() -> Summary {
         Summary {
             name: Self::NAME,

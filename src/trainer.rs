@@ -71,6 +71,34 @@ where
     ///
     /// On bad targets, `n > B`, or a loss that is not finite, the network is left unchanged
     /// and an error says why.
+    ///
+    /// ```
+    /// use liandan::prelude::*;
+    ///
+    /// network! {
+    ///     struct Xor { input: [2], Dense<8, Tanh>, Dense<1, Sigmoid> }
+    /// }
+    ///
+    /// let mut rng = liandan::rng::SplitMix64::new(42);
+    /// let mut net = Xor::<f32>::new(&mut rng);
+    /// // The truth table as one batch of 4, one sample per column.
+    /// let x = SMatrix::<f32, 2, 4>::from_column_slice(&[0., 0., 0., 1., 1., 0., 1., 1.]);
+    /// let y = SMatrix::<f32, 1, 4>::new(0., 1., 1., 0.);
+    /// let mut trainer = Trainer::<f32, Xor<f32>, Adam, 2, 1, 4>::new(Adam::new(0.05));
+    /// let loss = BinaryCrossentropy::default();
+    /// let first = trainer.step(&mut net, &x, &y, 4, &loss, &mut rng)?;
+    /// let mut last = first;
+    /// for _ in 0..200 {
+    ///     last = trainer.step(&mut net, &x, &y, 4, &loss, &mut rng)?;
+    /// }
+    /// assert!(last < first / 4.0);
+    ///
+    /// // Five samples do not fit a batch of four: an error, and the network is untouched.
+    /// let before = net.predict(&SVector::<f32, 2>::new(1., 0.));
+    /// assert!(trainer.step(&mut net, &x, &y, 5, &loss, &mut rng).is_err());
+    /// assert_eq!(net.predict(&SVector::<f32, 2>::new(1., 0.)), before);
+    /// # Ok::<(), liandan::Error>(())
+    /// ```
     #[allow(clippy::too_many_arguments)]
     pub fn step<L: Loss<T, O>, R: RngCore + ?Sized>(
         &mut self,
@@ -88,6 +116,23 @@ where
 
     /// Forward, loss and backward without the update: fills [`grad`](Trainer::grad) with
     /// `∂L/∂θ` and returns the mean loss.
+    ///
+    /// ```
+    /// use liandan::prelude::*;
+    /// use liandan::layers::Dense;
+    ///
+    /// // y = w·x + b with w = 1 and b = 0; at x = 2 the target is 1, so L = (2 - 1)² = 1.
+    /// let mut unit = Dense::<f64, 1, 1>::zeroed();
+    /// unit.kernel[(0, 0)] = 1.0;
+    /// let (x, t) = (SMatrix::<f64, 1, 1>::new(2.0), SMatrix::<f64, 1, 1>::new(1.0));
+    /// let mut trainer = Trainer::<f64, Dense<f64, 1, 1>, Sgd, 1, 1, 1>::new(Sgd::default());
+    /// let loss = trainer.gradients(&unit, &x, &t, 1, &MeanSquaredError, &mut liandan::rng::SplitMix64::new(0))?;
+    /// assert_eq!(loss, 1.0);
+    /// // ∂L/∂w = 2(y - t)·x = 4 and ∂L/∂b = 2(y - t) = 2; the layer is unchanged until `update`.
+    /// assert_eq!((trainer.grad().kernel[(0, 0)], trainer.grad().bias[0]), (4.0, 2.0));
+    /// assert_eq!(unit.kernel[(0, 0)], 1.0);
+    /// # Ok::<(), liandan::Error>(())
+    /// ```
     pub fn gradients<L: Loss<T, O>, R: RngCore + ?Sized>(
         &mut self,
         net: &N,

@@ -14,7 +14,7 @@
 //! Flatten moves no data on liandan's flat columns, so the passes skip it; Dropout is skipped at
 //! inference too.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::ir::{Kind, Layer, Network, Scalar, Weights};
@@ -56,14 +56,14 @@ impl Gen<'_> {
         format_ident!("{}Tape", self.net.name)
     }
 
-    fn io(&self) -> (usize, usize) {
-        (self.net.input_width(), self.net.output_width())
+    fn io(&self) -> (Literal, Literal) {
+        (n(self.net.input_width()), n(self.net.output_width()))
     }
 
     /// `Dense<T, 784, 128, Relu>`.
     fn ty(&self, layer: &Layer) -> TokenStream {
         let k = self.k;
-        let (i, o) = (layer.input, layer.output());
+        let (i, o) = (n(layer.input), n(layer.output()));
         match &layer.kind {
             Kind::Flatten => quote!(#k::layers::Flatten<T, #i>),
             Kind::Dense { activation } => {
@@ -79,7 +79,7 @@ impl Gen<'_> {
     /// `<Dense<T, 784, 128, Relu> as Layer<T, 784, 128>>`.
     fn as_layer(&self, layer: &Layer) -> TokenStream {
         let (k, ty) = (self.k, self.ty(layer));
-        let (i, o) = (layer.input, layer.output());
+        let (i, o) = (n(layer.input), n(layer.output()));
         quote!(<#ty as #k::Layer<T, #i, #o>>)
     }
 
@@ -144,7 +144,7 @@ impl Gen<'_> {
         );
         let layers = self.training_layers();
         let fields = layers.iter().enumerate().map(|(j, layer)| {
-            let (field, as_layer, w) = (&layer.field, self.as_layer(layer), layer.output());
+            let (field, as_layer, w) = (&layer.field, self.as_layer(layer), n(layer.output()));
             let (out, d) = buffers(layer);
             let tape = quote!(#field: #as_layer::Tape<B>);
             if j + 1 == layers.len() {
@@ -270,7 +270,7 @@ impl Gen<'_> {
         let mut input = quote!(x);
         let mut body = TokenStream::new();
         for (j, layer) in layers.iter().enumerate() {
-            let (field, as_layer, w) = (&layer.field, self.as_layer(layer), layer.output());
+            let (field, as_layer, w) = (&layer.field, self.as_layer(layer), n(layer.output()));
             if j + 1 == layers.len() {
                 body.extend(quote!(#as_layer::forward(&self.#field, #input, y);));
             } else {
@@ -522,9 +522,10 @@ impl Gen<'_> {
     fn inherent(&self) -> TokenStream {
         let (k, name, net) = (self.k, &self.net.name, self.net);
         let (i, o) = self.io();
-        let params: usize = net.layers.iter().map(Layer::params).sum();
-        let (largest, inference, tape) =
-            (net.largest_width(), net.inference_width(), net.tape_width());
+        let params = n(net.layers.iter().map(Layer::params).sum());
+        let (largest, inference) = (n(net.largest_width()), n(net.inference_width()));
+        let tape = net.tape_width();
+        let tape_scalars = n(tape);
         let tape_doc = format!(
             "The bytes of [`{name}Tape<T, B>`]({name}Tape) for `batch` samples: {tape} scalars \
              per sample (each dense layer's pre-activation and each dropout's mask, and for every \
@@ -550,7 +551,7 @@ impl Gen<'_> {
 
                 #[doc = #tape_doc]
                 pub const fn tape_bytes(batch: usize) -> usize {
-                    #tape * batch * ::core::mem::size_of::<T>()
+                    #tape_scalars * batch * ::core::mem::size_of::<T>()
                 }
 
                 /// The bytes a training step at batch size `batch` needs besides the network,
@@ -620,6 +621,11 @@ impl Gen<'_> {
     }
 }
 
+/// `784`, not `784usize`: sizes read as declared in rustdoc and in error messages.
+fn n(value: usize) -> Literal {
+    Literal::usize_unsuffixed(value)
+}
+
 /// The names of a layer's output buffer and output-gradient buffer in the tape.
 fn buffers(layer: &Layer) -> (Ident, Ident) {
     (
@@ -676,5 +682,20 @@ mod tests {
         let forward = forward.split("fn forward_in").next().expect("ends");
         assert!(!forward.contains("dropout_1"), "{forward}");
         assert!(forward.contains("dense_1"));
+    }
+
+    #[test]
+    fn sizes_are_written_without_a_suffix() {
+        // rustdoc shows field types as emitted: `Dense<T, 784, 128, Relu>`, not `784usize`.
+        let file = expanded(quote!(pub struct N { input: [784], Dense<128, Relu> }));
+        let network = &file.items[0];
+        let text = quote!(#network).to_string();
+        assert!(text.contains("Dense < T , 784 , 128 ,"), "{text}");
+        assert!(!text.contains("usize"), "{text}");
+        let all = quote!(#file).to_string();
+        assert!(
+            all.contains("Layer < T , 784 , 128 >"),
+            "the trait impl's sizes too"
+        );
     }
 }

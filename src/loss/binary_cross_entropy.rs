@@ -28,6 +28,21 @@ use crate::{Float, Head};
 
 /// Keras' `BinaryCrossentropy`: for `N` independent yes/no outputs (multi-label), usually after
 /// a sigmoid.
+///
+/// [`Default`] is Keras' default: the outputs are probabilities (`from_logits: false`).
+///
+/// ```
+/// use liandan::prelude::*;
+///
+/// let t = SMatrix::<f64, 1, 1>::new(1.0); // a positive sample
+/// let p = SMatrix::<f64, 1, 1>::new(0.5);
+/// let from_probability = BinaryCrossentropy::default().loss(&p, &t, 1);
+/// // The logit 0 is the probability sigmoid(0) = 0.5: the same loss, ln 2.
+/// let z = SMatrix::<f64, 1, 1>::new(0.0);
+/// let from_logit = BinaryCrossentropy { from_logits: true }.loss(&z, &t, 1);
+/// assert!((from_probability - 2f64.ln()).abs() < 1e-6);
+/// assert!((from_logit - 2f64.ln()).abs() < 1e-12);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BinaryCrossentropy {
     /// Whether the network's output is the logit `z` rather than the probability `σ(z)`

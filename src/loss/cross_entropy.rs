@@ -31,6 +31,22 @@ use crate::{Error, Float, Head};
 
 /// Keras' `CategoricalCrossentropy`: for one-hot (or soft) targets over `N` exclusive classes,
 /// usually after a softmax.
+///
+/// [`Default`] is Keras' default: the outputs are probabilities (`from_logits: false`).
+///
+/// ```
+/// use liandan::prelude::*;
+///
+/// // Three classes, the true one is class 1 (one-hot), predicted with probability 0.7.
+/// let p = SMatrix::<f64, 3, 1>::new(0.2, 0.7, 0.1);
+/// let t = SMatrix::<f64, 3, 1>::new(0.0, 1.0, 0.0);
+/// let loss = CategoricalCrossentropy::default().loss(&p, &t, 1);
+/// assert!((loss - -(0.7f64.ln())).abs() < 1e-6);
+/// // The same from raw scores: softmax of the logits ln p is p again.
+/// let logits = p.map(f64::ln);
+/// let raw = CategoricalCrossentropy { from_logits: true }.loss(&logits, &t, 1);
+/// assert!((raw - loss).abs() < 1e-6);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CategoricalCrossentropy {
     /// Whether the network's output is the logits `z` rather than `softmax(z)` (Keras'
@@ -40,6 +56,21 @@ pub struct CategoricalCrossentropy {
 
 /// Keras' `SparseCategoricalCrossentropy`: for class indices over `N` exclusive classes,
 /// usually after a softmax.
+///
+/// [`Default`] is Keras' default: the outputs are probabilities (`from_logits: false`). The
+/// targets of a batch of `B` samples are their class indices, `[usize; B]`.
+///
+/// ```
+/// use liandan::prelude::*;
+///
+/// // Two samples over three classes, one per column; their classes are 1 and 0.
+/// let p = SMatrix::<f64, 3, 2>::from_column_slice(&[0.2, 0.7, 0.1, 0.5, 0.25, 0.25]);
+/// let loss = SparseCategoricalCrossentropy::default().loss(&p, &[1, 0], 2);
+/// assert!((loss - -(0.7f64.ln() + 0.5f64.ln()) / 2.0).abs() < 1e-6);
+/// // A label that is not a class is refused before any step.
+/// let labels = [1, 3];
+/// assert!(Loss::<f64, 3>::validate(&SparseCategoricalCrossentropy::default(), &labels, 2).is_err());
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SparseCategoricalCrossentropy {
     /// Whether the network's output is the logits `z` rather than `softmax(z)` (Keras'

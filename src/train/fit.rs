@@ -103,6 +103,31 @@ where
     /// All data is checked before the first step (see [`TrainError`]); a step whose loss is
     /// not finite stops training with [`TrainError::NonFiniteLoss`], the network as it was
     /// before that step.
+    ///
+    /// ```
+    /// use liandan::prelude::*;
+    /// use liandan::data::Dataset;
+    ///
+    /// network! {
+    ///     struct Line { input: [1], Dense<1> }
+    /// }
+    ///
+    /// // y = 3x - 1 at eight points; the last 25% held out for validation.
+    /// let x: Vec<[f64; 1]> = (0..8).map(|i| [i as f64 / 8.0]).collect();
+    /// let y: Vec<[f64; 1]> = x.iter().map(|[x]| [3.0 * x - 1.0]).collect();
+    /// let data = Dataset::<f64, 1>::regression(&x, &y)?;
+    /// let net = Line::new_boxed(&mut liandan::rng::SplitMix64::new(1));
+    /// let mut model: Model<f64, Line<f64>, _, _, 1, 1, 2> =
+    ///     Model::compile(net, Adam::new(0.1), MeanSquaredError, &[Metric::MeanAbsoluteError]);
+    /// let options = FitOptions::new(100).validation_split(0.25).verbosity(Verbosity::Silent);
+    /// let history = model.fit(&data, options)?;
+    /// assert_eq!(history.epochs(), 100);
+    /// let keys: Vec<&str> = history.keys().collect();
+    /// assert_eq!(keys, ["loss", "mean_absolute_error", "val_loss", "val_mean_absolute_error"]);
+    /// let loss = history.get("loss").unwrap();
+    /// assert!(loss[99] < loss[0] / 100.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fit(
         &mut self,
         data: &Dataset<T, I>,

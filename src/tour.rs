@@ -1,0 +1,267 @@
+#![doc = include_str!("../docs/tour/00-index.md")]
+//!
+//! The chapters are Markdown files in `docs/tour/`, included here so that `cargo test --doc`
+//! runs every snippet; the modules themselves are empty.
+
+/// The text of a chapter file: `chapter!("05-model.md")`.
+macro_rules! chapter {
+    ($file:literal) => {
+        include_str!(concat!("../docs/tour/", $file))
+    };
+}
+
+#[doc = chapter!("01-sample.md")]
+pub mod sample {}
+
+#[doc = chapter!("02-label.md")]
+pub mod label {}
+
+#[doc = chapter!("03-dataset.md")]
+pub mod dataset {}
+
+#[doc = chapter!("04-splits.md")]
+pub mod splits {}
+
+#[doc = chapter!("05-model.md")]
+pub mod model {}
+
+#[doc = chapter!("06-prediction.md")]
+pub mod prediction {}
+
+#[doc = chapter!("07-loss.md")]
+pub mod loss {}
+
+#[doc = chapter!("08-forward.md")]
+pub mod forward {}
+
+#[doc = chapter!("09-backward.md")]
+pub mod backward {}
+
+#[doc = chapter!("10-learning-rate.md")]
+pub mod learning_rate {}
+
+#[doc = chapter!("11-batch-and-epoch.md")]
+pub mod batch_and_epoch {}
+
+#[doc = chapter!("12-activations.md")]
+pub mod activations {}
+
+#[doc = chapter!("13-optimizer.md")]
+pub mod optimizer {}
+
+#[doc = chapter!("14-convergence.md")]
+pub mod convergence {}
+
+#[doc = chapter!("15-evaluation.md")]
+pub mod evaluation {}
+
+#[doc = chapter!("16-inference.md")]
+pub mod inference {}
+
+#[doc = chapter!("17-deployment.md")]
+pub mod deployment {}
+
+#[doc = chapter!("18-generated.md")]
+pub mod generated {
+    crate::network! {
+        /// The seed's MNIST classifier, declared here so that these docs show what `network!`
+        /// generates: open a field to see its layer, and the `Network` and `Layer`
+        /// implementations below.
+        pub struct Mnist {
+            input: [28, 28],
+            Flatten,
+            Dense<128, Relu>,
+            Dropout<0.2>,
+            Dense<10, Softmax>,
+        }
+    }
+}
+
+/// One compile-fail case of `tests/ui/`: a heading, the explanation, the source as written and
+/// the compiler's output, each read from the files the `ui` test compiles and compares.
+macro_rules! mistake {
+    ($case:literal, $explanation:literal) => {
+        concat!(
+            "### `",
+            $case,
+            "`\n\n",
+            $explanation,
+            "\n\n```text\n",
+            include_str!(concat!("../tests/ui/", $case, ".rs")),
+            "```\n\n```text\n",
+            include_str!(concat!("../tests/ui/", $case, ".stderr")),
+            "```\n\n"
+        )
+    };
+}
+
+/// The shapes chapter: its introduction, then every compile-fail case, grouped.
+macro_rules! shapes_chapter {
+    () => {
+        concat!(
+            chapter!("19-shapes.md"),
+            "## Sizes that do not fit\n\n",
+            mistake!(
+                "stated-input-mismatch",
+                "`Dense<784 -> 10>` states that the layer expects 784 inputs. The layer before \
+                 outputs 128 (dropout keeps the width of the `Dense<128>` before it), so the \
+                 statement is wrong: write `Dense<10, Softmax>` and let the macro fill in 128."
+            ),
+            mistake!(
+                "dense-needs-flat-input",
+                "A `Dense` layer reads a flat vector of features, but the input is a 28×28 \
+                 image. `Flatten` turns it into 784 features, row by row."
+            ),
+            mistake!(
+                "output-mismatch",
+                "`output: [12]` is a check you write at the end: the network must give 12 \
+                 outputs. Its last layer gives 10, so either the check or the layer is wrong."
+            ),
+            mistake!(
+                "wrong-input-size",
+                "The network reads 784 features, so `predict` takes an `SVector<f32, 784>`. A \
+                 vector of 783 is another type, and the compiler says which number it \
+                 expected (`784`) and which it found (`783`)."
+            ),
+            mistake!(
+                "hand-written-chain-mismatch",
+                "Without the macro, `Chain::new` joins two layers and requires the second's \
+                 input width to equal the first's output width. The first line of the error \
+                 says it in those terms: this layer does not map 128 inputs to 10 outputs."
+            ),
+            mistake!(
+                "hand-written-chain-used-as-layer",
+                "The same chain built as a struct literal skips `Chain::new`'s check, so the \
+                 mistake shows where the chain is used as a layer, in the same words."
+            ),
+            mistake!(
+                "zero-width",
+                "A layer of zero units, or an input with a zero dimension, has nothing to \
+                 compute; every size must be at least 1."
+            ),
+            mistake!(
+                "empty-input",
+                "`input: []` gives no shape at all: a sample must have at least one feature."
+            ),
+            "## Other mistakes in a declaration\n\n",
+            mistake!(
+                "missing-input",
+                "Without `input`, the macro cannot know the first layer's input size, nor any \
+                 size after it: `input` comes first."
+            ),
+            mistake!(
+                "no-layers",
+                "A network needs at least one layer to compute anything."
+            ),
+            mistake!(
+                "dropout-rate",
+                "A dropout rate is the share of units switched off in each training step: at \
+                 least 0 and below 1 (a rate of 1 would switch off every unit)."
+            ),
+            mistake!(
+                "unknown-activation",
+                "A misspelt activation; the message lists the ones that exist."
+            ),
+            mistake!(
+                "unknown-layer",
+                "liandan has no convolution layer; the message lists the layers it has."
+            ),
+            mistake!(
+                "unknown-key",
+                "The key is `input`, not `inputs`. The second error follows from the first: \
+                 with the key not understood, the network has no input."
+            ),
+            "## Weight files that do not fit the declaration\n\n\
+             `weights: \"file.safetensors\"` compiles trained weights into the program. The \
+             file is read while compiling, so a file that does not fit the network is a \
+             compile error too, naming the file, the tensor and both shapes.\n\n",
+            mistake!(
+                "weights-shape-mismatch",
+                "The file's first kernel is 4×5 (four inputs, five units), but the layer \
+                 declared here has three units, so it needs 4×3: the file was trained for \
+                 another network."
+            ),
+            mistake!(
+                "weights-missing-tensor",
+                "Every parameter must come from the file; this one lacks the last bias."
+            ),
+            mistake!(
+                "weights-extra-tensor",
+                "A tensor the network has no place for: the file holds a third layer, so it \
+                 belongs to a deeper network."
+            ),
+            mistake!(
+                "weights-architecture",
+                "The file records the network it was saved from. Here the layers match, but \
+                 the name differs, and liandan refuses rather than guess."
+            ),
+            mistake!(
+                "weights-element-type",
+                "Half-precision (`F16`) numbers: compiled-in weights are `f32` or `f64`."
+            ),
+            mistake!(
+                "weights-missing-file",
+                "The path is relative to the crate's `Cargo.toml`, and nothing is there."
+            ),
+            mistake!(
+                "weights-not-safetensors",
+                "The file exists but is not a safetensors file."
+            ),
+            mistake!("weights-path-key", "The key is `weights`, not `weight`."),
+            mistake!(
+                "weights-shape-key",
+                "A weight file given where the input shape belongs: `input` must be a list of \
+                 sizes, so the network has no input."
+            ),
+            mistake!("weights-twice", "One network, one weight file."),
+            "## Several mistakes at once\n\n",
+            mistake!(
+                "all-errors-together",
+                "Independent mistakes are all reported in one compilation. After the size \
+                 mismatch in layer 2, the sizes that follow are treated as unknown, so one \
+                 mistake gives one message and layer 3 is not blamed for it."
+            ),
+        )
+    };
+}
+
+#[doc = shapes_chapter!()]
+pub mod shapes {}
+
+#[cfg(test)]
+mod tests {
+    use std::string::String;
+    use std::vec::Vec;
+
+    /// Every compile-fail case appears in the shapes chapter, so a new case cannot be left out
+    /// of the gallery.
+    #[test]
+    fn the_shapes_chapter_shows_every_compile_fail_case() {
+        let chapter = shapes_chapter!();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ui");
+        let cases: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .filter_map(|name| name.strip_suffix(".rs").map(String::from))
+            .collect();
+        assert!(cases.len() >= 15, "{cases:?}");
+        for case in cases {
+            let heading = std::format!("### `{case}`");
+            assert!(
+                chapter.contains(&heading),
+                "{case} is missing from tour::shapes"
+            );
+        }
+    }
+
+    /// The snapshots are included verbatim: the first line of a message is in the chapter.
+    #[test]
+    fn the_shapes_chapter_quotes_the_compiler() {
+        let chapter = shapes_chapter!();
+        assert!(chapter.contains(
+            "error: layer 4 `Dense<784 -> 10, Softmax>` expects 784 inputs, but layer 3 \
+             `Dropout<0.2>` outputs 128\n"
+        ));
+        assert!(chapter.contains("expected `784`, found `783`"));
+    }
+}
