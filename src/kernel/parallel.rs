@@ -164,6 +164,11 @@ fn wait_for_job(helper: &Helper) {
             *sleeping = false;
             return;
         }
+        if polls.is_multiple_of(1024) {
+            // Let the caller's thread run if the machine has fewer free cores than threads:
+            // a helper spinning on the caller's core would delay the very work it waits for.
+            std::thread::yield_now();
+        }
         core::hint::spin_loop();
     }
 }
