@@ -162,5 +162,18 @@ pub(crate) fn simd_available() -> bool {
     }
 }
 
+/// Whether the processor also runs AVX-512F (which [`simd_available`] then implies).
+#[allow(dead_code)]
+pub(crate) fn simd512_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        x86::avx512()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests;
