@@ -45,10 +45,15 @@ pub trait Float:
         c: &mut [Self],
         ldc: usize,
     );
+
+    /// One fused Adam pass over a tensor, with `k = [α, ε, 1 - β₁, 1 - β₂]`; see
+    /// `optim/adam.rs`. Bit for bit the same result whatever SIMD the processor has.
+    #[doc(hidden)]
+    fn adam(p: &mut [Self], g: &[Self], m: &mut [Self], v: &mut [Self], k: [Self; 4]);
 }
 
 macro_rules! impl_float {
-    ($t:ty, $erf:path, $gemm:path) => {
+    ($t:ty, $erf:path, $gemm:path, $adam:path) => {
         impl Float for $t {
             #[inline(always)]
             fn of(x: f64) -> Self {
@@ -79,9 +84,23 @@ macro_rules! impl_float {
             ) {
                 $gemm(dims, a, lda, b, b_strides, beta, c, ldc)
             }
+            #[inline]
+            fn adam(p: &mut [Self], g: &[Self], m: &mut [Self], v: &mut [Self], k: [Self; 4]) {
+                $adam(p, g, m, v, k)
+            }
         }
     };
 }
 
-impl_float!(f32, libm::erff, crate::kernel::sgemm);
-impl_float!(f64, libm::erf, crate::kernel::dgemm);
+impl_float!(
+    f32,
+    libm::erff,
+    crate::kernel::sgemm,
+    crate::optim::adam_f32
+);
+impl_float!(
+    f64,
+    libm::erf,
+    crate::kernel::dgemm,
+    crate::optim::adam_fused
+);

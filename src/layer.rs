@@ -112,6 +112,25 @@ pub trait Layer<T: Float, const I: usize, const O: usize>: Shape + Params<T> {
         dx: Option<&mut SMatrix<T, I, B>>,
     );
 
+    /// [`backward`](Layer::backward), but `grad` is overwritten with `∂L/∂θ` rather than added
+    /// to: what a training step wants, without a pass zeroing the gradient first. The default
+    /// zeroes `grad` and calls `backward`; `Dense` and declared networks write it directly.
+    #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)]
+    fn backward_overwrite<const B: usize>(
+        &self,
+        x: &SMatrix<T, I, B>,
+        y: &SMatrix<T, O, B>,
+        tape: &mut Self::Tape<B>,
+        dy: &mut SMatrix<T, O, B>,
+        logits: bool,
+        grad: &mut Self::Grad,
+        dx: Option<&mut SMatrix<T, I, B>>,
+    ) {
+        grad.set_zero();
+        self.backward(x, y, tape, dy, logits, grad, dx);
+    }
+
     /// Draws fresh initial parameters with the layer's default initialiser (glorot-uniform
     /// kernels and zero biases for `Dense`, as Keras). Layers without parameters do nothing.
     fn init<R: RngCore + ?Sized>(&mut self, rng: &mut R) {

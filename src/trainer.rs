@@ -149,9 +149,9 @@ where
             return Err(Error::NonFiniteLoss);
         }
         let logits = loss.gradient(&self.output, targets, n, N::HEAD, &mut self.d_output);
-        self.grad.set_zero();
+        // The gradient is overwritten, not added to, so it needs no zeroing pass first.
         let (tape, output, d_output) = (&mut self.tape, &self.output, &mut self.d_output);
-        net.backward(x, output, tape, d_output, logits, &mut self.grad, None);
+        net.backward_overwrite(x, output, tape, d_output, logits, &mut self.grad, None);
         Ok(value)
     }
 

@@ -10,7 +10,7 @@ use std::cell::Cell;
 
 use liandan::prelude::*;
 use liandan::rng::SplitMix64;
-use rand::Rng;
+use rand::{Rng, RngCore};
 
 network! {
     /// The seed's shape, scaled down so the debug-build test is quick; 10 outputs keep the
@@ -80,14 +80,26 @@ fn plain_step(
     let (w1, b1) = (net.dense_1.kernel, net.dense_1.bias);
     let (w2, b2) = (net.dense_2.kernel, net.dense_2.bias);
     let z1 = w1 * x + b1 * SMatrix::<f32, 1, B>::repeat(1.0);
-    // Dropout draws one f64 per feature, column by column, as the layer does.
-    let mask = SMatrix::<f32, 32, B>::zeros().map(|_| {
-        if rng.random::<f64>() < 0.2 {
+    // Dropout draws 32 little-endian bits per feature, column by column, 64 features (256
+    // bytes) per call of the generator, and drops a feature when they are below 0.2·2³².
+    let mut bits = Vec::new();
+    for _ in 0..(32 * B).div_ceil(64) {
+        let mut block = [0u8; 256];
+        rng.fill_bytes(&mut block);
+        bits.extend(
+            block
+                .chunks(4)
+                .map(|u| u32::from_le_bytes(u.try_into().unwrap())),
+        );
+    }
+    let threshold = (0.2f64 * 4_294_967_296.0).round() as u64;
+    let mask = SMatrix::<f32, 32, B>::from_iterator(bits.into_iter().map(|u| {
+        if u64::from(u) < threshold {
             0.0
         } else {
             (1.0 / (1.0 - 0.2f64)) as f32
         }
-    });
+    }));
     let h = z1.map(|z| z.max(0.0)).component_mul(&mask);
     let z2 = w2 * h + b2 * SMatrix::<f32, 1, B>::repeat(1.0);
     let mut p = z2;

@@ -206,9 +206,10 @@ impl Gen<'_> {
         let (forward, forward_train, backward, init) = (
             self.forward(),
             self.forward_train(),
-            self.backward(),
+            self.backward(quote!(backward)),
             self.init(),
         );
+        let backward_overwrite = self.backward(quote!(backward_overwrite));
         let m = quote!(#k::__private::SMatrix);
         quote! {
             impl<T: #k::Float> #k::Layer<T, #i, #o> for #name<T> {
@@ -250,6 +251,19 @@ impl Gen<'_> {
                     dx: Option<&mut #m<T, #i, B>>,
                 ) {
                     #backward
+                }
+
+                fn backward_overwrite<const B: usize>(
+                    &self,
+                    x: &#m<T, #i, B>,
+                    y: &#m<T, #o, B>,
+                    tape: &mut #tape<T, B>,
+                    dy: &mut #m<T, #o, B>,
+                    logits: bool,
+                    grad: &mut #grad<T>,
+                    dx: Option<&mut #m<T, #i, B>>,
+                ) {
+                    #backward_overwrite
                 }
 
                 fn init<R: #k::__private::RngCore + ?Sized>(&mut self, rng: &mut R) {
@@ -324,9 +338,10 @@ impl Gen<'_> {
         body
     }
 
-    /// The chain rule, last layer first. Layers before the first one with parameters only run
-    /// when the caller asks for `dx`: their gradients would be thrown away.
-    fn backward(&self) -> TokenStream {
+    /// The chain rule, last layer first, each layer's `method` (`backward`, which adds to the
+    /// gradient, or `backward_overwrite`, which writes it). Layers before the first one with
+    /// parameters only run when the caller asks for `dx`: their gradients would be thrown away.
+    fn backward(&self, method: TokenStream) -> TokenStream {
         let k = self.k;
         let layers = self.training_layers();
         if layers.is_empty() {
@@ -373,7 +388,7 @@ impl Gen<'_> {
                 }
             };
             let call = quote! {
-                #as_layer::backward(&self.#field, #input, #output, #field, #d_output, #logits, #grad, #d_input);
+                #as_layer::#method(&self.#field, #input, #output, #field, #d_output, #logits, #grad, #d_input);
             };
             body.extend(if j < first_param {
                 quote!(if input_grad_wanted { #call })

@@ -15,9 +15,12 @@
 //! [`linalg`](crate::linalg): nothing is instantiated per layer size, which keeps compile times
 //! flat in the number of layers.
 //!
-//! Dispatch: `f32` on x86-64 uses AVX2 + FMA when the processor has them (detected at run time
-//! with CPUID, with or without `std`); everything else uses the portable loop.
+//! Dispatch: `f32` on x86-64 uses AVX-512F, or else AVX2 + FMA, when the processor has them
+//! (detected at run time with CPUID, with or without `std`); everything else uses the portable
+//! loop. Both SIMD kernels compute every element with the same chain of fused multiply-adds.
 
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 #[cfg(feature = "parallel")]
 pub(crate) mod parallel;
 mod portable;
@@ -120,23 +123,26 @@ fn sgemm_serial(
     if x86::available() {
         let (m, k, n) = dims;
         let (rsb, csb) = b_strides;
-        // Safety: AVX2 and FMA are available (checked just above), and `check_bounds` proved
-        // every element the product touches lies inside its slice; `c` is a unique borrow, so
-        // it overlaps neither input.
+        let (a, b, c) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+        let ops = x86::Operands {
+            a,
+            lda,
+            b,
+            rsb,
+            csb,
+            beta,
+            c,
+            ldc,
+        };
+        // Safety: the instructions each kernel needs are available (checked just above), and
+        // `check_bounds` proved every element the product touches lies inside its slice; `c`
+        // is a unique borrow, so it overlaps neither input.
         unsafe {
-            x86::gemm(
-                m,
-                k,
-                n,
-                a.as_ptr(),
-                lda,
-                b.as_ptr(),
-                rsb,
-                csb,
-                beta,
-                c.as_mut_ptr(),
-                ldc,
-            )
+            if x86::avx512() {
+                avx512::gemm(m, k, n, ops)
+            } else {
+                x86::gemm(m, k, n, ops)
+            }
         };
         return;
     }
@@ -149,6 +155,19 @@ pub(crate) fn simd_available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         x86::available()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Whether the processor also runs AVX-512F (which [`simd_available`] then implies).
+#[allow(dead_code)]
+pub(crate) fn simd512_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        x86::avx512()
     }
     #[cfg(not(target_arch = "x86_64"))]
     {

@@ -3,6 +3,8 @@
 use std::vec;
 use std::vec::Vec;
 
+#[cfg(target_arch = "x86_64")]
+use super::{avx512, x86};
 use super::{dgemm, portable, sgemm};
 
 /// The two entry points behind one name, for generic tests.
@@ -83,8 +85,8 @@ fn values(len: usize, seed: usize) -> Vec<f64> {
 
 /// Every shape with `m`, `n` around the tile sizes, both layouts of `B`, three betas.
 fn shapes() -> impl Iterator<Item = ((usize, usize, usize), bool, f64)> {
-    let ms = [1, 7, 8, 9, 10, 16, 17, 33, 64, 70, 128];
-    let ns = [1, 2, 3, 4, 5, 6, 7, 13];
+    let ms = [1, 7, 8, 9, 10, 15, 16, 17, 32, 33, 64, 70, 128];
+    let ns = [1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 27];
     let ks = [0, 1, 5, 32];
     ms.into_iter().flat_map(move |m| {
         ns.into_iter().flat_map(move |n| {
@@ -147,6 +149,49 @@ fn portable_f32_kernel_matches_the_simd_one() {
     portable::gemm((m, k, n), &a, m, &b, (1, k), 0.0, &mut plain, m);
     for (s, p) in simd.iter().zip(&plain) {
         assert!((s - p).abs() <= 1e-5 * (1.0 + p.abs()), "{s} vs {p}");
+    }
+}
+
+/// The AVX-512 and AVX2 kernels compute the same chain of fused multiply-adds per element, so
+/// a machine gives the same bits whichever its detection picks (and `no_std` builds agree).
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn avx512_and_avx2_kernels_agree_bit_for_bit() {
+    if !(x86::available() && x86::avx512()) {
+        return;
+    }
+    for ((m, k, n), transposed, beta) in shapes() {
+        let (lda, ldc) = (m + 3, m + 1);
+        let (rsb, csb) = if transposed { (n, 1) } else { (1, k.max(1)) };
+        let a: Vec<f32> = values(lda * k.max(1), 6)
+            .iter()
+            .map(|&v| v as f32)
+            .collect();
+        let b: Vec<f32> = values(k.max(1) * n, 7).iter().map(|&v| v as f32).collect();
+        let c0: Vec<f32> = values(ldc * n, 8).iter().map(|&v| v as f32).collect();
+        let (mut wide, mut narrow) = (c0.clone(), c0);
+        let ops = |c: &mut Vec<f32>| x86::Operands {
+            a: a.as_ptr(),
+            lda,
+            b: b.as_ptr(),
+            rsb,
+            csb,
+            beta: beta as f32,
+            c: c.as_mut_ptr(),
+            ldc,
+        };
+        // Safety: both instruction sets were detected above; the operands are sized for the
+        // product (as `check` sizes them) and `c` is a separate vector.
+        unsafe {
+            avx512::gemm(m, k, n, ops(&mut wide));
+            x86::gemm(m, k, n, ops(&mut narrow));
+        }
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(
+            bits(&wide),
+            bits(&narrow),
+            "m={m} k={k} n={n} t={transposed}"
+        );
     }
 }
 

@@ -18,40 +18,71 @@ const W: usize = 8;
 /// build computes on the same machine, bit for bit.
 #[inline]
 pub(super) fn available() -> bool {
+    level() >= AVX2_FMA
+}
+
+/// Whether this processor (and its operating system) also runs AVX-512F; detected as
+/// [`available`] is.
+#[inline]
+pub(super) fn avx512() -> bool {
+    level() >= AVX512F
+}
+
+/// Detection levels: nothing usable, AVX2 and FMA, and AVX-512F on top.
+const NONE: u8 = 1;
+const AVX2_FMA: u8 = 2;
+const AVX512F: u8 = 3;
+
+/// The detected level, cached (0 until the first call).
+#[inline]
+fn level() -> u8 {
     use core::sync::atomic::{AtomicU8, Ordering};
-    // 0: not yet detected, 1: absent, 2: present.
     static DETECTED: AtomicU8 = AtomicU8::new(0);
     match DETECTED.load(Ordering::Relaxed) {
         0 => {
-            let present = detect();
-            DETECTED.store(if present { 2 } else { 1 }, Ordering::Relaxed);
-            present
+            let level = detect();
+            DETECTED.store(level, Ordering::Relaxed);
+            level
         }
-        state => state == 2,
+        level => level,
     }
 }
 
 /// CPUID leaf 1 for FMA, AVX and OSXSAVE, XGETBV for the operating system saving the YMM
-/// registers, and leaf 7 for AVX2: what `std::is_x86_feature_detected!` checks for these two.
+/// (and ZMM) registers, and leaf 7 for AVX2 and AVX-512F: what `std::is_x86_feature_detected!`
+/// checks for these.
 #[allow(unused_unsafe)]
-fn detect() -> bool {
+fn detect() -> u8 {
     const FMA: u32 = 1 << 12;
     const OSXSAVE: u32 = 1 << 27;
     const AVX: u32 = 1 << 28;
     const AVX2: u32 = 1 << 5;
+    const AVX512F: u32 = 1 << 16;
     // Safety: CPUID exists on every x86-64 processor.
     let leaf1 = unsafe { __cpuid(1) };
     if leaf1.ecx & (FMA | OSXSAVE | AVX) != FMA | OSXSAVE | AVX {
-        return false;
+        return NONE;
     }
     // Safety: OSXSAVE is set, so XGETBV is available and the OS manages the extended state.
     let xcr0 = unsafe { xgetbv0() };
     if xcr0 & 0b110 != 0b110 {
-        return false; // the OS does not save the XMM and YMM registers
+        return NONE; // the OS does not save the XMM and YMM registers
     }
-    // Safety: as above; leaf 7 exists when leaf 0 reports it, and reads as zeros otherwise.
+    // Safety: as above; leaf 7 exists when leaf 0 reports it.
     let max_leaf = unsafe { __cpuid(0) }.eax;
-    max_leaf >= 7 && unsafe { __cpuid_count(7, 0) }.ebx & AVX2 != 0
+    if max_leaf < 7 {
+        return NONE;
+    }
+    // Safety: leaf 7 exists (just checked).
+    let leaf7 = unsafe { __cpuid_count(7, 0) }.ebx;
+    if leaf7 & AVX2 == 0 {
+        return NONE;
+    }
+    // Bits 5-7 of XCR0: the OS saves the opmask registers and all 32 ZMM registers.
+    if leaf7 & AVX512F != 0 && xcr0 & 0b1110_0000 == 0b1110_0000 {
+        return self::AVX512F;
+    }
+    AVX2_FMA
 }
 
 /// XCR0, the extended features the operating system saves on a context switch.
@@ -67,15 +98,15 @@ unsafe fn xgetbv0() -> u64 {
 /// Where the operands are: `A[i, p] = a[i + p·lda]`, `B[p, j] = b[p·rsb + j·csb]`,
 /// `C[i, j] = c[i + j·ldc]`.
 #[derive(Clone, Copy)]
-struct Operands {
-    a: *const f32,
-    lda: usize,
-    b: *const f32,
-    rsb: usize,
-    csb: usize,
-    beta: f32,
-    c: *mut f32,
-    ldc: usize,
+pub(super) struct Operands {
+    pub(super) a: *const f32,
+    pub(super) lda: usize,
+    pub(super) b: *const f32,
+    pub(super) rsb: usize,
+    pub(super) csb: usize,
+    pub(super) beta: f32,
+    pub(super) c: *mut f32,
+    pub(super) ldc: usize,
 }
 
 impl Operands {
@@ -83,7 +114,7 @@ impl Operands {
     ///
     /// Safety: `i` and `j` must be inside the product, so the offsets stay in bounds.
     #[inline(always)]
-    unsafe fn at(self, i: usize, j: usize) -> Self {
+    pub(super) unsafe fn at(self, i: usize, j: usize) -> Self {
         // Safety: the caller keeps `i < m` and `j < n`; the bounds check of the whole product
         // covers every such element.
         unsafe {
@@ -102,31 +133,8 @@ impl Operands {
 /// # Safety
 /// The processor must have AVX2 and FMA, every element of the three operands must lie in a live
 /// allocation, and `C` must overlap neither `A` nor `B`.
-#[allow(clippy::too_many_arguments)]
 #[target_feature(enable = "avx2,fma")]
-pub(super) unsafe fn gemm(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: *const f32,
-    lda: usize,
-    b: *const f32,
-    rsb: usize,
-    csb: usize,
-    beta: f32,
-    c: *mut f32,
-    ldc: usize,
-) {
-    let ops = Operands {
-        a,
-        lda,
-        b,
-        rsb,
-        csb,
-        beta,
-        c,
-        ldc,
-    };
+pub(super) unsafe fn gemm(m: usize, k: usize, n: usize, ops: Operands) {
     let mut j = 0;
     while j < n {
         let nr = (n - j).min(6);

@@ -72,6 +72,38 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Dense<T, I, O, A> 
     }
 }
 
+impl<T: Float, const I: usize, const O: usize, A: Activation> Dense<T, I, O, A> {
+    /// The backward pass with the old gradient scaled by `beta`: 1 adds to it, 0 overwrites it
+    /// (without reading it, so the caller need not zero it).
+    #[allow(clippy::too_many_arguments)]
+    fn backward_with<const B: usize>(
+        &self,
+        beta: T,
+        x: &SMatrix<T, I, B>,
+        y: &SMatrix<T, O, B>,
+        z: &mut SMatrix<T, O, B>,
+        dy: &mut SMatrix<T, O, B>,
+        logits: bool,
+        grad: &mut Self,
+        dx: Option<&mut SMatrix<T, I, B>>,
+    ) {
+        if !logits {
+            A::backward(z.as_slice(), y.as_slice(), dy.as_mut_slice(), O);
+        }
+        let delta = &*dy;
+        gemm_nt(&mut grad.kernel, delta, x, beta);
+        if beta == T::zero() {
+            grad.bias.fill(T::zero());
+        }
+        for col in delta.column_iter() {
+            grad.bias += col;
+        }
+        if let Some(dx) = dx {
+            gemm_tn(dx, &self.kernel, delta, T::zero());
+        }
+    }
+}
+
 impl<T, const I: usize, const O: usize, A> Shape for Dense<T, I, O, A> {
     type Input = Size<I>;
     type Output = Size<O>;
@@ -110,17 +142,20 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Layer<T, I, O> for
         grad: &mut Self,
         dx: Option<&mut SMatrix<T, I, B>>,
     ) {
-        if !logits {
-            A::backward(z.as_slice(), y.as_slice(), dy.as_mut_slice(), O);
-        }
-        let delta = &*dy;
-        gemm_nt(&mut grad.kernel, delta, x, T::one());
-        for col in delta.column_iter() {
-            grad.bias += col;
-        }
-        if let Some(dx) = dx {
-            gemm_tn(dx, &self.kernel, delta, T::zero());
-        }
+        self.backward_with(T::one(), x, y, z, dy, logits, grad, dx);
+    }
+
+    fn backward_overwrite<const B: usize>(
+        &self,
+        x: &SMatrix<T, I, B>,
+        y: &SMatrix<T, O, B>,
+        z: &mut SMatrix<T, O, B>,
+        dy: &mut SMatrix<T, O, B>,
+        logits: bool,
+        grad: &mut Self,
+        dx: Option<&mut SMatrix<T, I, B>>,
+    ) {
+        self.backward_with(T::zero(), x, y, z, dy, logits, grad, dx);
     }
 
     fn init<R: RngCore + ?Sized>(&mut self, rng: &mut R) {
@@ -197,6 +232,31 @@ mod tests {
         check_layer::<Dense<f64, 5, 4, Softmax>, 5, 4>();
         check_layer::<Dense<f64, 5, 4, Swish>, 5, 4>();
         check_layer::<Dense<f64, 5, 4, Gelu>, 5, 4>();
+    }
+
+    #[test]
+    fn backward_overwrite_equals_backward_into_zeros() {
+        let mut layer = Dense::<f32, 37, 13, Relu>::zeroed();
+        layer.init(&mut crate::rng::SplitMix64::new(5));
+        let x = SMatrix::<f32, 37, 7>::from_fn(|i, j| ((i * 7 + j) % 11) as f32 * 0.1 - 0.5);
+        let (mut y, mut z) = (SMatrix::zeros(), SMatrix::zeros());
+        layer.forward_train(&x, &mut y, &mut z, &mut crate::rng::SplitMix64::new(1));
+        let dy = SMatrix::<f32, 13, 7>::from_fn(|i, j| (i as f32 - j as f32) * 0.25);
+        let mut added = Dense::<f32, 37, 13, Relu>::zeroed();
+        let mut written = Dense::<f32, 37, 13, Relu>::zeroed();
+        written.kernel.fill(f32::NAN); // never read
+        written.bias.fill(f32::NAN);
+        let (mut d1, mut d2) = (dy, dy);
+        layer.backward(&x, &y, &mut z.clone(), &mut d1, false, &mut added, None);
+        layer.backward_overwrite(&x, &y, &mut z, &mut d2, false, &mut written, None);
+        let bits = |d: &Dense<f32, 37, 13, Relu>| {
+            d.kernel
+                .iter()
+                .chain(d.bias.iter())
+                .map(|v| v.to_bits())
+                .collect::<std::vec::Vec<_>>()
+        };
+        assert_eq!(bits(&added), bits(&written));
     }
 
     #[test]

@@ -3,11 +3,16 @@
 //! inference needs no rescaling (Keras' `Dropout`). At inference it is the identity.
 //!
 //! With the mask `m` (entries `0` or `1 / (1 - rate)`), `y = m ⊙ x` and `∂L/∂x = m ⊙ ∂L/∂y`.
+//!
+//! Random numbers: 32 bits per feature, taken from the generator 256 bytes at a time with
+//! `fill_bytes` and compared as integers against `rate·2³²`. (Before 0.1's second speed round a
+//! whole `f64` was drawn per feature, four times slower at batch 32; the masks a given seed
+//! produces changed then.) A zero rate draws nothing.
 
 use core::marker::PhantomData;
 
 use nalgebra::SMatrix;
-use rand::{Rng, RngCore};
+use rand::RngCore;
 
 use crate::layer::{Head, Layer, NoParams, Shape, Size};
 use crate::{Error, Float, Zeroed};
@@ -49,6 +54,18 @@ impl<T, const N: usize> Dropout<T, N> {
     }
 }
 
+/// Features per call of the generator: 32 bits each, drawn in blocks of 256 bytes (the
+/// generator fills a block far faster than it returns one number at a time).
+const DRAW: usize = 64;
+
+impl<T, const N: usize> Dropout<T, N> {
+    /// A feature is dropped when its 32 random bits, read as an integer `u`, are below
+    /// `rate·2³²` (rounded): probability `rate` to within 2⁻³², with no float conversion.
+    fn threshold(&self) -> u64 {
+        libm::round(self.rate * 4_294_967_296.0) as u64
+    }
+}
+
 impl<T, const N: usize> Shape for Dropout<T, N> {
     type Input = Size<N>;
     type Output = Size<N>;
@@ -72,10 +89,31 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Dropout<T, N> {
         rng: &mut R,
     ) {
         let keep = T::of(1.0 / (1.0 - self.rate));
-        for ((m, y), &x) in mask.iter_mut().zip(y.iter_mut()).zip(x.iter()) {
-            let dropped = self.rate > 0.0 && rng.random::<f64>() < self.rate;
-            *m = if dropped { T::zero() } else { keep };
-            *y = *m * x;
+        if self.rate == 0.0 {
+            // Nothing is dropped, and no random number is drawn.
+            mask.fill(keep);
+            return y.copy_from(x);
+        }
+        let threshold = self.threshold();
+        let mut bits = [0u8; 4 * DRAW];
+        let (mask, y, x) = (mask.as_mut_slice(), y.as_mut_slice(), x.as_slice());
+        for ((m, y), x) in mask
+            .chunks_mut(DRAW)
+            .zip(y.chunks_mut(DRAW))
+            .zip(x.chunks(DRAW))
+        {
+            let bits = &mut bits[..4 * m.len()];
+            rng.fill_bytes(bits);
+            let draws = bits.chunks_exact(4);
+            for (((m, y), &x), u) in m.iter_mut().zip(y.iter_mut()).zip(x).zip(draws) {
+                let u = u32::from_le_bytes([u[0], u[1], u[2], u[3]]);
+                *m = if u64::from(u) < threshold {
+                    T::zero()
+                } else {
+                    keep
+                };
+                *y = *m * x;
+            }
         }
     }
 
