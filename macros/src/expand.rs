@@ -17,7 +17,7 @@
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::ir::{Kind, Layer, Network, Scalar, Weights};
+use crate::ir::{Kind, Layer, Network};
 
 /// Everything `network!` emits for a checked network.
 pub fn expand(krate: &TokenStream, net: &Network) -> TokenStream {
@@ -41,6 +41,8 @@ pub fn expand(krate: &TokenStream, net: &Network) -> TokenStream {
         #weights
     }
 }
+
+mod weights;
 
 struct Gen<'a> {
     k: &'a TokenStream,
@@ -587,55 +589,6 @@ impl Gen<'_> {
     }
 }
 
-impl Gen<'_> {
-    /// `impl Mnist<f32> { pub const WEIGHTS: Self = { const BYTES: &[u8] = include_bytes!(..);
-    /// Mnist { flatten_1: Flatten::new(), dense_1: Dense::from_parts(f32_matrix(BYTES, 136),
-    /// f32_matrix(BYTES, 401_544)), .. } }; }`: decoded by the compiler, nothing at run time.
-    fn weights(&self, weights: &Weights) -> TokenStream {
-        let (k, name) = (self.k, &self.net.name);
-        let (scalar, decode) = match weights.scalar {
-            Scalar::F32 => (quote!(f32), quote!(#k::embed::f32_matrix)),
-            Scalar::F64 => (quote!(f64), quote!(#k::embed::f64_matrix)),
-        };
-        let mut offsets = weights.offsets.iter();
-        let fields = self.net.layers.iter().map(|layer| {
-            let field = &layer.field;
-            let value = match &layer.kind {
-                Kind::Flatten => quote!(#k::layers::Flatten::new()),
-                Kind::Activation { .. } => quote!(#k::layers::Activation::new()),
-                Kind::Dropout { rate } => quote! {
-                    match #k::layers::Dropout::new(#rate) {
-                        Ok(dropout) => dropout,
-                        Err(_) => panic!("unreachable: network! checked the dropout rate"),
-                    }
-                },
-                Kind::Dense { .. } => {
-                    let (kernel, bias) = offsets.next().copied().unwrap_or_default();
-                    quote! {
-                        #k::layers::Dense::from_parts(#decode(BYTES, #kernel), #decode(BYTES, #bias))
-                    }
-                }
-            };
-            quote!(#field: #value)
-        });
-        let path = &weights.path;
-        let doc = format!(
-            "The weights of `{path}`, checked against this network and decoded when the crate \
-             compiled: `static NET: {name}<{scalar}> = {name}::WEIGHTS;` keeps them in \
-             read-only memory."
-        );
-        quote! {
-            impl #name<#scalar> {
-                #[doc = #doc]
-                pub const WEIGHTS: Self = {
-                    const BYTES: &[u8] = include_bytes!(#path);
-                    #name { #(#fields,)* }
-                };
-            }
-        }
-    }
-}
-
 /// `784`, not `784usize`: sizes read as declared in rustdoc and in error messages.
 fn n(value: usize) -> Literal {
     Literal::usize_unsuffixed(value)
@@ -650,67 +603,4 @@ fn buffers(layer: &Layer) -> (Ident, Ident) {
 }
 
 #[cfg(test)]
-mod tests {
-    use quote::quote;
-
-    use super::expand;
-    use crate::{ast, check};
-
-    fn expanded(tokens: proc_macro2::TokenStream) -> syn::File {
-        let decl: ast::Network = syn::parse2(tokens).expect("parses");
-        let ir = check::check(&decl).expect("valid");
-        syn::parse2(expand(&quote!(::liandan), &ir)).expect("the expansion is valid Rust")
-    }
-
-    fn item_names(file: &syn::File) -> Vec<String> {
-        file.items
-            .iter()
-            .filter_map(|item| match item {
-                syn::Item::Struct(s) => Some(s.ident.to_string()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn emits_the_network_its_gradient_and_its_tape() {
-        let file = expanded(quote! {
-            pub struct Mnist { input: [28, 28], Flatten, Dense<128, Relu>, Dropout<0.2>, Dense<10, Softmax> }
-        });
-        assert_eq!(item_names(&file), ["Mnist", "MnistGrad", "MnistTape"]);
-        let text = quote!(#file).to_string();
-        // Flatten moves no data: no pass calls it, and the tape keeps nothing for it.
-        let passes = text.split("fn forward <").nth(1).expect("a forward pass");
-        let passes = passes.split("fn init").next().expect("then init");
-        assert!(passes.contains("dense_1") && passes.contains("dropout_1"));
-        assert!(!passes.contains("flatten_1"), "{passes}");
-        // The gradient struct holds the dense layers only.
-        let grad = &file.items[1];
-        assert_eq!(quote!(#grad).to_string().matches("pub dense_").count(), 2);
-    }
-
-    #[test]
-    fn inference_skips_dropout() {
-        let file = expanded(quote!(struct N { input: [4], Dropout<0.5>, Dense<2> }));
-        let text = quote!(#file).to_string();
-        let forward = text.split("fn forward <").nth(1).expect("a forward pass");
-        let forward = forward.split("fn forward_in").next().expect("ends");
-        assert!(!forward.contains("dropout_1"), "{forward}");
-        assert!(forward.contains("dense_1"));
-    }
-
-    #[test]
-    fn sizes_are_written_without_a_suffix() {
-        // rustdoc shows field types as emitted: `Dense<T, 784, 128, Relu>`, not `784usize`.
-        let file = expanded(quote!(pub struct N { input: [784], Dense<128, Relu> }));
-        let network = &file.items[0];
-        let text = quote!(#network).to_string();
-        assert!(text.contains("Dense < T , 784 , 128 ,"), "{text}");
-        assert!(!text.contains("usize"), "{text}");
-        let all = quote!(#file).to_string();
-        assert!(
-            all.contains("Layer < T , 784 , 128 >"),
-            "the trait impl's sizes too"
-        );
-    }
-}
+mod tests;

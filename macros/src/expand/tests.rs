@@ -1,0 +1,64 @@
+//! `check` then `expand` on token streams, without compiling a user crate.
+
+use quote::quote;
+
+use super::expand;
+use crate::{ast, check};
+
+fn expanded(tokens: proc_macro2::TokenStream) -> syn::File {
+    let decl: ast::Network = syn::parse2(tokens).expect("parses");
+    let ir = check::check(&decl).expect("valid");
+    syn::parse2(expand(&quote!(::liandan), &ir)).expect("the expansion is valid Rust")
+}
+
+fn item_names(file: &syn::File) -> Vec<String> {
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) => Some(s.ident.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn emits_the_network_its_gradient_and_its_tape() {
+    let file = expanded(quote! {
+        pub struct Mnist { input: [28, 28], Flatten, Dense<128, Relu>, Dropout<0.2>, Dense<10, Softmax> }
+    });
+    assert_eq!(item_names(&file), ["Mnist", "MnistGrad", "MnistTape"]);
+    let text = quote!(#file).to_string();
+    // Flatten moves no data: no pass calls it, and the tape keeps nothing for it.
+    let passes = text.split("fn forward <").nth(1).expect("a forward pass");
+    let passes = passes.split("fn init").next().expect("then init");
+    assert!(passes.contains("dense_1") && passes.contains("dropout_1"));
+    assert!(!passes.contains("flatten_1"), "{passes}");
+    // The gradient struct holds the dense layers only.
+    let grad = &file.items[1];
+    assert_eq!(quote!(#grad).to_string().matches("pub dense_").count(), 2);
+}
+
+#[test]
+fn inference_skips_dropout() {
+    let file = expanded(quote!(struct N { input: [4], Dropout<0.5>, Dense<2> }));
+    let text = quote!(#file).to_string();
+    let forward = text.split("fn forward <").nth(1).expect("a forward pass");
+    let forward = forward.split("fn forward_in").next().expect("ends");
+    assert!(!forward.contains("dropout_1"), "{forward}");
+    assert!(forward.contains("dense_1"));
+}
+
+#[test]
+fn sizes_are_written_without_a_suffix() {
+    // rustdoc shows field types as emitted: `Dense<T, 784, 128, Relu>`, not `784usize`.
+    let file = expanded(quote!(pub struct N { input: [784], Dense<128, Relu> }));
+    let network = &file.items[0];
+    let text = quote!(#network).to_string();
+    assert!(text.contains("Dense < T , 784 , 128 ,"), "{text}");
+    assert!(!text.contains("usize"), "{text}");
+    let all = quote!(#file).to_string();
+    assert!(
+        all.contains("Layer < T , 784 , 128 >"),
+        "the trait impl's sizes too"
+    );
+}
