@@ -30,7 +30,7 @@ network! {
     pub struct Mnist { input: [28, 28], Flatten, Dense<128, Relu>, Dropout<0.2>, Dense<10, Softmax> }
 }
 fn main() {
-    let mut rng = liandan::gradcheck::SplitMix64(1);
+    let mut rng = liandan::rng::SplitMix64::new(1);
     let mut net = Mnist::<f32>::new_boxed(&mut rng);
     let mut trainer = Mnist::<f32>::trainer::<Adam, 32>(Adam::default());
     let x = SMatrix::<f32, 784, 32>::boxed();
@@ -48,7 +48,7 @@ deep() { # $1 = number of dense layers
     for _ in $(seq 1 "$1"); do echo '  Dense<32, Relu>,'; done
     echo '} }'
     echo 'fn main() {'
-    echo '  let mut rng = liandan::gradcheck::SplitMix64(1);'
+    echo '  let mut rng = liandan::rng::SplitMix64::new(1);'
     echo '  let mut net = Deep::<f32>::new_boxed(&mut rng);'
     echo '  let mut t = Deep::<f32>::trainer::<Adam, 8>(Adam::default());'
     echo '  let x = SMatrix::<f32, 32, 8>::zeros();'
