@@ -2,9 +2,10 @@
 //! and inference and a training step allocate nothing once set up.
 
 use core::mem::size_of;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 
+mod counting;
+
+use counting::allocations_in;
 use liandan::prelude::*;
 use liandan::rng::SplitMix64;
 
@@ -85,41 +86,6 @@ fn training_bytes_are_the_trainer_without_its_hyperparameters() {
     );
 }
 
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-/// The system allocator, counting this thread's allocations (tests run on several threads).
-struct Counting;
-
-// Safety: every call forwards to `System` with the caller's arguments unchanged.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        // Safety: forwarded with the caller's guarantees on `layout`.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // Safety: `ptr` came from `System.alloc` with this `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, size: usize) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        // Safety: forwarded with the caller's guarantees.
-        unsafe { System.realloc(ptr, layout, size) }
-    }
-}
-
-#[global_allocator]
-static COUNTING: Counting = Counting;
-
-/// The allocations `f` makes on this thread.
-fn allocations(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
-}
-
 #[test]
 fn predict_and_a_training_step_allocate_nothing_after_set_up() {
     let mut rng = SplitMix64::new(5);
@@ -127,7 +93,7 @@ fn predict_and_a_training_step_allocate_nothing_after_set_up() {
     let mut trainer = Mnist::<f32>::trainer::<Sgd, 1>(Sgd::new(0.01));
     let x = Box::new(SVector::<f32, 784>::from_fn(|i, _| (i % 13) as f32 / 13.0));
     let loss = SparseCategoricalCrossentropy::default();
-    let n = allocations(|| {
+    let (n, ()) = allocations_in(|| {
         let p = net.predict(&x);
         assert!(p.iter().all(|v| v.is_finite()));
         let value = trainer.step(&mut net, &x, &[3], 1, &loss, &mut rng);

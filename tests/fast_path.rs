@@ -5,9 +5,9 @@
 //! - No heap allocation per training step or per prediction once everything is built, counted
 //!   by a global allocator (this test binary's only).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod counting;
 
+use counting::allocations_in;
 use liandan::prelude::*;
 use liandan::rng::SplitMix64;
 use rand::{Rng, RngCore};
@@ -159,39 +159,6 @@ fn the_fast_path_follows_the_plain_loss_curve() {
     assert!(drift < 1e-5, "weights drifted apart by {drift}");
 }
 
-/// Counts this thread's allocations, so tests running in parallel do not disturb each other.
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-// Safety: every call is forwarded unchanged to the system allocator; the counter is a
-// const-initialised thread-local `Cell`, which itself never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // Safety: forwarded with the caller's guarantees.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // Safety: forwarded with the caller's guarantees.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // Safety: forwarded with the caller's guarantees.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
-
 #[test]
 fn training_steps_and_predictions_do_not_allocate() {
     const B: usize = 4;
@@ -209,13 +176,14 @@ fn training_steps_and_predictions_do_not_allocate() {
     trainer
         .step(&mut net, &x, &labels, B, &loss, &mut rng)
         .unwrap();
-    let before = allocations();
-    for _ in 0..3 {
-        trainer
-            .step(&mut net, &x, &labels, B, &loss, &mut rng)
-            .unwrap();
-        net.predict_batch(&x, &mut y);
-        std::hint::black_box(net.predict(&one));
-    }
-    assert_eq!(allocations() - before, 0);
+    let (n, ()) = allocations_in(|| {
+        for _ in 0..3 {
+            trainer
+                .step(&mut net, &x, &labels, B, &loss, &mut rng)
+                .unwrap();
+            net.predict_batch(&x, &mut y);
+            std::hint::black_box(net.predict(&one));
+        }
+    });
+    assert_eq!(n, 0);
 }

@@ -2,58 +2,12 @@
 //! never per step. Counted with a global allocator, in a test binary of its own so that no
 //! other test's allocations are counted.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod counting;
 
+use counting::allocations_in;
 use liandan::data::Dataset;
 use liandan::prelude::*;
 use liandan::rng::SplitMix64;
-
-/// The system allocator, counting the allocations of the thread that asked to be counted: the
-/// test harness allocates in threads of its own, at moments of its own, which made a global
-/// count differ between runs (47 or 51 for the same `fit`).
-struct Counting;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn note_allocation() {
-    // `try_with`: the allocator also runs while a thread's locals are being torn down.
-    if COUNTING.try_with(Cell::get).unwrap_or(false) {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-    }
-}
-
-// Safety: every call is forwarded unchanged to `System`; counting touches no heap memory.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
-        // Safety: the caller upholds `GlobalAlloc::alloc`'s contract, which we forward.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
-        // Safety: as in `alloc`.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note_allocation();
-        // Safety: as in `alloc`; `ptr` came from this allocator, that is from `System`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // Safety: `ptr` came from `System` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 network! {
     struct Net { input: [3], Dense<8, Relu>, Dropout<0.1>, Dense<2, Softmax> }
@@ -74,12 +28,9 @@ fn allocations_of_fit(n: usize) -> usize {
     let options = FitOptions::new(2)
         .validation_data(&data)
         .verbosity(Verbosity::Silent);
-    ALLOCATIONS.with(|n| n.set(0));
-    COUNTING.with(|c| c.set(true));
-    let result = model.fit(&data, options);
-    COUNTING.with(|c| c.set(false));
+    let (count, result) = allocations_in(|| model.fit(&data, options));
     result.unwrap();
-    ALLOCATIONS.with(Cell::get)
+    count
 }
 
 #[test]
