@@ -79,6 +79,14 @@ unsafe fn tile<const MV: usize, const NR: usize>(k: usize, ops: Operands, mask: 
     // A's rows, or of `B[p, j]` for `p < k` and `j < NR`; masked lanes are not accessed.
     unsafe {
         let mut acc = [[_mm512_setzero_ps(); MV]; NR];
+        if ops.resume {
+            for (j, acc) in acc.iter_mut().enumerate() {
+                let out = ops.c.add(j * ops.ldc);
+                for (v, acc) in acc.iter_mut().enumerate() {
+                    *acc = _mm512_maskz_loadu_ps(mask_of(v), out.add(v * W));
+                }
+            }
+        }
         for p in 0..k {
             let col = ops.a.add(p * ops.lda);
             let mut a = [_mm512_setzero_ps(); MV];
@@ -99,7 +107,7 @@ unsafe fn tile<const MV: usize, const NR: usize>(k: usize, ops: Operands, mask: 
             for (v, &acc) in acc.iter().enumerate() {
                 let out = out.add(v * W);
                 // β = 0 overwrites, so whatever C held (even NaN) is not read.
-                let r = if ops.beta == 0.0 {
+                let r = if ops.resume || ops.beta == 0.0 {
                     acc
                 } else {
                     _mm512_fmadd_ps(beta, _mm512_maskz_loadu_ps(mask_of(v), out), acc)

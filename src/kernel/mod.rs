@@ -89,6 +89,14 @@ pub(crate) fn sgemm(
     ldc: usize,
 ) {
     check_bounds(dims, a, lda, b, b_strides, c, ldc);
+    #[cfg(all(feature = "parallel", target_arch = "x86_64"))]
+    if x86::available() {
+        if let Some(k0) = parallel::depth_split(dims, beta == 0.0) {
+            // Safety: the SIMD kernel runs here and the bounds are checked.
+            unsafe { sgemm_depth_split(dims, k0, a, lda, b, b_strides, c, ldc) };
+            return;
+        }
+    }
     #[cfg(feature = "parallel")]
     if let Some(split) = parallel::split(dims) {
         let (m, k, n) = dims;
@@ -105,6 +113,92 @@ pub(crate) fn sgemm(
         return;
     }
     sgemm_serial(dims, a, lda, b, b_strides, beta, c, ldc);
+}
+
+/// The pointer to `C` both threads of a depth-split product write through, one strip at a time.
+#[cfg(all(feature = "parallel", target_arch = "x86_64"))]
+struct SharedC(*mut f32);
+
+// Safety: the two threads sharing it never access the same strip of `C` at the same time (see
+// `sgemm_depth_split`).
+#[cfg(all(feature = "parallel", target_arch = "x86_64"))]
+unsafe impl Sync for SharedC {}
+
+/// `C = A·B` split at depth `k0` (see [`parallel::depth_split`]): the helper computes each
+/// strip of `C` over `p < k0` and publishes it, this thread resumes it over `p >= k0`.
+///
+/// Safety: [`x86::available`] holds, the operands passed [`check_bounds`], and `0 < k0 < k`.
+#[cfg(all(feature = "parallel", target_arch = "x86_64"))]
+#[allow(clippy::too_many_arguments)]
+unsafe fn sgemm_depth_split(
+    (m, k, n): (usize, usize, usize),
+    k0: usize,
+    a: &[f32],
+    lda: usize,
+    b: &[f32],
+    (rsb, csb): (usize, usize),
+    c: &mut [f32],
+    ldc: usize,
+) {
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    use parallel::STRIP;
+    let strips = n.div_ceil(STRIP);
+    // How many strips the helper has finished; `usize::MAX` if it stopped (panicked), so this
+    // thread does not wait forever (`join` then reports the panic).
+    let done = AtomicUsize::new(0);
+    let shared = SharedC(c.as_mut_ptr());
+    let (done, shared) = (&done, &shared);
+    let strip = |s: usize, resume: bool| {
+        let j = s * STRIP;
+        let (p0, depth) = if resume { (k0, k - k0) } else { (0, k0) };
+        // Safety: `j < n` and `p0 < k`, so the offsets stay inside the checked operands, and
+        // the strip covers rows `p0 .. p0 + depth` of `B` and columns `j .. j + width`; the
+        // caller's contract gives the instructions; the two threads write one strip at a time
+        // in turn (this thread only after the helper published it, the helper never again).
+        unsafe {
+            let ops = x86::Operands {
+                a: a.as_ptr().add(p0 * lda),
+                lda,
+                b: b.as_ptr().add(p0 * rsb + j * csb),
+                rsb,
+                csb,
+                beta: 0.0,
+                c: shared.0.add(j * ldc),
+                ldc,
+                resume,
+            };
+            let width = STRIP.min(n - j);
+            if x86::avx512() {
+                avx512::gemm(m, depth, width, ops)
+            } else {
+                x86::gemm(m, depth, width, ops)
+            }
+        }
+    };
+    struct Finish<'a>(&'a AtomicUsize);
+    impl Drop for Finish<'_> {
+        fn drop(&mut self) {
+            self.0.store(usize::MAX, Ordering::Release);
+        }
+    }
+    parallel::join(
+        &|| {
+            let finish = Finish(done);
+            for s in 0..strips {
+                strip(s, false);
+                finish.0.store(s + 1, Ordering::Release);
+            }
+        },
+        || {
+            for s in 0..strips {
+                let mut spins = 0;
+                while done.load(Ordering::Acquire) <= s {
+                    parallel::wait_a_little(&mut spins);
+                }
+                strip(s, true);
+            }
+        },
+    );
 }
 
 /// [`sgemm`] on this thread; the bounds are already checked.
@@ -133,6 +227,7 @@ fn sgemm_serial(
             beta,
             c,
             ldc,
+            resume: false,
         };
         // Safety: the instructions each kernel needs are available (checked just above), and
         // `check_bounds` proved every element the product touches lies inside its slice; `c`

@@ -179,6 +179,7 @@ fn avx512_and_avx2_kernels_agree_bit_for_bit() {
             beta: beta as f32,
             c: c.as_mut_ptr(),
             ldc,
+            resume: false,
         };
         // Safety: both instruction sets were detected above; the operands are sized for the
         // product (as `check` sizes them) and `c` is a separate vector.

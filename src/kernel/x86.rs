@@ -107,6 +107,10 @@ pub(super) struct Operands {
     pub(super) beta: f32,
     pub(super) c: *mut f32,
     pub(super) ldc: usize,
+    /// Continue each element's chain of multiply-adds from the value `C` holds (`beta` is
+    /// then ignored): a product over the first rows of `B` followed by one over the rest with
+    /// `resume` computes bit for bit the product over all of them.
+    pub(super) resume: bool,
 }
 
 impl Operands {
@@ -208,6 +212,14 @@ unsafe fn tile<const MV: usize, const NR: usize, const MASKED: bool>(
             }
         };
         let mut acc = [[_mm256_setzero_ps(); MV]; NR];
+        if ops.resume {
+            for (j, acc) in acc.iter_mut().enumerate() {
+                let out = ops.c.add(j * ops.ldc);
+                for (v, acc) in acc.iter_mut().enumerate() {
+                    *acc = load(out.add(v * W), v);
+                }
+            }
+        }
         for p in 0..k {
             let col = ops.a.add(p * ops.lda);
             let mut a = [_mm256_setzero_ps(); MV];
@@ -228,7 +240,7 @@ unsafe fn tile<const MV: usize, const NR: usize, const MASKED: bool>(
             for (v, &acc) in acc.iter().enumerate() {
                 let out = out.add(v * W);
                 // β = 0 overwrites, so whatever C held (even NaN) is not read.
-                let r = if ops.beta == 0.0 {
+                let r = if ops.resume || ops.beta == 0.0 {
                     acc
                 } else {
                     _mm256_fmadd_ps(beta, load(out, v), acc)
