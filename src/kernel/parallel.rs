@@ -21,7 +21,12 @@ pub(crate) fn split((m, k, n): (usize, usize, usize)) -> Option<usize> {
     if m.saturating_mul(k).saturating_mul(n) < MIN_WORK || n < 12 {
         return None;
     }
-    Some((n / 2).div_ceil(6) * 6).filter(|&s| s < n)
+    column_split(n)
+}
+
+/// Where a split at about half of `n` columns falls: a multiple of the kernel's 6-column tile.
+pub(crate) fn column_split(n: usize) -> Option<usize> {
+    Some((n / 2).div_ceil(6) * 6).filter(|&s| s > 0 && s < n)
 }
 
 /// Columns of `C` per step of a depth-split product's pipeline: the AVX-512 kernel's widest tile.
@@ -43,7 +48,7 @@ pub(crate) fn depth_split((m, k, n): (usize, usize, usize), beta_zero: bool) -> 
     if !beta_zero || m.saturating_mul(k).saturating_mul(n) < MIN_WORK || n < 8 * STRIP || k < n {
         return None;
     }
-    Some((k / 2).div_ceil(6) * 6).filter(|&s| s < k)
+    column_split(k)
 }
 
 /// Splits a slice length for the optimizer: two halves, or `None` below `min` elements.

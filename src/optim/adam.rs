@@ -222,9 +222,24 @@ mod avx {
 
 /// One tensor's update; with `parallel`, a large tensor is updated in two halves at once
 /// (elements are independent).
-fn update_tensor<T: Float>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], k: [T; 4]) {
+///
+/// A kernel of `rows` rows is split between the same columns as its products split it (the
+/// forward product by depth, the gradient by columns), so each thread updates the weights whose
+/// gradient it computed and which it reads in the next forward pass.
+fn update_tensor<T: Float>(
+    p: &mut [T],
+    g: &[T],
+    m: &mut [T],
+    v: &mut [T],
+    k: [T; 4],
+    rows: Option<usize>,
+) {
     #[cfg(feature = "parallel")]
     if let Some(half) = crate::kernel::parallel::halves(p.len(), 1 << 16) {
+        let half = rows
+            .filter(|&r| r > 0 && p.len().is_multiple_of(r))
+            .and_then(|r| Some(r * crate::kernel::parallel::column_split(p.len() / r)?))
+            .unwrap_or(half);
         let (p0, p1) = p.split_at_mut(half);
         let (m0, m1) = m.split_at_mut(half);
         let (v0, v1) = v.split_at_mut(half);
@@ -240,6 +255,7 @@ fn update_tensor<T: Float>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], k: [T
         );
         return;
     }
+    let _ = rows;
     T::adam(p, g, m, v, k)
 }
 
@@ -264,7 +280,8 @@ impl<T: Float> Optimizer<T> for Adam {
         for i in 0..P::TENSORS {
             let p = params.tensor_mut(i);
             let (m, v) = (state.m.tensor_mut(i), state.v.tensor_mut(i));
-            update_tensor(p, grad.tensor(i), m, v, k);
+            let rows = P::tensor_info(i).filter(|t| !t.vector).map(|t| t.shape[1]);
+            update_tensor(p, grad.tensor(i), m, v, k, rows);
         }
     }
 
