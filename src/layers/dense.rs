@@ -127,9 +127,39 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Layer<T, I, O> for
         z: &mut SMatrix<T, O, B>,
         _rng: &mut R,
     ) {
-        self.affine(x, z);
-        y.copy_from(z);
-        A::apply(y.as_mut_slice(), O);
+        gemm_nn(z, &self.kernel, x, T::zero());
+        let bias = self.bias.as_slice();
+        // One pass per column: `z += b`, `y = f(z)`.
+        let pass = |z: &mut [T], y: &mut [T]| {
+            for (z, y) in z.chunks_exact_mut(O).zip(y.chunks_exact_mut(O)) {
+                for ((z, y), &b) in z.iter_mut().zip(y.iter_mut()).zip(bias) {
+                    *z += b;
+                    *y = *z;
+                }
+                A::apply(y, O);
+            }
+        };
+        let (z, y) = (z.as_mut_slice(), y.as_mut_slice());
+        if O == 0 {
+            return;
+        }
+        #[cfg(feature = "parallel")]
+        if O * B >= 1 << 13 {
+            // Halves of the batch's columns on the two threads (elementwise, so the same bits).
+            let (z0, z1) = z.split_at_mut(B / 2 * O);
+            let (y0, y1) = y.split_at_mut(B / 2 * O);
+            let first = std::sync::Mutex::new((z0, y0));
+            crate::kernel::parallel::join(
+                &|| {
+                    let mut first = first.lock().unwrap_or_else(|e| e.into_inner());
+                    let (z0, y0) = &mut *first;
+                    pass(z0, y0)
+                },
+                || pass(z1, y1),
+            );
+            return;
+        }
+        pass(z, y);
     }
 
     fn backward<const B: usize>(
