@@ -13,6 +13,17 @@ use rand::RngCore;
 
 use crate::Zeroed;
 
+/// The increment of the state: 2⁶⁴ divided by the golden ratio, made odd.
+const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// Stafford's "Mix13" finaliser: every input bit affects every output bit.
+#[inline]
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// SplitMix64: a 64-bit state advanced by the golden-ratio increment, then mixed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SplitMix64(u64);
@@ -25,11 +36,19 @@ impl SplitMix64 {
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0 = self.0.wrapping_add(GAMMA);
+        mix(self.0)
+    }
+
+    /// Output number `n` (from 0) of the generator seeded with `seed`, without drawing the
+    /// ones before it.
+    ///
+    /// SplitMix64 is a counter passed through a mixing function: after `n + 1` steps the state
+    /// is `seed + (n + 1)·γ`. So a stream can be cut into pieces computed in any order, or on
+    /// different threads, with the same bits (dropout masks are made this way).
+    #[inline]
+    pub fn nth(seed: u64, n: u64) -> u64 {
+        mix(seed.wrapping_add(n.wrapping_add(1).wrapping_mul(GAMMA)))
     }
 
     /// A uniform integer in `0..n` (`n > 0`): the high word of a 64×64-bit product.
@@ -79,6 +98,20 @@ mod tests {
         ];
         for w in want {
             assert_eq!(rng.next_u64(), w);
+        }
+    }
+
+    #[test]
+    fn nth_is_the_stream_without_stepping() {
+        for seed in [0, 1234567, u64::MAX] {
+            let mut rng = SplitMix64::new(seed);
+            for n in 0..100 {
+                assert_eq!(
+                    SplitMix64::nth(seed, n),
+                    rng.next_u64(),
+                    "seed {seed}, n {n}"
+                );
+            }
         }
     }
 

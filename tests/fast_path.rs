@@ -10,7 +10,7 @@ mod counting;
 use counting::allocations_in;
 use liandan::prelude::*;
 use liandan::rng::SplitMix64;
-use rand::{Rng, RngCore};
+use rand::Rng;
 
 network! {
     /// The seed's shape, scaled down so the debug-build test is quick; 10 outputs keep the
@@ -80,18 +80,16 @@ fn plain_step(
     let (w1, b1) = (net.dense_1.kernel, net.dense_1.bias);
     let (w2, b2) = (net.dense_2.kernel, net.dense_2.bias);
     let z1 = w1 * x + b1 * SMatrix::<f32, 1, B>::repeat(1.0);
-    // Dropout draws 32 little-endian bits per feature, column by column, 64 features (256
-    // bytes) per call of the generator, and drops a feature when they are below 0.2·2³².
-    let mut bits = Vec::new();
-    for _ in 0..(32 * B).div_ceil(64) {
-        let mut block = [0u8; 256];
-        rng.fill_bytes(&mut block);
-        bits.extend(
-            block
-                .chunks(4)
-                .map(|u| u32::from_le_bytes(u.try_into().unwrap())),
-        );
-    }
+    // Dropout draws one seed per pass, then feature `i` (column by column) takes the low
+    // (even `i`) or high (odd `i`) 32 bits of output `i / 2` of SplitMix64 from that seed, and
+    // is dropped when they are below 0.2·2³².
+    let mut stream = SplitMix64::new(rng.next_u64());
+    let bits: Vec<u32> = (0..32 * B / 2)
+        .flat_map(|_| {
+            let pair = stream.next_u64();
+            [pair as u32, (pair >> 32) as u32]
+        })
+        .collect();
     let threshold = (0.2f64 * 4_294_967_296.0).round() as u64;
     let mask = SMatrix::<f32, 32, B>::from_iterator(bits.into_iter().map(|u| {
         if u64::from(u) < threshold {

@@ -270,5 +270,18 @@ pub(crate) fn simd512_available() -> bool {
     }
 }
 
+/// Whether the processor also runs AVX-512DQ (which [`simd512_available`] then implies).
+#[allow(dead_code)]
+pub(crate) fn simd512dq_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        x86::avx512dq()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -28,10 +28,19 @@ pub(super) fn avx512() -> bool {
     level() >= AVX512F
 }
 
-/// Detection levels: nothing usable, AVX2 and FMA, and AVX-512F on top.
+/// Whether this processor (and its operating system) also runs AVX-512DQ, whose 64-bit
+/// multiplication (`vpmullq`) makes dropout's random numbers; detected as [`available`] is.
+#[inline]
+pub(super) fn avx512dq() -> bool {
+    level() >= AVX512DQ
+}
+
+/// Detection levels: nothing usable, AVX2 and FMA, AVX-512F on top, and AVX-512DQ on top of
+/// that.
 const NONE: u8 = 1;
 const AVX2_FMA: u8 = 2;
 const AVX512F: u8 = 3;
+const AVX512DQ: u8 = 4;
 
 /// The detected level, cached (0 until the first call).
 #[inline]
@@ -49,8 +58,8 @@ fn level() -> u8 {
 }
 
 /// CPUID leaf 1 for FMA, AVX and OSXSAVE, XGETBV for the operating system saving the YMM
-/// (and ZMM) registers, and leaf 7 for AVX2 and AVX-512F: what `std::is_x86_feature_detected!`
-/// checks for these.
+/// (and ZMM) registers, and leaf 7 for AVX2, AVX-512F and AVX-512DQ: what
+/// `std::is_x86_feature_detected!` checks for these.
 #[allow(unused_unsafe)]
 fn detect() -> u8 {
     const FMA: u32 = 1 << 12;
@@ -58,6 +67,7 @@ fn detect() -> u8 {
     const AVX: u32 = 1 << 28;
     const AVX2: u32 = 1 << 5;
     const AVX512F: u32 = 1 << 16;
+    const AVX512DQ: u32 = 1 << 17;
     // Safety: CPUID exists on every x86-64 processor.
     let leaf1 = unsafe { __cpuid(1) };
     if leaf1.ecx & (FMA | OSXSAVE | AVX) != FMA | OSXSAVE | AVX {
@@ -80,6 +90,9 @@ fn detect() -> u8 {
     }
     // Bits 5-7 of XCR0: the OS saves the opmask registers and all 32 ZMM registers.
     if leaf7 & AVX512F != 0 && xcr0 & 0b1110_0000 == 0b1110_0000 {
+        if leaf7 & AVX512DQ != 0 {
+            return self::AVX512DQ;
+        }
         return self::AVX512F;
     }
     AVX2_FMA

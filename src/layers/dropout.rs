@@ -4,10 +4,16 @@
 //!
 //! With the mask `m` (entries `0` or `1 / (1 - rate)`), `y = m ⊙ x` and `∂L/∂x = m ⊙ ∂L/∂y`.
 //!
-//! Random numbers: 32 bits per feature, taken from the generator 256 bytes at a time with
-//! `fill_bytes` and compared as integers against `rate·2³²`. (Before 0.1's second speed round a
-//! whole `f64` was drawn per feature, four times slower at batch 32; the masks a given seed
-//! produces changed then.) A zero rate draws nothing.
+//! Random numbers: each forward pass draws one `u64` seed `s` from the caller's generator, and
+//! feature `i` of the batch (flat index, column by column) gets 32 bits of
+//! [`SplitMix64::nth`]`(s, i / 2)`: the low half for even `i`, the high half for odd. They are
+//! compared as integers against `rate·2³²`. A counter-based stream costs two multiplications
+//! per pair of features whatever the caller's generator, and any range of the batch can be made
+//! on its own. (With `parallel`, making the two halves of the mask on the two threads measured
+//! no faster at batch 128: 4 us of work against the hand-off, so the mask is made whole.)
+//! (The masks a given seed produces changed twice: a whole `f64` per feature before 0.1's
+//! second speed round, 32 bits of the caller's `fill_bytes` until the third.) A zero rate draws
+//! nothing.
 
 use core::marker::PhantomData;
 
@@ -15,6 +21,7 @@ use nalgebra::SMatrix;
 use rand::RngCore;
 
 use crate::layer::{Head, Layer, NoParams, Shape, Size};
+use crate::rng::SplitMix64;
 use crate::{Error, Float, Zeroed};
 
 /// Drops each of `N` features with probability `rate` while training.
@@ -54,15 +61,109 @@ impl<T, const N: usize> Dropout<T, N> {
     }
 }
 
-/// Features per call of the generator: 32 bits each, drawn in blocks of 256 bytes (the
-/// generator fills a block far faster than it returns one number at a time).
-const DRAW: usize = 64;
-
 impl<T, const N: usize> Dropout<T, N> {
     /// A feature is dropped when its 32 random bits, read as an integer `u`, are below
     /// `rate·2³²` (rounded): probability `rate` to within 2⁻³², with no float conversion.
     fn threshold(&self) -> u64 {
         libm::round(self.rate * 4_294_967_296.0) as u64
+    }
+}
+
+/// One forward pass's mask: its seed, the drop threshold and the kept features' scale.
+#[derive(Clone, Copy)]
+struct Draw<T> {
+    seed: u64,
+    threshold: u64,
+    keep: T,
+}
+
+impl<T: Float> Draw<T> {
+    /// Fills `m` with the mask of the batch's features and writes `y = m ⊙ x`.
+    ///
+    /// The loop below is written for the compiler to vectorise, which pays where the processor
+    /// multiplies 64-bit lanes: so it is compiled again for AVX-512DQ (`vpmullq`), AVX-512F and
+    /// AVX2, chosen at run time. At batch 128 on the AVX-512 machine of the README the mask
+    /// takes 4.2 us with AVX-512DQ, 7.6 with AVX-512F, 10.2 with AVX2 and 26 for the default
+    /// target (SSE2); every version computes the same bits.
+    fn fill(&self, x: &[T], y: &mut [T], m: &mut [T]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use crate::kernel::{simd512_available, simd512dq_available, simd_available};
+            // Safety: each version runs only where the processor has its features.
+            unsafe {
+                if simd512dq_available() {
+                    return simd::avx512dq(self, x, y, m);
+                } else if simd512_available() {
+                    return simd::avx512f(self, x, y, m);
+                } else if simd_available() {
+                    return simd::avx2(self, x, y, m);
+                }
+            }
+        }
+        self.fill_portable(x, y, m)
+    }
+
+    /// [`fill`](Draw::fill) for any processor; inlined into each SIMD version.
+    #[inline(always)]
+    fn fill_portable(&self, x: &[T], y: &mut [T], m: &mut [T]) {
+        let mut pair = 0;
+        let mut m = m.chunks_exact_mut(2);
+        let mut y = y.chunks_exact_mut(2);
+        let mut x = x.chunks_exact(2);
+        for ((m, y), x) in (&mut m).zip(&mut y).zip(&mut x) {
+            let bits = SplitMix64::nth(self.seed, pair);
+            pair += 1;
+            (m[0], y[0]) = self.one(bits as u32, x[0]);
+            (m[1], y[1]) = self.one((bits >> 32) as u32, x[1]);
+        }
+        if let ([m], [y], [x]) = (m.into_remainder(), y.into_remainder(), x.remainder()) {
+            (*m, *y) = self.one(SplitMix64::nth(self.seed, pair) as u32, *x);
+        }
+    }
+
+    /// A feature's mask entry and output from its 32 random bits `u`.
+    #[inline(always)]
+    fn one(&self, u: u32, x: T) -> (T, T) {
+        let m = if u64::from(u) < self.threshold {
+            T::zero()
+        } else {
+            self.keep
+        };
+        (m, m * x)
+    }
+}
+
+/// [`Draw::fill`] compiled for wider vectors.
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use super::Draw;
+    use crate::Float;
+
+    /// With AVX-512F and AVX-512DQ.
+    ///
+    /// # Safety
+    /// The processor must have both.
+    #[target_feature(enable = "avx512f,avx512dq")]
+    pub(super) unsafe fn avx512dq<T: Float>(d: &Draw<T>, x: &[T], y: &mut [T], m: &mut [T]) {
+        d.fill_portable(x, y, m)
+    }
+
+    /// With AVX-512F.
+    ///
+    /// # Safety
+    /// The processor must have AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn avx512f<T: Float>(d: &Draw<T>, x: &[T], y: &mut [T], m: &mut [T]) {
+        d.fill_portable(x, y, m)
+    }
+
+    /// With AVX2.
+    ///
+    /// # Safety
+    /// The processor must have AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn avx2<T: Float>(d: &Draw<T>, x: &[T], y: &mut [T], m: &mut [T]) {
+        d.fill_portable(x, y, m)
     }
 }
 
@@ -94,27 +195,13 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Dropout<T, N> {
             mask.fill(keep);
             return y.copy_from(x);
         }
-        let threshold = self.threshold();
-        let mut bits = [0u8; 4 * DRAW];
-        let (mask, y, x) = (mask.as_mut_slice(), y.as_mut_slice(), x.as_slice());
-        for ((m, y), x) in mask
-            .chunks_mut(DRAW)
-            .zip(y.chunks_mut(DRAW))
-            .zip(x.chunks(DRAW))
-        {
-            let bits = &mut bits[..4 * m.len()];
-            rng.fill_bytes(bits);
-            let draws = bits.chunks_exact(4);
-            for (((m, y), &x), u) in m.iter_mut().zip(y.iter_mut()).zip(x).zip(draws) {
-                let u = u32::from_le_bytes([u[0], u[1], u[2], u[3]]);
-                *m = if u64::from(u) < threshold {
-                    T::zero()
-                } else {
-                    keep
-                };
-                *y = *m * x;
-            }
-        }
+        let draw = Draw {
+            seed: rng.next_u64(),
+            threshold: self.threshold(),
+            keep,
+        };
+        let (m, y, x) = (mask.as_mut_slice(), y.as_mut_slice(), x.as_slice());
+        draw.fill(x, y, m);
     }
 
     fn backward<const B: usize>(
@@ -140,7 +227,6 @@ crate::layer::no_params!([T, const N: usize] Dropout<T, N>);
 mod tests {
     use super::*;
     use crate::gradcheck::check;
-    use crate::rng::SplitMix64;
 
     #[test]
     fn gradient_matches_finite_differences_with_the_same_mask() {
@@ -166,6 +252,44 @@ mod tests {
         let mut inference = SMatrix::<f64, 100, 50>::zeros();
         d.forward(&x, &mut inference);
         assert_eq!(inference, x);
+    }
+
+    #[test]
+    fn every_simd_version_makes_the_portable_mask() {
+        let x: std::vec::Vec<f32> = (0..1001).map(|i| i as f32 * 0.25 - 100.0).collect();
+        let draw = Draw {
+            seed: 0x1234_5678_9abc_def0,
+            threshold: 1 << 31,
+            keep: 2.0f32,
+        };
+        /// A way to make the mask: `(x, y, m)`.
+        type Fill<'a> = &'a dyn Fn(&[f32], &mut [f32], &mut [f32]);
+        let run = |fill: Fill| {
+            let (mut y, mut m) = (std::vec![0.0; x.len()], std::vec![0.0; x.len()]);
+            fill(&x, &mut y, &mut m);
+            (y, m)
+        };
+        let want = run(&|x, y, m| draw.fill_portable(x, y, m));
+        assert_eq!(run(&|x, y, m| draw.fill(x, y, m)), want);
+        #[cfg(target_arch = "x86_64")]
+        {
+            use crate::kernel::{simd512_available, simd512dq_available, simd_available};
+            // Safety: each version runs only where the processor has its features.
+            if simd512dq_available() {
+                assert_eq!(run(&|x, y, m| unsafe { simd::avx512dq(&draw, x, y, m) }), want);
+            }
+            if simd512_available() {
+                assert_eq!(run(&|x, y, m| unsafe { simd::avx512f(&draw, x, y, m) }), want);
+            }
+            if simd_available() {
+                assert_eq!(run(&|x, y, m| unsafe { simd::avx2(&draw, x, y, m) }), want);
+            }
+        }
+        // The odd last feature takes the low half of its pair's bits, as it would in a pair.
+        let last = SplitMix64::nth(draw.seed, 500) as u32;
+        assert_eq!(want.1[1000], if last < 1 << 31 { 0.0 } else { 2.0 });
+        let dropped = want.1.iter().filter(|&&m| m == 0.0).count();
+        assert!((400..600).contains(&dropped), "{dropped}");
     }
 
     #[test]
