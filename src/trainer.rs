@@ -158,7 +158,8 @@ where
     /// Applies the optimizer to `net` with the gradient of the last
     /// [`gradients`](Trainer::gradients) call.
     pub fn update(&mut self, net: &mut N) {
-        self.optimizer.update(net, &self.grad, &mut self.state);
+        self.optimizer
+            .update_after_step(net, &self.grad, &mut self.state, B);
     }
 
     /// Inference on a batch in the trainer's own buffers: no stack for intermediates and no

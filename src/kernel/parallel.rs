@@ -6,12 +6,20 @@
 //!
 //! A hand-off to the spinning helper costs about a microsecond, so products from a million
 //! multiply-adds (about 10 us) are split: the seed network's first layer at batch 32 (3.2 M)
-//! and 128 (12.8 M) is, its second layer (0.16 M at batch 128) is not. Measured on the 2-core
-//! machine: a batch-128 step 1.5x faster, batch 32 1.25x, but batch 1 1.6x slower (its products
-//! stay whole, so the halves Adam updates on the helper move between the cores' caches).
+//! and 128 (12.8 M) is, its second layer (0.16 M at batch 128) is not. After a step, Adam
+//! splits a kernel's update only where the step split its products ([`splits`]): at batch 1
+//! the halves it updated on the helper had to move back to this core's cache for the next
+//! forward pass, which made a step 1.6x slower than with no `parallel` at all. The README's
+//! Speed section has the measured ratios.
 
 /// Multiply-adds below which a product stays on one thread.
 pub(crate) const MIN_WORK: usize = 1 << 20;
+
+/// Whether the products of a kernel of `params` weights at batch `batch` are split (either
+/// way): the optimizer splits its update the same way.
+pub(crate) fn splits(params: usize, batch: usize) -> bool {
+    params.saturating_mul(batch) >= MIN_WORK
+}
 
 /// Where to split the `n` columns of an `m×k` by `k×n` product, or `None` to keep it whole.
 ///

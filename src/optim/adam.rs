@@ -225,17 +225,20 @@ mod avx {
 ///
 /// A kernel of `rows` rows is split between the same columns as its products split it (the
 /// forward product by depth, the gradient by columns), so each thread updates the weights whose
-/// gradient it computed and which it reads in the next forward pass.
+/// gradient it computed and which it reads in the next forward pass. After a step on `batch`
+/// samples, a kernel whose products were not split (too little work) is not split either.
 fn update_tensor<T: Float>(
     p: &mut [T],
     g: &[T],
     m: &mut [T],
     v: &mut [T],
     k: [T; 4],
-    rows: Option<usize>,
+    (rows, batch): (Option<usize>, Option<usize>),
 ) {
     #[cfg(feature = "parallel")]
-    if let Some(half) = crate::kernel::parallel::halves(p.len(), 1 << 16) {
+    if let Some(half) = crate::kernel::parallel::halves(p.len(), 1 << 16)
+        .filter(|_| batch.is_none_or(|b| crate::kernel::parallel::splits(p.len(), b)))
+    {
         let half = rows
             .filter(|&r| r > 0 && p.len().is_multiple_of(r))
             .and_then(|r| Some(r * crate::kernel::parallel::column_split(p.len() / r)?))
@@ -255,7 +258,7 @@ fn update_tensor<T: Float>(
         );
         return;
     }
-    let _ = rows;
+    let _ = (rows, batch);
     T::adam(p, g, m, v, k)
 }
 
@@ -270,6 +273,37 @@ impl<T: Float> Optimizer<T> for Adam {
         grad: &G,
         state: &mut AdamState<G>,
     ) {
+        self.update_with(params, grad, state, None)
+    }
+
+    fn update_after_step<P: Params<T>, G: Params<T> + Zeroed>(
+        &self,
+        params: &mut P,
+        grad: &G,
+        state: &mut AdamState<G>,
+        batch: usize,
+    ) {
+        self.update_with(params, grad, state, Some(batch))
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.learning_rate
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.learning_rate = lr;
+    }
+}
+
+impl Adam {
+    /// One update; `batch` is the step's batch size when known (see [`update_tensor`]).
+    fn update_with<T: Float, P: Params<T>, G: Params<T> + Zeroed>(
+        &self,
+        params: &mut P,
+        grad: &G,
+        state: &mut AdamState<G>,
+        batch: Option<usize>,
+    ) {
         state.step += 1;
         let t = state.step as f64;
         let alpha = self.learning_rate * libm::sqrt(1.0 - libm::pow(self.beta_2, t))
@@ -281,16 +315,8 @@ impl<T: Float> Optimizer<T> for Adam {
             let p = params.tensor_mut(i);
             let (m, v) = (state.m.tensor_mut(i), state.v.tensor_mut(i));
             let rows = P::tensor_info(i).filter(|t| !t.vector).map(|t| t.shape[1]);
-            update_tensor(p, grad.tensor(i), m, v, k, rows);
+            update_tensor(p, grad.tensor(i), m, v, k, (rows, batch));
         }
-    }
-
-    fn learning_rate(&self) -> f64 {
-        self.learning_rate
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.learning_rate = lr;
     }
 }
 

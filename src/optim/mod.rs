@@ -34,6 +34,24 @@ pub trait Optimizer<T: Float> {
         state: &mut Self::State<G>,
     );
 
+    /// [`update`](Optimizer::update) at the end of a training step on a batch of `batch`
+    /// samples, as [`Trainer`](crate::Trainer) calls it.
+    ///
+    /// The batch size only matters with the `parallel` feature: Adam then updates a tensor on
+    /// two threads only if the step's products split it too, so that each thread updates the
+    /// weights it reads next. Otherwise half of them would move between the cores' caches, which
+    /// made a batch-1 step of the seed network 1.6x slower. The default is `update`.
+    fn update_after_step<P: Params<T>, G: Params<T> + Zeroed>(
+        &self,
+        params: &mut P,
+        grad: &G,
+        state: &mut Self::State<G>,
+        batch: usize,
+    ) {
+        let _ = batch;
+        self.update(params, grad, state)
+    }
+
     /// The learning rate of the next update.
     fn learning_rate(&self) -> f64;
 
