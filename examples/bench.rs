@@ -3,7 +3,8 @@
 //! documented in `benches/common/mod.rs`.
 //!
 //! ```text
-//! cargo run --release --example bench
+//! cargo run --release --example bench                      # every figure
+//! cargo run --release --example bench -- "train_step B=128"  # those whose name contains it
 //! ```
 
 #[path = "../benches/common/mod.rs"]
@@ -42,9 +43,16 @@ fn median_secs(runs: usize, mut f: impl FnMut()) -> f64 {
 
 struct Report {
     peak: f64,
+    /// Only figures whose name contains this are measured.
+    filter: String,
 }
 
 impl Report {
+    /// Whether the figure `name` is wanted.
+    fn wants(&self, name: &str) -> bool {
+        name.contains(&self.filter)
+    }
+
     /// One line: time per call, samples/s, GFLOP/s and its fraction of the peak.
     fn line(&self, name: &str, secs: f64, samples: usize, flop: f64) {
         let gflops = flop / secs / 1e9;
@@ -59,6 +67,10 @@ impl Report {
 }
 
 fn train_step<const B: usize>(r: &Report) {
+    let name = format!("train_step B={B}");
+    if !r.wants(&name) {
+        return;
+    }
     let mut net = network();
     let mut trainer = Mnist::<f32>::trainer::<Adam, B>(Adam::default());
     let (x, y) = (inputs::<784, B>(2), labels::<B>(3));
@@ -66,15 +78,19 @@ fn train_step<const B: usize>(r: &Report) {
     let secs = median_secs(15, || {
         trainer.step(&mut net, &x, &y, B, &loss, &mut g).unwrap();
     });
-    r.line(&format!("train_step B={B}"), secs, B, train_flop(B));
+    r.line(&name, secs, B, train_flop(B));
 }
 
 fn predict<const B: usize>(r: &Report) {
+    let name = format!("predict B={B}");
+    if !r.wants(&name) {
+        return;
+    }
     let net = network();
     let x = inputs::<784, B>(5);
     let mut y = SMatrix::<f32, 10, B>::boxed();
     let secs = median_secs(15, || net.predict_batch(black_box(&*x), &mut *y));
-    r.line(&format!("predict B={B}"), secs, B, predict_flop(B));
+    r.line(&name, secs, B, predict_flop(B));
 }
 
 fn dense<const I: usize, const O: usize, A: liandan::activation::Activation>(
@@ -82,6 +98,9 @@ fn dense<const I: usize, const O: usize, A: liandan::activation::Activation>(
     with_dx: bool,
 ) {
     const B: usize = 32;
+    if !r.wants(&format!("dense {I}->{O}")) {
+        return;
+    }
     let mut layer = Dense::<f32, I, O, A>::boxed();
     layer.init(&mut rng(6));
     let x = inputs::<I, B>(7);
@@ -113,7 +132,8 @@ fn main() {
     let mut c = vec![0.0f32; n * n];
     let secs = median_secs(5, || sgemm(n, &a, &b, &mut c));
     let peak = sgemm_flop(n) / secs / 1e9;
-    let r = Report { peak };
+    let filter = std::env::args().nth(1).unwrap_or_default();
+    let r = Report { peak, filter };
     println!("# liandan benchmark, one core, f32; medians; FLOP counts in benches/common/mod.rs");
     r.line("sgemm 2048^3 (matrixmultiply)", secs, 0, sgemm_flop(n));
     train_step::<1>(&r);
@@ -121,6 +141,16 @@ fn main() {
     train_step::<128>(&r);
     predict::<1>(&r);
     predict::<256>(&r);
+    read_weights_once(&r);
+    dense::<784, 128, Relu>(&r, false);
+    dense::<128, 10, Softmax>(&r, true);
+    adam(&r);
+}
+
+fn read_weights_once(r: &Report) {
+    if !r.wants("read") {
+        return;
+    }
     let net = network();
     let read = median_secs(15, || {
         black_box(read_weights(black_box(&net)));
@@ -130,8 +160,12 @@ fn main() {
         "read 101,770 weights from cache",
         read * 1e6
     );
-    dense::<784, 128, Relu>(&r, false);
-    dense::<128, 10, Softmax>(&r, true);
+}
+
+fn adam(r: &Report) {
+    if !r.wants("adam") {
+        return;
+    }
     let mut net = network();
     let grad = Mnist::<f32>::new_boxed(&mut rng(9));
     let mut state = AdamState::<Mnist<f32>>::boxed();
