@@ -18,7 +18,7 @@ pub(crate) const MIN_WORK: usize = 1 << 20;
 /// Whether the products of a kernel of `params` weights at batch `batch` are split (either
 /// way): the optimizer splits its update the same way.
 pub(crate) fn splits(params: usize, batch: usize) -> bool {
-    params.saturating_mul(batch) >= MIN_WORK
+    params.saturating_mul(batch) >= MIN_WORK && batch >= 12
 }
 
 /// Where to split the `n` columns of an `m×k` by `k×n` product, or `None` to keep it whole.
@@ -26,7 +26,7 @@ pub(crate) fn splits(params: usize, batch: usize) -> bool {
 /// The first part is a multiple of the kernel's 6-column tile, so neither half gets a narrow,
 /// slower remainder tile it would not have had.
 pub(crate) fn split((m, k, n): (usize, usize, usize)) -> Option<usize> {
-    if m.saturating_mul(k).saturating_mul(n) < MIN_WORK || n < 12 {
+    if !splits(m.saturating_mul(k), n) {
         return None;
     }
     column_split(n)
@@ -227,6 +227,10 @@ mod tests {
         assert_eq!(depth_split((128, 128, 784), true), None);
         assert_eq!(halves(100_352, 1 << 16), Some(50_176));
         assert_eq!(halves(128, 1 << 16), None);
+        // The seed network's first kernel (784·128) is split from batch 12 on, as its products.
+        assert!(!splits(100_352, 10) && split((128, 784, 10)).is_none());
+        assert!(!splits(100_352, 11) && split((128, 784, 11)).is_none());
+        assert!(splits(100_352, 12) && split((128, 784, 12)).is_some());
     }
 
     #[test]

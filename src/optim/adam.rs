@@ -359,6 +359,33 @@ mod tests {
     }
 
     #[test]
+    fn the_batch_size_changes_no_bit_of_the_update() {
+        // Large enough for `parallel` to split the kernel's update after a big batch, and not
+        // after a batch of one; every way must give the same bits.
+        type Big = Dense<f32, 300, 256>;
+        let mut rng = crate::rng::SplitMix64::new(3);
+        let (mut start, mut grad) = (Big::boxed(), Big::boxed());
+        crate::Layer::<f32, 300, 256>::init(&mut *start, &mut rng);
+        crate::Layer::<f32, 300, 256>::init(&mut *grad, &mut rng);
+        let adam = Adam::default();
+        let after = |batch: Option<usize>| {
+            let (mut p, mut state) = (start.clone(), AdamState::<Big>::boxed());
+            for _ in 0..2 {
+                match batch {
+                    Some(b) => adam.update_after_step(&mut *p, &*grad, &mut *state, b),
+                    None => adam.update(&mut *p, &*grad, &mut *state),
+                }
+            }
+            p
+        };
+        let whole = after(None);
+        assert_ne!(whole.kernel, start.kernel);
+        for batch in [1, 128] {
+            assert_eq!(after(Some(batch)).kernel, whole.kernel, "batch {batch}");
+        }
+    }
+
+    #[test]
     fn golden_values_of_three_steps() {
         // numpy, float64, Keras 3's `Adam.update_step` written out:
         //   lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-7
