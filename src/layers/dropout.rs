@@ -8,12 +8,13 @@
 //! feature `i` of the batch (flat index, column by column) gets 32 bits of
 //! [`SplitMix64::nth`]`(s, i / 2)`: the low half for even `i`, the high half for odd. They are
 //! compared as integers against `rate·2³²`. A counter-based stream costs two multiplications
-//! per pair of features whatever the caller's generator, and any range of the batch can be made
-//! on its own. (With `parallel`, making the two halves of the mask on the two threads measured
-//! no faster at batch 128: 4 us of work against the hand-off, so the mask is made whole.)
-//! (The masks a given seed produces changed twice: a whole `f64` per feature before 0.1's
-//! second speed round, 32 bits of the caller's `fill_bytes` until the third.) A zero rate draws
-//! nothing.
+//! per pair of features whatever the caller's generator, and vectorises (see `Draw::fill`).
+//! Any range of the batch could be made on its own thread, but with `parallel` making half the
+//! mask on each thread measured no faster at batch 128 (4 us of work), so it is made whole.
+//! A zero rate draws nothing.
+//!
+//! The masks a given seed produces changed in 0.1's third speed round; before it, 32 bits per
+//! feature came from the caller's `fill_bytes`, and before the second, a whole `f64`.
 
 use core::marker::PhantomData;
 
@@ -276,10 +277,16 @@ mod tests {
             use crate::kernel::{simd512_available, simd512dq_available, simd_available};
             // Safety: each version runs only where the processor has its features.
             if simd512dq_available() {
-                assert_eq!(run(&|x, y, m| unsafe { simd::avx512dq(&draw, x, y, m) }), want);
+                assert_eq!(
+                    run(&|x, y, m| unsafe { simd::avx512dq(&draw, x, y, m) }),
+                    want
+                );
             }
             if simd512_available() {
-                assert_eq!(run(&|x, y, m| unsafe { simd::avx512f(&draw, x, y, m) }), want);
+                assert_eq!(
+                    run(&|x, y, m| unsafe { simd::avx512f(&draw, x, y, m) }),
+                    want
+                );
             }
             if simd_available() {
                 assert_eq!(run(&|x, y, m| unsafe { simd::avx2(&draw, x, y, m) }), want);
