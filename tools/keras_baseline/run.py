@@ -1,0 +1,65 @@
+"""Keras' beginner MNIST model on the parts examples/mnist.rs uses, one run per seed.
+
+    python run.py DATA_DIR SPLITS_DIR SEED...
+
+prints one JSON line per seed. Everything but the split (initial weights, shuffles, dropout
+masks) comes from Keras' own generator, seeded with keras.utils.set_random_seed(SEED).
+"""
+import gzip
+import json
+import os
+import sys
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def read_idx(path):
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    assert raw[2] == 0x08, "expected unsigned bytes"
+    ndim = raw[3]
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def run(data, splits, seed):
+    # As liandan scales pixels: an f64 division, then f32.
+    images = read_idx(f"{data}/mnist-10k-images-idx3-ubyte.gz")
+    x = (images.astype(np.float64) / 255.0).astype(np.float32)
+    y = read_idx(f"{data}/mnist-10k-labels-idx1-ubyte.gz").astype(np.int64)
+    with open(f"{splits}/seed{seed}.json") as f:
+        parts = json.load(f)
+    train, evaluation, test = (np.array(parts[k]) for k in ("train", "eval", "test"))
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dropout(0.2),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=["accuracy"],
+    )
+    model.fit(
+        x[train],
+        y[train],
+        batch_size=32,
+        epochs=10,
+        validation_data=(x[evaluation], y[evaluation]),
+        verbose=0,
+    )
+    loss, accuracy = model.evaluate(x[test], y[test], verbose=0)
+    print(json.dumps({"seed": seed, "test_loss": loss, "test_accuracy": accuracy}), flush=True)
+
+
+if __name__ == "__main__":
+    data, splits, *seeds = sys.argv[1:]
+    for seed in seeds:
+        run(data, splits, int(seed))
