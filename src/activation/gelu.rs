@@ -11,6 +11,7 @@ pub struct Gelu;
 
 impl Elementwise for Gelu {
     const NAME: &'static str = "Gelu";
+    const COST: usize = super::TRANSCENDENTAL;
 
     #[inline]
     fn f<T: Float>(z: T) -> T {

@@ -34,6 +34,10 @@ pub trait Activation: Copy + Default + Send + Sync + core::fmt::Debug + 'static 
     const NAME: &'static str;
     /// Which fused loss gradients this activation allows when it ends a network.
     const HEAD: Head;
+    /// The cost of [`apply`](Activation::apply) per value, relative to a ReLU's (which only
+    /// reads and writes memory). With the `parallel` feature, a layer's activation pass is
+    /// split between the threads from `8192 / COST` values.
+    const COST: usize = 1;
 
     /// `v ← f(v)`.
     fn apply<T: Float>(v: &mut [T], n: usize);
@@ -48,6 +52,8 @@ pub trait Elementwise: Copy + Default + Send + Sync + core::fmt::Debug + 'static
     const NAME: &'static str;
     /// Which fused loss gradients this activation allows when it ends a network.
     const HEAD: Head = Head::Other;
+    /// As [`Activation::COST`].
+    const COST: usize = 1;
 
     /// `f(z)`.
     fn f<T: Float>(z: T) -> T;
@@ -59,6 +65,7 @@ pub trait Elementwise: Copy + Default + Send + Sync + core::fmt::Debug + 'static
 impl<A: Elementwise> Activation for A {
     const NAME: &'static str = A::NAME;
     const HEAD: Head = A::HEAD;
+    const COST: usize = A::COST;
 
     #[inline]
     fn apply<T: Float>(v: &mut [T], _n: usize) {
@@ -77,6 +84,12 @@ impl<A: Elementwise> Activation for A {
 }
 
 /// The logistic function `1 / (1 + e^(-z))`, computed without overflow for large `|z|`.
+/// [`Activation::COST`] of the activations built on `exp` or `erf`: on the machine of the
+/// README, a dense layer's forward pass over 128×10 values took 7.3 us more with a softmax
+/// than with the identity and 5.5 us more with a sigmoid (about 5 ns per value), while a ReLU
+/// added nothing measurable to the pass that adds the bias.
+pub(crate) const TRANSCENDENTAL: usize = 16;
+
 #[inline]
 pub(crate) fn logistic<T: Float>(z: T) -> T {
     if z >= T::zero() {

@@ -9,6 +9,7 @@ pub struct Sigmoid;
 
 impl Elementwise for Sigmoid {
     const NAME: &'static str = "Sigmoid";
+    const COST: usize = super::TRANSCENDENTAL;
     const HEAD: Head = Head::Sigmoid;
 
     #[inline]

@@ -15,6 +15,7 @@ pub struct Softmax;
 impl Activation for Softmax {
     const NAME: &'static str = "Softmax";
     const HEAD: Head = Head::Softmax;
+    const COST: usize = super::TRANSCENDENTAL;
 
     fn apply<T: Float>(v: &mut [T], n: usize) {
         for col in v.chunks_exact_mut(n.max(1)) {

@@ -9,6 +9,7 @@ pub struct Swish;
 
 impl Elementwise for Swish {
     const NAME: &'static str = "Swish";
+    const COST: usize = super::TRANSCENDENTAL;
 
     #[inline]
     fn f<T: Float>(z: T) -> T {

@@ -9,6 +9,7 @@ pub struct Tanh;
 
 impl Elementwise for Tanh {
     const NAME: &'static str = "Tanh";
+    const COST: usize = super::TRANSCENDENTAL;
 
     #[inline]
     fn f<T: Float>(z: T) -> T {

@@ -144,8 +144,9 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Layer<T, I, O> for
             return;
         }
         #[cfg(feature = "parallel")]
-        if O * B >= 1 << 13 {
-            // Halves of the batch's columns on the two threads (elementwise, so the same bits).
+        if O * B * A::COST >= 1 << 13 {
+            // Halves of the batch's columns on the two threads (per column, so the same bits):
+            // a ReLU's pass from 8192 values, a softmax's from 512.
             let (z0, z1) = z.split_at_mut(B / 2 * O);
             let (y0, y1) = y.split_at_mut(B / 2 * O);
             let first = std::sync::Mutex::new((z0, y0));
@@ -287,6 +288,28 @@ mod tests {
                 .collect::<std::vec::Vec<_>>()
         };
         assert_eq!(bits(&added), bits(&written));
+    }
+
+    #[test]
+    fn training_forward_equals_inference_forward_bit_for_bit() {
+        // Large enough for `parallel` to split the softmax and ReLU passes between threads
+        // (10·64·16 and 128·64 values of work), which must not change a bit.
+        fn same<A: Activation, const O: usize>() {
+            let mut layer = Dense::<f32, 40, O, A>::zeroed();
+            layer.init(&mut crate::rng::SplitMix64::new(5));
+            let x = SMatrix::<f32, 40, 64>::from_fn(|i, j| ((i * 7 + j) % 11) as f32 * 0.1 - 0.5);
+            let (mut y, mut z, mut inference) =
+                (SMatrix::zeros(), SMatrix::zeros(), SMatrix::zeros());
+            layer.forward_train(&x, &mut y, &mut z, &mut crate::rng::SplitMix64::new(1));
+            layer.forward(&x, &mut inference);
+            let bits = |m: &SMatrix<f32, O, 64>| {
+                m.iter().map(|v| v.to_bits()).collect::<std::vec::Vec<_>>()
+            };
+            assert_eq!(bits(&y), bits(&inference), "{}", A::NAME);
+        }
+        same::<Softmax, 10>();
+        same::<Relu, 128>();
+        same::<Sigmoid, 10>();
     }
 
     #[test]
