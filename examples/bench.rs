@@ -14,7 +14,9 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use common::*;
+use liandan::layer::{Head, NoParams};
 use liandan::layers::Dense;
+use liandan::loss::Loss;
 use liandan::optim::AdamState;
 use liandan::prelude::*;
 
@@ -146,6 +148,77 @@ fn main() {
     dense::<784, 128, Relu>(&r, false);
     dense::<128, 10, Softmax>(&r, true);
     adam(&r);
+    phases(&r);
+}
+
+/// Where a batch-128 training step goes: each pass of the seed network timed alone, in a loop,
+/// on the buffers a step uses.
+fn phases(r: &Report) {
+    const B: usize = 128;
+    if !r.wants("phase") {
+        return;
+    }
+    let mut net = network();
+    let mut grad = Mnist::<f32>::new_boxed(&mut rng(5));
+    let mut state = AdamState::<Mnist<f32>>::boxed();
+    let (x, labels) = (inputs::<784, B>(2), labels::<B>(3));
+    let (loss, mut g) = (SparseCategoricalCrossentropy::default(), rng(4));
+    let [mut z1, mut h1, mut mask, mut h2, mut dh2, mut dh1, mut dz1] =
+        std::array::from_fn(|_| SMatrix::<f32, 128, B>::boxed());
+    let [mut z2, mut p, mut dp] = std::array::from_fn(|_| SMatrix::<f32, 10, B>::boxed());
+    let line = |name: &str, secs: f64| println!("{:<34} {:>10.2} us", name, secs * 1e6);
+    let (d1, dropout, d2) = (&net.dense_1, &net.dropout_1, &net.dense_2);
+    line(
+        "phase: dense 1 forward",
+        median_secs(15, || d1.forward_train(&*x, &mut *h1, &mut *z1, &mut g)),
+    );
+    line(
+        "phase: dropout forward",
+        median_secs(15, || {
+            dropout.forward_train(&*h1, &mut *h2, &mut *mask, &mut g)
+        }),
+    );
+    line(
+        "phase: dense 2 forward (softmax)",
+        median_secs(15, || d2.forward_train(&*h2, &mut *p, &mut *z2, &mut g)),
+    );
+    line(
+        "phase: loss and its gradient",
+        median_secs(15, || {
+            black_box(loss.loss(&*p, &labels, B));
+            loss.gradient(&*p, &labels, B, Head::Softmax, &mut *dp);
+        }),
+    );
+    let (dense_2, dense_1) = (&mut grad.dense_2, &mut grad.dense_1);
+    line(
+        "phase: dense 2 backward",
+        median_secs(15, || {
+            let mut d = *dp;
+            d2.backward_overwrite(&*h2, &*p, &mut *z2, &mut d, true, dense_2, Some(&mut *dh2))
+        }),
+    );
+    line(
+        "phase: dropout backward",
+        median_secs(15, || {
+            let dx = Some(&mut *dh1);
+            dropout.backward(&*h1, &*h2, &mut *mask, &mut *dh2, false, &mut NoParams, dx)
+        }),
+    );
+    // The relu backward overwrites its `dy` argument, so each call starts from a fresh copy.
+    line(
+        "phase: dense 1 backward (copy + pass)",
+        median_secs(15, || {
+            dz1.copy_from(&*dh1);
+            d1.backward_overwrite(&*x, &*h1, &mut *z1, &mut *dz1, false, dense_1, None)
+        }),
+    );
+    let adam = Adam::default();
+    line(
+        "phase: Adam after the step",
+        median_secs(15, || {
+            adam.update_after_step(&mut *net, &*grad, &mut *state, B)
+        }),
+    );
 }
 
 /// The machine's two-core context, printed with `--features parallel`: the time to hand
