@@ -1,15 +1,22 @@
-//! The `parallel` feature: a large product is split by columns of `C` between this thread and
-//! one persistent helper thread (the machine this was tuned on has two cores), each half a
-//! product of its own on the same `A`; Adam splits large tensors in halves the same way. A
-//! product deeper than wide that overwrites `C` (a dense layer's forward `W·x` at batch 96 and
-//! up) is split by depth instead, as a pipeline ([`depth_split`]).
+//! The `parallel` feature: work is split between this thread and one persistent helper thread
+//! (the machine this was tuned on has two cores).
+//!
+//! - A large product is split by columns of `C`, each half a product of its own on the same
+//!   `A`; one deeper than wide that overwrites `C` (a dense layer's forward `W·x`) is split by
+//!   depth instead, as a pipeline ([`depth_split`]).
+//! - Adam splits a kernel at the same column as its products, and only where the step split
+//!   them ([`splits`]), so each thread updates the weights whose gradient it computed and which
+//!   it reads next.
+//! - Passes over a batch column by column (activations, dropout) split at the column where the
+//!   products split the batch ([`by_columns`]), so each thread's columns stay in its cache.
+//! - A dense layer's two backward products, when too small to split, run at the same time.
 //!
 //! A hand-off to the spinning helper costs about a microsecond, so products from a million
 //! multiply-adds (about 10 us) are split: the seed network's first layer at batch 32 (3.2 M)
-//! and 128 (12.8 M) is, its second layer (0.16 M at batch 128) is not. After a step, Adam
-//! splits a kernel's update only where the step split its products ([`splits`]): at batch 1
-//! the halves it updated on the helper had to move back to this core's cache for the next
-//! forward pass, which made a step 1.6x slower than with no `parallel` at all. The README's
+//! and 128 (12.8 M) is, its second layer (0.16 M at batch 128) is not. What moves between the
+//! cores' caches costs more than the hand-off: at batch 1, Adam's halves updated on the helper
+//! made a step 1.6x slower than with no `parallel` at all, and at batch 32 a column-split
+//! forward product (each thread reading all of `W`) made it 131 us instead of 97. The README's
 //! Speed section has the measured ratios.
 
 /// Multiply-adds below which a product stays on one thread.
@@ -50,13 +57,89 @@ pub(crate) const STRIP: usize = 12;
 /// product `W·x` reads only the half of `W` whose gradient the same thread computed (that
 /// product splits `W`'s columns at the same `k0`) and whose Adam update it made, instead of all
 /// of `W`, half of which the other core had just written (about 50 us of a 345 us batch-128
-/// step moving between the cores' caches). It pays one strip of waiting at each end, so it is
-/// used only for products deeper than wide with at least eight strips.
+/// step moving between the cores' caches). It pays one strip of waiting at each end, which
+/// costs most with few strips, yet it is used for every product deeper than wide that splits:
+/// a batch-32 step (three strips) took 97 us instead of 131 with it, because a column split
+/// makes each thread read all of `W`.
 pub(crate) fn depth_split((m, k, n): (usize, usize, usize), beta_zero: bool) -> Option<usize> {
-    if !beta_zero || m.saturating_mul(k).saturating_mul(n) < MIN_WORK || n < 8 * STRIP || k < n {
+    if !beta_zero || !splits(m.saturating_mul(k), n) || k < n {
         return None;
     }
     column_split(k)
+}
+
+/// Runs `first(a)` on the helper thread and `second(b)` on this one: [`join`] for work that
+/// owns its data (disjoint halves of buffers, typically).
+pub(crate) fn both<A: Send, B>(a: A, b: B, first: impl Fn(A) + Sync, second: impl FnOnce(B)) {
+    let a = std::sync::Mutex::new(Some(a));
+    join(
+        &|| {
+            let taken = a.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(a) = taken {
+                first(a)
+            }
+        },
+        || second(b),
+    )
+}
+
+/// Where a batch of `b` columns is split between the threads for work done column by column:
+/// where the products split it, so each thread's columns stay in its core's cache. Always even.
+pub(crate) fn batch_split(b: usize) -> usize {
+    column_split(b).unwrap_or((b / 2) & !1)
+}
+
+/// Units of work (values, times the activation's relative cost) from which a pass over a
+/// batch is split between the threads: a ReLU's pass over 8192 values takes about 2 us.
+pub(crate) const PASS_WORK: usize = 1 << 13;
+
+/// Buffers that hold a batch column by column and can be cut at a flat index.
+pub(crate) trait Columns: Sized + Send {
+    /// The values before `at`, and the rest.
+    fn cut(self, at: usize) -> (Self, Self);
+}
+
+impl<T: Sync> Columns for &[T] {
+    fn cut(self, at: usize) -> (Self, Self) {
+        self.split_at(at)
+    }
+}
+
+impl<T: Send> Columns for &mut [T] {
+    fn cut(self, at: usize) -> (Self, Self) {
+        self.split_at_mut(at)
+    }
+}
+
+impl<A: Columns, B: Columns> Columns for (A, B) {
+    fn cut(self, at: usize) -> (Self, Self) {
+        let ((a0, a1), (b0, b1)) = (self.0.cut(at), self.1.cut(at));
+        ((a0, b0), (a1, b1))
+    }
+}
+
+impl<A: Columns, B: Columns, C: Columns> Columns for (A, B, C) {
+    fn cut(self, at: usize) -> (Self, Self) {
+        let ((a0, a1), (b0, b1), (c0, c1)) = (self.0.cut(at), self.1.cut(at), self.2.cut(at));
+        ((a0, b0, c0), (a1, b1, c1))
+    }
+}
+
+/// Runs `pass(buffers, start)` over a batch of `batch` columns of `rows` values each: whole on
+/// this thread, or, from [`PASS_WORK`] units of `work`, as two ranges of columns on the two
+/// threads, `start` being the first value's flat index (even).
+pub(crate) fn by_columns<S: Columns>(
+    (rows, batch): (usize, usize),
+    work: usize,
+    buffers: S,
+    pass: impl Fn(S, usize) + Sync,
+) {
+    let at = batch_split(batch) * rows;
+    if work < PASS_WORK || at == 0 {
+        return pass(buffers, 0);
+    }
+    let (first, second) = buffers.cut(at);
+    both(first, second, |b| pass(b, 0), |b| pass(b, at))
 }
 
 /// Splits a slice length for the optimizer: two halves, or `None` below `min` elements.
@@ -64,16 +147,22 @@ pub(crate) fn halves(len: usize, min: usize) -> Option<usize> {
     (len >= min).then_some(len / 2)
 }
 
-/// Runs `a` on the helper thread and `b` on this one, and returns when both are done (callers
-/// take turns at the single helper): what `std::thread::scope` with one spawn does, without
-/// starting a thread each time.
+/// Runs `a` on the helper thread and `b` on this one, and returns when both are done: what
+/// `std::thread::scope` with one spawn does, without starting a thread each time. If the single
+/// helper is busy (another thread's join, or a half of this one that splits again), both run
+/// here, one after the other.
 ///
 /// The hand-off is an atomic: the helper spins for a while after each job (`SPIN`) and only
 /// then sleeps on a condition variable. Waking a sleeping thread costs 30-60 us on the 2-core
 /// machine this was measured on, as much as half a product: with a sleeping helper, splitting
 /// made a batch-128 step only 1.16x faster and Adam twice slower.
 pub(crate) fn join(a: &(dyn Fn() + Sync), b: impl FnOnce()) {
-    let guard = helper();
+    let Some(guard) = helper() else {
+        // The helper is busy: with another caller's job, or with this very join's (a half
+        // that splits again). Waiting for it could wait forever; run both halves here.
+        a();
+        return b();
+    };
     let helper: &Helper = &guard;
     let erased: &'static (dyn Fn() + Sync) = {
         // Safety: the reference is only used by the helper until it reports the job done,
@@ -144,8 +233,8 @@ struct Helper {
 // `IDLE`, and read only by the helper after it observes `JOB` (release/acquire on `state`).
 unsafe impl Sync for Helper {}
 
-/// The one helper thread, started on first use; callers take turns through the mutex.
-fn helper() -> std::sync::MutexGuard<'static, &'static Helper> {
+/// The one helper thread, started on first use, or `None` while another join holds it.
+fn helper() -> Option<std::sync::MutexGuard<'static, &'static Helper>> {
     static HELPER: std::sync::OnceLock<std::sync::Mutex<&'static Helper>> =
         std::sync::OnceLock::new();
     HELPER
@@ -162,8 +251,14 @@ fn helper() -> std::sync::MutexGuard<'static, &'static Helper> {
                 .expect("cannot start liandan's helper thread");
             std::sync::Mutex::new(helper)
         })
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
+        .try_lock()
+        .map_or_else(
+            |e| match e {
+                std::sync::TryLockError::Poisoned(e) => Some(e.into_inner()),
+                std::sync::TryLockError::WouldBlock => None,
+            },
+            Some,
+        )
 }
 
 /// The helper's loop: wait for a job (spinning, then sleeping), run it, report.
@@ -223,7 +318,8 @@ mod tests {
         assert_eq!(split((10, 128, 128)), None);
         assert_eq!(depth_split((128, 784, 128), true), Some(396));
         assert_eq!(depth_split((128, 784, 128), false), None);
-        assert_eq!(depth_split((128, 784, 32), true), None);
+        assert_eq!(depth_split((128, 784, 32), true), Some(396));
+        assert_eq!(depth_split((128, 784, 11), true), None);
         assert_eq!(depth_split((128, 128, 784), true), None);
         assert_eq!(halves(100_352, 1 << 16), Some(50_176));
         assert_eq!(halves(128, 1 << 16), None);
@@ -231,6 +327,17 @@ mod tests {
         assert!(!splits(100_352, 10) && split((128, 784, 10)).is_none());
         assert!(!splits(100_352, 11) && split((128, 784, 11)).is_none());
         assert!(splits(100_352, 12) && split((128, 784, 12)).is_some());
+    }
+
+    #[test]
+    fn a_job_on_the_helper_may_split_again() {
+        use core::sync::atomic::AtomicUsize;
+        let count = AtomicUsize::new(0);
+        let add = || {
+            count.fetch_add(1, Ordering::Relaxed);
+        };
+        join(&|| join(&add, add), || join(&add, add));
+        assert_eq!(count.load(Ordering::Relaxed), 4);
     }
 
     #[test]

@@ -88,18 +88,38 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Dense<T, I, O, A> 
         dx: Option<&mut SMatrix<T, I, B>>,
     ) {
         if !logits {
-            A::backward(z.as_slice(), y.as_slice(), dy.as_mut_slice(), O);
+            let (z, y, dy) = (z.as_slice(), y.as_slice(), dy.as_mut_slice());
+            #[cfg(feature = "parallel")]
+            crate::kernel::parallel::by_columns((O, B), O * B * A::COST, (z, y, dy), |b, _| {
+                A::backward(b.0, b.1, b.2, O)
+            });
+            #[cfg(not(feature = "parallel"))]
+            A::backward(z, y, dy, O);
         }
         let delta = &*dy;
-        gemm_nt(&mut grad.kernel, delta, x, beta);
-        if beta == T::zero() {
-            grad.bias.fill(T::zero());
-        }
-        for col in delta.column_iter() {
-            grad.bias += col;
-        }
-        if let Some(dx) = dx {
-            gemm_tn(dx, &self.kernel, delta, T::zero());
+        // ∂L/∂W = δ·xᵀ and ∂L/∂b = Σⱼ δⱼ, then ∂L/∂x = Wᵀ·δ: independent of each other.
+        let parameters = |(kernel, bias): (&mut SMatrix<T, O, I>, &mut SVector<T, O>)| {
+            gemm_nt(kernel, delta, x, beta);
+            if beta == T::zero() {
+                bias.fill(T::zero());
+            }
+            for col in delta.column_iter() {
+                *bias += col;
+            }
+        };
+        let input = |dx: &mut SMatrix<T, I, B>| gemm_tn(dx, &self.kernel, delta, T::zero());
+        let grad = (&mut grad.kernel, &mut grad.bias);
+        match dx {
+            // Products too small to split each run whole, but at the same time.
+            #[cfg(feature = "parallel")]
+            Some(dx) if (1 << 16..crate::kernel::parallel::MIN_WORK).contains(&(I * O * B)) => {
+                crate::kernel::parallel::both(grad, dx, parameters, input)
+            }
+            Some(dx) => {
+                parameters(grad);
+                input(dx)
+            }
+            None => parameters(grad),
         }
     }
 }
@@ -143,23 +163,12 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Layer<T, I, O> for
         if O == 0 {
             return;
         }
+        // Per column, so a split between the threads changes no bit.
         #[cfg(feature = "parallel")]
-        if O * B * A::COST >= 1 << 13 {
-            // Halves of the batch's columns on the two threads (per column, so the same bits):
-            // a ReLU's pass from 8192 values, a softmax's from 512.
-            let (z0, z1) = z.split_at_mut(B / 2 * O);
-            let (y0, y1) = y.split_at_mut(B / 2 * O);
-            let first = std::sync::Mutex::new((z0, y0));
-            crate::kernel::parallel::join(
-                &|| {
-                    let mut first = first.lock().unwrap_or_else(|e| e.into_inner());
-                    let (z0, y0) = &mut *first;
-                    pass(z0, y0)
-                },
-                || pass(z1, y1),
-            );
-            return;
-        }
+        crate::kernel::parallel::by_columns((O, B), O * B * A::COST, (z, y), |(z, y), _| {
+            pass(z, y)
+        });
+        #[cfg(not(feature = "parallel"))]
         pass(z, y);
     }
 
@@ -310,6 +319,30 @@ mod tests {
         same::<Softmax, 10>();
         same::<Relu, 128>();
         same::<Sigmoid, 10>();
+    }
+
+    #[test]
+    fn backward_products_match_nalgebra() {
+        // 128·10·64 multiply-adds per product: with `parallel`, the parameter gradient and
+        // the input gradient are computed at the same time on the two threads.
+        let mut layer = Dense::<f32, 128, 10, Identity>::zeroed();
+        layer.init(&mut crate::rng::SplitMix64::new(5));
+        let x = SMatrix::<f32, 128, 64>::from_fn(|i, j| ((i * 7 + j) % 11) as f32 * 0.1 - 0.5);
+        let dy = SMatrix::<f32, 10, 64>::from_fn(|i, j| ((i * 3 + j) % 7) as f32 * 0.1 - 0.3);
+        let (mut y, mut z) = (SMatrix::zeros(), SMatrix::zeros());
+        layer.forward_train(&x, &mut y, &mut z, &mut crate::rng::SplitMix64::new(1));
+        let (mut grad, mut dx, mut d) = (Dense::zeroed(), SMatrix::zeros(), dy);
+        layer.backward_overwrite(&x, &y, &mut z, &mut d, false, &mut grad, Some(&mut dx));
+        let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-4);
+        assert!(close(
+            grad.kernel.as_slice(),
+            (dy * x.transpose()).as_slice()
+        ));
+        assert!(close(grad.bias.as_slice(), dy.column_sum().as_slice()));
+        assert!(close(
+            dx.as_slice(),
+            (layer.kernel.transpose() * dy).as_slice()
+        ));
     }
 
     #[test]
