@@ -206,7 +206,7 @@ fn phases(r: &Report) {
     );
     // The relu backward overwrites its `dy` argument, so each call starts from a fresh copy.
     line(
-        "phase: dense 1 backward (copy + pass)",
+        "phase: dense 1 backward (+ copy)",
         median_secs(15, || {
             dz1.copy_from(&*dh1);
             d1.backward_overwrite(&*x, &*h1, &mut *z1, &mut *dz1, false, dense_1, None)
