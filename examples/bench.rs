@@ -45,14 +45,15 @@ fn median_secs(runs: usize, mut f: impl FnMut()) -> f64 {
 
 struct Report {
     peak: f64,
-    /// Only figures whose name contains this are measured.
+    /// Only figures whose name contains this (or that start a name it contains) are measured.
     filter: String,
 }
 
 impl Report {
-    /// Whether the figure `name` is wanted.
-    fn wants(&self, name: &str) -> bool {
-        name.contains(&self.filter)
+    /// Whether the figures named `key`... are wanted: `-- "adam"` and `-- "adam update (101"`
+    /// both select the Adam figure, `-- phase` or `-- "phase: dropout"` the per-pass times.
+    fn wants(&self, key: &str) -> bool {
+        key.contains(&self.filter) || self.filter.contains(key)
     }
 
     /// One line: time per call, samples/s, GFLOP/s and its fraction of the peak.
@@ -154,83 +155,104 @@ fn main() {
 /// Where a batch-128 training step goes: each pass of the seed network timed alone, in a loop,
 /// on the buffers a step uses.
 fn phases(r: &Report) {
-    const B: usize = 128;
     if !r.wants("phase") {
         return;
     }
-    let mut net = network();
-    let mut grad = Mnist::<f32>::new_boxed(&mut rng(5));
-    let mut state = AdamState::<Mnist<f32>>::boxed();
-    let (x, labels) = (inputs::<784, B>(2), labels::<B>(3));
-    let (loss, mut g) = (SparseCategoricalCrossentropy::default(), rng(4));
-    let [mut z1, mut h1, mut mask, mut h2, mut dh2, mut dh1, mut dz1] =
-        std::array::from_fn(|_| SMatrix::<f32, 128, B>::boxed());
-    let [mut z2, mut p, mut dp] = std::array::from_fn(|_| SMatrix::<f32, 10, B>::boxed());
-    let line = |name: &str, secs: f64| println!("{:<34} {:>10.2} us", name, secs * 1e6);
-    let (d1, dropout, d2) = (&net.dense_1, &net.dropout_1, &net.dense_2);
-    line(
-        "phase: dense 1 forward",
-        median_secs(15, || d1.forward_train(&*x, &mut *h1, &mut *z1, &mut g)),
-    );
-    line(
-        "phase: dropout forward",
-        median_secs(15, || {
-            dropout.forward_train(&*h1, &mut *h2, &mut *mask, &mut g)
-        }),
-    );
-    line(
-        "phase: dense 2 forward (softmax)",
-        median_secs(15, || d2.forward_train(&*h2, &mut *p, &mut *z2, &mut g)),
-    );
-    line(
-        "phase: loss and its gradient",
-        median_secs(15, || {
-            black_box(loss.loss(&*p, &labels, B));
-            loss.gradient(&*p, &labels, B, Head::Softmax, &mut *dp);
-        }),
-    );
-    let (dense_2, dense_1) = (&mut grad.dense_2, &mut grad.dense_1);
-    line(
-        "phase: dense 2 backward",
-        median_secs(15, || {
-            let mut d = *dp;
-            d2.backward_overwrite(&*h2, &*p, &mut *z2, &mut d, true, dense_2, Some(&mut *dh2))
-        }),
-    );
-    line(
-        "phase: dropout backward",
-        median_secs(15, || {
-            let dx = Some(&mut *dh1);
-            dropout.backward(&*h1, &*h2, &mut *mask, &mut *dh2, false, &mut NoParams, dx)
-        }),
-    );
-    // The relu backward overwrites its `dy` argument, so each call starts from a fresh copy.
-    line(
-        "phase: dense 1 backward (+ copy)",
-        median_secs(15, || {
-            dz1.copy_from(&*dh1);
-            d1.backward_overwrite(&*x, &*h1, &mut *z1, &mut *dz1, false, dense_1, None)
-        }),
-    );
-    let adam = Adam::default();
-    line(
-        "phase: Adam after the step",
-        median_secs(15, || {
-            adam.update_after_step(&mut *net, &*grad, &mut *state, B)
-        }),
-    );
+    let mut step = Step::new();
+    step.forward();
+    step.backward();
+}
+
+/// The network, its gradient and Adam's state, a batch of 128, and every intermediate buffer of
+/// a training step.
+struct Step {
+    net: Box<Mnist<f32>>,
+    grad: Box<Mnist<f32>>,
+    state: Box<AdamState<Mnist<f32>>>,
+    x: Box<SMatrix<f32, 784, 128>>,
+    labels: [usize; 128],
+    /// `z1, h1, mask, h2, dh2, dh1, dz1`: the 128 units of the first layer.
+    wide: [Box<SMatrix<f32, 128, 128>>; 7],
+    /// `z2, p, dp`: the 10 outputs.
+    narrow: [Box<SMatrix<f32, 10, 128>>; 3],
+}
+
+/// A line of [`phases`].
+fn phase(name: &str, f: impl FnMut()) {
+    println!("{:<34} {:>10.2} us", name, median_secs(15, f) * 1e6);
+}
+
+impl Step {
+    fn new() -> Self {
+        Step {
+            net: network(),
+            grad: Mnist::<f32>::new_boxed(&mut rng(5)),
+            state: AdamState::<Mnist<f32>>::boxed(),
+            x: inputs::<784, 128>(2),
+            labels: labels::<128>(3),
+            wide: std::array::from_fn(|_| SMatrix::boxed()),
+            narrow: std::array::from_fn(|_| SMatrix::boxed()),
+        }
+    }
+
+    fn forward(&mut self) {
+        let (net, x, mut g) = (&self.net, &*self.x, rng(4));
+        let [z1, h1, mask, h2, ..] = &mut self.wide;
+        let [z2, p, dp] = &mut self.narrow;
+        phase("phase: dense 1 forward", || {
+            net.dense_1.forward_train(x, h1, z1, &mut g)
+        });
+        phase("phase: dropout forward", || {
+            net.dropout_1.forward_train(h1, h2, mask, &mut g)
+        });
+        phase("phase: dense 2 forward (softmax)", || {
+            net.dense_2.forward_train(h2, p, z2, &mut g)
+        });
+        let loss = SparseCategoricalCrossentropy::default();
+        phase("phase: loss and its gradient", || {
+            black_box(loss.loss(p, &self.labels, 128));
+            loss.gradient(p, &self.labels, 128, Head::Softmax, dp);
+        });
+    }
+
+    fn backward(&mut self) {
+        let (net, x) = (&mut self.net, &*self.x);
+        let [z1, h1, mask, h2, dh2, dh1, dz1] = &mut self.wide;
+        let [z2, p, dp] = &mut self.narrow;
+        let (d1, d2) = (&mut self.grad.dense_1, &mut self.grad.dense_2);
+        // With fused logits, `dp` is only read.
+        phase("phase: dense 2 backward", || {
+            net.dense_2
+                .backward_overwrite(h2, p, z2, dp, true, d2, Some(dh2))
+        });
+        phase("phase: dropout backward", || {
+            let dx = Some(&mut **dh1);
+            net.dropout_1
+                .backward(h1, h2, mask, dh2, false, &mut NoParams, dx)
+        });
+        // The relu backward overwrites its `dy` argument, so each call starts from a copy.
+        phase("phase: dense 1 backward (+ copy)", || {
+            dz1.copy_from(&**dh1);
+            net.dense_1
+                .backward_overwrite(x, h1, z1, dz1, false, d1, None)
+        });
+        let adam = Adam::default();
+        phase("phase: Adam after the step", || {
+            adam.update_after_step(&mut **net, &*self.grad, &mut *self.state, 128)
+        });
+    }
 }
 
 /// The machine's two-core context, printed with `--features parallel`: the time to hand
 /// 256 KB written on one core to the other (a round trip of a flag, then a read of every line).
 ///
 /// The two-core figures depend on it: a split training step moves about that much between the
-/// cores. On the shared virtual machine of the README it is sometimes three times slower than
-/// usual, and the two-core step is then about 1.35x instead of 1.75x one core.
+/// cores. On the shared virtual machine of the README it is sometimes three and a half times
+/// slower than usual, and a batch-128 step on two cores is then 1.36x one core instead of 1.79x.
 #[cfg(feature = "parallel")]
 fn handoff(r: &Report) {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    if !r.wants("hand-off") {
+    if !r.wants("two-core hand-off") {
         return;
     }
     const WORDS: usize = 256 * 1024 / 8;
@@ -271,7 +293,7 @@ fn handoff(r: &Report) {
 fn handoff(_: &Report) {}
 
 fn read_weights_once(r: &Report) {
-    if !r.wants("read") {
+    if !r.wants("read 101,770 weights") {
         return;
     }
     let net = network();
@@ -286,13 +308,14 @@ fn read_weights_once(r: &Report) {
 }
 
 fn adam(r: &Report) {
-    if !r.wants("adam") {
+    if !r.wants("adam update") {
         return;
     }
     let mut net = network();
     let grad = Mnist::<f32>::new_boxed(&mut rng(9));
     let mut state = AdamState::<Mnist<f32>>::boxed();
     let adam = Adam::default();
+    // `update` splits by size alone (with `parallel`), as after a step at batch 11 or more.
     let secs = median_secs(15, || adam.update(&mut *net, &*grad, &mut *state));
     println!(
         "{:<34} {:>10.2} us {:>12.0} params/s",

@@ -27,6 +27,7 @@ pub mod loss;
 pub mod metrics;
 mod network;
 pub mod optim;
+mod parallel;
 pub mod rng;
 #[cfg(feature = "std")]
 pub mod tour;

@@ -21,8 +21,6 @@
 
 #[cfg(target_arch = "x86_64")]
 mod avx512;
-#[cfg(feature = "parallel")]
-pub(crate) mod parallel;
 mod portable;
 #[cfg(target_arch = "x86_64")]
 mod x86;
@@ -91,26 +89,23 @@ pub(crate) fn sgemm(
     check_bounds(dims, a, lda, b, b_strides, c, ldc);
     #[cfg(all(feature = "parallel", target_arch = "x86_64"))]
     if x86::available() {
-        if let Some(k0) = parallel::depth_split(dims, beta == 0.0) {
+        if let Some(k0) = crate::parallel::depth_split(dims, beta == 0.0) {
             // Safety: the SIMD kernel runs here and the bounds are checked.
             unsafe { sgemm_depth_split(dims, k0, a, lda, b, b_strides, c, ldc) };
             return;
         }
     }
     #[cfg(feature = "parallel")]
-    if let Some(split) = parallel::split(dims) {
+    if let Some(split) = crate::parallel::split(dims) {
         let (m, k, n) = dims;
         let (c0, c1) = c.split_at_mut(split * ldc);
         let b1 = &b[split * b_strides.1..];
-        let c0 = std::sync::Mutex::new(c0);
-        parallel::join(
-            &|| {
-                let mut c0 = c0.lock().unwrap_or_else(|e| e.into_inner());
-                sgemm_serial((m, k, split), a, lda, b, b_strides, beta, &mut c0, ldc)
-            },
-            || sgemm_serial((m, k, n - split), a, lda, b1, b_strides, beta, c1, ldc),
+        return crate::parallel::both(
+            c0,
+            c1,
+            |c0| sgemm_serial((m, k, split), a, lda, b, b_strides, beta, c0, ldc),
+            |c1| sgemm_serial((m, k, n - split), a, lda, b1, b_strides, beta, c1, ldc),
         );
-        return;
     }
     sgemm_serial(dims, a, lda, b, b_strides, beta, c, ldc);
 }
@@ -124,7 +119,7 @@ struct SharedC(*mut f32);
 #[cfg(all(feature = "parallel", target_arch = "x86_64"))]
 unsafe impl Sync for SharedC {}
 
-/// `C = A·B` split at depth `k0` (see [`parallel::depth_split`]): the helper computes each
+/// `C = A·B` split at depth `k0` (see [`depth_split`](crate::parallel::depth_split)): the helper computes each
 /// strip of `C` over `p < k0` and publishes it, this thread resumes it over `p >= k0`.
 ///
 /// Safety: [`x86::available`] holds, the operands passed [`check_bounds`], and `0 < k0 < k`.
@@ -140,8 +135,8 @@ unsafe fn sgemm_depth_split(
     c: &mut [f32],
     ldc: usize,
 ) {
+    use crate::parallel::STRIP;
     use core::sync::atomic::{AtomicUsize, Ordering};
-    use parallel::STRIP;
     let strips = n.div_ceil(STRIP);
     // How many strips the helper has finished; `usize::MAX` if it stopped (panicked), so this
     // thread does not wait forever (`join` then reports the panic).
@@ -181,7 +176,7 @@ unsafe fn sgemm_depth_split(
             self.0.store(usize::MAX, Ordering::Release);
         }
     }
-    parallel::join(
+    crate::parallel::join(
         &|| {
             let finish = Finish(done);
             for s in 0..strips {
@@ -193,7 +188,7 @@ unsafe fn sgemm_depth_split(
             for s in 0..strips {
                 let mut spins = 0;
                 while done.load(Ordering::Acquire) <= s {
-                    parallel::wait_a_little(&mut spins);
+                    crate::parallel::wait_a_little(&mut spins);
                 }
                 strip(s, true);
             }

@@ -202,3 +202,51 @@ fn out_of_bounds_operands_panic() {
     let (a, b, mut c) = ([0.0f32; 4], [0.0f32; 3], [0.0f32; 4]);
     f32::gemm((2, 2, 2), &a, 2, &b, (1, 2), 0.0, &mut c, 2);
 }
+
+#[cfg(feature = "parallel")]
+mod parallel {
+    #[test]
+    fn a_split_product_equals_the_whole_one_bit_for_bit() {
+        for (m, k, n, beta) in [
+            (64, 256, 300, 1.0),
+            (64, 256, 300, 0.0),
+            (70, 700, 133, 0.0),
+        ] {
+            a_split_product_equals_the_whole_one((m, k, n), beta);
+        }
+        assert!(crate::parallel::depth_split((70, 700, 133), true).is_some());
+    }
+
+    #[test]
+    fn a_depth_split_product_inside_a_join_runs_whole_with_the_same_bits() {
+        // Nested in a join's half, the depth split's pipeline runs on one thread, first half
+        // first; anything else would wait forever.
+        let nested = || a_split_product_equals_the_whole_one((70, 700, 133), 0.0);
+        crate::parallel::join(&nested, nested);
+    }
+
+    fn a_split_product_equals_the_whole_one((m, k, n): (usize, usize, usize), beta: f32) {
+        use std::vec::Vec;
+        assert!(crate::parallel::split((m, k, n)).is_some());
+        // Values whose sums round, so a different order of additions would show.
+        let a: Vec<f32> = (0..m * k)
+            .map(|i| (i * 37 % 101) as f32 * 0.0137 - 0.6)
+            .collect();
+        let b: Vec<f32> = (0..k * n)
+            .map(|i| (i * 53 % 97) as f32 * 0.0211 - 1.0)
+            .collect();
+        let (mut split_c, mut whole) = (std::vec![1.0f32; m * n], std::vec![1.0f32; m * n]);
+        for _ in 0..3 {
+            crate::kernel::sgemm((m, k, n), &a, m, &b, (1, k), beta, &mut split_c, m);
+        }
+        for _ in 0..3 {
+            crate::kernel::sgemm_serial((m, k, n), &a, m, &b, (1, k), beta, &mut whole, m);
+        }
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(
+            bits(&split_c),
+            bits(&whole),
+            "m={m} k={k} n={n} beta={beta}"
+        );
+    }
+}

@@ -88,13 +88,11 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Dense<T, I, O, A> 
         dx: Option<&mut SMatrix<T, I, B>>,
     ) {
         if !logits {
-            let (z, y, dy) = (z.as_slice(), y.as_slice(), dy.as_mut_slice());
-            #[cfg(feature = "parallel")]
-            crate::kernel::parallel::by_columns((O, B), O * B * A::COST, (z, y, dy), |b, _| {
-                A::backward(b.0, b.1, b.2, O)
+            let work = (O * B).saturating_mul(A::COST);
+            let buffers = (z.as_slice(), y.as_slice(), dy.as_mut_slice());
+            crate::parallel::by_columns((O, B), work, buffers, |(z, y, dy), _| {
+                A::backward(z, y, dy, O)
             });
-            #[cfg(not(feature = "parallel"))]
-            A::backward(z, y, dy, O);
         }
         let delta = &*dy;
         // ∂L/∂W = δ·xᵀ and ∂L/∂b = Σⱼ δⱼ, then ∂L/∂x = Wᵀ·δ: independent of each other.
@@ -110,10 +108,12 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Dense<T, I, O, A> 
         let input = |dx: &mut SMatrix<T, I, B>| gemm_tn(dx, &self.kernel, delta, T::zero());
         let grad = (&mut grad.kernel, &mut grad.bias);
         match dx {
-            // Products too small to split each run whole, but at the same time.
+            // Products too small to split each run whole, but at the same time. The helper
+            // computes the parameter gradient when it is the smaller output (`O ≤ B`), so the
+            // less moves back to this core (where the optimizer reads it).
             #[cfg(feature = "parallel")]
-            Some(dx) if (1 << 16..crate::kernel::parallel::MIN_WORK).contains(&(I * O * B)) => {
-                crate::kernel::parallel::both(grad, dx, parameters, input)
+            Some(dx) if O <= B && concurrent(I * O * B) => {
+                crate::parallel::both(grad, dx, parameters, input)
             }
             Some(dx) => {
                 parameters(grad);
@@ -122,6 +122,13 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Dense<T, I, O, A> 
             None => parameters(grad),
         }
     }
+}
+
+/// Whether a dense layer's two backward products of `work` multiply-adds each are too small to
+/// split but large enough to run at the same time.
+#[cfg(feature = "parallel")]
+fn concurrent(work: usize) -> bool {
+    (crate::parallel::CONCURRENT_WORK..crate::parallel::MIN_WORK).contains(&work)
 }
 
 impl<T, const I: usize, const O: usize, A> Shape for Dense<T, I, O, A> {
@@ -164,12 +171,8 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Layer<T, I, O> for
             return;
         }
         // Per column, so a split between the threads changes no bit.
-        #[cfg(feature = "parallel")]
-        crate::kernel::parallel::by_columns((O, B), O * B * A::COST, (z, y), |(z, y), _| {
-            pass(z, y)
-        });
-        #[cfg(not(feature = "parallel"))]
-        pass(z, y);
+        let work = (O * B).saturating_mul(A::COST);
+        crate::parallel::by_columns((O, B), work, (z, y), |(z, y), _| pass(z, y));
     }
 
     fn backward<const B: usize>(
@@ -342,6 +345,17 @@ mod tests {
         assert!(close(
             dx.as_slice(),
             (layer.kernel.transpose() * dy).as_slice()
+        ));
+        // `backward` adds to the gradient instead.
+        let mut d = dy;
+        layer.backward(&x, &y, &mut z, &mut d, false, &mut grad, Some(&mut dx));
+        assert!(close(
+            grad.kernel.as_slice(),
+            (dy * x.transpose() * 2.0).as_slice()
+        ));
+        assert!(close(
+            grad.bias.as_slice(),
+            (dy.column_sum() * 2.0).as_slice()
         ));
     }
 

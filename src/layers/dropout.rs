@@ -9,8 +9,8 @@
 //! [`SplitMix64::nth`]`(s, i / 2)`: the low half for even `i`, the high half for odd. They are
 //! compared as integers against `rate·2³²`. A counter-based stream costs two multiplications
 //! per pair of features whatever the caller's generator, and vectorises (see `Draw::fill`).
-//! Any range of the batch can be made on its own, so with `parallel` each thread makes the
-//! mask of the columns whose activations it computed. A zero rate draws nothing.
+//! Any range of the batch that starts at an even feature can be made on its own, so with
+//! `parallel` each thread makes the mask of the columns whose activations it computed. A zero rate draws nothing.
 //!
 //! The masks a given seed produces changed in 0.1's third speed round; before it, 32 bits per
 //! feature came from the caller's `fill_bytes`, and before the second, a whole `f64`.
@@ -106,7 +106,7 @@ impl<T: Float> Draw<T> {
     /// [`fill`](Draw::fill) for any processor; inlined into each SIMD version.
     #[inline(always)]
     fn fill_portable(&self, start: usize, x: &[T], y: &mut [T], m: &mut [T]) {
-        debug_assert!(start.is_multiple_of(2));
+        assert!(start.is_multiple_of(2), "a mask range starts between pairs");
         let mut pair = start as u64 / 2;
         let mut m = m.chunks_exact_mut(2);
         let mut y = y.chunks_exact_mut(2);
@@ -214,12 +214,9 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Dropout<T, N> {
             keep,
         };
         let (m, y, x) = (mask.as_mut_slice(), y.as_mut_slice(), x.as_slice());
-        #[cfg(feature = "parallel")]
-        crate::kernel::parallel::by_columns((N, B), N * B, (x, y, m), |(x, y, m), start| {
+        crate::parallel::by_columns((N, B), N * B, (x, y, m), |(x, y, m), start| {
             draw.fill(start, x, y, m)
         });
-        #[cfg(not(feature = "parallel"))]
-        draw.fill(0, x, y, m);
     }
 
     fn backward<const B: usize>(
@@ -239,10 +236,7 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Dropout<T, N> {
                     *dx = dy * m;
                 }
             };
-            #[cfg(feature = "parallel")]
-            crate::kernel::parallel::by_columns((N, B), N * B, (dx, dy, m), |b, _| apply(b));
-            #[cfg(not(feature = "parallel"))]
-            apply((dx, dy, m));
+            crate::parallel::by_columns((N, B), N * B, (dx, dy, m), |b, _| apply(b));
         }
     }
 }
@@ -280,59 +274,103 @@ mod tests {
         assert_eq!(inference, x);
     }
 
+    /// A way to make a mask: `(x, y, m)`.
+    type Fill<'a> = &'a dyn Fn(&[f32], &mut [f32], &mut [f32]);
+
+    /// The draw the mask tests use: half the features dropped, the kept ones doubled.
+    const DRAW: Draw<f32> = Draw {
+        seed: 0x1234_5678_9abc_def0,
+        threshold: 1 << 31,
+        keep: 2.0,
+    };
+
+    /// `(y, m)` for 1001 features made by `fill`.
+    fn masked(fill: Fill) -> (std::vec::Vec<f32>, std::vec::Vec<f32>) {
+        let x: std::vec::Vec<f32> = (0..1001).map(|i| i as f32 * 0.25 - 100.0).collect();
+        let (mut y, mut m) = (std::vec![0.0; x.len()], std::vec![0.0; x.len()]);
+        fill(&x, &mut y, &mut m);
+        (y, m)
+    }
+
     #[test]
     fn every_simd_version_makes_the_portable_mask() {
-        let x: std::vec::Vec<f32> = (0..1001).map(|i| i as f32 * 0.25 - 100.0).collect();
-        let draw = Draw {
-            seed: 0x1234_5678_9abc_def0,
-            threshold: 1 << 31,
-            keep: 2.0f32,
-        };
-        /// A way to make the mask: `(x, y, m)`.
-        type Fill<'a> = &'a dyn Fn(&[f32], &mut [f32], &mut [f32]);
-        let run = |fill: Fill| {
-            let (mut y, mut m) = (std::vec![0.0; x.len()], std::vec![0.0; x.len()]);
-            fill(&x, &mut y, &mut m);
-            (y, m)
-        };
-        let want = run(&|x, y, m| draw.fill_portable(0, x, y, m));
-        assert_eq!(run(&|x, y, m| draw.fill(0, x, y, m)), want);
+        let want = masked(&|x, y, m| DRAW.fill_portable(0, x, y, m));
+        assert_eq!(masked(&|x, y, m| DRAW.fill(0, x, y, m)), want);
         #[cfg(target_arch = "x86_64")]
         {
             use crate::kernel::{simd512_available, simd512dq_available, simd_available};
             // Safety: each version runs only where the processor has its features.
             if simd512dq_available() {
-                assert_eq!(
-                    run(&|x, y, m| unsafe { simd::avx512dq(&draw, 0, x, y, m) }),
-                    want
-                );
+                let got = masked(&|x, y, m| unsafe { simd::avx512dq(&DRAW, 0, x, y, m) });
+                assert_eq!(got, want);
             }
             if simd512_available() {
-                assert_eq!(
-                    run(&|x, y, m| unsafe { simd::avx512f(&draw, 0, x, y, m) }),
-                    want
-                );
+                let got = masked(&|x, y, m| unsafe { simd::avx512f(&DRAW, 0, x, y, m) });
+                assert_eq!(got, want);
             }
             if simd_available() {
                 assert_eq!(
-                    run(&|x, y, m| unsafe { simd::avx2(&draw, 0, x, y, m) }),
+                    masked(&|x, y, m| unsafe { simd::avx2(&DRAW, 0, x, y, m) }),
                     want
                 );
             }
         }
-        // Made in two ranges (as on two threads), the mask is the same.
-        let halves = run(&|x, y, m| {
+    }
+
+    #[test]
+    fn a_mask_made_in_two_ranges_is_the_whole_mask() {
+        let halves = masked(&|x, y, m| {
             let ((x0, x1), (y0, y1), (m0, m1)) =
                 (x.split_at(400), y.split_at_mut(400), m.split_at_mut(400));
-            draw.fill(0, x0, y0, m0);
-            draw.fill(400, x1, y1, m1);
+            DRAW.fill(0, x0, y0, m0);
+            DRAW.fill(400, x1, y1, m1);
         });
-        assert_eq!(halves, want);
-        // The odd last feature takes the low half of its pair's bits, as it would in a pair.
-        let last = SplitMix64::nth(draw.seed, 500) as u32;
-        assert_eq!(want.1[1000], if last < 1 << 31 { 0.0 } else { 2.0 });
-        let dropped = want.1.iter().filter(|&&m| m == 0.0).count();
+        assert_eq!(halves, masked(&|x, y, m| DRAW.fill(0, x, y, m)));
+    }
+
+    #[test]
+    fn an_odd_last_feature_takes_the_low_half_of_its_pair() {
+        let (_, m) = masked(&|x, y, m| DRAW.fill(0, x, y, m));
+        let last = SplitMix64::nth(DRAW.seed, 500) as u32;
+        assert_eq!(m[1000], if last < 1 << 31 { 0.0 } else { 2.0 });
+        let dropped = m.iter().filter(|&&m| m == 0.0).count();
         assert!((400..600).contains(&dropped), "{dropped}");
+    }
+
+    #[test]
+    fn a_batch_split_between_threads_keeps_the_mask() {
+        // 129 features at batch 65: with `parallel`, odd sizes cut at column 36 between the
+        // two threads. Every feature must get the bits of the whole, unsplit stream.
+        let d = Dropout::<f32, 129>::new(0.3).unwrap();
+        let x = SMatrix::<f32, 129, 65>::from_fn(|i, j| (i * 65 + j) as f32);
+        let (mut y, mut mask) = (SMatrix::zeros(), SMatrix::zeros());
+        let mut rng = SplitMix64::new(4);
+        d.forward_train(&x, &mut y, &mut mask, &mut rng.clone());
+        let draw = Draw {
+            seed: rng.next_u64(),
+            threshold: d.threshold(),
+            keep: (1.0 / 0.7) as f32,
+        };
+        let mut y_whole = SMatrix::<f32, 129, 65>::zeros();
+        let mut m_whole = SMatrix::<f32, 129, 65>::zeros();
+        draw.fill_portable(
+            0,
+            x.as_slice(),
+            y_whole.as_mut_slice(),
+            m_whole.as_mut_slice(),
+        );
+        assert_eq!((y, mask), (y_whole, m_whole));
+        let (mut dx, mut dy) = (SMatrix::zeros(), SMatrix::<f32, 129, 65>::repeat(3.0));
+        d.backward(
+            &x,
+            &y,
+            &mut mask,
+            &mut dy,
+            false,
+            &mut NoParams,
+            Some(&mut dx),
+        );
+        assert_eq!(dx, m_whole * 3.0);
     }
 
     #[test]

@@ -236,27 +236,19 @@ fn update_tensor<T: Float>(
     (rows, batch): (Option<usize>, Option<usize>),
 ) {
     #[cfg(feature = "parallel")]
-    if let Some(half) = crate::kernel::parallel::halves(p.len(), 1 << 16)
-        .filter(|_| batch.is_none_or(|b| crate::kernel::parallel::splits(p.len(), b)))
+    if let Some(half) = crate::parallel::halves(p.len(), 1 << 16)
+        .filter(|_| batch.is_none_or(|b| crate::parallel::splits(p.len(), b)))
     {
         let half = rows
             .filter(|&r| r > 0 && p.len().is_multiple_of(r))
-            .and_then(|r| Some(r * crate::kernel::parallel::column_split(p.len() / r)?))
+            .and_then(|r| Some(r * crate::parallel::column_split(p.len() / r)?))
             .unwrap_or(half);
         let (p0, p1) = p.split_at_mut(half);
         let (m0, m1) = m.split_at_mut(half);
         let (v0, v1) = v.split_at_mut(half);
         let (g0, g1) = g.split_at(half.min(g.len()));
-        let first = std::sync::Mutex::new((p0, m0, v0));
-        crate::kernel::parallel::join(
-            &|| {
-                let mut first = first.lock().unwrap_or_else(|e| e.into_inner());
-                let (p0, m0, v0) = &mut *first;
-                T::adam(p0, g0, m0, v0, k)
-            },
-            || T::adam(p1, g1, m1, v1, k),
-        );
-        return;
+        let adam = |(p, g, m, v): (&mut [T], &[T], &mut [T], &mut [T])| T::adam(p, g, m, v, k);
+        return crate::parallel::both((p0, g0, m0, v0), (p1, g1, m1, v1), adam, adam);
     }
     let _ = (rows, batch);
     T::adam(p, g, m, v, k)

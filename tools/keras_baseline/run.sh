@@ -14,7 +14,8 @@ work=target/keras_baseline
 mkdir -p "$work"
 if [ ! -x "$work/venv/bin/python" ]; then
     python3 -m venv "$work/venv"
-    "$work/venv/bin/pip" install --quiet "jax[cpu]" keras
+    # The versions the README's comparison was measured with.
+    "$work/venv/bin/pip" install --quiet "jax[cpu]==0.10.2" "keras==3.15.1"
 fi
 cargo run --quiet --release --manifest-path tools/keras_baseline/export_splits/Cargo.toml \
     --target-dir "$work/target" -- data/mnist "$work/splits" "${seeds[@]}"
