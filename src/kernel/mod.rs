@@ -135,17 +135,17 @@ unsafe fn sgemm_depth_split(
     c: &mut [f32],
     ldc: usize,
 ) {
-    use crate::parallel::STRIP;
     use core::sync::atomic::{AtomicUsize, Ordering};
-    let strips = n.div_ceil(STRIP);
+    let full = crate::parallel::strip_width(n);
+    let strips = n.div_ceil(full);
     // How many strips the helper has finished; `usize::MAX` if it stopped (panicked), so this
     // thread does not wait forever (`join` then reports the panic).
     let done = AtomicUsize::new(0);
     let shared = SharedC(c.as_mut_ptr());
     let (done, shared) = (&done, &shared);
     let strip = |s: usize, resume: bool| {
-        let j = s * STRIP;
-        let (p0, depth) = if resume { (k0, k - k0) } else { (0, k0) };
+        let (j, (p0, depth)) = (s * full, if resume { (k0, k - k0) } else { (0, k0) });
+        let width = full.min(n - j);
         // Safety: `j < n` and `p0 < k`, so the offsets stay inside the checked operands, and
         // the strip covers rows `p0 .. p0 + depth` of `B` and columns `j .. j + width`; the
         // caller's contract gives the instructions; the two threads write one strip at a time
@@ -162,7 +162,6 @@ unsafe fn sgemm_depth_split(
                 ldc,
                 resume,
             };
-            let width = STRIP.min(n - j);
             if x86::avx512() {
                 avx512::gemm(m, depth, width, ops)
             } else {

@@ -211,10 +211,12 @@ mod parallel {
             (64, 256, 300, 1.0),
             (64, 256, 300, 0.0),
             (70, 700, 133, 0.0),
+            (130, 700, 20, 0.0),
         ] {
             a_split_product_equals_the_whole_one((m, k, n), beta);
         }
         assert!(crate::parallel::depth_split((70, 700, 133), true).is_some());
+        assert!(crate::parallel::depth_split((130, 700, 20), true).is_some());
     }
 
     #[test]
