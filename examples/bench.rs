@@ -248,7 +248,7 @@ impl Step {
 ///
 /// The two-core figures depend on it: a split training step moves about that much between the
 /// cores. On the shared virtual machine of the README it is sometimes three and a half times
-/// slower than usual, and a batch-128 step on two cores is then 1.36x one core instead of 1.78x.
+/// slower than usual, and a batch-128 step on two cores is then 1.36x one core instead of 1.77x.
 #[cfg(feature = "parallel")]
 fn handoff(r: &Report) {
     use std::sync::atomic::{AtomicUsize, Ordering};
