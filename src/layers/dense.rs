@@ -112,7 +112,7 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Dense<T, I, O, A> 
             // computes the parameter gradient when it is the smaller output (`O ≤ B`), so the
             // less moves back to this core (where the optimizer reads it).
             #[cfg(feature = "parallel")]
-            Some(dx) if O <= B && concurrent(I * O * B) => {
+            Some(dx) if O <= B && concurrent(I.saturating_mul(O).saturating_mul(B)) => {
                 crate::parallel::both(grad, dx, parameters, input)
             }
             Some(dx) => {
