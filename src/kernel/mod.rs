@@ -119,8 +119,9 @@ struct SharedC(*mut f32);
 #[cfg(all(feature = "parallel", target_arch = "x86_64"))]
 unsafe impl Sync for SharedC {}
 
-/// `C = A·B` split at depth `k0` (see [`depth_split`](crate::parallel::depth_split)): the helper computes each
-/// strip of `C` over `p < k0` and publishes it, this thread resumes it over `p >= k0`.
+/// `C = A·B` split at depth `k0` (see [`depth_split`](crate::parallel::depth_split)): the
+/// helper computes each strip of `C` over `p < k0` and publishes it, this thread resumes it over
+/// `p >= k0`.
 ///
 /// Safety: [`x86::available`] holds, the operands passed [`check_bounds`], and `0 < k0 < k`.
 #[cfg(all(feature = "parallel", target_arch = "x86_64"))]

@@ -10,7 +10,8 @@
 //! compared as integers against `rate·2³²`. A counter-based stream costs two multiplications
 //! per pair of features whatever the caller's generator, and vectorises (see `Draw::fill`).
 //! Any range of the batch that starts at an even feature can be made on its own, so with
-//! `parallel` each thread makes the mask of the columns whose activations it computed. A zero rate draws nothing.
+//! `parallel` each thread makes the mask of the columns whose activations it computed. A zero
+//! rate draws nothing.
 //!
 //! The masks a given seed produces changed in 0.1's third speed round; before it, 32 bits per
 //! feature came from the caller's `fill_bytes`, and before the second, a whole `f64`.
@@ -78,7 +79,8 @@ struct Draw<T> {
 }
 
 impl<T: Float> Draw<T> {
-    /// Fills `m` with the mask of the batch's features and writes `y = m ⊙ x`.
+    /// Fills `m` with the mask of features `start..start + x.len()` of the batch (`start`
+    /// even) and writes `y = m ⊙ x`.
     ///
     /// The loop below is written for the compiler to vectorise, which pays where the processor
     /// multiplies 64-bit lanes: so it is compiled again for AVX-512DQ (`vpmullq`), AVX-512F and
@@ -140,44 +142,27 @@ mod simd {
     use super::Draw;
     use crate::Float;
 
-    /// With AVX-512F and AVX-512DQ.
-    ///
-    /// # Safety
-    /// The processor must have both.
-    #[target_feature(enable = "avx512f,avx512dq")]
-    pub(super) unsafe fn avx512dq<T: Float>(
-        d: &Draw<T>,
-        s: usize,
-        x: &[T],
-        y: &mut [T],
-        m: &mut [T],
-    ) {
-        d.fill_portable(s, x, y, m)
+    /// One version of [`Draw::fill_portable`] per set of target features.
+    macro_rules! versions {
+        ($($name:ident: $features:literal),* $(,)?) => {$(
+            #[doc = concat!("With ", $features, ".")]
+            ///
+            /// # Safety
+            /// The processor must have these features.
+            #[target_feature(enable = $features)]
+            pub(super) unsafe fn $name<T: Float>(
+                d: &Draw<T>,
+                start: usize,
+                x: &[T],
+                y: &mut [T],
+                m: &mut [T],
+            ) {
+                d.fill_portable(start, x, y, m)
+            }
+        )*};
     }
 
-    /// With AVX-512F.
-    ///
-    /// # Safety
-    /// The processor must have AVX-512F.
-    #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn avx512f<T: Float>(
-        d: &Draw<T>,
-        s: usize,
-        x: &[T],
-        y: &mut [T],
-        m: &mut [T],
-    ) {
-        d.fill_portable(s, x, y, m)
-    }
-
-    /// With AVX2.
-    ///
-    /// # Safety
-    /// The processor must have AVX2.
-    #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn avx2<T: Float>(d: &Draw<T>, s: usize, x: &[T], y: &mut [T], m: &mut [T]) {
-        d.fill_portable(s, x, y, m)
-    }
+    versions!(avx512dq: "avx512f,avx512dq", avx512f: "avx512f", avx2: "avx2");
 }
 
 impl<T, const N: usize> Shape for Dropout<T, N> {
