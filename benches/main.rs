@@ -83,7 +83,7 @@ fn dense<const I: usize, const O: usize, A: liandan::activation::Activation>(
     g.bench_function("forward", |b| {
         b.iter(|| layer.forward(black_box(&*x), &mut *y))
     });
-    layer.forward_train(&*x, &mut *y, &mut *z, &mut rng(8));
+    layer.forward_train(&*x, &mut *y, &mut *z, Some(&mut rng(8)));
     let dy = SMatrix::<f32, O, B>::from_fn(|i, j| ((i * 7 + j) % 5) as f32 * 0.01);
     let mut d = dy;
     g.bench_function(

@@ -113,7 +113,7 @@ fn dense<const I: usize, const O: usize, A: liandan::activation::Activation>(
     let fwd = dense_forward_flop(I, O, B);
     let secs = median_secs(15, || layer.forward(black_box(&*x), &mut *y));
     r.line(&format!("dense {I}->{O} forward B={B}"), secs, B, fwd);
-    layer.forward_train(&*x, &mut *y, &mut *z, &mut rng(8));
+    layer.forward_train(&*x, &mut *y, &mut *z, Some(&mut rng(8)));
     let dy = SMatrix::<f32, O, B>::from_fn(|i, j| ((i * 7 + j) % 5) as f32 * 0.01);
     let mut d = dy;
     let secs = median_secs(15, || {
@@ -200,13 +200,13 @@ impl Step {
         let [z1, h1, mask, h2, ..] = &mut self.wide;
         let [z2, p, dp] = &mut self.narrow;
         phase("phase: dense 1 forward", || {
-            net.dense_1.forward_train(x, h1, z1, &mut g)
+            net.dense_1.forward_train(x, h1, z1, Some(&mut g))
         });
         phase("phase: dropout forward", || {
-            net.dropout_1.forward_train(h1, h2, mask, &mut g)
+            net.dropout_1.forward_train(h1, h2, mask, Some(&mut g))
         });
         phase("phase: dense 2 forward (softmax)", || {
-            net.dense_2.forward_train(h2, p, z2, &mut g)
+            net.dense_2.forward_train(h2, p, z2, Some(&mut g))
         });
         let loss = SparseCategoricalCrossentropy::default();
         phase("phase: loss and its gradient", || {

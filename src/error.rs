@@ -2,15 +2,10 @@
 
 use core::fmt;
 
-/// An error from the core: a bad hyperparameter, target or batch.
+/// An error from the core: a bad target or batch, or a loss that is not finite.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Error {
-    /// A dropout rate outside `[0, 1)`.
-    DropoutRate {
-        /// The rejected rate.
-        rate: f64,
-    },
     /// A class index at or above the number of classes.
     LabelOutOfRange {
         /// The sample's position in its batch.
@@ -34,7 +29,6 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::DropoutRate { rate } => write!(f, "dropout rate {rate} is outside [0, 1)"),
             Error::LabelOutOfRange { sample, label, classes } => write!(
                 f,
                 "label {label} of sample {sample} in the batch is out of range for {classes} classes"

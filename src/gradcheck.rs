@@ -42,7 +42,7 @@ where
     let mut y = Box::new(SMatrix::<f64, O, B>::zeros());
     let mut grad = L::Grad::boxed();
     let mut dx = Box::new(SMatrix::<f64, I, B>::zeros());
-    layer.forward_train(x, &mut y, &mut tape, &mut SplitMix64::new(seed));
+    layer.forward_train(x, &mut y, &mut tape, Some(&mut SplitMix64::new(seed)));
     let mut dy = Box::new(*w);
     layer.backward(x, &y, &mut tape, &mut dy, false, &mut grad, Some(&mut dx));
 
@@ -51,7 +51,7 @@ where
         checked: 0,
     };
     let mut loss = |layer: &L, x: &SMatrix<f64, I, B>| {
-        layer.forward_train(x, &mut y, &mut tape, &mut SplitMix64::new(seed));
+        layer.forward_train(x, &mut y, &mut tape, Some(&mut SplitMix64::new(seed)));
         y.dot(w)
     };
     for t in 0..L::TENSORS {

@@ -85,13 +85,16 @@ pub trait Layer<T: Float, const I: usize, const O: usize>: Shape + Params<T> {
         self.forward(x, y);
     }
 
-    /// Training forward pass: `y = f(x)` with dropout on, keeping in `tape` what backward needs.
+    /// Training forward pass: `y = f(x)`, keeping in `tape` what backward needs.
+    ///
+    /// Dropout draws its masks from `rng`; with `None` it is off (every feature kept,
+    /// unscaled), an explicit choice for a step that should not drop anything.
     fn forward_train<const B: usize, R: RngCore + ?Sized>(
         &self,
         x: &SMatrix<T, I, B>,
         y: &mut SMatrix<T, O, B>,
         tape: &mut Self::Tape<B>,
-        rng: &mut R,
+        rng: Option<&mut R>,
     );
 
     /// Backward pass: adds `∂L/∂θ` to `grad` and, if asked, writes `∂L/∂x` into `dx`.

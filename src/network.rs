@@ -35,8 +35,8 @@ pub trait Network<T: Float, const I: usize, const O: usize>: Layer<T, I, O> + Ze
     /// The layers, in order.
     const LAYERS: &'static [LayerInfo];
 
-    /// Zeroes `self`, then initialises it as Keras would: glorot-uniform kernels, zero biases,
-    /// and the declared dropout rates.
+    /// Zeroes `self`, then initialises it as Keras would: glorot-uniform kernels and zero
+    /// biases. (Dropout rates are part of the type, so every construction has them.)
     fn reset<R: RngCore + ?Sized>(&mut self, rng: &mut R) {
         self.set_zero();
         self.init(rng);

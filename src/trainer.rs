@@ -29,6 +29,8 @@ where
     d_output: SMatrix<T, O, B>,
     grad: N::Grad,
     state: Opt::State<N::Grad>,
+    /// Whether steps run with dropout off; `false`, dropout on, is what all-zero bytes mean.
+    dropout_off: bool,
 }
 
 impl<T, N, Opt, const I: usize, const O: usize, const B: usize> Trainer<T, N, Opt, I, O, B>
@@ -46,6 +48,7 @@ where
             d_output: SMatrix::zeros(),
             grad: Zeroed::zeroed(),
             state: Zeroed::zeroed(),
+            dropout_off: false,
         }
     }
 
@@ -54,8 +57,9 @@ where
     pub fn boxed(optimizer: Opt) -> Box<Self> {
         let mut trainer = Box::<Self>::new_zeroed();
         let place = trainer.as_mut_ptr();
-        // Safety: every field but `optimizer` is `Zeroed`, so the zeroed allocation holds valid
-        // values for them; `optimizer` is written (not assigned, so no old value is dropped)
+        // Safety: every field but `optimizer` is `Zeroed` (`dropout_off` is a `bool`, for which
+        // zero is `false`), so the zeroed allocation holds valid values for them; `optimizer`
+        // is written (not assigned, so no old value is dropped)
         // before `assume_init`.
         unsafe {
             core::ptr::addr_of_mut!((*place).optimizer).write(optimizer);
@@ -143,6 +147,7 @@ where
         rng: &mut R,
     ) -> Result<T, Error> {
         loss.validate(targets, n)?;
+        let rng = if self.dropout_off { None } else { Some(rng) };
         net.forward_train(x, &mut self.output, &mut self.tape, rng);
         let value = loss.loss(&self.output, targets, n);
         if !value.finite() {
@@ -153,6 +158,19 @@ where
         let (tape, output, d_output) = (&mut self.tape, &self.output, &mut self.d_output);
         net.backward_overwrite(x, output, tape, d_output, logits, &mut self.grad, None);
         Ok(value)
+    }
+
+    /// Switches dropout on (the default, as Keras trains) or off for the following steps.
+    ///
+    /// With dropout off every feature is kept, unscaled, and `rng` is not drawn from: a step
+    /// then computes the gradient of the network that inference runs.
+    pub fn set_dropout(&mut self, on: bool) {
+        self.dropout_off = !on;
+    }
+
+    /// Whether steps run with dropout on.
+    pub fn dropout(&self) -> bool {
+        !self.dropout_off
     }
 
     /// Applies the optimizer to `net` with the gradient of the last

@@ -86,6 +86,75 @@ fn init_is_glorot_with_zero_biases_and_declared_rates() {
     assert_eq!(net.dense_2.kernel, again.dense_2.kernel);
 }
 
+network! {
+    /// Dropout alone, so its output shows its mask.
+    struct Dropper { input: [1000], Dropout<0.2> }
+}
+
+/// The fraction of 1000 features × 8 samples that a training pass of `net` drops.
+fn dropped_fraction(net: &Dropper<f32>) -> f32 {
+    let x = SMatrix::<f32, 1000, 8>::repeat(1.0);
+    let mut y = SMatrix::<f32, 1000, 8>::zeros();
+    let mut tape = <Dropper as Layer<f32, 1000, 1000>>::Tape::<8>::boxed();
+    net.forward_train(&x, &mut y, &mut tape, Some(&mut SplitMix64::new(3)));
+    y.iter().filter(|&&v| v == 0.0).count() as f32 / 8000.0
+}
+
+#[test]
+fn every_construction_keeps_the_declared_dropout_rate() {
+    let built = [
+        (
+            "new",
+            Box::new(Dropper::<f32>::new(&mut SplitMix64::new(1))),
+        ),
+        (
+            "new_boxed",
+            Dropper::<f32>::new_boxed(&mut SplitMix64::new(1)),
+        ),
+        ("boxed", Dropper::<f32>::boxed()),
+        ("zeroed", Box::new(Dropper::<f32>::zeroed())),
+    ];
+    for (how, net) in &built {
+        assert_eq!(net.dropout_1.rate(), 0.2, "{how}");
+        let dropped = dropped_fraction(net);
+        assert!((0.18..0.22).contains(&dropped), "{how}: {dropped}");
+    }
+    // The README's deploy path: `boxed()`, then the weights from a file.
+    let mut loaded = Mnist::<f32>::boxed();
+    let path = std::env::temp_dir().join(format!("rate-{}.safetensors", std::process::id()));
+    let trained = Mnist::<f32>::new_boxed(&mut SplitMix64::new(1));
+    liandan::io::save_weights(&*trained, &path).unwrap();
+    liandan::io::load_weights(&mut *loaded, &path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(loaded.dropout_1.rate(), 0.2);
+}
+
+#[test]
+fn a_trainer_switches_dropout_off_only_when_asked() {
+    let net = Mnist::<f32>::new_boxed(&mut SplitMix64::new(2));
+    let x = SMatrix::<f32, 784, 32>::from_fn(|i, j| ((i * 3 + j) % 7) as f32 / 7.0);
+    let labels = [3; 32];
+    let mut inference = SMatrix::<f32, 10, 32>::zeros();
+    net.predict_batch(&x, &mut inference);
+    let mut trainer = Mnist::<f32>::trainer::<Adam, 32>(Adam::default());
+    let loss = SparseCategoricalCrossentropy::default();
+    let mut rng = SplitMix64::new(5);
+    assert!(trainer.dropout());
+    trainer
+        .gradients(&net, &x, &labels, 32, &loss, &mut rng)
+        .unwrap();
+    assert_ne!(*trainer.output(), inference);
+    trainer.set_dropout(false);
+    assert!(!trainer.dropout());
+    let before = rng.clone();
+    trainer
+        .gradients(&net, &x, &labels, 32, &loss, &mut rng)
+        .unwrap();
+    // The training pass is then the inference pass, and draws no random number.
+    assert_eq!(*trainer.output(), inference);
+    assert_eq!(rng, before);
+}
+
 #[test]
 fn predictions_are_probabilities() {
     let net = Mnist::<f32>::new_boxed(&mut SplitMix64::new(2));

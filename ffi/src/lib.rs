@@ -81,12 +81,12 @@ impl Learner {
         let targets = [usize::from(label)];
         Loss::<f32, CLASSES>::validate(&loss, &targets, 1)?;
         if !self.trained {
+            // The dropout rate is part of the type, so the tensors are all there is to copy.
             zip_tensors(&mut self.net, &WEIGHTS, |to, from| to.copy_from_slice(from));
-            self.net.dropout_1 = WEIGHTS.dropout_1;
             self.trained = true;
         }
         let net = &mut self.net;
-        net.forward_train(x, &mut self.output, &mut self.tape, &mut self.rng);
+        net.forward_train(x, &mut self.output, &mut self.tape, Some(&mut self.rng));
         let value = loss.loss(&self.output, &targets, 1);
         if !value.is_finite() {
             return Err(Error::NonFiniteLoss);

@@ -401,21 +401,37 @@ impl Walk {
                 return Err(Error::new(decl.name.span(), msg));
             }
         };
-        if !(0.0..1.0).contains(&rate) {
-            let msg = format!("dropout rate {} is outside [0, 1)", decl.args[0].text());
-            return Err(Error::new(decl.args[0].span(), msg));
-        }
+        let ppm = rate_ppm(rate, &decl.args[0])?;
         let Some(shape) = self.shape.clone() else {
             return Ok(None);
         };
         let n = shape.iter().product();
         Ok(Some((
-            Kind::Dropout { rate },
+            Kind::Dropout { ppm },
             n,
             shape,
             format!("Dropout<{rate}>"),
         )))
     }
+}
+
+/// A dropout rate in millionths, the unit of `Dropout`'s type parameter. Rule: the rate lies
+/// in `[0, 1)` and has at most six decimals, so the type holds it exactly (`0.2` is 200000).
+fn rate_ppm(rate: f64, arg: &Arg) -> syn::Result<u32> {
+    if !(0.0..1.0).contains(&rate) {
+        let msg = format!("dropout rate {} is outside [0, 1)", arg.text());
+        return Err(Error::new(arg.span(), msg));
+    }
+    let ppm = (rate * 1e6).round();
+    if ppm / 1e6 != rate {
+        let msg = format!(
+            "dropout rate {} has more than six decimals; rates are kept in millionths, e.g. `Dropout<{}>`",
+            arg.text(),
+            ppm / 1e6
+        );
+        return Err(Error::new(arg.span(), msg));
+    }
+    Ok(ppm as u32)
 }
 
 /// Both results, or every error of the two.
@@ -537,7 +553,7 @@ mod tests {
             net.layers.iter().map(|l| l.params()).sum::<usize>(),
             101_770
         );
-        assert!(matches!(net.layers[2].kind, Kind::Dropout { rate } if rate == 0.2));
+        assert!(matches!(net.layers[2].kind, Kind::Dropout { ppm: 200_000 }));
         assert_eq!((net.input_width(), net.output_width()), (784, 10));
     }
 
@@ -570,6 +586,21 @@ mod tests {
         assert!(found[2].starts_with("layer 2 `Dense<0, Rellu>` has zero units"));
         assert!(found[3].starts_with("unknown activation `Rellu`"));
         assert_eq!(found[4], "dropout rate 1.0 is outside [0, 1)");
+    }
+
+    #[test]
+    fn dropout_rates_are_kept_in_millionths() {
+        let net = check(&parse(
+            quote!(struct N { input: [3], Dropout<0.000001>, Dropout<0> }),
+        ))
+        .expect("valid");
+        assert!(matches!(net.layers[0].kind, Kind::Dropout { ppm: 1 }));
+        assert!(matches!(net.layers[1].kind, Kind::Dropout { ppm: 0 }));
+        let found = errors(quote!(struct N { input: [3], Dropout<0.1234567> }));
+        assert_eq!(
+            found,
+            ["dropout rate 0.1234567 has more than six decimals; rates are kept in millionths, e.g. `Dropout<0.123457>`"]
+        );
     }
 
     #[test]

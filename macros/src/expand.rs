@@ -74,7 +74,10 @@ impl Gen<'_> {
             Kind::Activation { activation } => {
                 quote!(#k::layers::Activation<T, #i, #k::activation::#activation>)
             }
-            Kind::Dropout { .. } => quote!(#k::layers::Dropout<T, #i>),
+            Kind::Dropout { ppm, .. } => {
+                let ppm = Literal::u32_unsuffixed(*ppm);
+                quote!(#k::layers::Dropout<T, #i, #ppm>)
+            }
         }
     }
 
@@ -130,9 +133,13 @@ impl Gen<'_> {
             let doc = format!("`∂L/∂θ` of `{}`.", layer.field);
             quote!(#[doc = #doc] pub #field: #as_layer::Grad)
         });
+        // The marker keeps `T` used when no layer has parameters.
         quote! {
             #[doc = #doc]
-            #vis struct #grad<T: #k::Float = f32> { #(#fields,)* }
+            #vis struct #grad<T: #k::Float = f32> {
+                #(#fields,)*
+                _scalar: ::core::marker::PhantomData<T>,
+            }
         }
     }
 
@@ -158,9 +165,13 @@ impl Gen<'_> {
                 #d: #k::__private::SMatrix<T, #w, B>
             }
         });
+        // The marker keeps `T` and `B` used when no layer keeps anything.
         quote! {
             #[doc = #doc]
-            #vis struct #tape<T: #k::Float, const B: usize> { #(#fields,)* }
+            #vis struct #tape<T: #k::Float, const B: usize> {
+                #(#fields,)*
+                _batch: ::core::marker::PhantomData<[T; B]>,
+            }
         }
     }
 
@@ -237,7 +248,7 @@ impl Gen<'_> {
                     x: &#m<T, #i, B>,
                     y: &mut #m<T, #o, B>,
                     tape: &mut #tape<T, B>,
-                    rng: &mut R,
+                    mut rng: Option<&mut R>,
                 ) {
                     #forward_train
                 }
@@ -314,7 +325,7 @@ impl Gen<'_> {
         self.tape_pass(
             &self.training_layers(),
             quote!(forward_train),
-            quote!(, rng),
+            quote!(, rng.as_deref_mut()),
         )
     }
 
@@ -414,24 +425,17 @@ impl Gen<'_> {
                 vec![field, out, d]
             }
         });
-        quote!(let #tape { #(#names,)* } = tape;)
+        quote!(let #tape { #(#names,)* .. } = tape;)
     }
 
-    /// Glorot-uniform kernels and zero biases (each layer's default), and the declared rates.
+    /// Glorot-uniform kernels and zero biases: each layer's default.
     fn init(&self) -> TokenStream {
-        let k = self.k;
         self.net
             .layers
             .iter()
             .map(|layer| {
                 let (field, as_layer) = (&layer.field, self.as_layer(layer));
-                match layer.kind {
-                    Kind::Dropout { rate } => quote! {
-                        // The rate was checked to lie in [0, 1) when the network was declared.
-                        self.#field = #k::layers::Dropout::new(#rate).unwrap_or_default();
-                    },
-                    _ => quote!(#as_layer::init(&mut self.#field, rng);),
-                }
+                quote!(#as_layer::init(&mut self.#field, rng);)
             })
             .collect()
     }

@@ -47,9 +47,16 @@ pub struct Layer {
 /// What a layer does.
 pub enum Kind {
     Flatten,
-    Dense { activation: Ident },
-    Activation { activation: Ident },
-    Dropout { rate: f64 },
+    Dense {
+        activation: Ident,
+    },
+    Activation {
+        activation: Ident,
+    },
+    /// The rate in millionths, the unit of `Dropout`'s type parameter.
+    Dropout {
+        ppm: u32,
+    },
 }
 
 impl Network {

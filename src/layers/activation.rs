@@ -46,7 +46,7 @@ impl<T: Float, const N: usize, A: Function> Layer<T, N, N> for Activation<T, N, 
         x: &SMatrix<T, N, B>,
         y: &mut SMatrix<T, N, B>,
         _: &mut (),
-        _: &mut R,
+        _: Option<&mut R>,
     ) {
         self.forward(x, y);
     }

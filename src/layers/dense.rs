@@ -152,7 +152,7 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Layer<T, I, O> for
         x: &SMatrix<T, I, B>,
         y: &mut SMatrix<T, O, B>,
         z: &mut SMatrix<T, O, B>,
-        _rng: &mut R,
+        _rng: Option<&mut R>,
     ) {
         gemm_nn(z, &self.kernel, x, T::zero());
         let bias = self.bias.as_slice();
@@ -283,7 +283,12 @@ mod tests {
         layer.init(&mut crate::rng::SplitMix64::new(5));
         let x = SMatrix::<f32, 37, 7>::from_fn(|i, j| ((i * 7 + j) % 11) as f32 * 0.1 - 0.5);
         let (mut y, mut z) = (SMatrix::zeros(), SMatrix::zeros());
-        layer.forward_train(&x, &mut y, &mut z, &mut crate::rng::SplitMix64::new(1));
+        layer.forward_train(
+            &x,
+            &mut y,
+            &mut z,
+            Some(&mut crate::rng::SplitMix64::new(1)),
+        );
         let dy = SMatrix::<f32, 13, 7>::from_fn(|i, j| (i as f32 - j as f32) * 0.25);
         let mut added = Dense::<f32, 37, 13, Relu>::zeroed();
         let mut written = Dense::<f32, 37, 13, Relu>::zeroed();
@@ -312,7 +317,12 @@ mod tests {
             let x = SMatrix::<f32, 40, 64>::from_fn(|i, j| ((i * 7 + j) % 11) as f32 * 0.1 - 0.5);
             let (mut y, mut z, mut inference) =
                 (SMatrix::zeros(), SMatrix::zeros(), SMatrix::zeros());
-            layer.forward_train(&x, &mut y, &mut z, &mut crate::rng::SplitMix64::new(1));
+            layer.forward_train(
+                &x,
+                &mut y,
+                &mut z,
+                Some(&mut crate::rng::SplitMix64::new(1)),
+            );
             layer.forward(&x, &mut inference);
             let bits = |m: &SMatrix<f32, O, 64>| {
                 m.iter().map(|v| v.to_bits()).collect::<std::vec::Vec<_>>()
@@ -333,7 +343,12 @@ mod tests {
         let x = SMatrix::<f32, 128, 64>::from_fn(|i, j| ((i * 7 + j) % 11) as f32 * 0.1 - 0.5);
         let dy = SMatrix::<f32, 10, 64>::from_fn(|i, j| ((i * 3 + j) % 7) as f32 * 0.1 - 0.3);
         let (mut y, mut z) = (SMatrix::zeros(), SMatrix::zeros());
-        layer.forward_train(&x, &mut y, &mut z, &mut crate::rng::SplitMix64::new(1));
+        layer.forward_train(
+            &x,
+            &mut y,
+            &mut z,
+            Some(&mut crate::rng::SplitMix64::new(1)),
+        );
         let (mut grad, mut dx, mut d) = (Dense::zeroed(), SMatrix::zeros(), dy);
         layer.backward_overwrite(&x, &y, &mut z, &mut d, false, &mut grad, Some(&mut dx));
         let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-4);

@@ -4,6 +4,12 @@
 //!
 //! With the mask `m` (entries `0` or `1 / (1 - rate)`), `y = m ⊙ x` and `∂L/∂x = m ⊙ ∂L/∂y`.
 //!
+//! The rate is part of the type, in millionths: `Dropout<T, 128, 200_000>` drops 20%, which is
+//! what `network!` makes of `Dropout<0.2>`. So every way of building a network (`new`,
+//! `new_boxed`, `boxed`, all-zero bytes, compiled-in weights) has the declared rate, and no
+//! file or copy can lose it. A training step may still switch dropout off, explicitly: pass no
+//! generator to [`forward_train`](Layer::forward_train) (see [`Trainer::set_dropout`]).
+//!
 //! Random numbers: each forward pass draws one `u64` seed `s` from the caller's generator, and
 //! feature `i` of the batch (flat index, column by column) gets 32 bits of
 //! [`SplitMix64::nth`]`(s, i / 2)`: the low half for even `i`, the high half for odd. They are
@@ -13,8 +19,23 @@
 //! `parallel` each thread makes the mask of the columns whose activations it computed. A zero
 //! rate draws nothing.
 //!
-//! The masks a given seed produces changed in 0.1's third speed round; before it, 32 bits per
-//! feature came from the caller's `fill_bytes`, and before the second, a whole `f64`.
+//! ```
+//! use liandan::prelude::*;
+//! use liandan::layers::Dropout;
+//!
+//! let dropout = Dropout::<f64, 4, 500_000>::new();
+//! assert_eq!(dropout.rate(), 0.5);
+//! let x = SMatrix::<f64, 4, 1>::repeat(1.0);
+//! let (mut y, mut mask) = (SMatrix::zeros(), SMatrix::zeros());
+//! dropout.forward_train(&x, &mut y, &mut mask, Some(&mut liandan::rng::SplitMix64::new(3)));
+//! // Each feature is dropped, or kept and doubled.
+//! assert!(y.iter().all(|&v| v == 0.0 || v == 2.0));
+//! // Without a generator, dropout is off: every feature is kept, unscaled.
+//! dropout.forward_train::<1, liandan::rng::SplitMix64>(&x, &mut y, &mut mask, None);
+//! assert_eq!(y, x);
+//! ```
+//!
+//! [`Trainer::set_dropout`]: crate::Trainer::set_dropout
 
 use core::marker::PhantomData;
 
@@ -23,50 +44,47 @@ use rand::RngCore;
 
 use crate::layer::{Head, Layer, NoParams, Shape, Size};
 use crate::rng::SplitMix64;
-use crate::{Error, Float, Zeroed};
+use crate::{Float, Zeroed};
 
-/// Drops each of `N` features with probability `rate` while training.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Dropout<T, const N: usize> {
-    rate: f64,
-    scalar: PhantomData<T>,
-}
+/// Drops each of `N` features with probability `RATE_PPM / 1_000_000` while training.
+///
+/// `RATE_PPM` must be below `1_000_000` (a rate in `[0, 1)`); a larger one is a compile error
+/// where the layer is used.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Dropout<T, const N: usize, const RATE_PPM: u32>(PhantomData<T>);
 
-// Safety: an f64 and a PhantomData; a zero rate is a valid (inactive) dropout.
-unsafe impl<T, const N: usize> Zeroed for Dropout<T, N> {}
+// Safety: a PhantomData has no bytes.
+unsafe impl<T, const N: usize, const RATE_PPM: u32> Zeroed for Dropout<T, N, RATE_PPM> {}
 
-impl<T, const N: usize> Dropout<T, N> {
-    /// A dropout layer with the given rate, which must lie in `[0, 1)`; `const`, for networks
-    /// built at compile time.
-    pub const fn new(rate: f64) -> Result<Self, Error> {
-        // Written out rather than `(0.0..1.0).contains(&rate)`, which is not `const`; NaN fails.
-        if rate >= 0.0 && rate < 1.0 {
-            Ok(Dropout {
-                rate,
-                scalar: PhantomData,
-            })
-        } else {
-            Err(Error::DropoutRate { rate })
-        }
+impl<T, const N: usize, const RATE_PPM: u32> Dropout<T, N, RATE_PPM> {
+    /// The probability of dropping a feature, `RATE_PPM / 10⁶`: for a rate written with at most
+    /// six decimals, exactly the `f64` the decimal denotes (the division is correctly rounded).
+    pub const RATE: f64 = {
+        assert!(
+            RATE_PPM < 1_000_000,
+            "a dropout rate must lie in [0, 1): RATE_PPM must be below 1_000_000"
+        );
+        RATE_PPM as f64 / 1e6
+    };
+
+    /// The layer; `const`, for networks built at compile time.
+    pub const fn new() -> Self {
+        // Evaluated here, so an out-of-range rate fails to compile wherever the layer is made.
+        let _ = Self::RATE;
+        Dropout(PhantomData)
     }
 
-    /// The probability of dropping a feature.
+    /// The probability of dropping a feature, [`RATE`](Self::RATE).
     pub const fn rate(&self) -> f64 {
-        self.rate
-    }
-
-    /// Sets the rate; it must lie in `[0, 1)`. The network is unchanged on error.
-    pub fn set_rate(&mut self, rate: f64) -> Result<(), Error> {
-        *self = Self::new(rate)?;
-        Ok(())
+        Self::RATE
     }
 }
 
-impl<T, const N: usize> Dropout<T, N> {
+impl<T, const N: usize, const RATE_PPM: u32> Dropout<T, N, RATE_PPM> {
     /// A feature is dropped when its 32 random bits, read as an integer `u`, are below
     /// `rate·2³²` (rounded): probability `rate` to within 2⁻³², with no float conversion.
     fn threshold(&self) -> u64 {
-        libm::round(self.rate * 4_294_967_296.0) as u64
+        libm::round(Self::RATE * 4_294_967_296.0) as u64
     }
 }
 
@@ -165,13 +183,14 @@ mod simd {
     versions!(avx512dq: "avx512f,avx512dq", avx512f: "avx512f", avx2: "avx2");
 }
 
-impl<T, const N: usize> Shape for Dropout<T, N> {
+impl<T, const N: usize, const RATE_PPM: u32> Shape for Dropout<T, N, RATE_PPM> {
     type Input = Size<N>;
     type Output = Size<N>;
 }
 
-impl<T: Float, const N: usize> Layer<T, N, N> for Dropout<T, N> {
-    /// The mask `m`: `0` for a dropped feature, `1 / (1 - rate)` for a kept one.
+impl<T: Float, const N: usize, const RATE_PPM: u32> Layer<T, N, N> for Dropout<T, N, RATE_PPM> {
+    /// The mask `m`: `0` for a dropped feature, `1 / (1 - rate)` for a kept one (`1` for every
+    /// feature when dropout is off).
     type Tape<const B: usize> = SMatrix<T, N, B>;
     type Grad = NoParams;
     const HEAD: Head = Head::Other;
@@ -185,14 +204,14 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Dropout<T, N> {
         x: &SMatrix<T, N, B>,
         y: &mut SMatrix<T, N, B>,
         mask: &mut SMatrix<T, N, B>,
-        rng: &mut R,
+        rng: Option<&mut R>,
     ) {
-        let keep = T::of(1.0 / (1.0 - self.rate));
-        if self.rate == 0.0 {
+        let Some(rng) = rng.filter(|_| RATE_PPM > 0) else {
             // Nothing is dropped, and no random number is drawn.
-            mask.fill(keep);
+            mask.fill(T::one());
             return y.copy_from(x);
-        }
+        };
+        let keep = T::of(1.0 / (1.0 - Self::RATE));
         let draw = Draw {
             seed: rng.next_u64(),
             threshold: self.threshold(),
@@ -226,7 +245,7 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Dropout<T, N> {
     }
 }
 
-crate::layer::no_params!([T, const N: usize] Dropout<T, N>);
+crate::layer::no_params!([T, const N: usize, const RATE_PPM: u32] Dropout<T, N, RATE_PPM>);
 
 #[cfg(test)]
 mod tests {
@@ -235,7 +254,7 @@ mod tests {
 
     #[test]
     fn gradient_matches_finite_differences_with_the_same_mask() {
-        let mut d = Dropout::<f64, 6>::new(0.5).unwrap();
+        let mut d = Dropout::<f64, 6, 500_000>::new();
         let x = SMatrix::<f64, 6, 4>::from_fn(|i, j| i as f64 - j as f64 * 0.5);
         let w = SMatrix::<f64, 6, 4>::from_fn(|i, j| 1.0 + i as f64 * 0.1 + j as f64);
         let report = check(&mut d, &x, &w, 100, 5);
@@ -245,11 +264,11 @@ mod tests {
 
     #[test]
     fn drops_about_rate_and_keeps_the_mean() {
-        let d = Dropout::<f64, 100>::new(0.2).unwrap();
+        let d = Dropout::<f64, 100, 200_000>::new();
         let x = SMatrix::<f64, 100, 50>::from_element(1.0);
         let mut y = SMatrix::<f64, 100, 50>::zeros();
         let mut mask = SMatrix::<f64, 100, 50>::zeros();
-        d.forward_train(&x, &mut y, &mut mask, &mut SplitMix64::new(9));
+        d.forward_train(&x, &mut y, &mut mask, Some(&mut SplitMix64::new(9)));
         let dropped = y.iter().filter(|v| **v == 0.0).count() as f64 / 5000.0;
         assert!((dropped - 0.2).abs() < 0.02, "{dropped}");
         assert!((y.mean() - 1.0).abs() < 0.03, "{}", y.mean());
@@ -326,11 +345,11 @@ mod tests {
     fn a_batch_split_between_threads_keeps_the_mask() {
         // 129 features at batch 65: with `parallel`, odd sizes cut at column 36 between the
         // two threads. Every feature must get the bits of the whole, unsplit stream.
-        let d = Dropout::<f32, 129>::new(0.3).unwrap();
+        let d = Dropout::<f32, 129, 300_000>::new();
         let x = SMatrix::<f32, 129, 65>::from_fn(|i, j| (i * 65 + j) as f32);
         let (mut y, mut mask) = (SMatrix::zeros(), SMatrix::zeros());
         let mut rng = SplitMix64::new(4);
-        d.forward_train(&x, &mut y, &mut mask, &mut rng.clone());
+        d.forward_train(&x, &mut y, &mut mask, Some(&mut rng.clone()));
         let draw = Draw {
             seed: rng.next_u64(),
             threshold: d.threshold(),
@@ -359,15 +378,31 @@ mod tests {
     }
 
     #[test]
-    fn rejects_rates_outside_zero_one() {
-        assert_eq!(
-            Dropout::<f32, 3>::new(1.0),
-            Err(Error::DropoutRate { rate: 1.0 })
+    fn the_rate_is_the_declared_decimal() {
+        assert_eq!(Dropout::<f32, 3, 200_000>::RATE, 0.2);
+        assert_eq!(Dropout::<f32, 3, 999_999>::new().rate(), 0.999999);
+        assert_eq!(Dropout::<f32, 3, 0>::RATE, 0.0);
+        // All-zero bytes, as `boxed()` and `Zeroed` build it, keep the rate: it is the type's.
+        assert_eq!(Dropout::<f32, 3, 250_000>::zeroed().rate(), 0.25);
+    }
+
+    #[test]
+    fn dropout_switched_off_keeps_every_feature_and_draws_nothing() {
+        let d = Dropout::<f64, 5, 500_000>::new();
+        let x = SMatrix::<f64, 5, 3>::from_fn(|i, j| i as f64 - j as f64);
+        let (mut y, mut mask) = (SMatrix::zeros(), SMatrix::zeros());
+        d.forward_train::<3, SplitMix64>(&x, &mut y, &mut mask, None);
+        assert_eq!((y, mask), (x, SMatrix::repeat(1.0)));
+        let (mut dx, mut dy) = (SMatrix::zeros(), SMatrix::repeat(2.0));
+        d.backward(
+            &x,
+            &y,
+            &mut mask,
+            &mut dy,
+            false,
+            &mut NoParams,
+            Some(&mut dx),
         );
-        assert!(Dropout::<f32, 3>::new(-0.1).is_err());
-        assert!(Dropout::<f32, 3>::new(f64::NAN).is_err());
-        let mut d = Dropout::<f32, 3>::new(0.3).unwrap();
-        assert!(d.set_rate(2.0).is_err());
-        assert_eq!(d.rate(), 0.3);
+        assert_eq!(dx, SMatrix::<f64, 5, 3>::repeat(2.0));
     }
 }

@@ -45,7 +45,7 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Flatten<T, N> {
         x: &SMatrix<T, N, B>,
         y: &mut SMatrix<T, N, B>,
         _: &mut (),
-        _: &mut R,
+        _: Option<&mut R>,
     ) {
         y.copy_from(x);
     }

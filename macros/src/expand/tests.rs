@@ -62,3 +62,12 @@ fn sizes_are_written_without_a_suffix() {
         "the trait impl's sizes too"
     );
 }
+
+#[test]
+fn the_dropout_rate_is_in_the_type() {
+    // So every construction (all-zero bytes included) has the declared rate.
+    let file = expanded(quote!(pub struct N { input: [128], Dropout<0.2>, Dense<10> }));
+    let network = &file.items[0];
+    let text = quote!(#network).to_string();
+    assert!(text.contains("Dropout < T , 128 , 200000 >"), "{text}");
+}

@@ -23,12 +23,7 @@ impl Gen<'_> {
             let value = match &layer.kind {
                 Kind::Flatten => quote!(#k::layers::Flatten::new()),
                 Kind::Activation { .. } => quote!(#k::layers::Activation::new()),
-                Kind::Dropout { rate } => quote! {
-                    match #k::layers::Dropout::new(#rate) {
-                        Ok(dropout) => dropout,
-                        Err(_) => panic!("unreachable: network! checked the dropout rate"),
-                    }
-                },
+                Kind::Dropout { .. } => quote!(#k::layers::Dropout::new()),
                 Kind::Dense { .. } => {
                     let (kernel, bias) = offsets.next().copied().unwrap_or_default();
                     quote! {
