@@ -1,9 +1,11 @@
-//! Binary cross-entropy, Keras 3's exact formula: with `p = clip(y)` to `[ε, 1 - ε]`, `ε = 1e-7`,
-//! per sample `L = -(1/N)·Σᵢ (tᵢ·ln(pᵢ + ε) + (1 - tᵢ)·ln(1 - pᵢ + ε))`, averaged over the batch.
+//! Binary cross-entropy, Keras 3's exact formula (`keras.ops.binary_crossentropy`): with
+//! `p = clip(y)` to `[ε, 1 - ε]`, `ε = 1e-7`, per sample
+//! `L = -(1/N)·Σᵢ (tᵢ·ln pᵢ + (1 - tᵢ)·ln(1 - pᵢ))`, averaged over the batch. A confident miss
+//! costs `-ln ε ≈ 16.12` per element. (tf.keras 2 added `ε` inside the logarithms as well.)
 //!
 //! Gradients, for each of the `n` real samples (zero in the padding):
-//! - through the clip: `∂L/∂y = (-t/(p + ε) + (1 - t)/(1 - p + ε))/(N·n)` where `ε ≤ y ≤ 1 - ε`,
-//!   and `0` where the clip is active;
+//! - through the clip: `∂L/∂y = (-t/y + (1 - t)/(1 - y))/(N·n)` where `ε ≤ y ≤ 1 - ε`, and `0`
+//!   where the clip is active;
 //! - fused with a sigmoid head (`y = σ(z)`): `∂L/∂z = (y - t)/(N·n)`, the exact gradient of the
 //!   unclipped loss, which is what Keras computes from the sigmoid's cached logits;
 //! - `from_logits` (`y` is `z`): `L = (1/N)·Σ max(z, 0) - z·t + ln(1 + e^(-|z|))`, which never
@@ -83,21 +85,20 @@ impl<T: Float, const N: usize> Loss<T, N> for BinaryCrossentropy {
     }
 }
 
-/// `-(t·ln(p + ε) + (1 - t)·ln(1 - p + ε))` with `p = clip(y)`: Keras 3 adds `ε` inside the
-/// logarithms on top of the clip, so a confident miss costs `-ln 2ε ≈ 15.42`, not `-ln ε`.
+/// `-(t·ln p + (1 - t)·ln(1 - p))` with `p = clip(y)`, as Keras 3 computes it.
 fn probability_loss<T: Float>(y: T, t: T) -> T {
-    let (p, eps, one) = (clip(y), T::of(EPSILON), T::one());
-    -(t * (p + eps).ln() + (one - t) * (one - p + eps).ln())
+    let (p, one) = (clip(y), T::one());
+    -(t * p.ln() + (one - t) * (one - p).ln())
 }
 
-/// `∂/∂y` of [`probability_loss`]: `-t/(p + ε) + (1 - t)/(1 - p + ε)` inside the clip range,
-/// `0` outside it, where the clipped value does not move with `y`.
+/// `∂/∂y` of [`probability_loss`]: `-t/y + (1 - t)/(1 - y)` inside the clip range, `0` outside
+/// it, where the clipped value does not move with `y`.
 fn probability_gradient<T: Float>(y: T, t: T) -> T {
     let (eps, one) = (T::of(EPSILON), T::one());
     if y < eps || y > one - eps {
         return T::zero();
     }
-    -t / (y + eps) + (one - t) / (one - y + eps)
+    -t / y + (one - t) / (one - y)
 }
 
 /// `-(t·ln σ(z) + (1 - t)·ln(1 - σ(z))) = max(z, 0) - z·t + ln(1 + e^(-|z|))`: the exponent is
@@ -144,31 +145,70 @@ mod tests {
 
     #[test]
     fn golden_values_of_the_teaching_docs() {
-        // By hand: -ln 0.8 ≈ 0.2231 and ln 2 ≈ 0.6931; the ε inside the logarithm moves them by
-        // about 1e-7. numpy, Keras 3's formula: -np.log(0.8 + 1e-7), -np.log(0.5 + 1e-7).
-        approx::assert_relative_eq!(positive(0.8), 0.22314342631421757, max_relative = 1e-12);
-        approx::assert_relative_eq!(positive(0.5), 0.6931469805599654, max_relative = 1e-12);
-        assert!((positive(0.8) - 0.8f64.ln().abs()).abs() < 1e-6);
-        assert!((positive(0.5) - 2f64.ln()).abs() < 1e-6);
-        // Clipped: p = 0 becomes ε, and -ln(ε + ε) = -np.log(2e-7) = 15.424948470398375.
-        approx::assert_relative_eq!(positive(0.0), 15.424948470398375, max_relative = 1e-12);
+        // Keras 3.15.1 in float64 (`bash tools/keras_reference/run.sh bce.py`): -ln 0.8, ln 2.
+        approx::assert_relative_eq!(positive(0.8), 0.2231435513142097, max_relative = 1e-12);
+        approx::assert_relative_eq!(positive(0.5), core::f64::consts::LN_2, max_relative = 1e-12);
+        // Clipped: p = 0 becomes ε, and a confident miss costs -ln ε; Keras 3: 16.11809565095832.
+        approx::assert_relative_eq!(positive(0.0), 16.11809565095832, max_relative = 1e-12);
     }
 
     #[test]
     fn golden_values_of_a_batch() {
         // Keras' BinaryCrossentropy docstring: y_true [[0, 1], [0, 0]], y_pred [[0.6, 0.4],
-        // [0.4, 0.6]] gives 0.815; numpy with Keras 3's formula: 0.8149242256804743.
+        // [0.4, 0.6]] gives 0.815; Keras 3.15.1 in float64: 0.814924454847114.
         let y = SMatrix::<f64, 2, 2>::from_column_slice(&[0.6, 0.4, 0.4, 0.6]);
         let t = SMatrix::<f64, 2, 2>::from_column_slice(&[0.0, 1.0, 0.0, 0.0]);
         let loss = PROBABILITIES.loss(&y, &t, 2);
-        approx::assert_relative_eq!(loss, 0.8149242256804743, max_relative = 1e-12);
-        // numpy: per sample [0.2899091136979087, 0.39925369255334336, 0.46014231511359777].
+        approx::assert_relative_eq!(loss, 0.814924454847114, max_relative = 1e-12);
+        // Keras 3.15.1 in float64, samples as rows there.
         let (y, t) = batch();
         let loss = PROBABILITIES.loss(&y, &t, 3);
-        approx::assert_relative_eq!(loss, 0.38310170712161656, max_relative = 1e-12);
+        approx::assert_relative_eq!(loss, 0.3831018603292756, max_relative = 1e-12);
         // numpy: (np.maximum(z, 0) - z*t + np.log1p(np.exp(-abs(z)))).mean(-1).mean()
         let loss = LOGITS.loss(&logits(), &t, 3);
         approx::assert_relative_eq!(loss, 0.5429870407650116, max_relative = 1e-12);
+    }
+
+    #[test]
+    fn gradients_are_keras_gradients() {
+        // `jax.grad` of Keras 3.15.1's loss in float64 (`tools/keras_reference/bce.py`), with
+        // respect to the probabilities: the unfused path, after a head that is not a sigmoid.
+        let want = |y: &[f64], t: &[f64], n: usize, keras: &[f64]| {
+            let (y, t) = (
+                SMatrix::<f64, 2, 3>::from_column_slice(y),
+                SMatrix::from_column_slice(t),
+            );
+            let mut d = SMatrix::zeros();
+            assert!(!PROBABILITIES.gradient(&y, &t, n, Head::Other, &mut d));
+            for (got, want) in d.iter().zip(keras) {
+                approx::assert_relative_eq!(*got, *want, max_relative = 1e-12);
+            }
+        };
+        let keras = [
+            -0.20833333333333331,
+            -0.3333333333333333,
+            0.2380952380952381,
+            -0.18518518518518517,
+            0.18518518518518517,
+            0.24305555555555555,
+        ];
+        let (y, t) = batch();
+        want(y.as_slice(), t.as_slice(), 3, &keras);
+        // The docstring batch, padded with a third column.
+        let y = [0.6, 0.4, 0.4, 0.6, 0.5, 0.5];
+        let t = [0.0, 1.0, 0.0, 0.0, 1.0, 1.0];
+        let keras = [0.625, -0.625, 0.4166666666666667, 0.625, 0.0, 0.0];
+        want(&y, &t, 2, &keras);
+    }
+
+    #[test]
+    fn loss_and_unfused_gradient_agree_at_a_confident_miss() {
+        // Near the clip, the gradient must be the derivative of the loss actually computed.
+        let t = SMatrix::<f64, 1, 1>::new(1.0);
+        for p in [1e-3, 1e-2, 0.999] {
+            let y = SMatrix::<f64, 1, 1>::new(p);
+            check::gradient(&PROBABILITIES, &y, &t, 1, Head::Other);
+        }
     }
 
     #[test]
@@ -229,9 +269,10 @@ mod tests {
     fn partial_batch_averages_over_real_samples() {
         let (mut y, t) = batch();
         y.column_mut(2).fill(f64::NAN);
-        // numpy: mean of the first two per-sample losses above.
+        // The mean of the first two samples' losses, Keras 3's formula in numpy:
+        // -(t*np.log(p) + (1-t)*np.log(1-p)).mean(-1)[:2].mean()
         let loss = PROBABILITIES.loss(&y, &t, 2);
-        approx::assert_relative_eq!(loss, 0.344581403125626, max_relative = 1e-12);
+        approx::assert_relative_eq!(loss, 0.3445815478676784, max_relative = 1e-12);
         let t_exact = t.fixed_columns::<2>(0).into_owned();
         for head in [Head::Identity, Head::Sigmoid] {
             check::padding::<_, 2, 3, 2>(&PROBABILITIES, &y, &t, &t_exact, head);
