@@ -51,8 +51,22 @@ pub struct Context<'a, T> {
     pub weights: &'a mut dyn Weights<T>,
 }
 
-/// Something `fit` calls around each epoch; both methods do nothing by default.
+/// Something `fit` calls around training and each epoch (Keras' `Callback`); every method does
+/// nothing by default.
 pub trait Callback<T> {
+    /// Before the first epoch ([`Context::epoch`] is 0, the logs empty).
+    fn on_train_begin(&mut self, ctx: &mut Context<'_, T>) -> Result<(), TrainError> {
+        let _ = ctx;
+        Ok(())
+    }
+
+    /// After the last epoch, whether training ran all its epochs or was stopped
+    /// ([`Context::epoch`] and the logs are the last epoch's). Not called when `fit` fails.
+    fn on_train_end(&mut self, ctx: &mut Context<'_, T>) -> Result<(), TrainError> {
+        let _ = ctx;
+        Ok(())
+    }
+
     /// Before the epoch's first step.
     fn on_epoch_begin(&mut self, ctx: &mut Context<'_, T>) -> Result<(), TrainError> {
         let _ = ctx;
@@ -91,8 +105,9 @@ pub enum Mode {
 ///
 /// After each epoch, the value improves if it beats the best so far by more than `min_delta`.
 /// Training stops once `patience` epochs in a row have not improved (and not in the first
-/// epoch); with `restore_best_weights`, the weights of the best epoch are then put back, as
-/// Keras does when it stops (a run that ends without stopping keeps its last weights).
+/// epoch). With `restore_best_weights`, the weights of the best epoch are put back when
+/// training ends, whether it stopped early or ran all its epochs: Keras 3 restores them in
+/// `on_train_end` either way.
 #[derive(Clone, Debug)]
 pub struct EarlyStopping {
     /// The log entry to watch, e.g. `"val_loss"` (Keras' default).
@@ -199,10 +214,20 @@ impl EarlyStopping {
 }
 
 impl<T: Float> Callback<T> for EarlyStopping {
-    fn on_epoch_begin(&mut self, ctx: &mut Context<'_, T>) -> Result<(), TrainError> {
-        // A new `fit` starts afresh, as Keras' `on_train_begin` does.
-        if ctx.epoch == 0 {
-            self.reset();
+    /// A new `fit` starts afresh, as in Keras.
+    fn on_train_begin(&mut self, _: &mut Context<'_, T>) -> Result<(), TrainError> {
+        self.reset();
+        Ok(())
+    }
+
+    /// Puts the best epoch's weights back, if asked to and if an epoch was seen.
+    fn on_train_end(&mut self, ctx: &mut Context<'_, T>) -> Result<(), TrainError> {
+        if let Some(best) = self
+            .best_weights
+            .as_ref()
+            .filter(|_| self.restore_best_weights)
+        {
+            restore(ctx.weights, best);
         }
         Ok(())
     }
@@ -222,13 +247,6 @@ impl<T: Float> Callback<T> for EarlyStopping {
         if self.wait >= self.patience && ctx.epoch > 0 {
             self.stopped_epoch = Some(ctx.epoch);
             ctx.stop = true;
-            if let Some(best) = self
-                .best_weights
-                .as_ref()
-                .filter(|_| self.restore_best_weights)
-            {
-                restore(ctx.weights, best);
-            }
         }
         Ok(())
     }
@@ -355,26 +373,38 @@ mod tests {
 
     /// Runs `stopper` over a sequence of monitored values; returns where it stopped and the
     /// weight it left (each epoch's weight is its index).
+    /// As `fit` calls them: `on_train_begin`, both epoch methods per epoch, `on_train_end`.
     fn run(stopper: &mut EarlyStopping, values: &[f64]) -> (Option<usize>, f32) {
-        let mut layer = Dense::<f32, 1, 1, Identity>::zeroed();
+        fn context<'a>(epoch: usize, logs: &'a Logs, layer: &'a mut Layer) -> Context<'a, f32> {
+            Context {
+                epoch,
+                epochs: 10,
+                logs,
+                learning_rate: 0.1,
+                stop: false,
+                weights: layer,
+            }
+        }
+        type Layer = Dense<f32, 1, 1, Identity>;
+        let mut layer = Layer::zeroed();
+        let empty = Logs::default();
+        Callback::<f32>::on_train_begin(stopper, &mut context(0, &empty, &mut layer)).unwrap();
+        let mut last = (0, Logs::default());
         for (epoch, &value) in values.iter().enumerate() {
             layer.kernel[0] = epoch as f32;
             let mut logs = Logs::default();
             logs.insert("val_loss", value);
-            let mut ctx = Context {
-                epoch,
-                epochs: values.len(),
-                logs: &logs,
-                learning_rate: 0.1,
-                stop: false,
-                weights: &mut layer,
-            };
+            let mut ctx = context(epoch, &logs, &mut layer);
             stopper.on_epoch_begin(&mut ctx).unwrap();
             stopper.on_epoch_end(&mut ctx).unwrap();
-            if ctx.stop {
+            let stop = ctx.stop;
+            last = (epoch, logs);
+            if stop {
                 break;
             }
         }
+        let mut ctx = context(last.0, &last.1, &mut layer);
+        Callback::<f32>::on_train_end(stopper, &mut ctx).unwrap();
         (stopper.stopped_epoch(), layer.kernel[0])
     }
 
@@ -388,6 +418,16 @@ mod tests {
             .patience(2)
             .restore_best_weights(true);
         assert_eq!(run(&mut best, &values), (Some(3), 1.0));
+        // Keras 3 restores the best weights at the end of training even without stopping:
+        // epoch 1's, after four epochs that never wait three in a row
+        // (`bash tools/keras_reference/run.sh early_stopping.py`).
+        let mut never_stops = EarlyStopping::new("val_loss")
+            .patience(3)
+            .restore_best_weights(true);
+        assert_eq!(run(&mut never_stops, &[1.0, 0.5, 0.6, 0.55]), (None, 1.0));
+        // A second run starts afresh.
+        assert_eq!(run(&mut never_stops, &[0.9, 0.8]), (None, 1.0));
+        assert_eq!(never_stops.best(), Some((0.8, 1)));
         // 0.5 → 0.45 is not an improvement of more than 0.1.
         let mut coarse = EarlyStopping::new("val_loss").min_delta(0.1).patience(1);
         assert_eq!(run(&mut coarse, &[1.0, 0.45, 0.44]).0, Some(2));

@@ -86,6 +86,13 @@ impl<'a, T: Float, const I: usize> FitOptions<'a, T, I> {
     }
 }
 
+/// The start or the end of a `fit`, for the callbacks.
+#[derive(Clone, Copy)]
+enum Phase {
+    Begin,
+    End,
+}
+
 /// Dropout draws from its own stream, apart from the shuffles that use the seed itself.
 const DROPOUT_STREAM: u64 = 0xd20f_0c7a_5eed_0001;
 
@@ -154,6 +161,8 @@ where
         let mut order: Vec<usize> = (0..train.len()).collect();
         let mut history = History::default();
         let callbacks = &mut options.callbacks;
+        self.callbacks_train(callbacks, Phase::Begin, 0, options.epochs, &Logs::default())?;
+        let mut last = (0, Logs::default());
         for epoch in 0..options.epochs {
             self.callbacks_begin(callbacks, epoch, options.epochs)?;
             if options.shuffle {
@@ -169,10 +178,14 @@ where
             }
             progress.end(&logs);
             history.push(&logs);
-            if self.callbacks_end(callbacks, epoch, options.epochs, &logs)? {
+            let stop = self.callbacks_end(callbacks, epoch, options.epochs, &logs)?;
+            last = (epoch, logs);
+            if stop {
                 break;
             }
         }
+        let (epoch, logs) = last;
+        self.callbacks_train(callbacks, Phase::End, epoch, options.epochs, &logs)?;
         Ok(history)
     }
 
@@ -219,6 +232,28 @@ where
         let mut ctx = self.context(epoch, epochs, &logs);
         for callback in callbacks.iter_mut() {
             callback.on_epoch_begin(&mut ctx)?;
+        }
+        let rate = ctx.learning_rate;
+        self.trainer.optimizer.set_learning_rate(rate);
+        Ok(())
+    }
+
+    /// Runs the callbacks' `on_train_begin` or `on_train_end`; `epoch` and `logs` are the
+    /// last epoch's at the end.
+    fn callbacks_train(
+        &mut self,
+        callbacks: &mut [&mut dyn Callback<T>],
+        phase: Phase,
+        epoch: usize,
+        epochs: usize,
+        logs: &Logs,
+    ) -> Result<(), TrainError> {
+        let mut ctx = self.context(epoch, epochs, logs);
+        for callback in callbacks.iter_mut() {
+            match phase {
+                Phase::Begin => callback.on_train_begin(&mut ctx)?,
+                Phase::End => callback.on_train_end(&mut ctx)?,
+            }
         }
         let rate = ctx.learning_rate;
         self.trainer.optimizer.set_learning_rate(rate);
