@@ -18,19 +18,17 @@ network! {
     }
 }
 
-/// `n` points in `[-1.5, 1.5]²`, target 1 inside the unit circle and 0 outside.
-///
-/// Binary cross-entropy takes its targets as a matrix of values (`SMatrix<T, 1, B>`), so the
-/// labels are stored as one real value per sample rather than as class indices.
+/// `n` points in `[-1.5, 1.5]²`, class 1 inside the unit circle and 0 outside: two classes
+/// for one sigmoid output, which reads them as the targets 0 and 1, as Keras does.
 fn points(n: usize, rng: &mut SplitMix64) -> Result<Dataset<f32, 2>, liandan::data::DataError> {
     let x: Vec<[f32; 2]> = (0..n)
         .map(|_| [rng.random_range(-1.5..1.5), rng.random_range(-1.5..1.5)])
         .collect();
-    let y: Vec<[f32; 1]> = x
+    let labels: Vec<usize> = x
         .iter()
-        .map(|p| [f32::from(u8::from(p[0] * p[0] + p[1] * p[1] < 1.0))])
+        .map(|p| usize::from(p[0] * p[0] + p[1] * p[1] < 1.0))
         .collect();
-    Dataset::regression(&x, &y)
+    Dataset::classification(&x, &labels, 2)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

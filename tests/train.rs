@@ -22,6 +22,11 @@ network! {
 }
 
 network! {
+    /// One yes/no output, for binary labels.
+    struct Yes { input: [4], Dense<8, Tanh>, Dense<1, Sigmoid> }
+}
+
+network! {
     /// Two classes, for the bad-label tests.
     struct Two { input: [4], Dense<2, Softmax> }
 }
@@ -276,6 +281,47 @@ fn early_stopping_on_a_missing_entry_names_what_there_is() {
 }
 
 #[test]
+fn binary_labels_train_a_one_unit_sigmoid() {
+    // Iris as "is it a setosa?": labels 0 and 1 in the file, read as two classes, as a user
+    // of Keras would write them for `Dense(1, activation="sigmoid")`.
+    let text = std::fs::read_to_string(bundled("iris.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut binary = std::format!("{}\n", lines.next().unwrap());
+    for line in lines.filter(|l| !l.is_empty()) {
+        let (features, label) = line.rsplit_once(',').unwrap();
+        let setosa = u8::from(label.trim() == "0");
+        binary.push_str(&std::format!("{features},{setosa}\n"));
+    }
+    let path = std::env::temp_dir().join(format!("setosa-{}.csv", std::process::id()));
+    std::fs::write(&path, binary).unwrap();
+    let all = Dataset::<f32, 4>::from_csv(&path, &CsvOptions::classes(4, 2)).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    // A stratified split keeps the 1:2 share of the classes in both parts.
+    let (train, eval, _) = all.split((0.8, 0.2, 0.0), 3, true).unwrap();
+    assert_eq!(train.targets().class_counts(), Some(vec![80, 40]));
+    assert_eq!(eval.targets().class_counts(), Some(vec![20, 10]));
+    let mut model: Model<f32, Yes, _, _, 4, 1, 16> = Model::compile(
+        Yes::new_boxed(&mut SplitMix64::new(2)),
+        Adam::new(0.05),
+        BinaryCrossentropy::default(),
+        &[Metric::Accuracy],
+    );
+    let history = model.fit(&train, silent(30)).unwrap();
+    assert!(history.get("accuracy").unwrap()[29] > 0.95);
+    let logs = model.evaluate(&eval).unwrap();
+    assert_eq!(logs.get("accuracy"), Some(1.0), "{logs}");
+    let matrix = model.confusion_matrix(&eval).unwrap();
+    assert_eq!((matrix.classes(), matrix.accuracy()), (2, 1.0));
+    // Three classes still do not fit one output.
+    let three = Dataset::classification(&[[0.0f32; 4]; 2], &[0, 2], 3).unwrap();
+    let err = model.fit(&three, silent(1)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "training data: sample 1: label 2 is out of range for the network's 2 classes"
+    );
+}
+
+#[test]
 fn a_label_beyond_the_outputs_is_named_by_part_and_sample() {
     let x = [[0.0f32; 4]; 5];
     let data = Dataset::classification(&x, &[0, 1, 0, 2, 1], 3).unwrap();
@@ -288,7 +334,7 @@ fn a_label_beyond_the_outputs_is_named_by_part_and_sample() {
         &[Metric::Accuracy],
     );
     let before = snapshot::<f32>(model.network());
-    let want = "training data: sample 3: label 2 is out of range for the network's 2 outputs";
+    let want = "training data: sample 3: label 2 is out of range for the network's 2 classes";
     assert_eq!(model.fit(&data, silent(1)).unwrap_err().to_string(), want);
     assert_eq!(snapshot::<f32>(model.network()), before, "nothing trained");
     let err = model

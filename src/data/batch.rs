@@ -51,9 +51,13 @@ impl<T: Float, const B: usize> BatchTargets<T, B> for [usize; B] {
     }
 }
 
+/// Class labels into a matrix are one-hot rows, except that labels of two classes into one
+/// output are that output's target value, 0 or 1: a one-unit sigmoid's yes/no, as Keras reads
+/// integer labels for binary cross-entropy.
 impl<T: Float, const O: usize, const B: usize> BatchTargets<T, B> for SMatrix<T, O, B> {
     fn fill(&mut self, targets: &Targets<T>, indices: &[usize]) -> Result<(), DataError> {
-        if targets.width() != O {
+        let binary = matches!(targets, Targets::Classes { classes: 2, .. }) && O == 1;
+        if targets.width() != O && !binary {
             return Err(DataError::TargetWidth {
                 width: targets.width(),
                 outputs: O,
@@ -62,6 +66,7 @@ impl<T: Float, const O: usize, const B: usize> BatchTargets<T, B> for SMatrix<T,
         self.fill(T::zero());
         for (j, &i) in indices.iter().enumerate() {
             match targets {
+                Targets::Classes { labels, .. } if binary => self[(0, j)] = T::of(labels[i] as f64),
                 Targets::Classes { labels, .. } => self[(labels[i], j)] = T::one(),
                 Targets::Values { values, .. } => {
                     self.column_mut(j)

@@ -184,6 +184,27 @@ pub fn argmax<T: Float>(values: &[T]) -> Option<usize> {
     best.map(|(i, _)| i)
 }
 
+/// The classes `outputs` outputs stand for: one output is a yes/no probability, so two
+/// classes, 0 and 1 (Keras takes integer labels 0 and 1 for a one-unit sigmoid); more outputs
+/// are one class each.
+pub const fn classes_of(outputs: usize) -> usize {
+    if outputs == 1 {
+        2
+    } else {
+        outputs
+    }
+}
+
+/// The class an output predicts: for one output, whether it exceeds 0.5 (binary accuracy's
+/// threshold); for more, their [`argmax`]. `None` if the output is no number.
+pub fn predicted_class<T: Float>(output: &[T]) -> Option<usize> {
+    match output {
+        [p] if p.finite() => Some(usize::from(p.to_f64() > 0.5)),
+        [_] => None,
+        more => argmax(more),
+    }
+}
+
 /// A metric's running mean over the samples seen since the last [`reset`](Self::reset).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MetricState {
@@ -336,6 +357,15 @@ mod tests {
         assert_eq!(mae.result(), (1.5 + 2.0 + 1.5) / 3.0);
         mae.reset();
         assert_eq!((mae.result(), mae.count()), (0.0, 0));
+    }
+
+    #[test]
+    fn one_output_is_two_classes() {
+        assert_eq!((classes_of(1), classes_of(2), classes_of(10)), (2, 2, 10));
+        assert_eq!(predicted_class(&[0.7f32]), Some(1));
+        assert_eq!(predicted_class(&[0.5f32]), Some(0));
+        assert_eq!(predicted_class(&[f32::NAN]), None);
+        assert_eq!(predicted_class(&[0.2f32, 0.7, 0.1]), Some(1));
     }
 
     #[test]

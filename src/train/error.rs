@@ -30,7 +30,8 @@ pub enum TrainError {
         /// The index of the value within the sample's features or target.
         index: usize,
     },
-    /// A class label at or above the number of the network's outputs.
+    /// A class label at or above the number of classes the network's outputs stand for (one
+    /// per output; two, 0 and 1, for a single yes/no output).
     LabelOutOfRange {
         /// Which data.
         part: &'static str,
@@ -38,7 +39,7 @@ pub enum TrainError {
         sample: usize,
         /// The label found.
         label: usize,
-        /// The number of classes the network outputs.
+        /// The number of classes.
         classes: usize,
     },
     /// Data without a single sample where samples are needed.
@@ -77,7 +78,7 @@ impl fmt::Display for TrainError {
             }
             LabelOutOfRange { part, sample, label, classes } => write!(
                 f,
-                "{part}: sample {sample}: label {label} is out of range for the network's {classes} outputs"
+                "{part}: sample {sample}: label {label} is out of range for the network's {classes} classes"
             ),
             Empty { part } => write!(f, "{part} has no samples"),
             NonFiniteLoss { epoch, step, steps } => write!(

@@ -9,7 +9,7 @@ use super::fit::data_error;
 use super::{part, Logs, Model, TargetBuffer, TrainError};
 use crate::data::{Dataset, Targets};
 use crate::loss::Loss;
-use crate::metrics::{argmax, ConfusionMatrix, ResolveAccuracy};
+use crate::metrics::{classes_of, predicted_class, ConfusionMatrix, ResolveAccuracy};
 use crate::optim::Optimizer;
 use crate::{Error, Float, Network};
 
@@ -67,17 +67,19 @@ where
         Ok(outputs)
     }
 
-    /// The confusion matrix of the predicted classes (arg-max of the outputs) against the true
-    /// ones (the labels, or the arg-max of one-hot targets), over `O` classes.
+    /// The confusion matrix of the predicted classes ([`predicted_class`]: the arg-max of the
+    /// outputs, or for one output whether it exceeds 0.5) against the true ones (the labels, or
+    /// the class of the target values likewise), over [`classes_of`]`(O)` classes.
     pub fn confusion_matrix(
         &mut self,
         data: &Dataset<T, I>,
     ) -> Result<ConfusionMatrix, TrainError> {
         self.check(data, part::EVALUATION)?;
         let predictions = self.predict(data)?;
-        let mut matrix = ConfusionMatrix::new(O);
+        let classes = classes_of(O);
+        let mut matrix = ConfusionMatrix::new(classes);
         for (i, y) in predictions.iter().enumerate() {
-            let predicted = argmax(y.as_slice()).ok_or(TrainError::NotFinite {
+            let predicted = predicted_class(y.as_slice()).ok_or(TrainError::NotFinite {
                 part: part::EVALUATION,
                 sample: i,
                 what: "output",
@@ -90,18 +92,18 @@ where
                     part: part::EVALUATION,
                     sample: i,
                     label: e.class,
-                    classes: O,
+                    classes,
                 })?;
         }
         Ok(matrix)
     }
 }
 
-/// Sample `i`'s class: its label, or the arg-max of its `width` target values.
+/// Sample `i`'s class: its label, or the class its `width` target values stand for.
 fn true_class<T: Float>(targets: &Targets<T>, i: usize, width: usize) -> Option<usize> {
     match targets {
         Targets::Classes { labels, .. } => labels.get(i).copied(),
-        Targets::Values { values, .. } => argmax(values.get(i * width..(i + 1) * width)?),
+        Targets::Values { values, .. } => predicted_class(values.get(i * width..(i + 1) * width)?),
     }
 }
 

@@ -59,7 +59,7 @@ use nalgebra::SMatrix;
 
 use crate::data::{BatchTargets, Dataset};
 use crate::loss::Loss;
-use crate::metrics::{BatchTarget, Metric, MetricState, ResolveAccuracy};
+use crate::metrics::{classes_of, BatchTarget, Metric, MetricState, ResolveAccuracy};
 use crate::optim::Optimizer;
 use crate::{Float, Network, Summary, Trainer, Zeroed};
 
@@ -186,7 +186,9 @@ where
         }
         check_finite(data.features(), I, part, "feature")?;
         match data.targets() {
-            crate::data::Targets::Classes { labels, .. } => check_labels(labels, O, part)?,
+            crate::data::Targets::Classes { labels, .. } => {
+                check_labels(labels, classes_of(O), part)?
+            }
             crate::data::Targets::Values { values, width } => {
                 check_finite(values, *width, part, "target")?
             }
@@ -215,7 +217,8 @@ fn check_finite<T: Float>(
     }
 }
 
-/// The first label that is not one of the network's `classes` outputs.
+/// The first label that is not one of the `classes` the network's outputs stand for
+/// ([`classes_of`]).
 fn check_labels(labels: &[usize], classes: usize, part: &'static str) -> Result<(), TrainError> {
     match labels.iter().position(|&l| l >= classes) {
         Some(sample) => Err(TrainError::LabelOutOfRange {
