@@ -31,7 +31,7 @@ fn points(n: usize, rng: &mut SplitMix64) -> Result<Dataset<f32, 2>, liandan::da
     Dataset::classification(&x, &labels, 2)
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> anyhow::Result<()> {
     let mut rng = SplitMix64::new(3);
     let (train, test) = (points(2000, &mut rng)?, points(500, &mut rng)?);
     let net = Circle::new_boxed(&mut rng);

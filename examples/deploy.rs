@@ -14,7 +14,7 @@
 //! per digit its 784 `f32` pixels, its `u32` true label, the `u32` predicted class and the 10
 //! `f32` probabilities. `ffi/tests/check.c` reads that file and compares bit for bit.
 
-use std::error::Error;
+use anyhow::Context;
 use std::io::Write;
 
 use liandan::data::{shuffle, shuffled_indices, Dataset};
@@ -43,7 +43,7 @@ const CHECKED: usize = 100;
 
 type Digits = Dataset<f32, 784>;
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args
         .iter()
@@ -55,12 +55,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         ["train", path] => train(path),
         ["expected", out] => expected(out, WEIGHTS),
         ["expected", out, path] => expected(out, path),
-        _ => Err("usage: deploy train [weights] | deploy expected <out> [weights]".into()),
+        _ => anyhow::bail!("usage: deploy train [weights] | deploy expected <out> [weights]"),
     }
 }
 
 /// The bundled digits, split into training, evaluation and test parts.
-fn digits() -> Result<(Digits, Digits, Digits), Box<dyn Error>> {
+fn digits() -> anyhow::Result<(Digits, Digits, Digits)> {
     let all = Dataset::from_idx(
         "data/mnist/mnist-10k-images-idx3-ubyte.gz",
         "data/mnist/mnist-10k-labels-idx1-ubyte.gz",
@@ -69,7 +69,7 @@ fn digits() -> Result<(Digits, Digits, Digits), Box<dyn Error>> {
     Ok(all.split((0.8, 0.1, 0.1), SEED, true)?)
 }
 
-fn train(path: &str) -> Result<(), Box<dyn Error>> {
+fn train(path: &str) -> anyhow::Result<()> {
     let (train, eval, test) = digits()?;
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let mut net = Mnist::<f32>::new_boxed(&mut rng);
@@ -108,7 +108,7 @@ fn classify(net: &Mnist<f32>, pixels: &[f32]) -> (usize, SVector<f32, 10>) {
     (p.argmax().0, p)
 }
 
-fn expected(out: &str, path: &str) -> Result<(), Box<dyn Error>> {
+fn expected(out: &str, path: &str) -> anyhow::Result<()> {
     let (_, _, test) = digits()?;
     let mut net = Mnist::<f32>::boxed();
     load_weights(&mut *net, path)?;
@@ -119,7 +119,7 @@ fn expected(out: &str, path: &str) -> Result<(), Box<dyn Error>> {
         let pixels = test.sample(i);
         let (class, p) = classify(&net, pixels);
         pixels.iter().for_each(|v| bytes.extend(v.to_le_bytes()));
-        let label = test.label(i).ok_or("the test digits have labels")?;
+        let label = test.label(i).context("the test digits have labels")?;
         bytes.extend((label as u32).to_le_bytes());
         bytes.extend((class as u32).to_le_bytes());
         p.iter().for_each(|v| bytes.extend(v.to_le_bytes()));

@@ -16,7 +16,7 @@ network! {
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> anyhow::Result<()> {
     // Column 4 holds the species, 0, 1 or 2; the header line is detected.
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/iris.csv");
     let all = Dataset::<f32, 4>::from_csv(path, &CsvOptions::classes(4, 3))?;

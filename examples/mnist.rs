@@ -12,7 +12,6 @@
 //! digits are the test part. Into `--out` go the training curves (`curves.svg`) and the weights
 //! (`mnist.safetensors`).
 
-use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -85,26 +84,21 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-fn main() {
-    let result = parse_args().map_err(Into::into).and_then(|args| {
-        // The batch size is a type parameter: each supported size is its own monomorphized run.
-        match args.batch_size {
-            16 => run::<16>(&args),
-            32 => run::<32>(&args),
-            64 => run::<64>(&args),
-            128 => run::<128>(&args),
-            other => Err(format!("--batch-size {other}: choose 16, 32, 64 or 128").into()),
-        }
-    });
-    if let Err(e) = result {
-        eprintln!("error: {e}");
-        std::process::exit(1);
+fn main() -> anyhow::Result<()> {
+    let args = parse_args().map_err(anyhow::Error::msg)?;
+    // The batch size is a type parameter: each supported size is its own monomorphized run.
+    match args.batch_size {
+        16 => run::<16>(&args),
+        32 => run::<32>(&args),
+        64 => run::<64>(&args),
+        128 => run::<128>(&args),
+        other => anyhow::bail!("--batch-size {other}: choose 16, 32, 64 or 128"),
     }
 }
 
 type Data = Dataset<f32, 784>;
 
-fn run<const B: usize>(args: &Args) -> Result<(), Box<dyn Error>> {
+fn run<const B: usize>(args: &Args) -> anyhow::Result<()> {
     let start = Instant::now();
     let (train, eval, test) = load(args)?;
     println!(
@@ -145,7 +139,7 @@ fn run<const B: usize>(args: &Args) -> Result<(), Box<dyn Error>> {
 }
 
 /// The bundled 10k digits split 80/10/10, or the full MNIST files from `--data-dir`.
-fn load(args: &Args) -> Result<(Data, Data, Data), Box<dyn Error>> {
+fn load(args: &Args) -> anyhow::Result<(Data, Data, Data)> {
     let Some(dir) = &args.data_dir else {
         let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist");
         let all = Data::from_idx(
@@ -221,7 +215,7 @@ fn draw_digits(net: &Mnist, test: &Data) {
 }
 
 /// Loss and accuracy per epoch, training and evaluation, as two panels of one SVG file.
-fn plot(history: &History, path: &Path) -> Result<(), Box<dyn Error>> {
+fn plot(history: &History, path: &Path) -> anyhow::Result<()> {
     let root = SVGBackend::new(path, (960, 400)).into_drawing_area();
     root.fill(&WHITE)?;
     let (left, right) = root.split_horizontally(480);
@@ -236,7 +230,7 @@ fn panel(
     history: &History,
     title: &str,
     [train, eval]: [&str; 2],
-) -> Result<(), Box<dyn Error>> {
+) -> anyhow::Result<()> {
     let series = [(train, "training", BLUE), (eval, "evaluation", RED)];
     let values = series
         .iter()

@@ -41,7 +41,7 @@ fn points(n: usize, rng: &mut SplitMix64) -> Result<Dataset<f32, 2>, liandan::da
     Dataset::regression(&x, &y)
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> anyhow::Result<()> {
     let mut rng = SplitMix64::new(5);
     let (train, test) = (points(3000, &mut rng)?, points(500, &mut rng)?);
     let net = Tags::new_boxed(&mut rng);

@@ -41,7 +41,7 @@ fn samples(
     Dataset::regression(&x, &y)
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> anyhow::Result<()> {
     let mut rng = SplitMix64::new(1);
     let train = samples(2000, 0.1, &mut rng)?;
     let test = samples(500, 0.0, &mut rng)?; // noise-free: how close to the true function?

@@ -7,8 +7,6 @@
 
 pub mod plot;
 
-use std::error::Error;
-
 use liandan::activation::Elementwise;
 use liandan::data::{BatchTargets, Dataset, Targets};
 use liandan::layers::Dense;
@@ -17,7 +15,7 @@ use liandan::prelude::*;
 use liandan::rng::SplitMix64;
 
 /// Any error an experiment can meet: a data file, a training step, a plot.
-pub type Result<T> = std::result::Result<T, Box<dyn Error>>;
+pub type Result<T> = anyhow::Result<T>;
 
 /// The bundled 10,000 MNIST digits.
 const IMAGES: &str = concat!(
