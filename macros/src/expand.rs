@@ -579,8 +579,8 @@ impl Gen<'_> {
                 /// the input batch and the targets: the tape, the output and its gradient
                 /// (`2 · OUTPUT · batch` scalars), the parameter gradient (`PARAM_BYTES`) and
                 /// the optimizer's state (`STATE_SLOTS · PARAM_BYTES + STATE_EXTRA_BYTES`).
-                /// A [`Trainer`](#k::Trainer) is this plus the optimizer's hyperparameters, up
-                /// to padding.
+                /// A [`Trainer`](#k::Trainer) is this plus the optimizer's hyperparameters and
+                /// its dropout switch, up to padding.
                 pub const fn training_bytes<Opt: #k::optim::Optimizer<T>>(batch: usize) -> usize {
                     let scalar = ::core::mem::size_of::<T>();
                     Self::tape_bytes(batch)
