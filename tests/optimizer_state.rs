@@ -115,3 +115,30 @@ fn a_trainer_restores_its_state() {
     load_optimizer_state(trainer.optimizer_state_mut(), dir.join("adam.safetensors")).unwrap();
     assert_eq!(trainer.optimizer_state().step, 11);
 }
+
+#[test]
+fn offsets_adding_past_u64_max_are_refused_in_a_state_file() {
+    let size = (1u64 << 61) - 1;
+    let entries: Vec<String> = (0..8)
+        .map(|k| {
+            let (start, end) = (k * size, (k + 1) * size);
+            format!(
+                "\"t{k}\":{{\"dtype\":\"U8\",\"shape\":[{size}],\"data_offsets\":[{start},{end}]}}"
+            )
+        })
+        .collect();
+    let path = scratch("state_past_u64_max").join("adam.safetensors");
+    std::fs::write(
+        &path,
+        common::with_header(&format!("{{{}}}", entries.join(",")), &[]),
+    )
+    .unwrap();
+    let mut state = AdamState::<Net>::zeroed();
+    state.step = 4;
+    let err = load_optimizer_state(&mut state, &path).unwrap_err();
+    assert!(matches!(
+        err.kind(),
+        WeightsErrorKind::DataLength { data: 0 }
+    ));
+    assert_eq!(state.step, 4);
+}

@@ -520,3 +520,60 @@ fn f64_bytes_helper_matches_the_writer() {
     let bytes = params_to_bytes(&d).unwrap();
     assert!(bytes.windows(8).any(|w| w == f64_bytes(&[0.25]).as_slice()));
 }
+
+/// Eight `U8` tensors of 2⁶¹ - 1 bytes each, laid end to end, and no data: their offsets end at
+/// 2⁶⁴ - 8, so adding the 8-byte length and the header passes `u64::MAX`.
+fn offsets_past_u64_max() -> Vec<u8> {
+    let size = (1u64 << 61) - 1;
+    let entries: Vec<String> = (0..8)
+        .map(|k| {
+            let (start, end) = (k * size, (k + 1) * size);
+            format!(
+                "\"t{k}\":{{\"dtype\":\"U8\",\"shape\":[{size}],\"data_offsets\":[{start},{end}]}}"
+            )
+        })
+        .collect();
+    with_header(&format!("{{{}}}", entries.join(",")), &[])
+}
+
+#[test]
+fn offsets_adding_past_u64_max_are_a_data_length_error_not_an_overflow() {
+    let bytes = offsets_past_u64_max();
+    let err = load_fails("past_u64_max", &bytes);
+    assert!(matches!(
+        err.kind(),
+        WeightsErrorKind::DataLength { data: 0 }
+    ));
+    let path = scratch("past_u64_max_params").join("w.safetensors");
+    std::fs::write(&path, &bytes).unwrap();
+    let mut net = tiny::<f32>(7);
+    let err = load_params(&mut net, &path).unwrap_err();
+    assert!(matches!(
+        err.kind(),
+        WeightsErrorKind::DataLength { data: 0 }
+    ));
+    let err = params_from_bytes(&mut net, &bytes, &LoadOptions::default()).unwrap_err();
+    assert!(matches!(
+        err.kind(),
+        WeightsErrorKind::DataLength { data: 0 }
+    ));
+    assert_eq!(net, tiny::<f32>(7));
+}
+
+#[test]
+fn a_tensor_named_twice_in_the_file_is_named() {
+    // The reference reader keeps the second `dense_1.bias` and then sees a gap before
+    // `dense_1.kernel`; the name is what is wrong.
+    let header = [
+        r#"{"dense_1.bias":{"dtype":"F32","shape":[5],"data_offsets":[0,20]}"#,
+        r#""dense_1.kernel":{"dtype":"F32","shape":[4,5],"data_offsets":[20,100]}"#,
+        r#""dense_1.bias":{"dtype":"F32","shape":[5],"data_offsets":[100,120]}}"#,
+    ]
+    .join(",");
+    let err = load_fails("named_twice", &with_header(&header, &[0; 120]));
+    assert!(matches!(err.kind(), WeightsErrorKind::DuplicateName(n) if n == "dense_1.bias"));
+    assert_eq!(
+        err.kind().to_string(),
+        "two tensors are both named `dense_1.bias`"
+    );
+}

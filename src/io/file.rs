@@ -9,7 +9,7 @@ use std::vec::Vec;
 use safetensors::tensor::Metadata;
 use safetensors::{Dtype, SafeTensorError, SafeTensors, View};
 
-use crate::io::{WeightsError, WeightsErrorKind};
+use crate::io::{header, WeightsError, WeightsErrorKind};
 
 /// A tensor to write: element type, shape and little-endian bytes.
 pub(crate) struct Tensor {
@@ -48,7 +48,11 @@ pub(crate) struct File<'a> {
 
 impl<'a> File<'a> {
     /// Parses `bytes`, checking the header, every offset and the total length.
+    ///
+    /// A name that occurs twice and an offset past the data are looked for first (see
+    /// [`header`](crate::io::header)), so the reference reader never sees either.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, WeightsErrorKind> {
+        header::check(bytes)?;
         let (n, header) = SafeTensors::read_metadata(bytes).map_err(|e| explain(e, bytes))?;
         Ok(File {
             header,

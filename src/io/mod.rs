@@ -57,6 +57,7 @@
 mod check;
 mod error;
 mod file;
+mod header;
 mod names;
 mod network;
 mod optimizer;
