@@ -142,3 +142,18 @@ fn offsets_adding_past_u64_max_are_refused_in_a_state_file() {
     ));
     assert_eq!(state.step, 4);
 }
+
+#[cfg(unix)]
+#[test]
+fn dev_zero_as_a_state_file_is_refused_after_its_largest_size() {
+    let mut state = AdamState::<Net>::zeroed();
+    let err = load_optimizer_state(&mut state, "/dev/zero").unwrap_err();
+    // Two slots of 43 values at 8 bytes, and the step's 8 bytes.
+    assert!(matches!(
+        err.kind(),
+        WeightsErrorKind::FileTooLarge {
+            header: 0,
+            data: 696
+        }
+    ));
+}

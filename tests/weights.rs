@@ -577,3 +577,62 @@ fn a_tensor_named_twice_in_the_file_is_named() {
         "two tensors are both named `dense_1.bias`"
     );
 }
+
+#[test]
+fn a_file_that_goes_on_is_read_no_further_than_the_network_takes() {
+    let mut bytes = keras_file(&tiny(14));
+    let header = u64::from_le_bytes(bytes[..8].try_into().unwrap());
+    bytes.extend_from_slice(&vec![0; 1 << 20]);
+    let err = load_fails("goes_on", &bytes);
+    // `Tiny` has 43 values: 344 bytes at 8 bytes each, the widest element type read.
+    assert!(
+        matches!(err.kind(), WeightsErrorKind::FileTooLarge { header: h, data: 344 } if *h == header)
+    );
+    assert!(err.to_string().contains(&format!(
+        "the file is larger than {} bytes",
+        8 + header + 344
+    )));
+}
+
+#[cfg(unix)]
+#[test]
+fn dev_zero_is_refused_after_a_few_hundred_bytes() {
+    let path = Path::new("/dev/zero");
+    let err = fails_unchanged(path, &LoadOptions::default());
+    assert!(matches!(
+        err.kind(),
+        WeightsErrorKind::FileTooLarge {
+            header: 0,
+            data: 344
+        }
+    ));
+    let mut net = tiny::<f32>(7);
+    let err = load_params(&mut net, path).unwrap_err();
+    assert!(matches!(err.kind(), WeightsErrorKind::FileTooLarge { .. }));
+}
+
+network! {
+    /// `Tiny` with 50 hidden units: a file of 403 values, more than `Tiny`'s 43 at 8 bytes.
+    struct Wide {
+        input: [4],
+        Dense<50, Relu>,
+        Dense<3, Softmax>,
+    }
+}
+
+#[test]
+fn a_larger_networks_file_is_told_by_its_header_not_its_size() {
+    let dir = scratch("larger");
+    save_weights(&Wide::<f32>::zeroed(), dir.join("wide.safetensors")).unwrap();
+    let err = fails_unchanged(&dir.join("wide.safetensors"), &LoadOptions::default());
+    assert!(
+        matches!(err.kind(), WeightsErrorKind::Architecture { file, .. } if file.starts_with("Wide"))
+    );
+    // Without the architecture check, the first tensor that does not fit.
+    let mut net = tiny::<f32>(15);
+    let err = load_params(&mut net, dir.join("wide.safetensors")).unwrap_err();
+    assert!(
+        matches!(err.kind(), WeightsErrorKind::Shape { tensor, .. } if tensor == "dense_1.kernel")
+    );
+    assert_eq!(net, tiny::<f32>(15));
+}

@@ -71,8 +71,16 @@ pub enum WeightsErrorKind {
         /// The bytes after the header.
         data: usize,
     },
-    /// Two tensors would get the same name in the file.
+    /// Two tensors have the same name in the file read, or would get it in the file written.
     DuplicateName(String),
+    /// The file goes on past the most that what it is loaded into can take: its 8-byte header
+    /// length, the header it announces, and every value at 8 bytes. It is read no further.
+    FileTooLarge {
+        /// The header length the file announces.
+        header: u64,
+        /// The most data bytes what the file is loaded into takes.
+        data: u64,
+    },
     /// The file's architecture is not the network's.
     Architecture {
         /// The architecture recorded in the file.
@@ -146,6 +154,13 @@ impl fmt::Display for WeightsErrorKind {
                  truncated or corrupt data"
             ),
             DuplicateName(name) => write!(f, "two tensors are both named `{name}`"),
+            FileTooLarge { header, data } => write!(
+                f,
+                "the file is larger than {} bytes, the most its {header}-byte header and the \
+                 {data} data bytes of what it is loaded into take: the weights of a larger \
+                 network, or not a weight file",
+                8u64.saturating_add(*header).saturating_add(*data)
+            ),
             Architecture { file, network } => write!(
                 f,
                 "the file holds weights of `{file}`, but the network is `{network}`"

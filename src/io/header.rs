@@ -31,10 +31,20 @@ pub(crate) fn check(bytes: &[u8]) -> Result<(), WeightsErrorKind> {
     let Ok(text) = core::str::from_utf8(text) else {
         return Ok(());
     };
+    parse(text)?.within(data)
+}
+
+/// Checks that no tensor name of the header `text` occurs twice.
+pub(crate) fn check_names(text: &str) -> Result<(), WeightsErrorKind> {
+    parse(text).map(|_| ())
+}
+
+/// The header's entries, checked for a name that occurs twice.
+fn parse(text: &str) -> Result<Header, WeightsErrorKind> {
     let header: Header =
         serde_json::from_str(text).map_err(|e| WeightsErrorKind::Json(e.to_string()))?;
     header.no_duplicate()?;
-    header.within(data)
+    Ok(header)
 }
 
 /// The header's bytes and the number of data bytes after it, if the file holds the header its

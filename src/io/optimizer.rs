@@ -104,8 +104,12 @@ pub fn load_optimizer_state<T: Float, S: OptimizerState<T>>(
     path: impl AsRef<Path>,
 ) -> Result<(), WeightsError> {
     let path = path.as_ref();
-    let bytes = file::read(path)?;
-    decode_state(state, &bytes).map_err(|e| WeightsError::from(e).at(path))
+    // Every slot's values, and the step count's 8 bytes.
+    let values = S::SLOTS.len().saturating_mul(S::Slot::PARAMS);
+    let contents = file::read(path, file::max_data(values).saturating_add(8))?;
+    File::read(&contents)
+        .and_then(|file| decode_state(state, &file))
+        .map_err(|e| WeightsError::from(e).at(path))
 }
 
 /// The specs of every slot's tensors, slot after slot, named `optimizer.{slot}.{tensor}`.
@@ -152,10 +156,9 @@ fn step_tensor(step: u64) -> Tensor {
 /// Checks the whole file against `S`, then copies every slot and the step.
 fn decode_state<T: Float, S: OptimizerState<T>>(
     state: &mut S,
-    bytes: &[u8],
+    file: &File<'_>,
 ) -> Result<(), WeightsErrorKind> {
-    let file = File::parse(bytes)?;
-    check::metadata(&file, OPTIMIZER_KEY, S::OPTIMIZER, |file| {
+    check::metadata(file, OPTIMIZER_KEY, S::OPTIMIZER, |file| {
         WeightsErrorKind::Optimizer {
             file,
             expected: S::OPTIMIZER,
@@ -164,8 +167,9 @@ fn decode_state<T: Float, S: OptimizerState<T>>(
     let specs = slot_specs::<T, S>()?;
     let step_name: &[&str] = if state.step().is_some() { &[STEP] } else { &[] };
     let options = LoadOptions::default();
-    let sources = checked::<T>(&file, &specs, &options, step_name)?;
-    let step = step_name.first().map(|_| read_step(&file)).transpose()?;
+    let sources = checked::<T>(file, &specs, &options, step_name)?;
+    file.complete()?;
+    let step = step_name.first().map(|_| read_step(file)).transpose()?;
     let per_slot = S::Slot::TENSORS;
     for (j, (src, spec)) in sources.iter().zip(&specs).enumerate() {
         let out = state.slot_mut(j / per_slot).tensor_mut(j % per_slot);
