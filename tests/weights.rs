@@ -636,3 +636,73 @@ fn a_larger_networks_file_is_told_by_its_header_not_its_size() {
     );
     assert_eq!(net, tiny::<f32>(15));
 }
+
+#[test]
+fn non_finite_weights_are_refused_by_default_naming_tensor_and_index() {
+    let dir = scratch("non_finite");
+    let nan = f32::from_bits(0x7fc0_1234);
+    let mut net = tiny::<f32>(16);
+    // Keras layout: the file's row-major (4, 5) kernel is the network's slice, element for
+    // element, so element 7 is row 1, column 2 in numpy.
+    net.dense_1.kernel.as_mut_slice()[7] = nan;
+    net.dense_2.bias[2] = f32::NEG_INFINITY;
+    save_weights(&net, dir.join("w.safetensors")).unwrap();
+    let err = fails_unchanged(&dir.join("w.safetensors"), &LoadOptions::default());
+    assert!(
+        matches!(err.kind(), WeightsErrorKind::NonFinite { tensor, index: 7, value }
+        if tensor == "dense_1.kernel" && value.is_nan())
+    );
+    assert_eq!(
+        err.kind().to_string(),
+        "tensor `dense_1.kernel` holds NaN at element 7 (row-major, as in the file); \
+         load with `LoadOptions::allowing_non_finite()` to keep it"
+    );
+    let bytes = std::fs::read(dir.join("w.safetensors")).unwrap();
+    let mut back = Tiny::<f32>::zeroed();
+    let err = params_from_bytes(&mut back, &bytes, &LoadOptions::default()).unwrap_err();
+    assert!(matches!(err.kind(), WeightsErrorKind::NonFinite { .. }));
+    assert_eq!(back, Tiny::<f32>::zeroed());
+
+    // Asked for, they load bit for bit, NaN payload included.
+    let keep = LoadOptions::default().allowing_non_finite();
+    load_weights_with(&mut back, dir.join("w.safetensors"), &keep).unwrap();
+    assert_eq!(bits(&back), bits(&net));
+    assert_eq!(back.dense_1.kernel[7].to_bits(), 0x7fc0_1234);
+}
+
+#[test]
+fn converting_never_makes_a_finite_value_infinite() {
+    let dir = scratch("out_of_range");
+    let mut wide = tiny::<f64>(17);
+    wide.dense_2.bias[1] = 1e300;
+    save_weights(&wide, dir.join("w.safetensors")).unwrap();
+    let converting = LoadOptions::default().converting();
+    let err = fails_unchanged(&dir.join("w.safetensors"), &converting);
+    assert!(
+        matches!(err.kind(), WeightsErrorKind::OutOfRange { tensor, index: 1, value }
+        if tensor == "dense_2.bias" && *value == 1e300)
+    );
+    assert_eq!(
+        err.kind().to_string(),
+        "tensor `dense_2.bias` holds 1e300 at element 1 (row-major, as in the file), beyond \
+         the range of f32: converting would make it infinite"
+    );
+    let err = fails_unchanged(
+        &dir.join("w.safetensors"),
+        &converting.allowing_non_finite(),
+    );
+    assert!(matches!(err.kind(), WeightsErrorKind::OutOfRange { .. }));
+    // The largest f64 that rounds to a finite f32 still loads; an infinity only if allowed.
+    wide.dense_2.bias[1] = f32::MAX as f64;
+    wide.dense_2.bias[2] = f64::INFINITY;
+    save_weights(&wide, dir.join("w.safetensors")).unwrap();
+    let err = fails_unchanged(&dir.join("w.safetensors"), &converting);
+    assert!(matches!(
+        err.kind(),
+        WeightsErrorKind::NonFinite { index: 2, .. }
+    ));
+    let mut net = Tiny::<f32>::zeroed();
+    let keep = converting.allowing_non_finite();
+    load_weights_with(&mut net, dir.join("w.safetensors"), &keep).unwrap();
+    assert_eq!(net.dense_2.bias.as_slice()[1..], [f32::MAX, f32::INFINITY]);
+}

@@ -108,6 +108,40 @@ pub enum WeightsErrorKind {
         /// The shape the network (and the layout asked for) needs.
         expected: Vec<usize>,
     },
+    /// A value is NaN or infinite, and the load does not allow that
+    /// ([`LoadOptions::allowing_non_finite`](crate::io::LoadOptions::allowing_non_finite)).
+    NonFinite {
+        /// The tensor's name.
+        tensor: String,
+        /// The value's index in the file's tensor, row-major (numpy's `flat`).
+        index: usize,
+        /// The value.
+        value: f64,
+    },
+    /// A finite `f64` value beyond `f32`'s range, which converting would make infinite.
+    OutOfRange {
+        /// The tensor's name.
+        tensor: String,
+        /// The value's index in the file's tensor, row-major (numpy's `flat`).
+        index: usize,
+        /// The value.
+        value: f64,
+    },
+    /// A negative value in optimizer state that is never negative: Adam's `v`, a mean of
+    /// squared gradients, whose square root the update takes.
+    Negative {
+        /// The tensor's name.
+        tensor: String,
+        /// The value's index in the file's tensor, row-major (numpy's `flat`).
+        index: usize,
+        /// The value.
+        value: f64,
+    },
+    /// An optimizer step count of `u64::MAX`: the next update's count would not fit.
+    StepOutOfRange {
+        /// The step count in the file.
+        step: u64,
+    },
     /// A tensor has another element type in the file than in the network.
     Dtype {
         /// The tensor's name.
@@ -178,6 +212,37 @@ impl fmt::Display for WeightsErrorKind {
             } => write!(
                 f,
                 "tensor `{tensor}` has shape {file:?} in the file, but the network needs {expected:?}"
+            ),
+            NonFinite {
+                tensor,
+                index,
+                value,
+            } => write!(
+                f,
+                "tensor `{tensor}` holds {value} at element {index} (row-major, as in the file); \
+                 load with `LoadOptions::allowing_non_finite()` to keep it"
+            ),
+            OutOfRange {
+                tensor,
+                index,
+                value,
+            } => write!(
+                f,
+                "tensor `{tensor}` holds {value:e} at element {index} (row-major, as in the file), \
+                 beyond the range of f32: converting would make it infinite"
+            ),
+            Negative {
+                tensor,
+                index,
+                value,
+            } => write!(
+                f,
+                "tensor `{tensor}` holds {value:e} at element {index} (row-major, as in the file), \
+                 but a mean of squares is never negative"
+            ),
+            StepOutOfRange { step } => write!(
+                f,
+                "`optimizer.step` is {step}: the next update's step count would not fit in a u64"
             ),
             Dtype {
                 tensor,

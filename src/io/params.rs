@@ -106,6 +106,9 @@ pub(crate) fn decode_params<T: Float, P: Params<T>>(
     let specs = specs::<T, P>()?;
     let sources = checked::<T>(file, &specs, options, &[])?;
     file.complete()?;
+    for (src, spec) in sources.iter().zip(&specs) {
+        check::values::<T>(src, spec, options, false)?;
+    }
     for (i, (src, spec)) in sources.iter().zip(&specs).enumerate() {
         check::copy(src, spec, options.layout, params.tensor_mut(i));
     }
