@@ -123,6 +123,20 @@ pub enum DataError {
         /// The cell's text, trimmed.
         text: std::string::String,
     },
+    /// A CSV cell whose number is beyond the range of the scalar type it is read into
+    /// (`1e39` for `f32`): refused, as an infinite cell is, rather than made infinite.
+    OutOfRange {
+        /// The file.
+        path: PathBuf,
+        /// The line (1-based).
+        line: usize,
+        /// The column (1-based).
+        column: usize,
+        /// The cell's text, trimmed.
+        text: std::string::String,
+        /// The scalar type: `"f32"` or `"f64"`.
+        scalar: &'static str,
+    },
     /// A CSV label cell whose class index is at or above the number of classes.
     ClassOutOfRange {
         /// The file.
@@ -131,10 +145,19 @@ pub enum DataError {
         line: usize,
         /// The column (1-based).
         column: usize,
-        /// The class index found.
-        label: usize,
+        /// The cell's text, trimmed: the class index as written (`3`, `3.0`, `1e300`).
+        text: std::string::String,
         /// The number of classes.
         classes: usize,
+    },
+    /// A CSV line longer than [`MAX_LINE`](crate::data::csv::MAX_LINE) bytes.
+    LineTooLong {
+        /// The file.
+        path: PathBuf,
+        /// The line (1-based).
+        line: usize,
+        /// The most bytes a line may have.
+        limit: usize,
     },
     /// A CSV line with a different number of cells from the first line.
     Ragged {
@@ -298,9 +321,19 @@ impl fmt::Display for DataError {
                 "{} line {line} column {column}: `{text}` is not a class index (a non-negative integer)",
                 path.display()
             ),
-            ClassOutOfRange { path, line, column, label, classes } => write!(
+            OutOfRange { path, line, column, text, scalar } => write!(
                 f,
-                "{} line {line} column {column}: label {label} is out of range for {classes} classes",
+                "{} line {line} column {column}: `{text}` is out of range for {scalar}",
+                path.display()
+            ),
+            ClassOutOfRange { path, line, column, text, classes } => write!(
+                f,
+                "{} line {line} column {column}: label {text} is out of range for {classes} classes",
+                path.display()
+            ),
+            LineTooLong { path, line, limit } => write!(
+                f,
+                "{} line {line}: longer than {limit} bytes, the most a CSV line may have",
                 path.display()
             ),
             Ragged { path, line, found, expected, first } => write!(
