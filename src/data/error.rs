@@ -45,14 +45,15 @@ pub enum DataError {
         /// The byte offset where that part should end.
         expected: u64,
     },
-    /// An IDX file with bytes after the end of its payload.
+    /// An IDX file with bytes after the end of its payload. Reading stops at the first of them.
     TrailingBytes {
         /// The file.
         path: PathBuf,
-        /// The byte offset where the payload ends.
+        /// The (decompressed) byte offset where the payload ends.
         end: u64,
-        /// How many bytes follow it.
-        extra: u64,
+        /// How many bytes follow it, for a plain file (from its length); `None` for a gzip
+        /// stream, which is not decompressed past the first extra byte.
+        extra: Option<u64>,
     },
     /// An IDX header whose dimensions multiply to more elements than memory can address.
     TooLarge {
@@ -278,9 +279,15 @@ impl fmt::Display for DataError {
                 "{}: truncated {part}: the data ends at byte {end}, but the {part} ends at byte {expected}",
                 path.display()
             ),
-            TrailingBytes { path, end, extra } => write!(
+            TrailingBytes { path, end, extra: Some(extra) } => write!(
                 f,
                 "{}: {extra} unexpected bytes after the payload, which ends at byte {end}",
+                path.display()
+            ),
+            TrailingBytes { path, end, extra: None } => write!(
+                f,
+                "{}: unexpected bytes after the payload, which ends at byte {end} (decompressed), \
+                 not read further",
                 path.display()
             ),
             TooLarge { path, dims } => write!(
