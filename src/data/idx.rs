@@ -63,15 +63,7 @@ pub struct Images {
 ///
 /// Any file whose magic number is `0x000008dd`, `dd` being `dims`, is accepted.
 pub fn read_idx(path: impl AsRef<Path>, dims: u8) -> Result<IdxArray, DataError> {
-    let path = path.as_ref();
-    let (mut reader, gzip, len) = open(path)?;
-    let mut source = Source {
-        reader: &mut *reader,
-        path,
-        offset: 0,
-        gzip,
-        len,
-    };
+    let mut source = open(path.as_ref())?;
     let shape = read_header(&mut source, dims)?;
     let values = read_payload(&mut source, &shape)?;
     let dims = shape.into_iter().map(|d| d as usize).collect();
@@ -96,7 +88,7 @@ pub fn read_labels(path: impl AsRef<Path>) -> Result<Vec<u8>, DataError> {
 
 /// A byte stream that knows its file and how far it has read, for error messages.
 struct Source<'a> {
-    reader: &'a mut dyn Read,
+    reader: Box<dyn Read>,
     path: &'a Path,
     offset: u64,
     gzip: bool,
@@ -148,9 +140,8 @@ impl Source<'_> {
     }
 }
 
-/// Opens `path`, decompressing if it starts with the gzip magic bytes; says which, and the
-/// length of a plain regular file.
-fn open(path: &Path) -> Result<(Box<dyn Read>, bool, Option<u64>), DataError> {
+/// Opens `path`, decompressing if it starts with the gzip magic bytes.
+fn open(path: &Path) -> Result<Source<'_>, DataError> {
     let io_error = |source| DataError::Io {
         path: PathBuf::from(path),
         source,
@@ -165,10 +156,17 @@ fn open(path: &Path) -> Result<(Box<dyn Read>, bool, Option<u64>), DataError> {
     // A regular file's first read fills the buffer, so two bytes are there unless the file is
     // shorter; a false "plain" then fails as a truncated or wrong header, which is right.
     let gzip = file.fill_buf().map_err(io_error)?.starts_with(&GZIP_MAGIC);
-    if gzip {
-        return Ok((Box::new(MultiGzDecoder::new(file)), true, None));
-    }
-    Ok((Box::new(file), false, len))
+    let reader: Box<dyn Read> = match gzip {
+        true => Box::new(MultiGzDecoder::new(file)),
+        false => Box::new(file),
+    };
+    Ok(Source {
+        reader,
+        path,
+        offset: 0,
+        gzip,
+        len: len.filter(|_| !gzip),
+    })
 }
 
 /// Reads and checks the magic number, then reads the `dims` dimensions.
@@ -205,7 +203,7 @@ fn read_payload(source: &mut Source<'_>, shape: &[u32]) -> Result<Vec<u8>, DataE
     })?;
     let end = source.offset + len as u64;
     let mut values = Vec::new();
-    let read = (&mut *source.reader)
+    let read = (&mut source.reader)
         .take(len as u64)
         .read_to_end(&mut values);
     source.offset += values.len() as u64;
