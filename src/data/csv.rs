@@ -122,8 +122,8 @@ pub(crate) fn read_samples<T: Float>(
 trait Rules {
     /// Checks the number of columns, once the first line is read.
     fn columns(&self, path: &Path, columns: usize) -> Result<(), DataError>;
-    /// Checks the cell of `column` (0-based), written `text`, that reads as `value`.
-    fn cell(&self, column: usize, text: &str, value: f64) -> Result<(), BadCell>;
+    /// Checks the cell of `column` (0-based) that reads as `value`.
+    fn cell(&self, column: usize, value: f64) -> Result<(), BadCell>;
 }
 
 /// Any finite `f64`: [`read_csv`].
@@ -133,7 +133,7 @@ impl Rules for Numbers {
     fn columns(&self, _: &Path, _: usize) -> Result<(), DataError> {
         Ok(())
     }
-    fn cell(&self, _: usize, _: &str, _: f64) -> Result<(), BadCell> {
+    fn cell(&self, _: usize, _: f64) -> Result<(), BadCell> {
         Ok(())
     }
 }
@@ -165,7 +165,7 @@ impl<T: Float> Rules for Samples<'_, T> {
         Ok(())
     }
 
-    fn cell(&self, column: usize, _: &str, value: f64) -> Result<(), BadCell> {
+    fn cell(&self, column: usize, value: f64) -> Result<(), BadCell> {
         match self.options.target {
             Target::Class { classes } if column == self.options.label_column => {
                 class_index(value, classes).map(drop)
@@ -265,7 +265,7 @@ impl Table {
         }
         for (i, cell) in text.split(',').map(str::trim).enumerate() {
             let value = number(cell)
-                .and_then(|v| rules.cell(i, cell, v).map(|()| v))
+                .and_then(|v| rules.cell(i, v).map(|()| v))
                 .map_err(|bad| bad.at(path, line, i + 1, cell))?;
             self.cells.push(value);
         }
