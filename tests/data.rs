@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use liandan::data::{read_images, read_labels, shuffled_indices, CsvOptions, Dataset};
+use liandan::data::{read_csv, read_images, read_labels, shuffled_indices, CsvOptions, Dataset};
 use nalgebra::SMatrix;
 
 fn bundled(name: &str) -> PathBuf {
@@ -91,4 +91,74 @@ fn iris() {
     for (mean, want) in scaler.mean().iter().zip(means) {
         assert!((mean - want).abs() < 1e-6, "{mean} vs {want}");
     }
+}
+
+/// Writes `text` to a fresh file for one test.
+fn csv_file(name: &str, text: &[u8]) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn error_of<T: std::fmt::Debug>(result: Result<T, liandan::data::DataError>) -> String {
+    result.unwrap_err().to_string()
+}
+
+#[test]
+fn csv_with_a_byte_order_mark_keeps_its_first_row() {
+    // Excel's "CSV UTF-8" starts with EF BB BF; the first row is data, not a header.
+    let path = csv_file("bom.csv", b"\xef\xbb\xbf5.1,3.5,0\n4.9,3.0,1\n");
+    let flowers = Dataset::<f32, 2>::from_csv(&path, &CsvOptions::classes(2, 2)).unwrap();
+    assert_eq!((flowers.len(), flowers.sample(0)), (2, &[5.1, 3.5][..]));
+}
+
+#[test]
+fn csv_with_cr_line_ends_has_rows() {
+    let path = csv_file("cr.csv", b"a,b,y\r1,2,0\r3,4,1\r");
+    let data = Dataset::<f64, 2>::from_csv(&path, &CsvOptions::classes(2, 2)).unwrap();
+    assert_eq!((data.len(), data.label(1)), (2, Some(1)));
+}
+
+#[test]
+fn csv_numbers_beyond_f32_are_refused_in_features_and_targets() {
+    let path = csv_file("f32-range.csv", b"a,b,y\n1,2,0\n1,1e39,1\n");
+    let err = error_of(Dataset::<f32, 2>::from_csv(&path, &CsvOptions::values(2)));
+    assert!(
+        err.ends_with("line 3 column 2: `1e39` is out of range for f32"),
+        "{err}"
+    );
+    let path = csv_file("f32-target.csv", b"a,b,y\n1,2,3.5e38\n");
+    let err = error_of(Dataset::<f32, 2>::from_csv(&path, &CsvOptions::values(2)));
+    assert!(
+        err.ends_with("line 2 column 3: `3.5e38` is out of range for f32"),
+        "{err}"
+    );
+    // An f64 dataset holds both.
+    let data = Dataset::<f64, 2>::from_csv(&path, &CsvOptions::values(2)).unwrap();
+    assert_eq!(data.len(), 1);
+}
+
+#[test]
+fn csv_label_out_of_range_is_told_as_written() {
+    let path = csv_file("label-1e300.csv", b"f,y\n1,0\n2,1e300\n");
+    let err = error_of(Dataset::<f32, 1>::from_csv(
+        &path,
+        &CsvOptions::classes(1, 3),
+    ));
+    assert!(
+        err.ends_with("line 3 column 2: label 1e300 is out of range for 3 classes"),
+        "{err}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn dev_zero_as_csv_stops_at_the_line_limit() {
+    let err = read_csv("/dev/zero", liandan::data::Header::Detect).unwrap_err();
+    assert!(
+        matches!(err, liandan::data::DataError::LineTooLong { line: 1, .. }),
+        "{err}"
+    );
 }

@@ -520,3 +520,189 @@ fn f64_bytes_helper_matches_the_writer() {
     let bytes = params_to_bytes(&d).unwrap();
     assert!(bytes.windows(8).any(|w| w == f64_bytes(&[0.25]).as_slice()));
 }
+
+/// Eight `U8` tensors of 2⁶¹ - 1 bytes each, laid end to end, and no data: their offsets end at
+/// 2⁶⁴ - 8, so adding the 8-byte length and the header passes `u64::MAX`.
+fn offsets_past_u64_max() -> Vec<u8> {
+    let size = (1u64 << 61) - 1;
+    let entries: Vec<String> = (0..8)
+        .map(|k| {
+            let (start, end) = (k * size, (k + 1) * size);
+            format!(
+                "\"t{k}\":{{\"dtype\":\"U8\",\"shape\":[{size}],\"data_offsets\":[{start},{end}]}}"
+            )
+        })
+        .collect();
+    with_header(&format!("{{{}}}", entries.join(",")), &[])
+}
+
+#[test]
+fn offsets_adding_past_u64_max_are_a_data_length_error_not_an_overflow() {
+    let bytes = offsets_past_u64_max();
+    let err = load_fails("past_u64_max", &bytes);
+    assert!(matches!(
+        err.kind(),
+        WeightsErrorKind::DataLength { data: 0 }
+    ));
+    let path = scratch("past_u64_max_params").join("w.safetensors");
+    std::fs::write(&path, &bytes).unwrap();
+    let mut net = tiny::<f32>(7);
+    let err = load_params(&mut net, &path).unwrap_err();
+    assert!(matches!(
+        err.kind(),
+        WeightsErrorKind::DataLength { data: 0 }
+    ));
+    let err = params_from_bytes(&mut net, &bytes, &LoadOptions::default()).unwrap_err();
+    assert!(matches!(
+        err.kind(),
+        WeightsErrorKind::DataLength { data: 0 }
+    ));
+    assert_eq!(net, tiny::<f32>(7));
+}
+
+#[test]
+fn a_tensor_named_twice_in_the_file_is_named() {
+    // The reference reader keeps the second `dense_1.bias` and then sees a gap before
+    // `dense_1.kernel`; the name is what is wrong.
+    let header = [
+        r#"{"dense_1.bias":{"dtype":"F32","shape":[5],"data_offsets":[0,20]}"#,
+        r#""dense_1.kernel":{"dtype":"F32","shape":[4,5],"data_offsets":[20,100]}"#,
+        r#""dense_1.bias":{"dtype":"F32","shape":[5],"data_offsets":[100,120]}}"#,
+    ]
+    .join(",");
+    let err = load_fails("named_twice", &with_header(&header, &[0; 120]));
+    assert!(matches!(err.kind(), WeightsErrorKind::DuplicateName(n) if n == "dense_1.bias"));
+    assert_eq!(
+        err.kind().to_string(),
+        "two tensors are both named `dense_1.bias`"
+    );
+}
+
+#[test]
+fn a_file_that_goes_on_is_read_no_further_than_the_network_takes() {
+    let mut bytes = keras_file(&tiny(14));
+    let header = u64::from_le_bytes(bytes[..8].try_into().unwrap());
+    bytes.extend_from_slice(&vec![0; 1 << 20]);
+    let err = load_fails("goes_on", &bytes);
+    // `Tiny` has 43 values: 344 bytes at 8 bytes each, the widest element type read.
+    assert!(
+        matches!(err.kind(), WeightsErrorKind::FileTooLarge { header: h, data: 344 } if *h == header)
+    );
+    assert!(err.to_string().contains(&format!(
+        "the file is larger than {} bytes",
+        8 + header + 344
+    )));
+}
+
+#[cfg(unix)]
+#[test]
+fn dev_zero_is_refused_after_a_few_hundred_bytes() {
+    let path = Path::new("/dev/zero");
+    let err = fails_unchanged(path, &LoadOptions::default());
+    assert!(matches!(
+        err.kind(),
+        WeightsErrorKind::FileTooLarge {
+            header: 0,
+            data: 344
+        }
+    ));
+    let mut net = tiny::<f32>(7);
+    let err = load_params(&mut net, path).unwrap_err();
+    assert!(matches!(err.kind(), WeightsErrorKind::FileTooLarge { .. }));
+}
+
+network! {
+    /// `Tiny` with 50 hidden units: a file of 403 values, more than `Tiny`'s 43 at 8 bytes.
+    struct Wide {
+        input: [4],
+        Dense<50, Relu>,
+        Dense<3, Softmax>,
+    }
+}
+
+#[test]
+fn a_larger_networks_file_is_told_by_its_header_not_its_size() {
+    let dir = scratch("larger");
+    save_weights(&Wide::<f32>::zeroed(), dir.join("wide.safetensors")).unwrap();
+    let err = fails_unchanged(&dir.join("wide.safetensors"), &LoadOptions::default());
+    assert!(
+        matches!(err.kind(), WeightsErrorKind::Architecture { file, .. } if file.starts_with("Wide"))
+    );
+    // Without the architecture check, the first tensor that does not fit.
+    let mut net = tiny::<f32>(15);
+    let err = load_params(&mut net, dir.join("wide.safetensors")).unwrap_err();
+    assert!(
+        matches!(err.kind(), WeightsErrorKind::Shape { tensor, .. } if tensor == "dense_1.kernel")
+    );
+    assert_eq!(net, tiny::<f32>(15));
+}
+
+#[test]
+fn non_finite_weights_are_refused_by_default_naming_tensor_and_index() {
+    let dir = scratch("non_finite");
+    let nan = f32::from_bits(0x7fc0_1234);
+    let mut net = tiny::<f32>(16);
+    // Keras layout: the file's row-major (4, 5) kernel is the network's slice, element for
+    // element, so element 7 is row 1, column 2 in numpy.
+    net.dense_1.kernel.as_mut_slice()[7] = nan;
+    net.dense_2.bias[2] = f32::NEG_INFINITY;
+    save_weights(&net, dir.join("w.safetensors")).unwrap();
+    let err = fails_unchanged(&dir.join("w.safetensors"), &LoadOptions::default());
+    assert!(
+        matches!(err.kind(), WeightsErrorKind::NonFinite { tensor, index: 7, value }
+        if tensor == "dense_1.kernel" && value.is_nan())
+    );
+    assert_eq!(
+        err.kind().to_string(),
+        "tensor `dense_1.kernel` holds NaN at element 7 (row-major, as in the file); \
+         load with `LoadOptions::allowing_non_finite()` to keep it"
+    );
+    let bytes = std::fs::read(dir.join("w.safetensors")).unwrap();
+    let mut back = Tiny::<f32>::zeroed();
+    let err = params_from_bytes(&mut back, &bytes, &LoadOptions::default()).unwrap_err();
+    assert!(matches!(err.kind(), WeightsErrorKind::NonFinite { .. }));
+    assert_eq!(back, Tiny::<f32>::zeroed());
+
+    // Asked for, they load bit for bit, NaN payload included.
+    let keep = LoadOptions::default().allowing_non_finite();
+    load_weights_with(&mut back, dir.join("w.safetensors"), &keep).unwrap();
+    assert_eq!(bits(&back), bits(&net));
+    assert_eq!(back.dense_1.kernel[7].to_bits(), 0x7fc0_1234);
+}
+
+#[test]
+fn converting_never_makes_a_finite_value_infinite() {
+    let dir = scratch("out_of_range");
+    let mut wide = tiny::<f64>(17);
+    wide.dense_2.bias[1] = 1e300;
+    save_weights(&wide, dir.join("w.safetensors")).unwrap();
+    let converting = LoadOptions::default().converting();
+    let err = fails_unchanged(&dir.join("w.safetensors"), &converting);
+    assert!(
+        matches!(err.kind(), WeightsErrorKind::OutOfRange { tensor, index: 1, value }
+        if tensor == "dense_2.bias" && *value == 1e300)
+    );
+    assert_eq!(
+        err.kind().to_string(),
+        "tensor `dense_2.bias` holds 1e300 at element 1 (row-major, as in the file), beyond \
+         the range of f32: converting would make it infinite"
+    );
+    let err = fails_unchanged(
+        &dir.join("w.safetensors"),
+        &converting.allowing_non_finite(),
+    );
+    assert!(matches!(err.kind(), WeightsErrorKind::OutOfRange { .. }));
+    // The largest f64 that rounds to a finite f32 still loads; an infinity only if allowed.
+    wide.dense_2.bias[1] = f32::MAX as f64;
+    wide.dense_2.bias[2] = f64::INFINITY;
+    save_weights(&wide, dir.join("w.safetensors")).unwrap();
+    let err = fails_unchanged(&dir.join("w.safetensors"), &converting);
+    assert!(matches!(
+        err.kind(),
+        WeightsErrorKind::NonFinite { index: 2, .. }
+    ));
+    let mut net = Tiny::<f32>::zeroed();
+    let keep = converting.allowing_non_finite();
+    load_weights_with(&mut net, dir.join("w.safetensors"), &keep).unwrap();
+    assert_eq!(net.dense_2.bias.as_slice()[1..], [f32::MAX, f32::INFINITY]);
+}

@@ -1,17 +1,32 @@
 //! Numeric CSV: comma-separated numbers, one sample per line, an optional header line.
 //!
-//! Cells are trimmed of spaces; blank lines are skipped; `\r\n` line ends are fine. Every cell
-//! must be a finite number (`1`, `-0.5`, `3e-2`): no quoting, no missing values. A header is
-//! the caller's to declare, or detected as a first line with a cell that is not a number.
-//! Lines and columns in errors count from 1, as editors do; a label column is chosen 0-based,
-//! as every Rust index is.
+//! Cells are trimmed of spaces; blank lines are skipped; a line ends at `\n`, `\r\n` or a lone
+//! `\r` (as old Mac OS and Excel's "CSV (Macintosh)" write); a UTF-8 byte-order mark before the
+//! first line is skipped. Every cell must be a finite number (`1`, `-0.5`, `3e-2`): no quoting,
+//! no missing values. Read into a dataset, it must also fit the scalar type: `1e39` is refused
+//! for `f32` rather than made infinite (a number too small for it rounds towards zero, as any
+//! conversion does). A header is the caller's to declare, or detected as a first line with a
+//! cell that is not a number. Lines and columns in errors count from 1, as editors do; a label
+//! column is chosen 0-based, as every Rust index is.
+//!
+//! The file is read line by line, and a line may be at most [`MAX_LINE`] bytes: memory then
+//! grows with the numbers read, never with a line that does not end (`/dev/zero`).
 
+use std::fs::File;
+use std::io::BufReader;
+use std::marker::PhantomData;
 use std::path::Path;
 use std::string::{String, ToString};
 use std::vec::Vec;
 
 use super::{DataError, Targets};
 use crate::Float;
+use lines::Lines;
+
+mod lines;
+
+/// The longest line read, in bytes (16 MiB): a million features of up to 16 characters each.
+pub const MAX_LINE: usize = 16 << 20;
 
 /// Whether the first line of a CSV file names the columns.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -82,30 +97,119 @@ pub struct Table {
     pub lines: Vec<usize>,
 }
 
-/// Reads a numeric CSV file.
+/// Reads a numeric CSV file: every cell a finite `f64`.
 pub fn read_csv(path: impl AsRef<Path>, header: Header) -> Result<Table, DataError> {
-    let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+    read_table(path.as_ref(), header, &Numbers)
+}
+
+/// Reads a CSV file as `options` say into `n` features and a target per row, each cell checked
+/// as it is read: the columns' count, each feature and value target within `T`'s range, each
+/// class label a class index.
+pub(crate) fn read_samples<T: Float>(
+    path: &Path,
+    n: usize,
+    options: &CsvOptions,
+) -> Result<(Vec<T>, Targets<T>), DataError> {
+    let rules = Samples::<T> {
+        features: n,
+        options,
+        scalar: PhantomData,
+    };
+    Ok(read_table(path, options.header, &rules)?.into_samples(options))
+}
+
+/// What a reader requires of the table beyond finite numbers, checked as early as it can be.
+trait Rules {
+    /// Checks the number of columns, once the first line is read.
+    fn columns(&self, path: &Path, columns: usize) -> Result<(), DataError>;
+    /// Checks the cell of `column` (0-based) that reads as `value`.
+    fn cell(&self, column: usize, value: f64) -> Result<(), BadCell>;
+}
+
+/// Any finite `f64`: [`read_csv`].
+struct Numbers;
+
+impl Rules for Numbers {
+    fn columns(&self, _: &Path, _: usize) -> Result<(), DataError> {
+        Ok(())
+    }
+    fn cell(&self, _: usize, _: f64) -> Result<(), BadCell> {
+        Ok(())
+    }
+}
+
+/// Features and targets of `T`, as [`CsvOptions`] lay them out.
+struct Samples<'a, T> {
+    features: usize,
+    options: &'a CsvOptions,
+    scalar: PhantomData<T>,
+}
+
+impl<T: Float> Rules for Samples<'_, T> {
+    fn columns(&self, path: &Path, columns: usize) -> Result<(), DataError> {
+        let label = self.options.label_column;
+        if label >= columns {
+            return Err(DataError::LabelColumn {
+                path: path.into(),
+                column: label,
+                columns,
+            });
+        }
+        if columns - 1 != self.features {
+            return Err(DataError::FeatureCount {
+                path: path.into(),
+                found: columns - 1,
+                expected: self.features,
+            });
+        }
+        Ok(())
+    }
+
+    fn cell(&self, column: usize, value: f64) -> Result<(), BadCell> {
+        match self.options.target {
+            Target::Class { classes } if column == self.options.label_column => {
+                class_index(value, classes).map(drop)
+            }
+            _ if T::of(value).is_finite() => Ok(()),
+            _ => Err(BadCell::OutOfRange(scalar_name::<T>())),
+        }
+    }
+}
+
+/// `"f32"` or `"f64"`: [`Float`] is one of the two.
+fn scalar_name<T: Float>() -> &'static str {
+    if core::mem::size_of::<T>() == 4 {
+        "f32"
+    } else {
+        "f64"
+    }
+}
+
+/// Reads the file at `path` into a table, line by line, each cell checked against `rules`.
+fn read_table(path: &Path, header: Header, rules: &dyn Rules) -> Result<Table, DataError> {
+    let file = File::open(path).map_err(|source| DataError::Io {
         path: path.into(),
         source,
     })?;
-    let mut lines = numbered_lines(path, &bytes);
-    let (first_line, first) = lines.next().transpose()?.ok_or(no_rows(path))?;
-    let cells: Vec<&str> = first.split(',').map(str::trim).collect();
+    let mut lines = Lines::new(path, BufReader::new(file));
     let mut table = Table {
         names: None,
-        columns: cells.len(),
+        columns: 0,
         cells: Vec::new(),
         lines: Vec::new(),
     };
-    if is_header(&cells, header) {
-        table.names = Some(cells.iter().map(|c| unquote(c).to_string()).collect());
-    } else {
-        table.push_row(path, first_line, first, first_line)?;
-    }
-    for line in lines {
-        let (number, text) = line?;
-        table.push_row(path, number, text, first_line)?;
+    let mut first = None;
+    while let Some((line, text)) = lines.next()? {
+        if text.trim().is_empty() {
+            continue;
+        }
+        match first {
+            Some(first) => table.push_row(path, line, text, first, rules)?,
+            None => {
+                first = Some(line);
+                table.start(path, line, text, header, rules)?;
+            }
+        }
     }
     if table.lines.is_empty() {
         return Err(no_rows(path));
@@ -119,6 +223,26 @@ impl Table {
         self.lines.len()
     }
 
+    /// Takes the first non-blank line: it sets the number of columns, and is the header or the
+    /// first row.
+    fn start(
+        &mut self,
+        path: &Path,
+        line: usize,
+        text: &str,
+        header: Header,
+        rules: &dyn Rules,
+    ) -> Result<(), DataError> {
+        let cells: Vec<&str> = text.split(',').map(str::trim).collect();
+        self.columns = cells.len();
+        rules.columns(path, self.columns)?;
+        if is_header(&cells, header) {
+            self.names = Some(cells.iter().map(|c| unquote(c).to_string()).collect());
+            return Ok(());
+        }
+        self.push_row(path, line, text, line, rules)
+    }
+
     /// Parses one data line onto the end of the table.
     fn push_row(
         &mut self,
@@ -126,6 +250,7 @@ impl Table {
         line: usize,
         text: &str,
         first: usize,
+        rules: &dyn Rules,
     ) -> Result<(), DataError> {
         let found = text.split(',').count();
         if found != self.columns {
@@ -139,100 +264,85 @@ impl Table {
             });
         }
         for (i, cell) in text.split(',').map(str::trim).enumerate() {
-            let value = cell.parse::<f64>().ok().filter(|v| v.is_finite());
-            let value = value.ok_or_else(|| DataError::NotANumber {
-                path: path.into(),
-                line,
-                column: i + 1,
-                text: cell.to_string(),
-            })?;
+            let value = number(cell)
+                .and_then(|v| rules.cell(i, v).map(|()| v))
+                .map_err(|bad| bad.at(path, line, i + 1, cell))?;
             self.cells.push(value);
         }
         self.lines.push(line);
         Ok(())
     }
 
-    /// Splits the table into `n` features and a target per row, as `options` say.
-    pub(crate) fn into_samples<T: Float>(
-        self,
-        path: &Path,
-        n: usize,
-        options: &CsvOptions,
-    ) -> Result<(Vec<T>, Targets<T>), DataError> {
-        let (columns, label) = (self.columns, options.label_column);
-        if label >= columns {
-            return Err(DataError::LabelColumn {
-                path: path.into(),
-                column: label,
-                columns,
-            });
-        }
-        if columns - 1 != n {
-            return Err(DataError::FeatureCount {
-                path: path.into(),
-                found: columns - 1,
-                expected: n,
-            });
-        }
-        let features = self.features(label);
-        let targets = self.targets(path, options)?;
-        Ok((features, targets))
-    }
-
-    /// Every cell but those of the label column, converted.
-    fn features<T: Float>(&self, label: usize) -> Vec<T> {
+    /// Splits the table into features and a target per row, as `options` say; every cell was
+    /// checked while reading ([`Samples`]).
+    fn into_samples<T: Float>(self, options: &CsvOptions) -> (Vec<T>, Targets<T>) {
+        let label = options.label_column;
         let rows = self.cells.chunks_exact(self.columns);
-        let cells = rows.flat_map(|row| row.iter().enumerate().filter(move |(i, _)| *i != label));
-        cells.map(|(_, &v)| T::of(v)).collect()
-    }
-
-    /// The label column as class labels or values.
-    fn targets<T: Float>(
-        &self,
-        path: &Path,
-        options: &CsvOptions,
-    ) -> Result<Targets<T>, DataError> {
-        let column = options.label_column;
-        let cells = self.cells.iter().skip(column).step_by(self.columns);
-        match options.target {
-            Target::Value => Ok(Targets::Values {
-                values: cells.map(|&v| T::of(v)).collect(),
+        let cells = rows.flat_map(|row| row.iter().enumerate().filter(|&(i, _)| i != label));
+        let features = cells.map(|(_, &v)| T::of(v)).collect();
+        let targets = self.cells.iter().skip(label).step_by(self.columns);
+        let targets = match options.target {
+            Target::Value => Targets::Values {
+                values: targets.map(|&v| T::of(v)).collect(),
                 width: 1,
-            }),
-            Target::Class { classes } => {
-                let labels = cells.zip(&self.lines).map(|(&v, &line)| {
-                    class_index(v, classes).map_err(|e| e.at(path, line, column + 1))
-                });
-                Ok(Targets::Classes {
-                    labels: labels.collect::<Result<_, _>>()?,
-                    classes,
-                })
-            }
-        }
+            },
+            Target::Class { classes } => Targets::Classes {
+                labels: targets.map(|&v| v as usize).collect(),
+                classes,
+            },
+        };
+        (features, targets)
     }
 }
 
-/// Why a label cell is not a class index, before its place is known.
-enum BadClass {
-    NotAClass(f64),
-    OutOfRange(usize, usize),
+/// `cell` as a finite number.
+fn number(cell: &str) -> Result<f64, BadCell> {
+    match cell.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        // A decimal beyond f64's range parses as infinite; a literal infinity is spelt `inf`.
+        Ok(v) if v.is_infinite() && !cell.contains(['i', 'I']) => Err(BadCell::OutOfRange("f64")),
+        _ => Err(BadCell::NotANumber),
+    }
 }
 
-impl BadClass {
-    fn at(self, path: &Path, line: usize, column: usize) -> DataError {
-        let path = path.into();
+/// Why a cell is refused, before its place is known.
+enum BadCell {
+    NotANumber,
+    /// Beyond the range of the scalar type named.
+    OutOfRange(&'static str),
+    NotAClass,
+    ClassOutOfRange(usize),
+}
+
+impl BadCell {
+    /// The error for the cell written `text` at `line` and `column` (both 1-based).
+    fn at(self, path: &Path, line: usize, column: usize, text: &str) -> DataError {
+        let (path, text) = (path.into(), text.to_string());
         match self {
-            BadClass::NotAClass(v) => DataError::NotAClass {
+            BadCell::NotANumber => DataError::NotANumber {
                 path,
                 line,
                 column,
-                text: v.to_string(),
+                text,
             },
-            BadClass::OutOfRange(label, classes) => DataError::ClassOutOfRange {
+            BadCell::OutOfRange(scalar) => DataError::OutOfRange {
                 path,
                 line,
                 column,
-                label,
+                text,
+                scalar,
+            },
+            BadCell::NotAClass => DataError::NotAClass {
+                path,
+                line,
+                column,
+                text,
+            },
+            BadCell::ClassOutOfRange(classes) => DataError::ClassOutOfRange {
+                path,
+                line,
+                column,
+                text,
                 classes,
             },
         }
@@ -240,32 +350,15 @@ impl BadClass {
 }
 
 /// `v` as a class index below `classes`: a non-negative integer, however it was written.
-fn class_index(v: f64, classes: usize) -> Result<usize, BadClass> {
-    // Integers up to 2⁵³ are exact in f64; anything larger is no class index of a real dataset.
-    if v < 0.0 || v.fract() != 0.0 || v > 9_007_199_254_740_992.0 {
-        return Err(BadClass::NotAClass(v));
+fn class_index(v: f64, classes: usize) -> Result<usize, BadCell> {
+    if v < 0.0 || v.fract() != 0.0 {
+        return Err(BadCell::NotAClass);
     }
-    let label = v as usize;
-    if label >= classes {
-        return Err(BadClass::OutOfRange(label, classes));
+    // `classes as f64` rounds only above 2⁵³ classes, which no dataset has.
+    if v >= classes as f64 {
+        return Err(BadCell::ClassOutOfRange(classes));
     }
-    Ok(label)
-}
-
-/// The non-blank lines with their 1-based numbers, `\r` stripped, checked to be UTF-8.
-fn numbered_lines<'a>(
-    path: &'a Path,
-    bytes: &'a [u8],
-) -> impl Iterator<Item = Result<(usize, &'a str), DataError>> + 'a {
-    let lines = bytes.split(|&b| b == b'\n').enumerate();
-    let lines = lines.map(move |(i, line)| match std::str::from_utf8(line) {
-        Ok(text) => Ok((i + 1, text.strip_suffix('\r').unwrap_or(text))),
-        Err(_) => Err(DataError::NotText {
-            path: path.into(),
-            line: i + 1,
-        }),
-    });
-    lines.filter(|line| !matches!(line, Ok((_, text)) if text.trim().is_empty()))
+    Ok(v as usize)
 }
 
 /// Whether the first line's `cells` are a header.
@@ -396,10 +489,7 @@ mod tests {
     #[test]
     fn label_column_anywhere() {
         let path = write("mid.csv", b"1,0,2\n3,1,4\n");
-        let t = read_csv(&path, Header::Detect).unwrap();
-        let (x, y) = t
-            .into_samples::<f32>(&path, 2, &CsvOptions::classes(1, 2))
-            .unwrap();
+        let (x, y) = read_samples::<f32>(&path, 2, &CsvOptions::classes(1, 2)).unwrap();
         assert_eq!(x, [1.0, 2.0, 3.0, 4.0]);
         assert_eq!(
             y,
@@ -408,10 +498,7 @@ mod tests {
                 classes: 2
             }
         );
-        let t = read_csv(&path, Header::Detect).unwrap();
-        let (_, y) = t
-            .into_samples::<f64>(&path, 2, &CsvOptions::values(2))
-            .unwrap();
+        let (_, y) = read_samples::<f64>(&path, 2, &CsvOptions::values(2)).unwrap();
         assert_eq!(
             y,
             Targets::Values {
@@ -425,7 +512,7 @@ mod tests {
     fn bad_labels_name_line_and_column() {
         let samples = |text: &str, opts: CsvOptions| {
             let path = write("labels.csv", text.as_bytes());
-            read_csv(&path, Header::Detect)?.into_samples::<f32>(&path, 1, &opts)
+            read_samples::<f32>(&path, 1, &opts)
         };
         let err = samples("f,y\n1,0\n2,1.5\n", CsvOptions::classes(1, 3)).unwrap_err();
         assert!(err
@@ -443,5 +530,116 @@ mod tests {
         assert!(err
             .to_string()
             .ends_with("labels.csv: 2 feature columns but the network takes 1"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_cell() {
+        let t = table("bom.csv", "\u{feff}1,2,0\n3,4,1\n", Header::Detect).unwrap();
+        assert_eq!((t.rows(), t.names), (2, None));
+        let t = table("bom-header.csv", "\u{feff}\"a\",b\n1,2\n", Header::Detect).unwrap();
+        assert_eq!(t.names, Some(vec!["a".into(), "b".into()]));
+        let err = table("bom-bad.csv", "\u{feff}1,x\n", Header::Absent).unwrap_err();
+        assert!(err
+            .to_string()
+            .ends_with("line 1 column 2: `x` is not a number"));
+        // Anywhere else it is a character like another.
+        let err = table("bom-later.csv", "1,2\n\u{feff}3,4\n", Header::Absent).unwrap_err();
+        assert!(matches!(
+            err,
+            DataError::NotANumber {
+                line: 2,
+                column: 1,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_line_ends_at_cr_lf_or_cr_alone() {
+        let t = table("cr.csv", "a,b\r1,2\r3,4", Header::Detect).unwrap();
+        assert_eq!(
+            (t.names.is_some(), t.lines, t.cells),
+            (true, vec![2, 3], vec![1.0, 2.0, 3.0, 4.0])
+        );
+        let t = table("mixed.csv", "1,2\r\n3,4\r5,6\n\r\n7,8\r", Header::Absent).unwrap();
+        assert_eq!(t.lines, [1, 2, 3, 5]);
+        let err = table("cr-bad.csv", "a,b\r1,2\r3,x\r", Header::Detect).unwrap_err();
+        assert!(err
+            .to_string()
+            .ends_with("line 3 column 2: `x` is not a number"));
+    }
+
+    #[test]
+    fn numbers_beyond_the_scalar_are_refused_not_made_infinite() {
+        let samples = |text: &str, opts: CsvOptions| {
+            let path = write("range.csv", text.as_bytes());
+            read_samples::<f32>(&path, 2, &opts)
+        };
+        let err = samples("a,b,y\n1,2,0\n1,1e39,1\n", CsvOptions::classes(2, 2)).unwrap_err();
+        assert!(matches!(
+            err,
+            DataError::OutOfRange {
+                line: 3,
+                column: 2,
+                scalar: "f32",
+                ..
+            }
+        ));
+        assert!(
+            err.to_string()
+                .ends_with("line 3 column 2: `1e39` is out of range for f32"),
+            "{err}"
+        );
+        let err = samples("1,2,-1e39\n", CsvOptions::values(2)).unwrap_err();
+        assert!(err
+            .to_string()
+            .ends_with("line 1 column 3: `-1e39` is out of range for f32"));
+        // f64 holds them; a number too small for f32 rounds to zero.
+        let path = write("range64.csv", b"1,1e39,1e-50\n");
+        let (x, y) = read_samples::<f64>(&path, 2, &CsvOptions::values(2)).unwrap();
+        assert_eq!((x, y.len()), (vec![1.0, 1e39], 1));
+        let path = write("tiny.csv", b"1,1e-50,0.5\n");
+        let (x, _) = read_samples::<f32>(&path, 2, &CsvOptions::values(2)).unwrap();
+        assert_eq!(x, [1.0, 0.0]);
+        // Beyond f64 too: as out of range as a literal `inf` is infinite.
+        let err = table("range-any.csv", "1,1e400\n", Header::Absent).unwrap_err();
+        assert!(err
+            .to_string()
+            .ends_with("line 1 column 2: `1e400` is out of range for f64"));
+    }
+
+    #[test]
+    fn a_label_is_told_as_written() {
+        let samples = |text: &str| {
+            let path = write("written.csv", text.as_bytes());
+            read_samples::<f32>(&path, 1, &CsvOptions::classes(1, 3))
+        };
+        for (cell, message) in [
+            ("1e300", "label 1e300 is out of range for 3 classes"),
+            ("3.0", "label 3.0 is out of range for 3 classes"),
+            (
+                "1.50",
+                "`1.50` is not a class index (a non-negative integer)",
+            ),
+            (
+                "-1e300",
+                "`-1e300` is not a class index (a non-negative integer)",
+            ),
+        ] {
+            let err = samples(&std::format!("f,y\n1,0\n2,{cell}\n")).unwrap_err();
+            assert!(
+                err.to_string()
+                    .ends_with(&std::format!("line 3 column 2: {message}")),
+                "{err}"
+            );
+        }
+        let (_, y) = samples("1,2.0\n1,0\n").unwrap();
+        assert_eq!(
+            y,
+            Targets::Classes {
+                labels: vec![2, 0],
+                classes: 3
+            }
+        );
     }
 }

@@ -19,7 +19,7 @@
 use std::path::Path;
 use std::vec::Vec;
 
-use super::csv::{read_csv, CsvOptions};
+use super::csv::{read_samples, CsvOptions};
 use super::idx::{read_images, read_labels};
 use super::{DataError, Targets};
 use crate::Float;
@@ -121,7 +121,7 @@ impl<T: Float, const N: usize> Dataset<T, N> {
     /// A dataset from a numeric CSV file: see [`csv`](super::csv) for the format.
     pub fn from_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Self, DataError> {
         let path = path.as_ref();
-        let (features, targets) = read_csv(path, options.header)?.into_samples(path, N, options)?;
+        let (features, targets) = read_samples(path, N, options)?;
         Self::new(features, targets)
     }
 

@@ -45,14 +45,15 @@ pub enum DataError {
         /// The byte offset where that part should end.
         expected: u64,
     },
-    /// An IDX file with bytes after the end of its payload.
+    /// An IDX file with bytes after the end of its payload. Reading stops at the first of them.
     TrailingBytes {
         /// The file.
         path: PathBuf,
-        /// The byte offset where the payload ends.
+        /// The (decompressed) byte offset where the payload ends.
         end: u64,
-        /// How many bytes follow it.
-        extra: u64,
+        /// How many bytes follow it, for a plain file (from its length); `None` for a gzip
+        /// stream, which is not decompressed past the first extra byte.
+        extra: Option<u64>,
     },
     /// An IDX header whose dimensions multiply to more elements than memory can address.
     TooLarge {
@@ -123,6 +124,20 @@ pub enum DataError {
         /// The cell's text, trimmed.
         text: std::string::String,
     },
+    /// A CSV cell whose number is beyond the range of the scalar type it is read into
+    /// (`1e39` for `f32`): refused, as an infinite cell is, rather than made infinite.
+    OutOfRange {
+        /// The file.
+        path: PathBuf,
+        /// The line (1-based).
+        line: usize,
+        /// The column (1-based).
+        column: usize,
+        /// The cell's text, trimmed.
+        text: std::string::String,
+        /// The scalar type: `"f32"` or `"f64"`.
+        scalar: &'static str,
+    },
     /// A CSV label cell whose class index is at or above the number of classes.
     ClassOutOfRange {
         /// The file.
@@ -131,10 +146,19 @@ pub enum DataError {
         line: usize,
         /// The column (1-based).
         column: usize,
-        /// The class index found.
-        label: usize,
+        /// The cell's text, trimmed: the class index as written (`3`, `3.0`, `1e300`).
+        text: std::string::String,
         /// The number of classes.
         classes: usize,
+    },
+    /// A CSV line longer than [`MAX_LINE`](crate::data::csv::MAX_LINE) bytes.
+    LineTooLong {
+        /// The file.
+        path: PathBuf,
+        /// The line (1-based).
+        line: usize,
+        /// The most bytes a line may have.
+        limit: usize,
     },
     /// A CSV line with a different number of cells from the first line.
     Ragged {
@@ -255,9 +279,15 @@ impl fmt::Display for DataError {
                 "{}: truncated {part}: the data ends at byte {end}, but the {part} ends at byte {expected}",
                 path.display()
             ),
-            TrailingBytes { path, end, extra } => write!(
+            TrailingBytes { path, end, extra: Some(extra) } => write!(
                 f,
                 "{}: {extra} unexpected bytes after the payload, which ends at byte {end}",
+                path.display()
+            ),
+            TrailingBytes { path, end, extra: None } => write!(
+                f,
+                "{}: unexpected bytes after the payload, which ends at byte {end} (decompressed), \
+                 not read further",
                 path.display()
             ),
             TooLarge { path, dims } => write!(
@@ -298,9 +328,19 @@ impl fmt::Display for DataError {
                 "{} line {line} column {column}: `{text}` is not a class index (a non-negative integer)",
                 path.display()
             ),
-            ClassOutOfRange { path, line, column, label, classes } => write!(
+            OutOfRange { path, line, column, text, scalar } => write!(
                 f,
-                "{} line {line} column {column}: label {label} is out of range for {classes} classes",
+                "{} line {line} column {column}: `{text}` is out of range for {scalar}",
+                path.display()
+            ),
+            ClassOutOfRange { path, line, column, text, classes } => write!(
+                f,
+                "{} line {line} column {column}: label {text} is out of range for {classes} classes",
+                path.display()
+            ),
+            LineTooLong { path, line, limit } => write!(
+                f,
+                "{} line {line}: longer than {limit} bytes, the most a CSV line may have",
                 path.display()
             ),
             Ragged { path, line, found, expected, first } => write!(

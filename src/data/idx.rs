@@ -12,7 +12,9 @@
 //!
 //! So MNIST's labels are `0x00000801` (one dimension: the count) and its images `0x00000803`
 //! (count, rows, columns). A file that starts with the gzip magic bytes `1f 8b` is decompressed
-//! on the fly; byte offsets in errors then count decompressed bytes.
+//! on the fly; byte offsets in errors then count decompressed bytes. Reading stops one byte
+//! past the payload the header declares, so a stream that decompresses to far more costs no
+//! more than the right file; memory grows with the bytes read, never with the header's claim.
 //!
 //! ```
 //! let images = liandan::data::read_images("data/mnist/mnist-10k-images-idx3-ubyte.gz")?;
@@ -61,14 +63,7 @@ pub struct Images {
 ///
 /// Any file whose magic number is `0x000008dd`, `dd` being `dims`, is accepted.
 pub fn read_idx(path: impl AsRef<Path>, dims: u8) -> Result<IdxArray, DataError> {
-    let path = path.as_ref();
-    let (mut reader, gzip) = open(path)?;
-    let mut source = Source {
-        reader: &mut *reader,
-        path,
-        offset: 0,
-        gzip,
-    };
+    let mut source = open(path.as_ref())?;
     let shape = read_header(&mut source, dims)?;
     let values = read_payload(&mut source, &shape)?;
     let dims = shape.into_iter().map(|d| d as usize).collect();
@@ -93,10 +88,12 @@ pub fn read_labels(path: impl AsRef<Path>) -> Result<Vec<u8>, DataError> {
 
 /// A byte stream that knows its file and how far it has read, for error messages.
 struct Source<'a> {
-    reader: &'a mut dyn Read,
+    reader: Box<dyn Read>,
     path: &'a Path,
     offset: u64,
     gzip: bool,
+    /// The length of a plain regular file; `None` for a gzip stream or a device.
+    len: Option<u64>,
 }
 
 impl Source<'_> {
@@ -143,20 +140,33 @@ impl Source<'_> {
     }
 }
 
-/// Opens `path`, decompressing if it starts with the gzip magic bytes; says which.
-fn open(path: &Path) -> Result<(Box<dyn Read>, bool), DataError> {
+/// Opens `path`, decompressing if it starts with the gzip magic bytes.
+fn open(path: &Path) -> Result<Source<'_>, DataError> {
     let io_error = |source| DataError::Io {
         path: PathBuf::from(path),
         source,
     };
-    let mut file = BufReader::new(File::open(path).map_err(io_error)?);
+    let file = File::open(path).map_err(io_error)?;
+    let len = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    let mut file = BufReader::new(file);
     // A regular file's first read fills the buffer, so two bytes are there unless the file is
     // shorter; a false "plain" then fails as a truncated or wrong header, which is right.
     let gzip = file.fill_buf().map_err(io_error)?.starts_with(&GZIP_MAGIC);
-    if gzip {
-        return Ok((Box::new(MultiGzDecoder::new(file)), true));
-    }
-    Ok((Box::new(file), false))
+    let reader: Box<dyn Read> = match gzip {
+        true => Box::new(MultiGzDecoder::new(file)),
+        false => Box::new(file),
+    };
+    Ok(Source {
+        reader,
+        path,
+        offset: 0,
+        gzip,
+        len: len.filter(|_| !gzip),
+    })
 }
 
 /// Reads and checks the magic number, then reads the `dims` dimensions.
@@ -193,7 +203,7 @@ fn read_payload(source: &mut Source<'_>, shape: &[u32]) -> Result<Vec<u8>, DataE
     })?;
     let end = source.offset + len as u64;
     let mut values = Vec::new();
-    let read = (&mut *source.reader)
+    let read = (&mut source.reader)
         .take(len as u64)
         .read_to_end(&mut values);
     source.offset += values.len() as u64;
@@ -215,25 +225,18 @@ fn element_count(shape: &[u32]) -> Option<usize> {
         .filter(|&n| n <= isize::MAX as usize)
 }
 
-/// Fails if any byte follows the payload that ends at `end`.
+/// Fails if any byte follows the payload that ends at `end`, reading one byte at most: a gzip
+/// stream that decompresses to far more than its header declares is not decompressed further.
+/// The error counts the extra bytes of a plain file from its length.
 fn check_end(source: &mut Source<'_>, end: u64) -> Result<(), DataError> {
-    let mut rest = [0u8; 4096];
-    let mut extra = 0u64;
-    loop {
-        let n = source.fill(&mut rest)?;
-        if n == 0 {
-            break;
-        }
-        extra += n as u64;
+    if source.fill(&mut [0u8; 1])? == 0 {
+        return Ok(());
     }
-    if extra > 0 {
-        return Err(DataError::TrailingBytes {
-            path: source.path.into(),
-            end,
-            extra,
-        });
-    }
-    Ok(())
+    Err(DataError::TrailingBytes {
+        path: source.path.into(),
+        end,
+        extra: source.len.map(|len| len.saturating_sub(end)),
+    })
 }
 
 #[cfg(test)]
@@ -393,13 +396,39 @@ pub(crate) mod tests {
             err,
             DataError::TrailingBytes {
                 end: 11,
-                extra: 4,
+                extra: Some(4),
                 ..
             }
         ));
         assert!(err
             .to_string()
             .ends_with("4 unexpected bytes after the payload, which ends at byte 11"));
+    }
+
+    #[test]
+    fn a_gzip_stream_is_decompressed_no_further_than_one_byte_past_the_payload() {
+        // The payload then a mebibyte, its compressed stream cut short: read to the end, it
+        // would fail as corrupt gzip; read to one byte past the payload, it fails as trailing.
+        let mut bytes = idx_bytes(&[3], &[1, 2, 3]);
+        bytes.extend_from_slice(&vec![7; 1 << 20]);
+        let mut data = gzip(&bytes);
+        data.truncate(data.len() / 2);
+        let err = read_labels(write("bomb.idx1.gz", &data)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DataError::TrailingBytes {
+                    end: 11,
+                    extra: None,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().ends_with(
+            "unexpected bytes after the payload, which ends at byte 11 (decompressed), \
+             not read further"
+        ));
     }
 
     #[test]

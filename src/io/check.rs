@@ -6,7 +6,7 @@ use std::vec::Vec;
 
 use crate::io::file::{File, TensorRef};
 use crate::io::names::Spec;
-use crate::io::scalar::{dtype_name, dtype_of, read, readable};
+use crate::io::scalar::{count, dtype_name, dtype_of, read, readable};
 use crate::io::{Layout, LoadOptions, WeightsErrorKind};
 use crate::Float;
 
@@ -71,6 +71,62 @@ pub(crate) fn metadata(
     match file.metadata(key) {
         Some(found) if found != expected => Err(error(found.to_string())),
         _ => Ok(()),
+    }
+}
+
+/// Checks every value of the file tensor `src` (already checked by [`tensor`]) as it would be
+/// read into a `T`: finite unless `options` allow otherwise, within `T`'s range, and not
+/// negative if `non_negative`. The first value that is not names its row-major index.
+pub(crate) fn values<T: Float>(
+    src: &TensorRef<'_>,
+    spec: &Spec,
+    options: &LoadOptions,
+    non_negative: bool,
+) -> Result<(), WeightsErrorKind> {
+    for index in 0..count(src.bytes, src.dtype) {
+        // Exact: an `f32` widens to `f64` without rounding.
+        let value: f64 = read(src.bytes, src.dtype, index);
+        let fault = if !value.is_finite() {
+            (!options.allow_non_finite).then_some(Fault::NonFinite)
+        } else if !read::<T>(src.bytes, src.dtype, index).is_finite() {
+            Some(Fault::OutOfRange)
+        } else {
+            None
+        };
+        let fault = fault.or((non_negative && value < 0.0).then_some(Fault::Negative));
+        if let Some(fault) = fault {
+            return Err(fault.at(spec.name.clone(), index, value));
+        }
+    }
+    Ok(())
+}
+
+/// What is wrong with a value, before its place is known.
+enum Fault {
+    NonFinite,
+    OutOfRange,
+    Negative,
+}
+
+impl Fault {
+    fn at(self, tensor: String, index: usize, value: f64) -> WeightsErrorKind {
+        match self {
+            Fault::NonFinite => WeightsErrorKind::NonFinite {
+                tensor,
+                index,
+                value,
+            },
+            Fault::OutOfRange => WeightsErrorKind::OutOfRange {
+                tensor,
+                index,
+                value,
+            },
+            Fault::Negative => WeightsErrorKind::Negative {
+                tensor,
+                index,
+                value,
+            },
+        }
     }
 }
 

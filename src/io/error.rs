@@ -71,8 +71,16 @@ pub enum WeightsErrorKind {
         /// The bytes after the header.
         data: usize,
     },
-    /// Two tensors would get the same name in the file.
+    /// Two tensors have the same name in the file read, or would get it in the file written.
     DuplicateName(String),
+    /// The file goes on past the most that what it is loaded into can take: its 8-byte header
+    /// length, the header it announces, and every value at 8 bytes. It is read no further.
+    FileTooLarge {
+        /// The header length the file announces.
+        header: u64,
+        /// The most data bytes what the file is loaded into takes.
+        data: u64,
+    },
     /// The file's architecture is not the network's.
     Architecture {
         /// The architecture recorded in the file.
@@ -99,6 +107,40 @@ pub enum WeightsErrorKind {
         file: Vec<usize>,
         /// The shape the network (and the layout asked for) needs.
         expected: Vec<usize>,
+    },
+    /// A value is NaN or infinite, and the load does not allow that
+    /// ([`LoadOptions::allowing_non_finite`](crate::io::LoadOptions::allowing_non_finite)).
+    NonFinite {
+        /// The tensor's name.
+        tensor: String,
+        /// The value's index in the file's tensor, row-major (numpy's `flat`).
+        index: usize,
+        /// The value.
+        value: f64,
+    },
+    /// A finite `f64` value beyond `f32`'s range, which converting would make infinite.
+    OutOfRange {
+        /// The tensor's name.
+        tensor: String,
+        /// The value's index in the file's tensor, row-major (numpy's `flat`).
+        index: usize,
+        /// The value.
+        value: f64,
+    },
+    /// A negative value in optimizer state that is never negative: Adam's `v`, a mean of
+    /// squared gradients, whose square root the update takes.
+    Negative {
+        /// The tensor's name.
+        tensor: String,
+        /// The value's index in the file's tensor, row-major (numpy's `flat`).
+        index: usize,
+        /// The value.
+        value: f64,
+    },
+    /// An optimizer step count of `u64::MAX`: the next update's count would not fit.
+    StepOutOfRange {
+        /// The step count in the file.
+        step: u64,
     },
     /// A tensor has another element type in the file than in the network.
     Dtype {
@@ -146,6 +188,13 @@ impl fmt::Display for WeightsErrorKind {
                  truncated or corrupt data"
             ),
             DuplicateName(name) => write!(f, "two tensors are both named `{name}`"),
+            FileTooLarge { header, data } => write!(
+                f,
+                "the file is larger than {} bytes, the most its {header}-byte header and the \
+                 {data} data bytes of what it is loaded into take: the weights of a larger \
+                 network, or not a weight file",
+                8u64.saturating_add(*header).saturating_add(*data)
+            ),
             Architecture { file, network } => write!(
                 f,
                 "the file holds weights of `{file}`, but the network is `{network}`"
@@ -163,6 +212,37 @@ impl fmt::Display for WeightsErrorKind {
             } => write!(
                 f,
                 "tensor `{tensor}` has shape {file:?} in the file, but the network needs {expected:?}"
+            ),
+            NonFinite {
+                tensor,
+                index,
+                value,
+            } => write!(
+                f,
+                "tensor `{tensor}` holds {value} at element {index} (row-major, as in the file); \
+                 load with `LoadOptions::allowing_non_finite()` to keep it"
+            ),
+            OutOfRange {
+                tensor,
+                index,
+                value,
+            } => write!(
+                f,
+                "tensor `{tensor}` holds {value:e} at element {index} (row-major, as in the file), \
+                 beyond the range of f32: converting would make it infinite"
+            ),
+            Negative {
+                tensor,
+                index,
+                value,
+            } => write!(
+                f,
+                "tensor `{tensor}` holds {value:e} at element {index} (row-major, as in the file), \
+                 but a mean of squares is never negative"
+            ),
+            StepOutOfRange { step } => write!(
+                f,
+                "`optimizer.step` is {step}: the next update's step count would not fit in a u64"
             ),
             Dtype {
                 tensor,

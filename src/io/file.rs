@@ -2,6 +2,7 @@
 //! errors told in our terms.
 
 use std::borrow::{Cow, ToOwned};
+use std::io::Read;
 use std::path::Path;
 use std::string::{String, ToString};
 use std::vec::Vec;
@@ -9,6 +10,7 @@ use std::vec::Vec;
 use safetensors::tensor::Metadata;
 use safetensors::{Dtype, SafeTensorError, SafeTensors, View};
 
+use crate::io::header::{self, MAX_HEADER};
 use crate::io::{WeightsError, WeightsErrorKind};
 
 /// A tensor to write: element type, shape and little-endian bytes.
@@ -44,16 +46,56 @@ pub(crate) struct TensorRef<'a> {
 pub(crate) struct File<'a> {
     header: Metadata,
     data: &'a [u8],
+    /// For a file that goes on past what it is loaded into takes, the header length and data
+    /// bytes it was read to; its data is then not looked at.
+    beyond: Option<(u64, u64)>,
 }
 
 impl<'a> File<'a> {
     /// Parses `bytes`, checking the header, every offset and the total length.
+    ///
+    /// A name that occurs twice and an offset past the data are looked for first (see
+    /// [`header`](crate::io::header)), so the reference reader never sees either.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, WeightsErrorKind> {
+        header::check(bytes)?;
         let (n, header) = SafeTensors::read_metadata(bytes).map_err(|e| explain(e, bytes))?;
         Ok(File {
             header,
             data: &bytes[8 + n..],
+            beyond: None,
         })
+    }
+
+    /// The file as [`read`] read it: parsed whole or, if it goes on past what it is loaded
+    /// into takes, its header alone, so that a file for another network or optimizer is still
+    /// told as one; [`complete`](Self::complete) is then the error.
+    pub fn read(contents: &'a Contents) -> Result<Self, WeightsErrorKind> {
+        let Some((n, data)) = contents.beyond else {
+            return Self::parse(&contents.bytes);
+        };
+        let too_large = || WeightsErrorKind::FileTooLarge { header: n, data };
+        // `read` stopped past `8 + n + data` bytes, so the whole header is there.
+        let text =
+            core::str::from_utf8(&contents.bytes[8..8 + n as usize]).map_err(|_| too_large())?;
+        header::check_names(text).map_err(|e| match e {
+            WeightsErrorKind::Json(_) => too_large(),
+            e => e,
+        })?;
+        let header = serde_json::from_str::<Metadata>(text).map_err(|_| too_large())?;
+        Ok(File {
+            header,
+            data: &[],
+            beyond: contents.beyond,
+        })
+    }
+
+    /// Fails if the file goes on past what it is loaded into takes: checked after its header,
+    /// before any value is read.
+    pub fn complete(&self) -> Result<(), WeightsErrorKind> {
+        match self.beyond {
+            Some((header, data)) => Err(WeightsErrorKind::FileTooLarge { header, data }),
+            None => Ok(()),
+        }
     }
 
     /// The `__metadata__` entry `key`, if any.
@@ -72,7 +114,8 @@ impl<'a> File<'a> {
         Some(TensorRef {
             dtype: info.dtype,
             shape: &info.shape,
-            bytes: &self.data[start..end],
+            // Empty for a file whose data was not read (see `complete`).
+            bytes: self.data.get(start..end).unwrap_or_default(),
         })
     }
 
@@ -94,9 +137,47 @@ pub(crate) fn encode(
     safetensors::serialize(tensors, Some(metadata)).map_err(|e| explain(e, &[]))
 }
 
-/// Reads the whole file at `path`.
-pub(crate) fn read(path: &Path) -> Result<Vec<u8>, WeightsError> {
-    std::fs::read(path).map_err(|e| WeightsError::from(WeightsErrorKind::Read(e)).at(path))
+/// A weight file's bytes: all of them, or the first of a file that goes on.
+pub(crate) struct Contents {
+    bytes: Vec<u8>,
+    /// `Some((header, data))` if the file goes on past its `header` and `data` bytes.
+    beyond: Option<(u64, u64)>,
+}
+
+/// Reads the file at `path`, for something that takes at most `data` bytes of tensors: no
+/// further than its 8-byte header length, the header that announces, `data`, and one byte
+/// more, which if present makes it a file that goes on (see [`File::read`]). So a file that
+/// never ends (`/dev/zero`) or the weights of a far larger network cost no more memory than
+/// the right file would.
+///
+/// A file too short for its header length, or announcing a header over the reference reader's
+/// limit, is returned as read so far, for [`File::parse`] to report.
+pub(crate) fn read(path: &Path, data: u64) -> Result<Contents, WeightsError> {
+    let read = |e| WeightsError::from(WeightsErrorKind::Read(e)).at(path);
+    let mut file = std::fs::File::open(path).map_err(read)?;
+    let mut bytes = Vec::new();
+    (&mut file).take(8).read_to_end(&mut bytes).map_err(read)?;
+    let header = header_len(&bytes);
+    if bytes.len() < 8 || header > MAX_HEADER {
+        return Ok(Contents {
+            bytes,
+            beyond: None,
+        });
+    }
+    let rest = header.saturating_add(data);
+    let size = file.metadata().map_or(0, |m| m.len());
+    bytes.reserve(usize::try_from(size.min(rest)).unwrap_or(0));
+    file.take(rest.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(read)?;
+    let beyond = (bytes.len() as u64 - 8 > rest).then_some((header, data));
+    Ok(Contents { bytes, beyond })
+}
+
+/// The most data bytes a file of `values` scalars holds: 8 each, the widest element type read,
+/// so a file of the right tensors in the other precision is read and reported as such.
+pub(crate) fn max_data(values: usize) -> u64 {
+    (values as u64).saturating_mul(8)
 }
 
 /// Writes `bytes` to `path` through a sibling temporary file and a rename, so a crash while

@@ -30,10 +30,31 @@
 //!
 //! # Loading is all or nothing
 //!
-//! Every check (header, offsets, names, shapes, element types, architecture) runs before a value
-//! is copied, so on any error the network is exactly as it was. Loading is strict: a missing or
-//! extra tensor, another shape or another element type is an error. An `f64` file goes into an
-//! `f32` network (or the reverse) only through [`LoadOptions::converting`].
+//! Every check (header, offsets, names, shapes, element types, architecture, values) runs before
+//! a value is copied, so on any error the network is exactly as it was. Loading is strict: a
+//! missing or extra tensor, another shape or another element type is an error. An `f64` file
+//! goes into an `f32` network (or the reverse) only through [`LoadOptions::converting`], and a
+//! finite `f64` beyond `f32`'s range is then refused ([`WeightsErrorKind::OutOfRange`]) rather
+//! than made infinite.
+//!
+//! The header is read entry by entry before the reference reader sees it: a name that occurs
+//! twice is [`WeightsErrorKind::DuplicateName`] (a JSON map would keep one of the two), and a
+//! tensor ending past the file's data is [`WeightsErrorKind::DataLength`], with no offset ever
+//! added to another. A file is read no further than what it is loaded into can take (its 8-byte
+//! header length, the header it announces, and 8 bytes per value, the widest element type read)
+//! plus one byte: beyond that, once its header has passed every check, it is
+//! [`WeightsErrorKind::FileTooLarge`], so `/dev/zero` fails after a few hundred bytes.
+//!
+//! # Non-finite values
+//!
+//! A NaN or infinite value is refused by default, with the tensor and the value's row-major
+//! index in the file ([`WeightsErrorKind::NonFinite`]): one NaN weight silently makes every
+//! output NaN, so it is told at load time rather than found in the predictions. To keep such
+//! values bit for bit (to inspect a run that diverged, say), load with
+//! [`LoadOptions::allowing_non_finite`]. The same holds for optimizer state
+//! ([`load_optimizer_state_with`]), which also refuses a negative value in Adam's `v` and a step
+//! count of `u64::MAX`, so that an update from a state that loaded never makes a parameter NaN.
+//! (Weights compiled in with `network!`'s `weights:` are the macro's to check.)
 //!
 //! ```
 //! use liandan::prelude::*;
@@ -57,6 +78,7 @@
 mod check;
 mod error;
 mod file;
+mod header;
 mod names;
 mod network;
 mod optimizer;
@@ -66,7 +88,9 @@ mod scalar;
 
 pub use error::{WeightsError, WeightsErrorKind};
 pub use network::{architecture, load_weights, load_weights_with, save_weights};
-pub use optimizer::{load_optimizer_state, save_optimizer_state, OptimizerState};
+pub use optimizer::{
+    load_optimizer_state, load_optimizer_state_with, save_optimizer_state, OptimizerState,
+};
 pub use options::{Layout, LoadOptions};
 pub use params::{load_params, load_params_with, params_from_bytes, params_to_bytes, save_params};
 

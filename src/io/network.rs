@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::string::String;
 
-use crate::io::file;
+use crate::io::file::{self, File};
 use crate::io::params::{decode_params, encode_params};
 use crate::io::{LoadOptions, WeightsError, ARCHITECTURE_KEY};
 use crate::{Float, Network};
@@ -78,7 +78,9 @@ where
     N: Network<T, I, O>,
 {
     let path = path.as_ref();
-    let bytes = file::read(path)?;
+    let contents = file::read(path, file::max_data(<N as crate::Params<T>>::PARAMS))?;
     let network = architecture(net);
-    decode_params(net, &bytes, options, Some(&network)).map_err(|e| WeightsError::from(e).at(path))
+    File::read(&contents)
+        .and_then(|file| decode_params(net, &file, options, Some(&network)))
+        .map_err(|e| WeightsError::from(e).at(path))
 }

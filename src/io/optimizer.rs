@@ -30,6 +30,9 @@ pub trait OptimizerState<T: Float> {
     const OPTIMIZER: &'static str;
     /// The slots' names (`["m", "v"]`).
     const SLOTS: &'static [&'static str];
+    /// The slots whose values are never negative (Adam's `v`, a mean of squared gradients): a
+    /// file with a negative value in one is refused.
+    const NON_NEGATIVE: &'static [&'static str] = &[];
     /// The type of each slot, listing the parameters' tensors.
     type Slot: Params<T>;
 
@@ -50,6 +53,7 @@ pub trait OptimizerState<T: Float> {
 impl<T: Float, G: Params<T>> OptimizerState<T> for AdamState<G> {
     const OPTIMIZER: &'static str = "adam";
     const SLOTS: &'static [&'static str] = &["m", "v"];
+    const NON_NEGATIVE: &'static [&'static str] = &["v"];
     type Slot = G;
 
     fn slot(&self, k: usize) -> &G {
@@ -98,14 +102,32 @@ pub fn save_optimizer_state<T: Float, S: OptimizerState<T>>(
 }
 
 /// Reads `state` from `path`, strictly: the same optimizer, element type and shapes, every
-/// tensor present and none extra. On error `state` is unchanged.
+/// tensor present and none extra, every value finite, Adam's `v` never negative, and a step
+/// count below `u64::MAX` (the next update counts one more). On error `state` is unchanged.
+///
+/// So an update from a state that loaded never makes a parameter NaN.
 pub fn load_optimizer_state<T: Float, S: OptimizerState<T>>(
     state: &mut S,
     path: impl AsRef<Path>,
 ) -> Result<(), WeightsError> {
+    load_optimizer_state_with(state, path, &LoadOptions::default())
+}
+
+/// [`load_optimizer_state`] with [`LoadOptions`]: an element-type conversion, or NaN and
+/// infinite values kept (the state of a run that diverged, to inspect it). On error `state` is
+/// unchanged.
+pub fn load_optimizer_state_with<T: Float, S: OptimizerState<T>>(
+    state: &mut S,
+    path: impl AsRef<Path>,
+    options: &LoadOptions,
+) -> Result<(), WeightsError> {
     let path = path.as_ref();
-    let bytes = file::read(path)?;
-    decode_state(state, &bytes).map_err(|e| WeightsError::from(e).at(path))
+    // Every slot's values, and the step count's 8 bytes.
+    let values = S::SLOTS.len().saturating_mul(S::Slot::PARAMS);
+    let contents = file::read(path, file::max_data(values).saturating_add(8))?;
+    File::read(&contents)
+        .and_then(|file| decode_state(state, &file, options))
+        .map_err(|e| WeightsError::from(e).at(path))
 }
 
 /// The specs of every slot's tensors, slot after slot, named `optimizer.{slot}.{tensor}`.
@@ -152,10 +174,10 @@ fn step_tensor(step: u64) -> Tensor {
 /// Checks the whole file against `S`, then copies every slot and the step.
 fn decode_state<T: Float, S: OptimizerState<T>>(
     state: &mut S,
-    bytes: &[u8],
+    file: &File<'_>,
+    options: &LoadOptions,
 ) -> Result<(), WeightsErrorKind> {
-    let file = File::parse(bytes)?;
-    check::metadata(&file, OPTIMIZER_KEY, S::OPTIMIZER, |file| {
+    check::metadata(file, OPTIMIZER_KEY, S::OPTIMIZER, |file| {
         WeightsErrorKind::Optimizer {
             file,
             expected: S::OPTIMIZER,
@@ -163,10 +185,14 @@ fn decode_state<T: Float, S: OptimizerState<T>>(
     })?;
     let specs = slot_specs::<T, S>()?;
     let step_name: &[&str] = if state.step().is_some() { &[STEP] } else { &[] };
-    let options = LoadOptions::default();
-    let sources = checked::<T>(&file, &specs, &options, step_name)?;
-    let step = step_name.first().map(|_| read_step(&file)).transpose()?;
+    let sources = checked::<T>(file, &specs, options, step_name)?;
+    file.complete()?;
+    let step = step_name.first().map(|_| read_step(file)).transpose()?;
     let per_slot = S::Slot::TENSORS;
+    for (j, (src, spec)) in sources.iter().zip(&specs).enumerate() {
+        let non_negative = S::NON_NEGATIVE.contains(&S::SLOTS[j / per_slot]);
+        check::values::<T>(src, spec, options, non_negative)?;
+    }
     for (j, (src, spec)) in sources.iter().zip(&specs).enumerate() {
         let out = state.slot_mut(j / per_slot).tensor_mut(j % per_slot);
         check::copy(src, spec, options.layout, out);
@@ -177,7 +203,8 @@ fn decode_state<T: Float, S: OptimizerState<T>>(
     Ok(())
 }
 
-/// The `optimizer.step` scalar, checked for presence, type and shape.
+/// The `optimizer.step` scalar, checked for presence, type, shape and range: below `u64::MAX`,
+/// so that the next update's count `step + 1` fits.
 fn read_step(file: &File<'_>) -> Result<u64, WeightsErrorKind> {
     let found = file
         .tensor(STEP)
@@ -198,5 +225,8 @@ fn read_step(file: &File<'_>) -> Result<u64, WeightsErrorKind> {
     }
     let mut le = [0; 8];
     le.copy_from_slice(found.bytes);
-    Ok(u64::from_le_bytes(le))
+    match u64::from_le_bytes(le) {
+        u64::MAX => Err(WeightsErrorKind::StepOutOfRange { step: u64::MAX }),
+        step => Ok(step),
+    }
 }

@@ -41,8 +41,10 @@ pub fn load_params_with<T: Float, P: Params<T>>(
     options: &LoadOptions,
 ) -> Result<(), WeightsError> {
     let path = path.as_ref();
-    let bytes = file::read(path)?;
-    params_from_bytes(params, &bytes, options).map_err(|e| e.at(path))
+    let contents = file::read(path, file::max_data(P::PARAMS))?;
+    File::read(&contents)
+        .and_then(|file| decode_params(params, &file, options, None))
+        .map_err(|e| WeightsError::from(e).at(path))
 }
 
 /// The safetensors bytes of all of `params`' tensors, as [`save_params`] writes them.
@@ -57,7 +59,7 @@ pub fn params_from_bytes<T: Float, P: Params<T>>(
     bytes: &[u8],
     options: &LoadOptions,
 ) -> Result<(), WeightsError> {
-    Ok(decode_params(params, bytes, options, None)?)
+    Ok(decode_params(params, &File::parse(bytes)?, options, None)?)
 }
 
 /// The file bytes of `params`, with `liandan.scalar` and the extra `metadata`.
@@ -89,13 +91,12 @@ pub(crate) fn file_tensor<T: Float>(spec: &Spec, data: &[T]) -> (String, Tensor)
 /// Checks the whole file against `P` (and `architecture`, if given), then copies.
 pub(crate) fn decode_params<T: Float, P: Params<T>>(
     params: &mut P,
-    bytes: &[u8],
+    file: &File<'_>,
     options: &LoadOptions,
     architecture: Option<&str>,
 ) -> Result<(), WeightsErrorKind> {
-    let file = File::parse(bytes)?;
     if let Some(network) = architecture {
-        check::metadata(&file, ARCHITECTURE_KEY, network, |file| {
+        check::metadata(file, ARCHITECTURE_KEY, network, |file| {
             WeightsErrorKind::Architecture {
                 file,
                 network: network.to_string(),
@@ -103,7 +104,11 @@ pub(crate) fn decode_params<T: Float, P: Params<T>>(
         })?;
     }
     let specs = specs::<T, P>()?;
-    let sources = checked::<T>(&file, &specs, options, &[])?;
+    let sources = checked::<T>(file, &specs, options, &[])?;
+    file.complete()?;
+    for (src, spec) in sources.iter().zip(&specs) {
+        check::values::<T>(src, spec, options, false)?;
+    }
     for (i, (src, spec)) in sources.iter().zip(&specs).enumerate() {
         check::copy(src, spec, options.layout, params.tensor_mut(i));
     }

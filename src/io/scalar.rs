@@ -56,6 +56,14 @@ pub(crate) fn encode<T: Float>(values: &[T]) -> Vec<u8> {
     bytes
 }
 
+/// How many elements of type `dtype` (`F32` or `F64`) `bytes` hold.
+pub(crate) fn count(bytes: &[u8], dtype: Dtype) -> usize {
+    match dtype {
+        Dtype::F32 => bytes.len() / 4,
+        _ => bytes.len() / 8,
+    }
+}
+
 /// Element `j` of little-endian `bytes` of type `dtype` (`F32` or `F64`), as a `T`.
 pub(crate) fn read<T: Float>(bytes: &[u8], dtype: Dtype, j: usize) -> T {
     match dtype {

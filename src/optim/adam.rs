@@ -296,7 +296,9 @@ impl Adam {
         state: &mut AdamState<G>,
         batch: Option<usize>,
     ) {
-        state.step += 1;
+        // Saturating: at `u64::MAX` the bias corrections are 1 either way, and a count that
+        // wrapped to 0 would make them 0 and every parameter NaN.
+        state.step = state.step.saturating_add(1);
         let t = state.step as f64;
         let alpha = self.learning_rate * libm::sqrt(1.0 - libm::pow(self.beta_2, t))
             / (1.0 - libm::pow(self.beta_1, t));
@@ -433,6 +435,21 @@ mod tests {
         }
         assert_eq!(flat(&p), START);
         assert_eq!(state.step, 3);
+    }
+
+    #[test]
+    fn the_step_count_saturates_instead_of_wrapping_to_nan() {
+        // Wrapped to 0, both bias corrections would be 0 and the step size 0/0.
+        let adam = Adam::default();
+        let mut p = params::<f32>(START);
+        let mut state = AdamState::zeroed();
+        state.step = u64::MAX;
+        adam.update(&mut p, &params::<f32>(GRADIENTS[0]), &mut state);
+        assert_eq!(state.step, u64::MAX);
+        assert!(flat(&p).iter().all(|x| x.is_finite()));
+        // At step u64::MAX, βᵗ is 0 and α = η: the bias takes m = 0.1, v = 0.001 (g = 1).
+        let want = 0.1 - 1e-3 * 0.1 / (libm::sqrt(0.001) + 1e-7);
+        approx::assert_relative_eq!(flat(&p)[2], want, max_relative = 1e-6);
     }
 
     #[test]
