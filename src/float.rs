@@ -6,7 +6,7 @@
 
 use nalgebra::RealField;
 
-use crate::zeroed::Zeroed;
+use crate::Element;
 
 mod sealed {
     pub trait Sealed {}
@@ -18,9 +18,7 @@ mod sealed {
 ///
 /// Arithmetic and the elementary functions (`exp`, `tanh`, `sqrt`, ...) come from nalgebra's
 /// [`RealField`]; see its documentation for the full list.
-pub trait Float:
-    RealField + Copy + Default + Zeroed + Send + Sync + core::fmt::Display + sealed::Sealed + 'static
-{
+pub trait Float: Element + RealField + core::fmt::Display + sealed::Sealed {
     /// The value nearest to `x`.
     fn of(x: f64) -> Self;
     /// This value widened (or kept) as `f64`.

@@ -1,15 +1,14 @@
 //! Finite-difference checks of hand-written backward passes (`f64`).
 //!
 //! For a layer `f` and a fixed weighting `w` of its outputs, the scalar `L = Σ w ⊙ f(x)` has
-//! `∂L/∂y = w`. One call of [`Layer::backward`] with `dy = w` must then agree with the central
+//! `∂L/∂y = w`. One call of [`Train::backward`] with `dy = w` must then agree with the central
 //! difference `(L(θ + h) - L(θ - h)) / 2h` for every parameter `θ` and every input element.
 //! Dropout masks are kept identical between the evaluations by re-seeding the generator.
 
-use alloc::boxed::Box;
 
-use nalgebra::SMatrix;
 
-use crate::layer::{Layer, Params};
+use crate::layer::{Backward, In, Out, Params, Train};
+use crate::shape::Buffer;
 use crate::Zeroed;
 
 pub use crate::rng::SplitMix64;
@@ -23,36 +22,44 @@ pub struct GradCheck {
     pub checked: usize,
 }
 
+/// `Σ w ⊙ y`, the scalar whose gradient the check compares.
+fn weighted<X: Buffer<f64>>(w: &X, y: &X) -> f64 {
+    let (w, y) = (w.as_slice(), y.as_slice());
+    w.iter().zip(y).map(|(w, y)| w * y).sum()
+}
+
 /// Checks `layer`'s backward pass at input `x` with output weighting `w`.
 ///
 /// At most `per_tensor` evenly spaced entries of each parameter tensor (and of `x`) are
 /// perturbed, so whole networks can be checked in a test's time. `seed` fixes dropout masks.
-pub fn check<L, const I: usize, const O: usize, const B: usize>(
+pub fn check<L, const B: usize>(
     layer: &mut L,
-    x: &SMatrix<f64, I, B>,
-    w: &SMatrix<f64, O, B>,
+    x: &In<L, B>,
+    w: &Out<L, B>,
     per_tensor: usize,
     seed: u64,
 ) -> GradCheck
 where
-    L: Layer<f64, I, O> + Params<f64>,
+    L: Train<Element = f64>,
 {
     const H: f64 = 1e-6;
     let mut tape = L::Tape::<B>::boxed();
-    let mut y = Box::new(SMatrix::<f64, O, B>::zeros());
+    let mut y = Out::<L, B>::boxed();
     let mut grad = L::Grad::boxed();
-    let mut dx = Box::new(SMatrix::<f64, I, B>::zeros());
-    layer.forward_train(x, &mut y, &mut tape, Some(&mut SplitMix64::new(seed)));
-    let mut dy = Box::new(*w);
-    layer.backward(x, &y, &mut tape, &mut dy, false, &mut grad, Some(&mut dx));
+    let mut dx = In::<L, B>::boxed();
+    layer.forward_train(x, &mut *y, &mut *tape, Some(&mut SplitMix64::new(seed)));
+    let mut dy = Out::<L, B>::boxed();
+    dy.as_mut_slice().copy_from_slice(w.as_slice());
+    let ctx = Backward::new(x, &*y, &mut *tape, &mut *dy, &mut *grad);
+    layer.backward(ctx.input_gradient(&mut *dx));
 
     let mut report = GradCheck {
         max_error: 0.0,
         checked: 0,
     };
-    let mut loss = |layer: &L, x: &SMatrix<f64, I, B>| {
-        layer.forward_train(x, &mut y, &mut tape, Some(&mut SplitMix64::new(seed)));
-        y.dot(w)
+    let mut loss = |layer: &L, x: &In<L, B>| {
+        layer.forward_train(x, &mut *y, &mut *tape, Some(&mut SplitMix64::new(seed)));
+        weighted(w, &*y)
     };
     for t in 0..L::TENSORS {
         let len = layer.tensor(t).len();
@@ -66,8 +73,9 @@ where
             report.note(grad.tensor(t)[j], (hi - lo) / (2.0 * H));
         }
     }
-    let mut xp = Box::new(*x);
-    for j in spaced(I * B, per_tensor) {
+    let mut xp = In::<L, B>::boxed();
+    xp.as_mut_slice().copy_from_slice(x.as_slice());
+    for j in spaced(xp.as_slice().len(), per_tensor) {
         let keep = xp.as_slice()[j];
         xp.as_mut_slice()[j] = keep + H;
         let hi = loss(layer, &xp);
@@ -95,9 +103,9 @@ fn spaced(len: usize, most: usize) -> impl Iterator<Item = usize> {
 
 /// Checks a freshly initialised `L` at a random input, in tests: asserts an error below 1e-6.
 #[cfg(test)]
-pub(crate) fn check_layer<L, const I: usize, const O: usize>()
+pub(crate) fn check_layer<L>()
 where
-    L: Layer<f64, I, O> + Params<f64> + Zeroed,
+    L: Train<Element = f64> + Zeroed,
 {
     let mut rng = SplitMix64::new(7);
     let mut layer = L::boxed();
@@ -108,8 +116,10 @@ where
             *v += uniform(&mut rng) * 0.1;
         }
     }
-    let x = SMatrix::<f64, I, 3>::from_fn(|_, _| uniform(&mut rng) * 2.0);
-    let w = SMatrix::<f64, O, 3>::from_fn(|_, _| uniform(&mut rng));
+    let mut x = In::<L, 3>::boxed();
+    x.as_mut_slice().iter_mut().for_each(|v| *v = uniform(&mut rng) * 2.0);
+    let mut w = Out::<L, 3>::boxed();
+    w.as_mut_slice().iter_mut().for_each(|v| *v = uniform(&mut rng));
     let report = check(&mut *layer, &x, &w, 64, 11);
     assert!(report.checked > 0);
     assert!(report.max_error < 1e-6, "{report:?}");

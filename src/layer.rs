@@ -1,36 +1,59 @@
-//! The layer contract and the parameter visitor; nothing else.
+//! The layer contract and the tensor visitors; nothing else.
 //!
-//! A batch is an [`SMatrix<T, N, B>`](nalgebra::SMatrix): one column per sample, `N` features
-//! per column, `B` samples. Every size is a const generic, so one training step is
-//! monomorphized for the network and the batch size, and a size mismatch is a type error.
+//! A layer maps a batch of its input shape to a batch of its output shape ([`shape`](crate::shape)):
+//! [`Forward`] is inference, generic over the element, so an integer layer can implement it
+//! without a backward pass; [`Train`] adds what training needs, for floats. Every size is a
+//! const generic and so is the batch size, so one training step is monomorphized for the
+//! network and the batch, and a shape mismatch is a type error ([`Accepts`]).
 //!
-//! The contract follows grenade: `forward_train` returns the output and fills a *tape* with what
-//! `backward` needs; `backward` takes the tape and the output gradient and gives the input
-//! gradient and the parameter gradient. Everything is written into caller-provided buffers, so
+//! The training contract follows grenade: `forward_train` fills the output and a *tape* with
+//! what `backward` needs; `backward` takes one [`Backward`] context (input, output, tape, the
+//! gradient seed, the parameter gradient and whether to add to it or overwrite it, and the
+//! input gradient to write, if wanted). Everything is written into caller-provided buffers, so
 //! nothing allocates.
+//!
+//! Tensors are visited by index: [`Params`] lists the trainable parameters (what optimizers,
+//! gradients and gradient checks see), [`Buffers`] the non-trainable state a layer keeps (what
+//! weight files and compiled-in weights carry besides). Both describe each tensor with a
+//! [`TensorInfo`] of any rank.
 
-use nalgebra::SMatrix;
 use rand::RngCore;
 
-use crate::{Float, Zeroed};
+use crate::shape::{Batch, Shape};
+use crate::{Element, Float, Zeroed};
 
-/// A type-level size: `Size<784>` names the width of a layer's input or output.
-///
-/// Used by [`Shape`] so that generic code (a [`Chain`](crate::layers::Chain)) can read a layer's
-/// output width off its type.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Size<const N: usize>;
+/// A batch of `L`'s input at batch size `B`.
+pub type In<L, const B: usize> = Batch<<L as Forward>::Element, <L as Forward>::Input, B>;
 
-/// The input and output widths of a layer, as types.
+/// A batch of `L`'s output at batch size `B`.
+pub type Out<L, const B: usize> = Batch<<L as Forward>::Element, <L as Forward>::Output, B>;
+
+/// Inference: `y = f(x)` from a batch of one shape to a batch of another, dropout off.
 ///
-/// Every layer implements it with `Input = Size<I>, Output = Size<O>`, matching its
-/// [`Layer<T, I, O>`] implementation.
-pub trait Shape {
-    /// `Size<I>`: the width of one input sample.
-    type Input;
-    /// `Size<O>`: the width of one output sample.
-    type Output;
+/// Implemented by every layer in [`layers`](crate::layers), by
+/// [`Chain`](crate::layers::Chain), and by every network `network!` declares, so networks nest.
+pub trait Forward {
+    /// What the batches hold: `f32` or `f64`, or an integer for a quantised layer.
+    type Element: Element;
+    /// The shape of one input sample.
+    type Input: Shape;
+    /// The shape of one output sample.
+    type Output: Shape;
+
+    /// `y = f(x)`, sample by sample.
+    fn forward<const B: usize>(&self, x: &In<Self, B>, y: &mut Out<Self, B>);
 }
+
+/// That a layer takes inputs of shape `S`: what [`Chain`](crate::layers::Chain) asks of its
+/// second layer, so a mismatch reads as a sentence about shapes.
+///
+/// Every layer implements it for its [`Forward::Input`] and nothing else.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not take inputs of shape `{S}`",
+    label = "this layer's input shape is not `{S}`",
+    note = "each layer's input shape must be the output shape of the layer before it"
+)]
+pub trait Accepts<S: Shape>: Forward<Input = S> {}
 
 /// What the last operation of a layer is, so a loss can fuse its gradient with it.
 ///
@@ -50,35 +73,122 @@ pub enum Head {
     Other,
 }
 
-/// A differentiable map from `I` features to `O` features per sample.
+/// What the output gradient of a [`Backward`] pass holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seed {
+    /// `∂L/∂y`, the gradient with respect to the layer's output.
+    Output,
+    /// `∂L/∂z`, the gradient with respect to the input of the layer's final activation: a
+    /// fused loss gradient (see [`Head`]), so that activation's derivative is skipped.
+    Logits,
+}
+
+/// How a [`Backward`] pass writes the parameter gradient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GradMode {
+    /// `grad += ∂L/∂θ`: gradients accumulate over several passes.
+    Add,
+    /// `grad = ∂L/∂θ`, without reading the old value, so the caller need not zero it first:
+    /// what a training step wants.
+    Overwrite,
+}
+
+impl GradMode {
+    /// The factor of the old gradient: 1 to add to it, 0 to overwrite it.
+    pub fn beta<T: Float>(self) -> T {
+        match self {
+            GradMode::Add => T::one(),
+            GradMode::Overwrite => T::zero(),
+        }
+    }
+}
+
+/// Everything one backward pass of `L` at batch size `B` reads and writes.
 ///
-/// `T` is the scalar (`f32` or `f64`). Implemented by every layer in [`layers`](crate::layers),
-/// by [`Chain`](crate::layers::Chain), and by every network `network!` declares, so networks
-/// nest.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` does not map {I} inputs to {O} outputs",
-    label = "the layer sizes do not fit together here",
-    note = "each layer's input width must equal the output width of the layer before it"
-)]
-pub trait Layer<T: Float, const I: usize, const O: usize>: Shape + Params<T> {
-    /// What [`forward_train`](Layer::forward_train) keeps for [`backward`](Layer::backward) at
+/// `x`, `y` and `tape` are what the matching [`Train::forward_train`] saw and produced. `dy`
+/// holds the gradient [`seed`](Backward::seed) says and is scratch (the pass may overwrite it).
+/// The pass writes `∂L/∂θ` into `grad` as [`mode`](Backward::mode) says, and `∂L/∂x` into `dx`
+/// if there is one.
+pub struct Backward<'a, L: Train + ?Sized, const B: usize> {
+    /// The input of the forward pass.
+    pub x: &'a In<L, B>,
+    /// The output of the forward pass.
+    pub y: &'a Out<L, B>,
+    /// What the forward pass kept.
+    pub tape: &'a mut L::Tape<B>,
+    /// The output gradient, overwritten as scratch.
+    pub dy: &'a mut Out<L, B>,
+    /// What `dy` is the gradient of.
+    pub seed: Seed,
+    /// The parameter gradient.
+    pub grad: &'a mut L::Grad,
+    /// Whether to add to `grad` or overwrite it.
+    pub mode: GradMode,
+    /// Where to write the input gradient, if the caller wants it.
+    pub dx: Option<&'a mut In<L, B>>,
+}
+
+impl<'a, L: Train + ?Sized, const B: usize> Backward<'a, L, B> {
+    /// The pass for the output gradient `dy` (not fused), adding to `grad`, without an input
+    /// gradient; the methods below change each of those.
+    pub fn new(
+        x: &'a In<L, B>,
+        y: &'a Out<L, B>,
+        tape: &'a mut L::Tape<B>,
+        dy: &'a mut Out<L, B>,
+        grad: &'a mut L::Grad,
+    ) -> Self {
+        Backward {
+            x,
+            y,
+            tape,
+            dy,
+            seed: Seed::Output,
+            grad,
+            mode: GradMode::Add,
+            dx: None,
+        }
+    }
+
+    /// The same pass, writing `∂L/∂x` into `dx`.
+    pub fn input_gradient(self, dx: &'a mut In<L, B>) -> Self {
+        Backward {
+            dx: Some(dx),
+            ..self
+        }
+    }
+
+    /// The same pass with `dy` holding `seed`'s gradient.
+    pub fn seed(self, seed: Seed) -> Self {
+        Backward { seed, ..self }
+    }
+
+    /// The same pass, overwriting the parameter gradient rather than adding to it.
+    pub fn overwrite(self) -> Self {
+        Backward {
+            mode: GradMode::Overwrite,
+            ..self
+        }
+    }
+}
+
+/// Training: the float part of a layer on top of [`Forward`].
+pub trait Train: Forward<Element: Float> + Params<<Self as Forward>::Element> {
+    /// What [`forward_train`](Train::forward_train) keeps for [`backward`](Train::backward) at
     /// batch size `B`.
     type Tape<const B: usize>: Zeroed;
     /// The parameter gradient: the same tensors, in the same order, as the layer's parameters.
-    type Grad: Params<T> + Zeroed;
+    type Grad: Params<Self::Element> + Zeroed;
     /// The last operation of the layer, for fused loss gradients.
     const HEAD: Head;
 
-    /// Inference: `y = f(x)` with dropout off.
-    fn forward<const B: usize>(&self, x: &SMatrix<T, I, B>, y: &mut SMatrix<T, O, B>);
-
-    /// Inference like [`forward`](Layer::forward), but with intermediate activations kept in
+    /// Inference like [`forward`](Forward::forward), but with intermediate activations kept in
     /// `tape` instead of on the stack: for large networks or batches, where the stack may not
     /// hold them. Layers without intermediates just call `forward`.
     fn forward_in<const B: usize>(
         &self,
-        x: &SMatrix<T, I, B>,
-        y: &mut SMatrix<T, O, B>,
+        x: &In<Self, B>,
+        y: &mut Out<Self, B>,
         tape: &mut Self::Tape<B>,
     ) {
         let _ = tape;
@@ -91,48 +201,15 @@ pub trait Layer<T: Float, const I: usize, const O: usize>: Shape + Params<T> {
     /// unscaled), an explicit choice for a step that should not drop anything.
     fn forward_train<const B: usize, R: RngCore + ?Sized>(
         &self,
-        x: &SMatrix<T, I, B>,
-        y: &mut SMatrix<T, O, B>,
+        x: &In<Self, B>,
+        y: &mut Out<Self, B>,
         tape: &mut Self::Tape<B>,
         rng: Option<&mut R>,
     );
 
-    /// Backward pass: adds `∂L/∂θ` to `grad` and, if asked, writes `∂L/∂x` into `dx`.
-    ///
-    /// `x`, `y` and `tape` are what the matching `forward_train` saw and produced. `dy` holds
-    /// `∂L/∂y` and is used as scratch (it is overwritten). With `logits` set, `dy` is instead
-    /// the gradient with respect to the input of the layer's final activation (a fused loss
-    /// gradient, see [`Head`]), and that activation's derivative is skipped.
-    #[allow(clippy::too_many_arguments)]
-    fn backward<const B: usize>(
-        &self,
-        x: &SMatrix<T, I, B>,
-        y: &SMatrix<T, O, B>,
-        tape: &mut Self::Tape<B>,
-        dy: &mut SMatrix<T, O, B>,
-        logits: bool,
-        grad: &mut Self::Grad,
-        dx: Option<&mut SMatrix<T, I, B>>,
-    );
-
-    /// [`backward`](Layer::backward), but `grad` is overwritten with `∂L/∂θ` rather than added
-    /// to: what a training step wants, without a pass zeroing the gradient first. The default
-    /// zeroes `grad` and calls `backward`; `Dense` and declared networks write it directly.
-    #[doc(hidden)]
-    #[allow(clippy::too_many_arguments)]
-    fn backward_overwrite<const B: usize>(
-        &self,
-        x: &SMatrix<T, I, B>,
-        y: &SMatrix<T, O, B>,
-        tape: &mut Self::Tape<B>,
-        dy: &mut SMatrix<T, O, B>,
-        logits: bool,
-        grad: &mut Self::Grad,
-        dx: Option<&mut SMatrix<T, I, B>>,
-    ) {
-        grad.set_zero();
-        self.backward(x, y, tape, dy, logits, grad, dx);
-    }
+    /// Backward pass: `∂L/∂θ` into the context's gradient and, if asked, `∂L/∂x` into its
+    /// `dx`; see [`Backward`].
+    fn backward<const B: usize>(&self, ctx: Backward<'_, Self, B>);
 
     /// Draws fresh initial parameters with the layer's default initialiser (glorot-uniform
     /// kernels and zero biases for `Dense`, as Keras). Layers without parameters do nothing.
@@ -141,7 +218,61 @@ pub trait Layer<T: Float, const I: usize, const O: usize>: Shape + Params<T> {
     }
 }
 
-/// The parameter visitor: a fixed, ordered list of tensors, each a flat slice.
+/// The name and shape of a tensor, for summaries and weight files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TensorInfo {
+    /// The layer's name in its network (`"dense_1"`), or `""` for a bare layer.
+    pub layer: &'static str,
+    /// The tensor's name within its layer (`"kernel"`, `"bias"`).
+    pub name: &'static str,
+    /// The shape in Keras' convention, in whose row-major order the values are stored: a dense
+    /// kernel is `[inputs, outputs]` (liandan's column-major `outputs × inputs` matrix), a bias
+    /// `[outputs]`, a convolution kernel `[height, width, channels, filters]`.
+    pub shape: &'static [usize],
+    /// PyTorch's order of the same axes: PyTorch's axis `k` is Keras' axis `torch[k]`. A dense
+    /// kernel is `[1, 0]` (PyTorch's `nn.Linear.weight` is `[outputs, inputs]`), a bias `[0]`.
+    pub torch: &'static [usize],
+}
+
+impl TensorInfo {
+    /// A tensor of a bare layer whose PyTorch layout is Keras' own.
+    pub const fn new(name: &'static str, shape: &'static [usize]) -> Self {
+        const AXES: &[usize] = &[0, 1, 2, 3, 4, 5, 6, 7];
+        TensorInfo {
+            layer: "",
+            name,
+            shape,
+            torch: AXES.split_at(shape.len()).0,
+        }
+    }
+
+    /// The same tensor with PyTorch's axes in the order `torch` (see [`TensorInfo::torch`]).
+    pub const fn torch(self, torch: &'static [usize]) -> Self {
+        TensorInfo { torch, ..self }
+    }
+
+    /// The same tensor, placed in the layer `layer` (used by networks and chains).
+    pub const fn in_layer(self, layer: &'static str) -> Self {
+        TensorInfo { layer, ..self }
+    }
+
+    /// The number of values, the product of the shape.
+    pub const fn len(&self) -> usize {
+        let (mut n, mut i) = (1, 0);
+        while i < self.shape.len() {
+            n *= self.shape[i];
+            i += 1;
+        }
+        n
+    }
+
+    /// Whether the tensor has no values.
+    pub const fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The trainable parameters: a fixed, ordered list of tensors of `T`, each a flat slice.
 ///
 /// Written once per layer, it serves everything that treats parameters generically: optimizer
 /// updates, `param_count`, gradient checking, saving and loading. A layer, its gradient and an
@@ -152,43 +283,85 @@ pub trait Params<T> {
     /// How many scalars there are in all tensors together.
     const PARAMS: usize;
 
-    /// Tensor `i` in column-major order, or an empty slice if `i >= TENSORS`.
+    /// Tensor `i`, its values in the row-major order of its Keras shape, or an empty slice if
+    /// `i >= TENSORS`.
     fn tensor(&self, i: usize) -> &[T];
 
-    /// Tensor `i` in column-major order, mutably, or an empty slice if `i >= TENSORS`.
+    /// Tensor `i` mutably, or an empty slice if `i >= TENSORS`.
     fn tensor_mut(&mut self, i: usize) -> &mut [T];
 
     /// The name and shape of tensor `i`, or `None` if `i >= TENSORS`.
     fn tensor_info(i: usize) -> Option<TensorInfo>;
 }
 
-/// The name and shape of a parameter tensor, for summaries and weight files.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TensorInfo {
-    /// The layer's name in its network (`"dense_1"`), or `""` for a bare layer.
-    pub layer: &'static str,
-    /// The tensor's name within its layer (`"kernel"`, `"bias"`).
-    pub name: &'static str,
-    /// The shape in Keras' convention: a kernel is `[inputs, outputs]`, a bias `[outputs]`
-    /// (`[outputs, 1]` here, the second entry being 1 for vectors).
-    ///
-    /// The data is stored so that this shape read row-major gives the same bytes: liandan's
-    /// column-major `O×I` kernel is Keras' row-major `(I, O)` kernel.
-    pub shape: [usize; 2],
-    /// Whether the tensor is a vector (one dimension) rather than a matrix.
-    pub vector: bool,
+/// A non-trainable tensor's values, of whichever element type it has.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum BufferRef<'a> {
+    /// `f32` values.
+    F32(&'a [f32]),
+    /// `f64` values.
+    F64(&'a [f64]),
+    /// `i8` values.
+    I8(&'a [i8]),
+    /// `i32` values.
+    I32(&'a [i32]),
+    /// `i64` values.
+    I64(&'a [i64]),
 }
 
-impl TensorInfo {
-    /// The same tensor, placed in the layer `layer` (used by networks and chains).
-    pub const fn in_layer(self, layer: &'static str) -> Self {
-        TensorInfo { layer, ..self }
+/// A non-trainable tensor's values, mutably.
+#[derive(Debug, PartialEq)]
+#[non_exhaustive]
+pub enum BufferMut<'a> {
+    /// `f32` values.
+    F32(&'a mut [f32]),
+    /// `f64` values.
+    F64(&'a mut [f64]),
+    /// `i8` values.
+    I8(&'a mut [i8]),
+    /// `i32` values.
+    I32(&'a mut [i32]),
+    /// `i64` values.
+    I64(&'a mut [i64]),
+}
+
+/// The non-trainable state a layer keeps: tensors no optimizer touches, of any element type
+/// (moving statistics, normalisation constants, quantised weights and their scales).
+///
+/// Weight files and compiled-in weights carry them after the parameters; every method has a
+/// default for the layers that keep none.
+pub trait Buffers {
+    /// How many tensors there are.
+    const BUFFERS: usize = 0;
+    /// How many values there are in all of them together.
+    const BUFFER_VALUES: usize = 0;
+    /// How many bytes they take together.
+    const BUFFER_BYTES: usize = 0;
+
+    /// Buffer `i`, or `None` if `i >= BUFFERS`.
+    fn buffer(&self, i: usize) -> Option<BufferRef<'_>> {
+        let _ = i;
+        None
+    }
+
+    /// Buffer `i` mutably, or `None` if `i >= BUFFERS`.
+    fn buffer_mut(&mut self, i: usize) -> Option<BufferMut<'_>> {
+        let _ = i;
+        None
+    }
+
+    /// The name and shape of buffer `i`, or `None` if `i >= BUFFERS`.
+    fn buffer_info(i: usize) -> Option<TensorInfo> {
+        let _ = i;
+        None
     }
 }
 
-/// Implements [`Params`] with no tensors for a layer without parameters.
+/// Implements [`Params`] with no tensors, and [`Buffers`] with none, for a layer without
+/// state (`params` alone: [`Params`] only).
 macro_rules! no_params {
-    ([$($generics:tt)*] $ty:ty) => {
+    (params [$($generics:tt)*] $ty:ty) => {
         impl<$($generics)*> $crate::layer::Params<T> for $ty {
             const TENSORS: usize = 0;
             const PARAMS: usize = 0;
@@ -203,6 +376,11 @@ macro_rules! no_params {
             }
         }
     };
+    ([$($generics:tt)*] $ty:ty) => {
+        $crate::layer::no_params!(params [$($generics)*] $ty);
+
+        impl<$($generics)*> $crate::layer::Buffers for $ty {}
+    };
 }
 pub(crate) use no_params;
 
@@ -213,7 +391,9 @@ pub struct NoParams;
 // Safety: a unit struct has no bytes.
 unsafe impl Zeroed for NoParams {}
 
-no_params!([T] NoParams);
+no_params!(params [T] NoParams);
+
+impl Buffers for NoParams {}
 
 /// Two parameter lists one after the other: the gradient of a [`Chain`](crate::layers::Chain).
 impl<T, P: Params<T>, Q: Params<T>> Params<T> for (P, Q) {

@@ -11,6 +11,7 @@ extern crate std;
 pub mod activation;
 #[cfg(feature = "std")]
 pub mod data;
+mod element;
 pub mod embed;
 mod error;
 mod float;
@@ -29,6 +30,7 @@ mod network;
 pub mod optim;
 mod parallel;
 pub mod rng;
+pub mod shape;
 #[cfg(feature = "std")]
 pub mod tour;
 #[cfg(feature = "std")]
@@ -36,9 +38,10 @@ pub mod train;
 mod trainer;
 mod zeroed;
 
+pub use element::Element;
 pub use error::Error;
 pub use float::Float;
-pub use layer::{Head, Layer, Params, Shape, Size, TensorInfo};
+pub use layer::{Accepts, Buffers, Forward, Head, Params, TensorInfo, Train};
 pub use network::{LayerInfo, Network, Summary};
 pub use trainer::Trainer;
 pub use zeroed::{zeroed, Zeroed};
@@ -46,7 +49,7 @@ pub use zeroed::{zeroed, Zeroed};
 /// Everything a program that declares and trains networks needs, in one `use`.
 pub mod prelude {
     pub use crate::activation::{Gelu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Swish, Tanh};
-    pub use crate::layer::{Layer, Params};
+    pub use crate::layer::{Forward, Params, Train};
     pub use crate::loss::{
         BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanAbsoluteError, MeanSquaredError,
         SparseCategoricalCrossentropy,
@@ -55,6 +58,7 @@ pub mod prelude {
     pub use crate::optim::{Adam, Optimizer, Sgd};
     #[cfg(feature = "std")]
     pub use crate::train::{FitOptions, Model, Verbosity};
+    pub use crate::shape::{Batch, Buffer, Flat, Hw, Hwc, Sample};
     pub use crate::{network, Error, Float, Network, Trainer, Zeroed};
     pub use nalgebra::{SMatrix, SVector};
 }

@@ -1,16 +1,17 @@
-//! What `network!` generates on top of [`Layer`]: the declared architecture, construction,
-//! prediction and a Keras-style summary.
+//! What `network!` generates on top of the layer traits: the declared architecture,
+//! construction, prediction and a Keras-style summary.
 
 #[cfg(feature = "alloc")]
 use alloc::boxed::Box;
 use core::fmt;
 
-use nalgebra::{SMatrix, SVector};
 use rand::RngCore;
 
+use crate::layer::{Buffers, Forward, In, Out, Train};
+use crate::shape::{Sample, Shape};
 #[cfg(feature = "alloc")]
 use crate::{optim::Optimizer, Trainer};
-use crate::{Float, Layer, Params, Zeroed};
+use crate::Zeroed;
 
 /// One layer of a declared network, as `summary()` shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,27 +24,35 @@ pub struct LayerInfo {
     pub output: &'static [usize],
     /// The number of trainable parameters.
     pub params: usize,
+    /// The number of values of its non-trainable buffers.
+    pub buffers: usize,
 }
 
-/// A network declared with `network!`: a [`Layer`] from `I` to `O` features that also knows
-/// its architecture.
-pub trait Network<T: Float, const I: usize, const O: usize>: Layer<T, I, O> + Zeroed {
+/// A network declared with `network!`: a layer that also knows its architecture.
+///
+/// Inference needs only [`Forward`]; construction from a generator, a [`Trainer`] and the
+/// training conveniences need the network to [`Train`] too.
+pub trait Network: Forward + Buffers + Zeroed {
     /// The declared name (`"Mnist"`).
     const NAME: &'static str;
-    /// The declared input shape, e.g. `[28, 28]` (flattened row-major into `I` features).
-    const INPUT_SHAPE: &'static [usize];
     /// The layers, in order.
     const LAYERS: &'static [LayerInfo];
 
     /// Zeroes `self`, then initialises it as Keras would: glorot-uniform kernels and zero
     /// biases. (Dropout rates are part of the type, so every construction has them.)
-    fn reset<R: RngCore + ?Sized>(&mut self, rng: &mut R) {
+    fn reset<R: RngCore + ?Sized>(&mut self, rng: &mut R)
+    where
+        Self: Train,
+    {
         self.set_zero();
         self.init(rng);
     }
 
     /// A freshly initialised network on the stack: for small networks and embedded targets.
-    fn new<R: RngCore + ?Sized>(rng: &mut R) -> Self {
+    fn new<R: RngCore + ?Sized>(rng: &mut R) -> Self
+    where
+        Self: Train,
+    {
         let mut net = Self::zeroed();
         net.init(rng);
         net
@@ -51,7 +60,10 @@ pub trait Network<T: Float, const I: usize, const O: usize>: Layer<T, I, O> + Ze
 
     /// A freshly initialised network built in place on the heap, whatever its size.
     #[cfg(feature = "alloc")]
-    fn new_boxed<R: RngCore + ?Sized>(rng: &mut R) -> Box<Self> {
+    fn new_boxed<R: RngCore + ?Sized>(rng: &mut R) -> Box<Self>
+    where
+        Self: Train,
+    {
         let mut net = Self::boxed();
         net.init(rng);
         net
@@ -59,9 +71,12 @@ pub trait Network<T: Float, const I: usize, const O: usize>: Layer<T, I, O> + Ze
 
     /// A [`Trainer`] for batches of `B` samples, built in place on the heap.
     #[cfg(feature = "alloc")]
-    fn trainer<Opt: Optimizer<T>, const B: usize>(
+    fn trainer<Opt: Optimizer<Self::Element>, const B: usize>(
         optimizer: Opt,
-    ) -> Box<Trainer<T, Self, Opt, I, O, B>> {
+    ) -> Box<Trainer<Self, Opt, B>>
+    where
+        Self: Train,
+    {
         Trainer::boxed(optimizer)
     }
 
@@ -80,20 +95,23 @@ pub trait Network<T: Float, const I: usize, const O: usize>: Layer<T, I, O> + Ze
     /// let (class, _) = p.argmax(); // the predicted class
     /// assert!(class < 3);
     /// ```
-    fn predict(&self, x: &SVector<T, I>) -> SVector<T, O> {
-        let mut y = SVector::<T, O>::zeros();
+    fn predict(
+        &self,
+        x: &Sample<Self::Element, Self::Input>,
+    ) -> Sample<Self::Element, Self::Output> {
+        let mut y = Out::<Self, 1>::zeroed();
         self.forward(x, &mut y);
         y
     }
 
-    /// The network's outputs for a batch of `B` samples, one per column (dropout off).
-    fn predict_batch<const B: usize>(&self, x: &SMatrix<T, I, B>, y: &mut SMatrix<T, O, B>) {
+    /// The network's outputs for a batch of `B` samples, one after another (dropout off).
+    fn predict_batch<const B: usize>(&self, x: &In<Self, B>, y: &mut Out<Self, B>) {
         self.forward(x, y);
     }
 
     /// The number of trainable parameters.
     fn param_count() -> usize {
-        <Self as Params<T>>::PARAMS
+        Self::LAYERS.iter().map(|l| l.params).sum()
     }
 
     /// A Keras-style table of the layers, their output shapes and parameter counts.
@@ -113,9 +131,12 @@ pub trait Network<T: Float, const I: usize, const O: usize>: Layer<T, I, O> + Ze
     fn summary() -> Summary {
         Summary {
             name: Self::NAME,
+            input: <Self::Input as Shape>::DIMS,
             layers: Self::LAYERS,
-            params: <Self as Params<T>>::PARAMS,
-            scalar_bytes: core::mem::size_of::<T>(),
+            params: Self::param_count(),
+            param_bytes: Self::param_count() * core::mem::size_of::<Self::Element>(),
+            buffers: Self::BUFFER_VALUES,
+            buffer_bytes: Self::BUFFER_BYTES,
         }
     }
 }
@@ -124,9 +145,19 @@ pub trait Network<T: Float, const I: usize, const O: usize>: Layer<T, I, O> + Ze
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Summary {
     name: &'static str,
+    input: &'static [usize],
     layers: &'static [LayerInfo],
     params: usize,
-    scalar_bytes: usize,
+    param_bytes: usize,
+    buffers: usize,
+    buffer_bytes: usize,
+}
+
+impl Summary {
+    /// The shape of one input sample.
+    pub fn input(&self) -> &'static [usize] {
+        self.input
+    }
 }
 
 impl fmt::Display for Summary {
@@ -146,25 +177,31 @@ impl fmt::Display for Summary {
             writeln!(
                 f,
                 "{name}{}{:>12}",
-                Shape(layer.output),
-                Grouped(layer.params)
+                OutputShape(layer.output),
+                Grouped(layer.params + layer.buffers)
             )?;
         }
         writeln!(f, "{RULE}")?;
-        let bytes = self.params * self.scalar_bytes;
+        let total = self.params + self.buffers;
+        let total_bytes = self.param_bytes + self.buffer_bytes;
         writeln!(
             f,
             " Total params: {} ({})",
-            Grouped(self.params),
-            Bytes(bytes)
+            Grouped(total),
+            Bytes(total_bytes)
         )?;
         writeln!(
             f,
             " Trainable params: {} ({})",
             Grouped(self.params),
-            Bytes(bytes)
+            Bytes(self.param_bytes)
         )?;
-        writeln!(f, " Non-trainable params: 0 (0.00 B)")
+        writeln!(
+            f,
+            " Non-trainable params: {} ({})",
+            Grouped(self.buffers),
+            Bytes(self.buffer_bytes)
+        )
     }
 }
 
@@ -183,9 +220,9 @@ impl fmt::Display for Padded<'_> {
 }
 
 /// An output shape as Keras prints it, `(None, 128)`, padded to 18 columns.
-struct Shape(&'static [usize]);
+struct OutputShape(&'static [usize]);
 
-impl fmt::Display for Shape {
+impl fmt::Display for OutputShape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut text = heapless_text::Text::<32>::new();
         let _ = fmt::write(&mut text, format_args!("(None"));

@@ -4,48 +4,46 @@
 #[cfg(feature = "alloc")]
 use alloc::boxed::Box;
 
-use nalgebra::SMatrix;
 use rand::RngCore;
 
+use crate::layer::{Backward, In, Out, Train};
 use crate::loss::Loss;
 use crate::optim::Optimizer;
-use crate::{Error, Float, Layer, Zeroed};
+use crate::{Error, Float, Zeroed};
 
 /// Everything a training step of `N` at batch size `B` needs besides the network: the tape,
 /// the output and its gradient, the parameter gradient and the optimizer's state.
 ///
 /// Build it once ([`Trainer::boxed`] on the heap, or [`Trainer::new`] where it fits the stack
 /// or a `static`); then [`step`](Trainer::step) allocates nothing.
-pub struct Trainer<T, N, Opt, const I: usize, const O: usize, const B: usize>
+pub struct Trainer<N, Opt, const B: usize>
 where
-    T: Float,
-    N: Layer<T, I, O>,
-    Opt: Optimizer<T>,
+    N: Train,
+    Opt: Optimizer<N::Element>,
 {
     /// The optimizer's hyperparameters; change `learning_rate` between steps for a schedule.
     pub optimizer: Opt,
     tape: N::Tape<B>,
-    output: SMatrix<T, O, B>,
-    d_output: SMatrix<T, O, B>,
+    output: Out<N, B>,
+    d_output: Out<N, B>,
     grad: N::Grad,
     state: Opt::State<N::Grad>,
     /// Whether steps run with dropout off; `false`, dropout on, is what all-zero bytes mean.
     dropout_off: bool,
 }
 
-impl<T, N, Opt, const I: usize, const O: usize, const B: usize> Trainer<T, N, Opt, I, O, B>
+impl<N, Opt, const B: usize> Trainer<N, Opt, B>
 where
-    T: Float,
-    N: Layer<T, I, O>,
-    Opt: Optimizer<T>,
+    N: Train,
+    Opt: Optimizer<N::Element>,
 {
     /// A trainer built on the stack: for small networks and `static`s.
     pub fn new(optimizer: Opt) -> Self {
         Trainer {
             optimizer,
             tape: Zeroed::zeroed(),
-            output: SMatrix::zeros(),
-            d_output: SMatrix::zeros(),
+            output: Zeroed::zeroed(),
+            d_output: Zeroed::zeroed(),
             grad: Zeroed::zeroed(),
             state: Zeroed::zeroed(),
             dropout_off: false,
@@ -88,7 +86,7 @@ where
     /// // The truth table as one batch of 4, one sample per column.
     /// let x = SMatrix::<f32, 2, 4>::from_column_slice(&[0., 0., 0., 1., 1., 0., 1., 1.]);
     /// let y = SMatrix::<f32, 1, 4>::new(0., 1., 1., 0.);
-    /// let mut trainer = Trainer::<f32, Xor<f32>, Adam, 2, 1, 4>::new(Adam::new(0.05));
+    /// let mut trainer = Trainer::<Xor, Adam, 4>::new(Adam::new(0.05));
     /// let loss = BinaryCrossentropy::default();
     /// let first = trainer.step(&mut net, &x, &y, 4, &loss, &mut rng)?;
     /// let mut last = first;
@@ -103,16 +101,15 @@ where
     /// assert_eq!(net.predict(&SVector::<f32, 2>::new(1., 0.)), before);
     /// # Ok::<(), liandan::Error>(())
     /// ```
-    #[allow(clippy::too_many_arguments)]
-    pub fn step<L: Loss<T, O>, R: RngCore + ?Sized>(
+    pub fn step<L: Loss<N::Element, N::Output>, R: RngCore + ?Sized>(
         &mut self,
         net: &mut N,
-        x: &SMatrix<T, I, B>,
+        x: &In<N, B>,
         targets: &L::Targets<B>,
         n: usize,
         loss: &L,
         rng: &mut R,
-    ) -> Result<T, Error> {
+    ) -> Result<N::Element, Error> {
         let value = self.gradients(net, x, targets, n, loss, rng)?;
         self.update(net);
         Ok(value)
@@ -129,7 +126,7 @@ where
     /// let mut unit = Dense::<f64, 1, 1>::zeroed();
     /// unit.kernel[(0, 0)] = 1.0;
     /// let (x, t) = (SMatrix::<f64, 1, 1>::new(2.0), SMatrix::<f64, 1, 1>::new(1.0));
-    /// let mut trainer = Trainer::<f64, Dense<f64, 1, 1>, Sgd, 1, 1, 1>::new(Sgd::default());
+    /// let mut trainer = Trainer::<Dense<f64, 1, 1>, Sgd, 1>::new(Sgd::default());
     /// let loss = trainer.gradients(&unit, &x, &t, 1, &MeanSquaredError, &mut liandan::rng::SplitMix64::new(0))?;
     /// assert_eq!(loss, 1.0);
     /// // ∂L/∂w = 2(y - t)·x = 4 and ∂L/∂b = 2(y - t) = 2; the layer is unchanged until `update`.
@@ -137,15 +134,15 @@ where
     /// assert_eq!(unit.kernel[(0, 0)], 1.0);
     /// # Ok::<(), liandan::Error>(())
     /// ```
-    pub fn gradients<L: Loss<T, O>, R: RngCore + ?Sized>(
+    pub fn gradients<L: Loss<N::Element, N::Output>, R: RngCore + ?Sized>(
         &mut self,
         net: &N,
-        x: &SMatrix<T, I, B>,
+        x: &In<N, B>,
         targets: &L::Targets<B>,
         n: usize,
         loss: &L,
         rng: &mut R,
-    ) -> Result<T, Error> {
+    ) -> Result<N::Element, Error> {
         loss.validate(targets, n)?;
         let rng = if self.dropout_off { None } else { Some(rng) };
         net.forward_train(x, &mut self.output, &mut self.tape, rng);
@@ -153,10 +150,11 @@ where
         if !value.finite() {
             return Err(Error::NonFiniteLoss);
         }
-        let logits = loss.gradient(&self.output, targets, n, N::HEAD, &mut self.d_output);
+        let seed = loss.gradient(&self.output, targets, n, N::HEAD, &mut self.d_output);
         // The gradient is overwritten, not added to, so it needs no zeroing pass first.
         let (tape, output, d_output) = (&mut self.tape, &self.output, &mut self.d_output);
-        net.backward_overwrite(x, output, tape, d_output, logits, &mut self.grad, None);
+        let ctx = Backward::new(x, output, tape, d_output, &mut self.grad);
+        net.backward(ctx.seed(seed).overwrite());
         Ok(value)
     }
 
@@ -182,13 +180,13 @@ where
 
     /// Inference on a batch in the trainer's own buffers: no stack for intermediates and no
     /// allocation, whatever the network's size. Returns the outputs (dropout off).
-    pub fn predict(&mut self, net: &N, x: &SMatrix<T, I, B>) -> &SMatrix<T, O, B> {
+    pub fn predict(&mut self, net: &N, x: &In<N, B>) -> &Out<N, B> {
         net.forward_in(x, &mut self.output, &mut self.tape);
         &self.output
     }
 
     /// The network's output for the last batch, as computed in training mode.
-    pub fn output(&self) -> &SMatrix<T, O, B> {
+    pub fn output(&self) -> &Out<N, B> {
         &self.output
     }
 

@@ -61,7 +61,7 @@ macro_rules! zeroed_primitives {
         unsafe impl Zeroed for $t {}
     )* };
 }
-zeroed_primitives!(f32, f64, u8, u16, u32, u64, usize, i32, i64);
+zeroed_primitives!(f32, f64, i8, u8, u16, u32, u64, usize, i32, i64);
 
 // Safety: a PhantomData has no bytes.
 unsafe impl<T> Zeroed for PhantomData<T> {}

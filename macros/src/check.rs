@@ -6,23 +6,11 @@
 use proc_macro2::Span;
 use syn::{Error, Ident, LitInt};
 
-use crate::ast::{self, Arg, Item, LayerDecl, ShapeDecl, WeightsDecl};
-use crate::ir::{self, Kind};
+use crate::ast::{self, Item, LayerDecl, ShapeDecl, WeightsDecl};
+use crate::ir;
+use crate::layers::{self, Context};
+use crate::shape::{Dims, MAX_RANK};
 use crate::weights;
-
-/// The layers `network!` knows, as listed in messages.
-const LAYERS: &str = "`Flatten`, `Dense`, `Activation`, `Dropout`";
-/// The activations `network!` knows, as listed in messages.
-const ACTIVATIONS: [&str; 8] = [
-    "Identity",
-    "Relu",
-    "Sigmoid",
-    "Tanh",
-    "Softmax",
-    "Swish",
-    "LeakyRelu",
-    "Gelu",
-];
 
 /// Checks `decl` and resolves it, or returns every error found.
 pub fn check(decl: &ast::Network) -> syn::Result<ir::Network> {
@@ -153,10 +141,18 @@ fn shapes<'a>(
     (input, output)
 }
 
-/// The input's dimensions. Rule: at least one, none zero.
+/// The input's dimensions. Rule: one to three (height, width, channels), none zero.
 fn input_shape(decl: &ShapeDecl, errors: &mut Errors) -> Option<Vec<usize>> {
     if decl.dims.is_empty() {
         let msg = "`input` is empty; give the shape of one sample, e.g. `input: [784]`";
+        errors.push(Error::new(decl.span, msg));
+        return None;
+    }
+    if decl.dims.len() > MAX_RANK {
+        let msg = format!(
+            "`input` has {} dimensions; a sample has at most {MAX_RANK} (height, width, channels)",
+            decl.dims.len()
+        );
         errors.push(Error::new(decl.span, msg));
         return None;
     }
@@ -193,16 +189,6 @@ fn check_output(decl: &ShapeDecl, gives: &str, shape: &[usize], errors: &mut Err
     if stated != format!("{}", Dims(shape)) {
         let msg = format!("`output: {stated}` does not match the network: {gives}");
         errors.push(Error::new(decl.span, msg));
-    }
-}
-
-/// A shape written as in the declaration: `[28, 28]`.
-struct Dims<'a>(&'a [usize]);
-
-impl std::fmt::Display for Dims<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let dims: Vec<String> = self.0.iter().map(usize::to_string).collect();
-        write!(f, "[{}]", dims.join(", "))
     }
 }
 
@@ -256,186 +242,33 @@ impl Walk {
         decl: &LayerDecl,
         counters: &mut Counters,
     ) -> syn::Result<Option<ir::Layer>> {
-        let resolved = match decl.name.to_string().as_str() {
-            "Flatten" => self.flatten(decl),
-            "Dense" => self.dense(position, decl),
-            "Activation" => self.activation(position, decl),
-            "Dropout" => self.dropout(decl),
-            other => {
-                let msg = format!("unknown layer `{other}`; expected one of {LAYERS}");
-                Err(Error::new(decl.name.span(), msg))
-            }
+        let ctx = Context {
+            decl,
+            position,
+            input: self.shape.as_deref(),
+            source: self.source.as_deref(),
         };
-        let Some((kind, input, output_shape, description)) = resolved.inspect_err(|_| {
+        let resolved = layers::kind(decl).and_then(|kind| kind.resolve(&ctx));
+        let Some(resolved) = resolved.inspect_err(|_| {
             // What follows an error has an unknown input: one mistake, one message.
             self.shape = None;
         })?
         else {
             return Ok(None);
         };
-        let field = counters.next(kind_name(&kind), decl.name.span());
+        let input = self.shape.replace(resolved.output()).unwrap_or_default();
         self.source = Some(format!("layer {position} `{}`", decl.text()));
-        self.shape = Some(output_shape.clone());
         Ok(Some(ir::Layer {
-            field,
-            kind,
+            field: counters.next(resolved.field(), decl.name.span()),
+            position,
             input,
-            output_shape,
-            description,
+            resolved,
         }))
     }
-
-    fn flatten(&mut self, decl: &LayerDecl) -> syn::Result<Option<Resolved>> {
-        no_args(decl)?;
-        let Some(shape) = &self.shape else {
-            return Ok(None);
-        };
-        let n: usize = shape.iter().product();
-        Ok(Some((
-            Kind::Flatten,
-            n,
-            vec![n],
-            format!("Flatten<{}>", Dims(shape)),
-        )))
-    }
-
-    /// `Dense<units>`, `Dense<units, Act>`, `Dense<in -> units>`, `Dense<in -> units, Act>`.
-    fn dense(&mut self, position: usize, decl: &LayerDecl) -> syn::Result<Option<Resolved>> {
-        let (units, stated_in, activation) = dense_args(decl)?;
-        let units_n = positive(units, position, decl);
-        let activation = match activation {
-            Some(name) => known_activation(name),
-            None => Ok(ir::ident("Identity", decl.name.span())),
-        };
-        let input = self.dense_input(position, decl, stated_in);
-        // Independent mistakes in one layer are reported together.
-        let (units_n, activation, input) =
-            both(both(units_n, activation), input).map(|((u, a), i)| (u, a, i))?;
-        let Some(input) = input else { return Ok(None) };
-        let description = format!("Dense<{input} -> {units_n}, {activation}>");
-        Ok(Some((
-            Kind::Dense { activation },
-            input,
-            vec![units_n],
-            description,
-        )))
-    }
-
-    /// The width arriving at a dense layer: flat, and equal to the stated width if any.
-    fn dense_input(
-        &mut self,
-        position: usize,
-        decl: &LayerDecl,
-        stated_in: Option<&LitInt>,
-    ) -> syn::Result<Option<usize>> {
-        Ok(Some(match (&self.shape, stated_in) {
-            (None, _) => return Ok(None),
-            (Some(shape), _) if shape.len() != 1 => {
-                let msg = format!(
-                    "layer {position} `{}` expects a flat input, but {}; add `Flatten` before it",
-                    decl.text(),
-                    self.gives(format_args!("shape `{}`", Dims(shape))),
-                );
-                return Err(Error::new(decl.name.span(), msg));
-            }
-            (Some(shape), Some(stated)) => self.stated_input(position, decl, stated, shape[0])?,
-            (Some(shape), None) => shape[0],
-        }))
-    }
-
-    /// A stated input width must equal the width arriving, e.g. `Dense<784 -> 10>` after 784.
-    fn stated_input(
-        &mut self,
-        position: usize,
-        decl: &LayerDecl,
-        stated: &LitInt,
-        arriving: usize,
-    ) -> syn::Result<usize> {
-        let n = stated.base10_parse::<usize>()?;
-        if n != arriving {
-            let msg = format!(
-                "layer {position} `{}` expects {n} inputs, but {}",
-                decl.text(),
-                self.gives(arriving)
-            );
-            return Err(Error::new(stated.span(), msg));
-        }
-        Ok(n)
-    }
-
-    fn activation(&mut self, position: usize, decl: &LayerDecl) -> syn::Result<Option<Resolved>> {
-        let name = match decl.args.as_slice() {
-            [Arg::Name(name)] => known_activation(name)?,
-            _ => {
-                let msg = "`Activation` takes one activation, e.g. `Activation<Tanh>`";
-                return Err(Error::new(decl.name.span(), msg));
-            }
-        };
-        let Some(shape) = self.shape.clone() else {
-            return Ok(None);
-        };
-        if name == "Softmax" && shape.len() != 1 {
-            let msg = format!(
-                "layer {position} `{}` needs a flat input for softmax, but {}; add `Flatten` before it",
-                decl.text(),
-                self.gives(format_args!("shape `{}`", Dims(&shape))),
-            );
-            return Err(Error::new(decl.name.span(), msg));
-        }
-        let n = shape.iter().product();
-        let description = format!("Activation<{name}>");
-        Ok(Some((
-            Kind::Activation { activation: name },
-            n,
-            shape,
-            description,
-        )))
-    }
-
-    fn dropout(&mut self, decl: &LayerDecl) -> syn::Result<Option<Resolved>> {
-        let rate = match decl.args.as_slice() {
-            [Arg::Float { minus, lit }] => signed(*minus, lit.base10_parse::<f64>()?),
-            [Arg::Int(lit)] => lit.base10_parse::<f64>()?,
-            _ => {
-                let msg = "`Dropout` takes one rate in [0, 1), e.g. `Dropout<0.2>`";
-                return Err(Error::new(decl.name.span(), msg));
-            }
-        };
-        let ppm = rate_ppm(rate, &decl.args[0])?;
-        let Some(shape) = self.shape.clone() else {
-            return Ok(None);
-        };
-        let n = shape.iter().product();
-        Ok(Some((
-            Kind::Dropout { ppm },
-            n,
-            shape,
-            format!("Dropout<{rate}>"),
-        )))
-    }
-}
-
-/// A dropout rate in millionths, the unit of `Dropout`'s type parameter. Rule: the rate lies
-/// in `[0, 1)` and has at most six decimals, so the type holds it exactly (`0.2` is 200000).
-fn rate_ppm(rate: f64, arg: &Arg) -> syn::Result<u32> {
-    if !(0.0..1.0).contains(&rate) {
-        let msg = format!("dropout rate {} is outside [0, 1)", arg.text());
-        return Err(Error::new(arg.span(), msg));
-    }
-    let ppm = (rate * 1e6).round();
-    if ppm / 1e6 != rate {
-        let msg = format!(
-            "dropout rate {} has more than six decimals; rates are kept in millionths, e.g. `Dropout<{}>`",
-            arg.text(),
-            ppm / 1e6
-        );
-        return Err(Error::new(arg.span(), msg));
-    }
-    Ok(ppm as u32)
 }
 
 /// Both results, or every error of the two.
-fn both<A, B>(a: syn::Result<A>, b: syn::Result<B>) -> syn::Result<(A, B)> {
+pub fn both<A, B>(a: syn::Result<A>, b: syn::Result<B>) -> syn::Result<(A, B)> {
     match (a, b) {
         (Ok(a), Ok(b)) => Ok((a, b)),
         (Err(mut e), Err(f)) => {
@@ -446,86 +279,12 @@ fn both<A, B>(a: syn::Result<A>, b: syn::Result<B>) -> syn::Result<(A, B)> {
     }
 }
 
-/// A resolved layer before it is named: kind, input width, output shape, description.
-type Resolved = (Kind, usize, Vec<usize>, String);
-
-fn kind_name(kind: &Kind) -> &'static str {
-    match kind {
-        Kind::Flatten => "flatten",
-        Kind::Dense { .. } => "dense",
-        Kind::Activation { .. } => "activation",
-        Kind::Dropout { .. } => "dropout",
-    }
-}
-
-fn signed(minus: bool, x: f64) -> f64 {
-    if minus {
-        -x
-    } else {
-        x
-    }
-}
-
-fn no_args(decl: &LayerDecl) -> syn::Result<()> {
-    match decl.args.first() {
-        Some(arg) => Err(Error::new(
-            arg.span(),
-            format!("`{}` takes no arguments", decl.name),
-        )),
-        None => Ok(()),
-    }
-}
-
-/// Splits Dense's arguments into units, a stated input, and an activation.
-fn dense_args(decl: &LayerDecl) -> syn::Result<(&LitInt, Option<&LitInt>, Option<&Ident>)> {
-    let usage = "`Dense` takes its units and an optional activation, e.g. `Dense<128, Relu>` or `Dense<784 -> 128, Relu>`";
-    let (size, rest) = match decl.args.split_first() {
-        Some((Arg::Int(units), rest)) => ((units, None), rest),
-        Some((Arg::Arrow(input, units), rest)) => ((units, Some(input)), rest),
-        Some((other, _)) => return Err(Error::new(other.span(), usage)),
-        None => return Err(Error::new(decl.name.span(), usage)),
-    };
-    match rest {
-        [] => Ok((size.0, size.1, None)),
-        [Arg::Name(name)] => Ok((size.0, size.1, Some(name))),
-        [other, ..] => Err(Error::new(other.span(), usage)),
-    }
-}
-
-/// The units of layer `position`. Rule: a dense layer has at least one unit.
-fn positive(lit: &LitInt, position: usize, decl: &LayerDecl) -> syn::Result<usize> {
-    match lit.base10_parse::<usize>()? {
-        0 => {
-            let msg = format!(
-                "layer {position} `{}` has zero units; a layer needs at least one",
-                decl.text()
-            );
-            Err(Error::new(lit.span(), msg))
-        }
-        n => Ok(n),
-    }
-}
-
-/// An activation name. Rule: one of [`ACTIVATIONS`], spelled as the type is.
-fn known_activation(name: &Ident) -> syn::Result<Ident> {
-    if ACTIVATIONS.iter().any(|known| name == known) {
-        return Ok(name.clone());
-    }
-    let list: Vec<String> = ACTIVATIONS.iter().map(|a| format!("`{a}`")).collect();
-    let msg = format!(
-        "unknown activation `{name}`; expected one of {}",
-        list.join(", ")
-    );
-    Err(Error::new(name.span(), msg))
-}
-
 #[cfg(test)]
 mod tests {
     use quote::quote;
 
     use super::check;
     use crate::ast::Network;
-    use crate::ir::Kind;
 
     fn parse(tokens: proc_macro2::TokenStream) -> Network {
         syn::parse2(tokens).expect("the test declarations parse")
@@ -546,23 +305,31 @@ mod tests {
         .expect("the seed network is valid");
         let fields: Vec<String> = net.layers.iter().map(|l| l.field.to_string()).collect();
         assert_eq!(fields, ["flatten_1", "dense_1", "dropout_1", "dense_2"]);
-        let sizes: Vec<(usize, usize)> = net.layers.iter().map(|l| (l.input, l.output())).collect();
-        assert_eq!(sizes, [(784, 784), (784, 128), (128, 128), (128, 10)]);
-        assert_eq!(net.layers[1].description, "Dense<784 -> 128, Relu>");
+        let shapes: Vec<(Vec<usize>, Vec<usize>)> = net
+            .layers
+            .iter()
+            .map(|l| (l.input.clone(), l.output()))
+            .collect();
+        let want = [
+            (vec![28, 28], vec![784]),
+            (vec![784], vec![128]),
+            (vec![128], vec![128]),
+            (vec![128], vec![10]),
+        ];
+        assert_eq!(shapes, want);
+        assert_eq!(net.layers[1].description(), "Dense<784 -> 128, Relu>");
         assert_eq!(
-            net.layers.iter().map(|l| l.params()).sum::<usize>(),
+            net.layers.iter().map(|l| l.param_count()).sum::<usize>(),
             101_770
         );
-        assert!(matches!(net.layers[2].kind, Kind::Dropout { ppm: 200_000 }));
+        assert_eq!(net.layers[2].description(), "Dropout<0.2>");
         assert_eq!((net.input_width(), net.output_width()), (784, 10));
     }
 
     #[test]
     fn dense_defaults_to_identity_like_keras() {
         let net = check(&parse(quote!(struct N { input: [3], Dense<2> }))).expect("valid");
-        assert!(
-            matches!(&net.layers[0].kind, Kind::Dense { activation } if activation == "Identity")
-        );
+        assert_eq!(net.layers[0].description(), "Dense<3 -> 2, Identity>");
     }
 
     #[test]
@@ -594,12 +361,27 @@ mod tests {
             quote!(struct N { input: [3], Dropout<0.000001>, Dropout<0> }),
         ))
         .expect("valid");
-        assert!(matches!(net.layers[0].kind, Kind::Dropout { ppm: 1 }));
-        assert!(matches!(net.layers[1].kind, Kind::Dropout { ppm: 0 }));
+        let k = quote!(liandan);
+        let types: Vec<String> = net
+            .layers
+            .iter()
+            .map(|l| l.resolved.ty(&k).to_string())
+            .collect();
+        assert!(types[0].ends_with("Flat < 3 > , 1 >"), "{types:?}");
+        assert!(types[1].ends_with("Flat < 3 > , 0 >"), "{types:?}");
         let found = errors(quote!(struct N { input: [3], Dropout<0.1234567> }));
         assert_eq!(
             found,
             ["dropout rate 0.1234567 has more than six decimals; rates are kept in millionths, e.g. `Dropout<0.123457>`"]
+        );
+    }
+
+    #[test]
+    fn an_input_has_at_most_three_dimensions() {
+        let found = errors(quote!(struct N { input: [2, 3, 4, 5], Flatten }));
+        assert_eq!(
+            found,
+            ["`input` has 4 dimensions; a sample has at most 3 (height, width, channels)"]
         );
     }
 

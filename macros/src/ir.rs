@@ -1,7 +1,10 @@
-//! The resolved network: every size known, every name chosen; no syn types but spans.
+//! The resolved network: every shape known, every name chosen; no syn types but spans.
 
 use proc_macro2::{Ident, Span};
 use syn::{Attribute, Visibility};
+
+use crate::layers::{Resolved, Tensor};
+use crate::shape::{self, Dims};
 
 /// A network that passed every check.
 pub struct Network {
@@ -18,10 +21,10 @@ pub struct Network {
 pub struct Weights {
     /// The file's absolute path, for `include_bytes!`.
     pub path: String,
-    /// The element type of every tensor.
+    /// The element type of every parameter.
     pub scalar: Scalar,
-    /// For each dense layer in order: the byte offsets of its kernel and its bias in the file.
-    pub offsets: Vec<(usize, usize)>,
+    /// The byte offset in the file of each parameter of [`Network::params`], in order.
+    pub offsets: Vec<usize>,
 }
 
 /// The element type of compiled-in weights.
@@ -31,58 +34,73 @@ pub enum Scalar {
     F64,
 }
 
-/// One layer with its sizes resolved.
+/// One layer with its shapes resolved.
 pub struct Layer {
     /// The field name: `dense_1`.
     pub field: Ident,
-    pub kind: Kind,
-    /// Features per input sample.
-    pub input: usize,
-    /// The shape of one output sample.
-    pub output_shape: Vec<usize>,
-    /// The resolved declaration, for docs and summaries: `Dense<784 -> 128, Relu>`.
-    pub description: String,
+    /// The position in the declaration, from 1.
+    pub position: usize,
+    /// The shape of one input sample.
+    pub input: Vec<usize>,
+    /// What its kind resolved.
+    pub resolved: Box<dyn Resolved>,
 }
 
-/// What a layer does.
-pub enum Kind {
-    Flatten,
-    Dense {
-        activation: Ident,
-    },
-    Activation {
-        activation: Ident,
-    },
-    /// The rate in millionths, the unit of `Dropout`'s type parameter.
-    Dropout {
-        ppm: u32,
-    },
+/// One trainable tensor of the network, in the order the network's `Params` lists them.
+pub struct Param<'a> {
+    /// The layer holding it.
+    pub layer: &'a Layer,
+    /// The tensor.
+    pub tensor: Tensor,
+}
+
+impl Param<'_> {
+    /// `dense_1.kernel`: its name in weight files.
+    pub fn name(&self) -> String {
+        format!("{}.{}", self.layer.field, self.tensor.name)
+    }
 }
 
 impl Network {
     /// The declaration as weight files record it under `liandan.architecture` (the same text as
     /// `liandan::io::architecture`): `Mnist: input [28, 28]; flatten_1 Flatten<[28, 28]>; ...`.
     pub fn architecture(&self) -> String {
-        let mut text = format!("{}: input {:?}", self.name, self.input_shape);
+        let mut text = format!("{}: input {}", self.name, Dims(&self.input_shape));
         for layer in &self.layers {
-            text.push_str(&format!("; {} {}", layer.field, layer.description));
+            text.push_str(&format!("; {} {}", layer.field, layer.description()));
         }
         text
     }
 
+    /// Every trainable tensor, layer by layer.
+    pub fn params(&self) -> Vec<Param<'_>> {
+        let per_layer = self.layers.iter().map(|layer| {
+            let tensors = layer.resolved.params().into_iter();
+            tensors.map(move |tensor| Param { layer, tensor })
+        });
+        per_layer.flatten().collect()
+    }
+
+    /// The shape of one output sample.
+    pub fn output_shape(&self) -> Vec<usize> {
+        self.layers
+            .last()
+            .map_or_else(|| self.input_shape.clone(), Layer::output)
+    }
+
     /// Features per input sample.
     pub fn input_width(&self) -> usize {
-        self.input_shape.iter().product()
+        shape::len(&self.input_shape)
     }
 
     /// Features per output sample.
     pub fn output_width(&self) -> usize {
-        self.layers.last().map_or(self.input_width(), Layer::output)
+        shape::len(&self.output_shape())
     }
 
     /// The widest activation, the input included: `max(784, 784, 128, 128, 10)` for MNIST.
     pub fn largest_width(&self) -> usize {
-        let outputs = self.layers.iter().map(Layer::output);
+        let outputs = self.layers.iter().map(Layer::output_width);
         outputs.fold(self.input_width(), usize::max)
     }
 
@@ -92,7 +110,7 @@ impl Network {
     pub fn inference_width(&self) -> usize {
         let computing: Vec<&Layer> = self.layers.iter().filter(|l| l.infers()).collect();
         let intermediate: usize = match computing.split_last() {
-            Some((_, before)) => before.iter().map(|l| l.output()).sum(),
+            Some((_, before)) => before.iter().map(|l| l.output_width()).sum(),
             None => 0,
         };
         self.input_width() + intermediate + self.output_width()
@@ -103,9 +121,9 @@ impl Network {
     /// activation) plus, for every training layer but the last, its output and output gradient.
     pub fn tape_width(&self) -> usize {
         let training: Vec<&Layer> = self.layers.iter().filter(|l| l.trains()).collect();
-        let own: usize = training.iter().map(|l| l.tape_width()).sum();
+        let own: usize = training.iter().map(|l| l.resolved.tape_width()).sum();
         let buffers: usize = match training.split_last() {
-            Some((_, before)) => before.iter().map(|l| 2 * l.output()).sum(),
+            Some((_, before)) => before.iter().map(|l| 2 * l.output_width()).sum(),
             None => 0,
         };
         own + buffers
@@ -113,35 +131,43 @@ impl Network {
 }
 
 impl Layer {
+    /// The shape of one output sample.
+    pub fn output(&self) -> Vec<usize> {
+        self.resolved.output()
+    }
+
     /// Features per output sample.
-    pub fn output(&self) -> usize {
-        self.output_shape.iter().product()
+    pub fn output_width(&self) -> usize {
+        shape::len(&self.output())
+    }
+
+    /// The resolved declaration: `Dense<784 -> 128, Relu>`.
+    pub fn description(&self) -> String {
+        self.resolved.description()
     }
 
     /// Trainable parameters: `in·out + out` for a dense layer.
-    pub fn params(&self) -> usize {
-        match self.kind {
-            Kind::Dense { .. } => self.input * self.output() + self.output(),
-            _ => 0,
-        }
+    pub fn param_count(&self) -> usize {
+        self.resolved
+            .params()
+            .iter()
+            .map(|t| shape::len(&t.shape))
+            .sum()
     }
 
-    /// Scalars per sample of the layer's own tape: what its `Layer::Tape` holds.
-    pub fn tape_width(&self) -> usize {
-        match self.kind {
-            Kind::Dense { .. } | Kind::Dropout { .. } => self.output(),
-            Kind::Flatten | Kind::Activation { .. } => 0,
-        }
+    /// Whether the layer has trainable parameters.
+    pub fn has_params(&self) -> bool {
+        !self.resolved.params().is_empty()
     }
 
-    /// Whether the layer computes anything in training (Flatten is free on flat columns).
+    /// Whether the layer computes anything in training.
     pub fn trains(&self) -> bool {
-        !matches!(self.kind, Kind::Flatten)
+        self.resolved.trains()
     }
 
-    /// Whether the layer computes anything at inference (Dropout is then the identity too).
+    /// Whether the layer computes anything at inference.
     pub fn infers(&self) -> bool {
-        matches!(self.kind, Kind::Dense { .. } | Kind::Activation { .. })
+        self.resolved.infers()
     }
 }
 

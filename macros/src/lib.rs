@@ -2,14 +2,18 @@
 //! the `liandan` crate in, so expansions work under any crate name and in `no_std` crates.
 //!
 //! Three stages, one module each: [`ast`] parses the declaration keeping every token for
-//! spans, [`check`] validates it and resolves every size into an [`ir`] network, and
-//! [`expand`] generates code from the IR only. Every error is a `compile_error!` spanned on the
+//! spans, [`check`] validates it and resolves every shape into an [`ir`] network, and
+//! [`expand`] generates code from the IR only. What the macro knows of each layer is one file
+//! of [`layers`], named as the layer's file in liandan's `src/layers/`. Every error is a `compile_error!` spanned on the
 //! smallest wrong token; on error nothing else is emitted, so no follow-on errors appear.
 
+mod activations;
 mod ast;
 mod check;
 mod expand;
 mod ir;
+mod layers;
+mod shape;
 mod weights;
 
 use proc_macro::TokenStream;

@@ -12,7 +12,7 @@ use safetensors::tensor::Metadata;
 use safetensors::{Dtype, SafeTensors};
 use syn::{Error, LitStr};
 
-use crate::ir::{Kind, Network, Scalar, Weights};
+use crate::ir::{Network, Scalar, Weights};
 
 /// The metadata key `liandan::io` records the architecture under.
 const ARCHITECTURE_KEY: &str = "liandan.architecture";
@@ -54,31 +54,23 @@ struct Needed {
     layer: String,
 }
 
-/// The tensors of `net` in order: kernel then bias of each dense layer.
+/// The tensors of `net` in order: each layer's parameters, as the network's `Params` lists
+/// them.
 fn needed(net: &Network) -> Vec<Needed> {
-    let dense = net
-        .layers
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| matches!(l.kind, Kind::Dense { .. }));
-    dense
-        .flat_map(|(j, l)| {
-            let layer = format!("layer {} `{}`", j + 1, l.description);
-            [
-                ("kernel", vec![l.input, l.output()]),
-                ("bias", vec![l.output()]),
-            ]
-            .map(|(tensor, shape)| Needed {
-                name: format!("{}.{tensor}", l.field),
-                shape,
-                layer: layer.clone(),
-            })
-        })
-        .collect()
+    let needed = net.params().into_iter().map(|param| Needed {
+        name: param.name(),
+        layer: format!(
+            "layer {} `{}`",
+            param.layer.position,
+            param.layer.description()
+        ),
+        shape: param.tensor.shape,
+    });
+    needed.collect()
 }
 
-/// The element type and each dense layer's (kernel, bias) byte offsets in `bytes`, the file
-/// `written` (at `path`), or every message about what does not fit.
+/// The element type and each tensor's byte offset in `bytes`, the file `written` (at `path`),
+/// or every message about what does not fit.
 pub fn check_bytes(
     written: &str,
     path: String,
@@ -136,7 +128,7 @@ pub fn check_bytes(
         path,
         // A network without parameters compiles in an empty file as f32.
         scalar: scalar.map_or(Scalar::F32, |(s, _)| s),
-        offsets: starts.chunks_exact(2).map(|c| (c[0], c[1])).collect(),
+        offsets: starts,
     })
 }
 
@@ -208,7 +200,7 @@ mod tests {
         assert_eq!(w.scalar, Scalar::F32);
         assert_eq!(
             w.offsets,
-            [(header, header + 48), (header + 60, header + 84)]
+            [header, header + 48, header + 60, header + 84]
         );
     }
 

@@ -1,89 +1,113 @@
 //! An activation as a layer of its own, `y = f(x)`, like Keras' `Activation("tanh")`.
 //!
+//! Any shape: an element-wise activation applies to every value, and a softmax to each run
+//! along the last axis (each sample of a [`Flat`](crate::shape::Flat) shape; each pixel's
+//! channels of an image), as Keras' `axis=-1`.
+//!
 //! Backward: `∂L/∂x = (∂y/∂x)ᵀ·∂L/∂y`, the activation's own backward pass (element-wise
-//! `f'(x) ⊙ ∂L/∂y`, or softmax's Jacobian-vector product).
+//! `f'(x) ⊙ ∂L/∂y`, or softmax's Jacobian-vector product per run).
 
 use core::marker::PhantomData;
 
-use nalgebra::SMatrix;
 use rand::RngCore;
 
 use crate::activation::Activation as Function;
-use crate::layer::{Head, Layer, NoParams, Shape, Size};
+use crate::layer::{Accepts, Backward, Forward, Head, NoParams, Seed, Train};
+use crate::shape::{Batch, Buffer, Shape};
 use crate::{Float, Zeroed};
 
-/// Applies the activation `A` to `N` features.
+/// Applies the activation `A` to samples of shape `S`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Activation<T, const N: usize, A>(PhantomData<(T, A)>);
+pub struct Activation<T, S, A>(PhantomData<(T, S, A)>);
 
 // Safety: a PhantomData has no bytes.
-unsafe impl<T, const N: usize, A> Zeroed for Activation<T, N, A> {}
+unsafe impl<T, S, A> Zeroed for Activation<T, S, A> {}
 
-impl<T, const N: usize, A> Activation<T, N, A> {
+impl<T, S, A> Activation<T, S, A> {
     /// The layer; `const`, for networks built at compile time.
     pub const fn new() -> Self {
         Activation(PhantomData)
     }
 }
 
-impl<T, const N: usize, A> Shape for Activation<T, N, A> {
-    type Input = Size<N>;
-    type Output = Size<N>;
+impl<T: Float, S: Shape, A: Function> Activation<T, S, A> {
+    /// The length of the runs a per-sample activation works on: the last axis.
+    const RUN: usize = match S::DIMS.last() {
+        Some(&n) => n,
+        None => 1,
+    };
 }
 
-impl<T: Float, const N: usize, A: Function> Layer<T, N, N> for Activation<T, N, A> {
+impl<T: Float, S: Shape, A: Function> Forward for Activation<T, S, A> {
+    type Element = T;
+    type Input = S;
+    type Output = S;
+
+    fn forward<const B: usize>(&self, x: &Batch<T, S, B>, y: &mut Batch<T, S, B>) {
+        y.as_mut_slice().copy_from_slice(x.as_slice());
+        A::apply(y.as_mut_slice(), Self::RUN);
+    }
+}
+
+impl<T: Float, S: Shape, A: Function> Accepts<S> for Activation<T, S, A> {}
+
+impl<T: Float, S: Shape, A: Function> Train for Activation<T, S, A> {
     type Tape<const B: usize> = ();
     type Grad = NoParams;
-    const HEAD: Head = A::HEAD;
-
-    fn forward<const B: usize>(&self, x: &SMatrix<T, N, B>, y: &mut SMatrix<T, N, B>) {
-        y.copy_from(x);
-        A::apply(y.as_mut_slice(), N);
-    }
+    /// A softmax fuses with a loss only over whole samples: a flat shape.
+    const HEAD: Head = if S::DIMS.len() == 1 {
+        A::HEAD
+    } else {
+        Head::Other
+    };
 
     fn forward_train<const B: usize, R: RngCore + ?Sized>(
         &self,
-        x: &SMatrix<T, N, B>,
-        y: &mut SMatrix<T, N, B>,
+        x: &Batch<T, S, B>,
+        y: &mut Batch<T, S, B>,
         _: &mut (),
         _: Option<&mut R>,
     ) {
         self.forward(x, y);
     }
 
-    fn backward<const B: usize>(
-        &self,
-        x: &SMatrix<T, N, B>,
-        y: &SMatrix<T, N, B>,
-        _: &mut (),
-        dy: &mut SMatrix<T, N, B>,
-        logits: bool,
-        _: &mut NoParams,
-        dx: Option<&mut SMatrix<T, N, B>>,
-    ) {
-        if !logits {
-            A::backward(x.as_slice(), y.as_slice(), dy.as_mut_slice(), N);
+    fn backward<const B: usize>(&self, ctx: Backward<'_, Self, B>) {
+        if ctx.seed == Seed::Output {
+            let (x, y) = (ctx.x.as_slice(), ctx.y.as_slice());
+            A::backward(x, y, ctx.dy.as_mut_slice(), Self::RUN);
         }
-        if let Some(dx) = dx {
-            dx.copy_from(dy);
+        if let Some(dx) = ctx.dx {
+            dx.as_mut_slice().copy_from_slice(ctx.dy.as_slice());
         }
     }
 }
 
-crate::layer::no_params!([T, const N: usize, A] Activation<T, N, A>);
+crate::layer::no_params!([T, S, A] Activation<T, S, A>);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::activation::{Gelu, LeakyRelu, Softmax, Swish, Tanh};
     use crate::gradcheck::check_layer;
+    use crate::shape::{Flat, Hwc};
 
     #[test]
     fn gradients_match_finite_differences() {
-        check_layer::<Activation<f64, 5, Tanh>, 5, 5>();
-        check_layer::<Activation<f64, 5, Softmax>, 5, 5>();
-        check_layer::<Activation<f64, 5, Swish>, 5, 5>();
-        check_layer::<Activation<f64, 5, Gelu>, 5, 5>();
-        check_layer::<Activation<f64, 5, LeakyRelu>, 5, 5>();
+        check_layer::<Activation<f64, Flat<5>, Tanh>>();
+        check_layer::<Activation<f64, Flat<5>, Softmax>>();
+        check_layer::<Activation<f64, Flat<5>, Swish>>();
+        check_layer::<Activation<f64, Flat<5>, Gelu>>();
+        check_layer::<Activation<f64, Flat<5>, LeakyRelu>>();
+        check_layer::<Activation<f64, Hwc<2, 2, 3>, Softmax>>();
+    }
+
+    #[test]
+    fn softmax_of_an_image_is_per_pixel_over_its_channels() {
+        let layer = Activation::<f64, Hwc<1, 2, 2>, Softmax>::new();
+        let x = Batch::<f64, Hwc<1, 2, 2>, 1>::from_slice(&[0.0, 0.0, 1.0, 1.0]);
+        let mut y = Zeroed::zeroed();
+        layer.forward(&x, &mut y);
+        assert_eq!(y.as_slice(), [0.5; 4]);
+        assert_eq!(<Activation<f64, Hwc<1, 2, 2>, Softmax> as Train>::HEAD, Head::Other);
     }
 }

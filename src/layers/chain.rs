@@ -1,8 +1,9 @@
 //! Two layers one after the other, `y = g(f(x))`: composing layers by hand, without the macro.
 //!
 //! With `h = f(x)`, backward is the chain rule: `∂L/∂h = g.backward(∂L/∂y)`, then
-//! `∂L/∂x = f.backward(∂L/∂h)`. The middle width `M` is read off the first layer's type, so a
-//! second layer of another input width does not compile:
+//! `∂L/∂x = f.backward(∂L/∂h)`. The middle shape is the first layer's output, so a second
+//! layer that takes another shape does not compile (``error[E0277]: `Dense<f32, 127, 10>` does
+//! not take inputs of shape `Flat<128>` ``):
 //!
 //! ```compile_fail
 //! use liandan::prelude::*;
@@ -20,11 +21,14 @@
 //! assert_eq!(y, SMatrix::<f64, 2, 1>::new(0.5, 0.5));
 //! ```
 
-use nalgebra::SMatrix;
 use rand::RngCore;
 
-use crate::layer::{Head, Layer, Params, Shape, Size, TensorInfo};
-use crate::{Float, Zeroed};
+use crate::layer::{
+    Accepts, Backward, BufferMut, BufferRef, Buffers, Forward, Head, Params, Seed, TensorInfo,
+    Train,
+};
+use crate::shape::Batch;
+use crate::Zeroed;
 
 /// `first` then `second`.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -35,16 +39,9 @@ pub struct Chain<F, S> {
     pub second: S,
 }
 
-impl<F, S> Chain<F, S> {
-    /// Chains two layers; the second's input width must be the first's output width.
-    pub fn new<T: Float, const I: usize, const M: usize, const O: usize>(
-        first: F,
-        second: S,
-    ) -> Self
-    where
-        F: Layer<T, I, M> + Shape<Output = Size<M>>,
-        S: Layer<T, M, O> + Shape<Output = Size<O>>,
-    {
+impl<F: Forward, S: Forward<Element = F::Element> + Accepts<F::Output>> Chain<F, S> {
+    /// Chains two layers; the second must take the first one's output shape.
+    pub fn new(first: F, second: S) -> Self {
         Chain { first, second }
     }
 }
@@ -52,48 +49,61 @@ impl<F, S> Chain<F, S> {
 // Safety: both fields are `Zeroed`.
 unsafe impl<F: Zeroed, S: Zeroed> Zeroed for Chain<F, S> {}
 
-impl<F: Shape, S: Shape> Shape for Chain<F, S> {
-    type Input = F::Input;
-    type Output = S::Output;
-}
-
-/// What a chain keeps between its forward and backward passes at batch size `B`.
+/// What a chain keeps between its forward and backward passes: each layer's tape, and the
+/// middle batch `M` and its gradient.
 #[derive(Debug)]
-pub struct ChainTape<TF, TS, T, const M: usize, const B: usize> {
+pub struct ChainTape<TF, TS, M> {
     first: TF,
     second: TS,
     /// `h = f(x)`.
-    middle: SMatrix<T, M, B>,
+    middle: M,
     /// `∂L/∂h`.
-    d_middle: SMatrix<T, M, B>,
+    d_middle: M,
 }
 
 // Safety: every field is `Zeroed`.
-unsafe impl<TF: Zeroed, TS: Zeroed, T: Zeroed, const M: usize, const B: usize> Zeroed
-    for ChainTape<TF, TS, T, M, B>
-{
-}
+unsafe impl<TF: Zeroed, TS: Zeroed, M: Zeroed> Zeroed for ChainTape<TF, TS, M> {}
 
-impl<T, F, S, const I: usize, const M: usize, const O: usize> Layer<T, I, O> for Chain<F, S>
+impl<F, S> Forward for Chain<F, S>
 where
-    T: Float,
-    F: Layer<T, I, M> + Shape<Output = Size<M>>,
-    S: Layer<T, M, O>,
+    F: Forward,
+    S: Forward<Element = F::Element, Input = F::Output>,
 {
-    type Tape<const B: usize> = ChainTape<F::Tape<B>, S::Tape<B>, T, M, B>;
-    type Grad = (F::Grad, S::Grad);
-    const HEAD: Head = S::HEAD;
+    type Element = F::Element;
+    type Input = F::Input;
+    type Output = S::Output;
 
-    fn forward<const B: usize>(&self, x: &SMatrix<T, I, B>, y: &mut SMatrix<T, O, B>) {
-        let mut h = SMatrix::<T, M, B>::zeros();
+    fn forward<const B: usize>(
+        &self,
+        x: &Batch<F::Element, F::Input, B>,
+        y: &mut Batch<F::Element, S::Output, B>,
+    ) {
+        let mut h = Batch::<F::Element, F::Output, B>::zeroed();
         self.first.forward(x, &mut h);
         self.second.forward(&h, y);
     }
+}
+
+impl<F, S> Accepts<F::Input> for Chain<F, S>
+where
+    F: Forward,
+    S: Forward<Element = F::Element, Input = F::Output>,
+{
+}
+
+impl<F, S> Train for Chain<F, S>
+where
+    F: Train,
+    S: Train<Element = F::Element, Input = F::Output>,
+{
+    type Tape<const B: usize> = ChainTape<F::Tape<B>, S::Tape<B>, Batch<F::Element, F::Output, B>>;
+    type Grad = (F::Grad, S::Grad);
+    const HEAD: Head = S::HEAD;
 
     fn forward_in<const B: usize>(
         &self,
-        x: &SMatrix<T, I, B>,
-        y: &mut SMatrix<T, O, B>,
+        x: &Batch<F::Element, F::Input, B>,
+        y: &mut Batch<F::Element, S::Output, B>,
         tape: &mut Self::Tape<B>,
     ) {
         self.first.forward_in(x, &mut tape.middle, &mut tape.first);
@@ -102,8 +112,8 @@ where
 
     fn forward_train<const B: usize, R: RngCore + ?Sized>(
         &self,
-        x: &SMatrix<T, I, B>,
-        y: &mut SMatrix<T, O, B>,
+        x: &Batch<F::Element, F::Input, B>,
+        y: &mut Batch<F::Element, S::Output, B>,
         tape: &mut Self::Tape<B>,
         mut rng: Option<&mut R>,
     ) {
@@ -114,26 +124,33 @@ where
             .forward_train(&tape.middle, y, &mut tape.second, rng);
     }
 
-    fn backward<const B: usize>(
-        &self,
-        x: &SMatrix<T, I, B>,
-        y: &SMatrix<T, O, B>,
-        tape: &mut Self::Tape<B>,
-        dy: &mut SMatrix<T, O, B>,
-        logits: bool,
-        grad: &mut Self::Grad,
-        dx: Option<&mut SMatrix<T, I, B>>,
-    ) {
+    fn backward<const B: usize>(&self, ctx: Backward<'_, Self, B>) {
         let ChainTape {
             first,
             second,
             middle,
             d_middle,
-        } = tape;
-        self.second
-            .backward(middle, y, second, dy, logits, &mut grad.1, Some(d_middle));
-        self.first
-            .backward(x, middle, first, d_middle, false, &mut grad.0, dx);
+        } = ctx.tape;
+        self.second.backward(Backward {
+            x: middle,
+            y: ctx.y,
+            tape: second,
+            dy: ctx.dy,
+            seed: ctx.seed,
+            grad: &mut ctx.grad.1,
+            mode: ctx.mode,
+            dx: Some(d_middle),
+        });
+        self.first.backward(Backward {
+            x: ctx.x,
+            y: middle,
+            tape: first,
+            dy: d_middle,
+            seed: Seed::Output,
+            grad: &mut ctx.grad.0,
+            mode: ctx.mode,
+            dx: ctx.dx,
+        });
     }
 
     fn init<R: RngCore + ?Sized>(&mut self, rng: &mut R) {
@@ -168,12 +185,40 @@ impl<T, F: Params<T>, S: Params<T>> Params<T> for Chain<F, S> {
     }
 }
 
+impl<F: Buffers, S: Buffers> Buffers for Chain<F, S> {
+    const BUFFERS: usize = F::BUFFERS + S::BUFFERS;
+    const BUFFER_VALUES: usize = F::BUFFER_VALUES + S::BUFFER_VALUES;
+    const BUFFER_BYTES: usize = F::BUFFER_BYTES + S::BUFFER_BYTES;
+    fn buffer(&self, i: usize) -> Option<BufferRef<'_>> {
+        if i < F::BUFFERS {
+            self.first.buffer(i)
+        } else {
+            self.second.buffer(i - F::BUFFERS)
+        }
+    }
+    fn buffer_mut(&mut self, i: usize) -> Option<BufferMut<'_>> {
+        if i < F::BUFFERS {
+            self.first.buffer_mut(i)
+        } else {
+            self.second.buffer_mut(i - F::BUFFERS)
+        }
+    }
+    fn buffer_info(i: usize) -> Option<TensorInfo> {
+        if i < F::BUFFERS {
+            F::buffer_info(i)
+        } else {
+            S::buffer_info(i - F::BUFFERS)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::activation::{Sigmoid, Tanh};
     use crate::gradcheck::check_layer;
     use crate::layers::{Dense, Dropout};
+    use crate::shape::Flat;
 
     type Net =
         Chain<Dense<f64, 4, 5, Tanh>, Chain<Dropout<f64, 5, 500_000>, Dense<f64, 5, 3, Sigmoid>>>;

@@ -27,8 +27,9 @@ use rand::RngCore;
 
 use crate::activation::Activation;
 use crate::init::Initializer;
-use crate::layer::{Head, Layer, Params, Shape, Size, TensorInfo};
+use crate::layer::{Accepts, Backward, Buffers, Forward, Head, Params, Seed, TensorInfo, Train};
 use crate::linalg::{gemm_nn, gemm_nt, gemm_tn};
+use crate::shape::Flat;
 use crate::{Float, Zeroed};
 
 /// A dense layer from `I` to `O` features with activation `A`; it is also its own gradient.
@@ -72,58 +73,6 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Dense<T, I, O, A> 
     }
 }
 
-impl<T: Float, const I: usize, const O: usize, A: Activation> Dense<T, I, O, A> {
-    /// The backward pass with the old gradient scaled by `beta`: 1 adds to it, 0 overwrites it
-    /// (without reading it, so the caller need not zero it).
-    #[allow(clippy::too_many_arguments)]
-    fn backward_with<const B: usize>(
-        &self,
-        beta: T,
-        x: &SMatrix<T, I, B>,
-        y: &SMatrix<T, O, B>,
-        z: &mut SMatrix<T, O, B>,
-        dy: &mut SMatrix<T, O, B>,
-        logits: bool,
-        grad: &mut Self,
-        dx: Option<&mut SMatrix<T, I, B>>,
-    ) {
-        if !logits {
-            let work = (O * B).saturating_mul(A::COST);
-            let buffers = (z.as_slice(), y.as_slice(), dy.as_mut_slice());
-            crate::parallel::by_columns((O, B), work, buffers, |(z, y, dy), _| {
-                A::backward(z, y, dy, O)
-            });
-        }
-        let delta = &*dy;
-        // ∂L/∂W = δ·xᵀ and ∂L/∂b = Σⱼ δⱼ, then ∂L/∂x = Wᵀ·δ: independent of each other.
-        let parameters = |(kernel, bias): (&mut SMatrix<T, O, I>, &mut SVector<T, O>)| {
-            gemm_nt(kernel, delta, x, beta);
-            if beta == T::zero() {
-                bias.fill(T::zero());
-            }
-            for col in delta.column_iter() {
-                *bias += col;
-            }
-        };
-        let input = |dx: &mut SMatrix<T, I, B>| gemm_tn(dx, &self.kernel, delta, T::zero());
-        let grad = (&mut grad.kernel, &mut grad.bias);
-        match dx {
-            // Products too small to split each run whole, but at the same time. The helper
-            // computes the parameter gradient when it is the smaller output (`O ≤ B`), so the
-            // less moves back to this core (where the optimizer reads it).
-            #[cfg(feature = "parallel")]
-            Some(dx) if O <= B && concurrent(I.saturating_mul(O).saturating_mul(B)) => {
-                crate::parallel::both(grad, dx, parameters, input)
-            }
-            Some(dx) => {
-                parameters(grad);
-                input(dx)
-            }
-            None => parameters(grad),
-        }
-    }
-}
-
 /// Whether a dense layer's two backward products of `work` multiply-adds each are too small to
 /// split but large enough to run at the same time.
 #[cfg(feature = "parallel")]
@@ -131,21 +80,27 @@ fn concurrent(work: usize) -> bool {
     (crate::parallel::CONCURRENT_WORK..crate::parallel::MIN_WORK).contains(&work)
 }
 
-impl<T, const I: usize, const O: usize, A> Shape for Dense<T, I, O, A> {
-    type Input = Size<I>;
-    type Output = Size<O>;
-}
-
-impl<T: Float, const I: usize, const O: usize, A: Activation> Layer<T, I, O> for Dense<T, I, O, A> {
-    /// The pre-activation `z`, which the activation's derivative needs.
-    type Tape<const B: usize> = SMatrix<T, O, B>;
-    type Grad = Self;
-    const HEAD: Head = A::HEAD;
+impl<T: Float, const I: usize, const O: usize, A: Activation> Forward for Dense<T, I, O, A> {
+    type Element = T;
+    type Input = Flat<I>;
+    type Output = Flat<O>;
 
     fn forward<const B: usize>(&self, x: &SMatrix<T, I, B>, y: &mut SMatrix<T, O, B>) {
         self.affine(x, y);
         A::apply(y.as_mut_slice(), O);
     }
+}
+
+impl<T: Float, const I: usize, const O: usize, A: Activation> Accepts<Flat<I>>
+    for Dense<T, I, O, A>
+{
+}
+
+impl<T: Float, const I: usize, const O: usize, A: Activation> Train for Dense<T, I, O, A> {
+    /// The pre-activation `z`, which the activation's derivative needs.
+    type Tape<const B: usize> = SMatrix<T, O, B>;
+    type Grad = Self;
+    const HEAD: Head = A::HEAD;
 
     fn forward_train<const B: usize, R: RngCore + ?Sized>(
         &self,
@@ -175,30 +130,52 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Layer<T, I, O> for
         crate::parallel::by_columns((O, B), work, (z, y), |(z, y), _| pass(z, y));
     }
 
-    fn backward<const B: usize>(
-        &self,
-        x: &SMatrix<T, I, B>,
-        y: &SMatrix<T, O, B>,
-        z: &mut SMatrix<T, O, B>,
-        dy: &mut SMatrix<T, O, B>,
-        logits: bool,
-        grad: &mut Self,
-        dx: Option<&mut SMatrix<T, I, B>>,
-    ) {
-        self.backward_with(T::one(), x, y, z, dy, logits, grad, dx);
-    }
-
-    fn backward_overwrite<const B: usize>(
-        &self,
-        x: &SMatrix<T, I, B>,
-        y: &SMatrix<T, O, B>,
-        z: &mut SMatrix<T, O, B>,
-        dy: &mut SMatrix<T, O, B>,
-        logits: bool,
-        grad: &mut Self,
-        dx: Option<&mut SMatrix<T, I, B>>,
-    ) {
-        self.backward_with(T::zero(), x, y, z, dy, logits, grad, dx);
+    /// `δ = ∂L/∂z` in `dy` (unless it is the seed already), then the two products.
+    fn backward<const B: usize>(&self, ctx: Backward<'_, Self, B>) {
+        let Backward {
+            x,
+            y,
+            tape: z,
+            dy,
+            seed,
+            grad,
+            mode,
+            dx,
+        } = ctx;
+        if seed == Seed::Output {
+            let work = (O * B).saturating_mul(A::COST);
+            let buffers = (z.as_slice(), y.as_slice(), dy.as_mut_slice());
+            crate::parallel::by_columns((O, B), work, buffers, |(z, y, dy), _| {
+                A::backward(z, y, dy, O)
+            });
+        }
+        let (delta, beta) = (&*dy, mode.beta::<T>());
+        // ∂L/∂W = δ·xᵀ and ∂L/∂b = Σⱼ δⱼ, then ∂L/∂x = Wᵀ·δ: independent of each other.
+        let parameters = |(kernel, bias): (&mut SMatrix<T, O, I>, &mut SVector<T, O>)| {
+            gemm_nt(kernel, delta, x, beta);
+            if beta == T::zero() {
+                bias.fill(T::zero());
+            }
+            for col in delta.column_iter() {
+                *bias += col;
+            }
+        };
+        let input = |dx: &mut SMatrix<T, I, B>| gemm_tn(dx, &self.kernel, delta, T::zero());
+        let grad = (&mut grad.kernel, &mut grad.bias);
+        match dx {
+            // Products too small to split each run whole, but at the same time. The helper
+            // computes the parameter gradient when it is the smaller output (`O ≤ B`), so the
+            // less moves back to this core (where the optimizer reads it).
+            #[cfg(feature = "parallel")]
+            Some(dx) if O <= B && concurrent(I.saturating_mul(O).saturating_mul(B)) => {
+                crate::parallel::both(grad, dx, parameters, input)
+            }
+            Some(dx) => {
+                parameters(grad);
+                input(dx)
+            }
+            None => parameters(grad),
+        }
     }
 
     fn init<R: RngCore + ?Sized>(&mut self, rng: &mut R) {
@@ -227,19 +204,16 @@ impl<T: Float, const I: usize, const O: usize, A> Params<T> for Dense<T, I, O, A
     }
 
     fn tensor_info(i: usize) -> Option<TensorInfo> {
-        let (name, shape, vector) = match i {
-            0 => ("kernel", [I, O], false),
-            1 => ("bias", [O, 1], true),
-            _ => return None,
-        };
-        Some(TensorInfo {
-            layer: "",
-            name,
-            shape,
-            vector,
-        })
+        match i {
+            // Keras' `(in, out)`, PyTorch's `nn.Linear.weight` `(out, in)`.
+            0 => Some(TensorInfo::new("kernel", const { &[I, O] }).torch(&[1, 0])),
+            1 => Some(TensorInfo::new("bias", const { &[O] })),
+            _ => None,
+        }
     }
 }
+
+impl<T, const I: usize, const O: usize, A> Buffers for Dense<T, I, O, A> {}
 
 #[cfg(test)]
 mod tests {
@@ -268,17 +242,17 @@ mod tests {
 
     #[test]
     fn gradients_match_finite_differences() {
-        check_layer::<Dense<f64, 5, 4, Identity>, 5, 4>();
-        check_layer::<Dense<f64, 5, 4, Relu>, 5, 4>();
-        check_layer::<Dense<f64, 5, 4, Tanh>, 5, 4>();
-        check_layer::<Dense<f64, 5, 4, Sigmoid>, 5, 4>();
-        check_layer::<Dense<f64, 5, 4, Softmax>, 5, 4>();
-        check_layer::<Dense<f64, 5, 4, Swish>, 5, 4>();
-        check_layer::<Dense<f64, 5, 4, Gelu>, 5, 4>();
+        check_layer::<Dense<f64, 5, 4, Identity>>();
+        check_layer::<Dense<f64, 5, 4, Relu>>();
+        check_layer::<Dense<f64, 5, 4, Tanh>>();
+        check_layer::<Dense<f64, 5, 4, Sigmoid>>();
+        check_layer::<Dense<f64, 5, 4, Softmax>>();
+        check_layer::<Dense<f64, 5, 4, Swish>>();
+        check_layer::<Dense<f64, 5, 4, Gelu>>();
     }
 
     #[test]
-    fn backward_overwrite_equals_backward_into_zeros() {
+    fn overwriting_the_gradient_equals_adding_to_zeros() {
         let mut layer = Dense::<f32, 37, 13, Relu>::zeroed();
         layer.init(&mut crate::rng::SplitMix64::new(5));
         let x = SMatrix::<f32, 37, 7>::from_fn(|i, j| ((i * 7 + j) % 11) as f32 * 0.1 - 0.5);
@@ -294,9 +268,9 @@ mod tests {
         let mut written = Dense::<f32, 37, 13, Relu>::zeroed();
         written.kernel.fill(f32::NAN); // never read
         written.bias.fill(f32::NAN);
-        let (mut d1, mut d2) = (dy, dy);
-        layer.backward(&x, &y, &mut z.clone(), &mut d1, false, &mut added, None);
-        layer.backward_overwrite(&x, &y, &mut z, &mut d2, false, &mut written, None);
+        let (mut d1, mut d2, mut z1) = (dy, dy, z);
+        layer.backward(Backward::new(&x, &y, &mut z1, &mut d1, &mut added));
+        layer.backward(Backward::new(&x, &y, &mut z, &mut d2, &mut written).overwrite());
         let bits = |d: &Dense<f32, 37, 13, Relu>| {
             d.kernel
                 .iter()
@@ -350,7 +324,8 @@ mod tests {
             Some(&mut crate::rng::SplitMix64::new(1)),
         );
         let (mut grad, mut dx, mut d) = (Dense::zeroed(), SMatrix::zeros(), dy);
-        layer.backward_overwrite(&x, &y, &mut z, &mut d, false, &mut grad, Some(&mut dx));
+        let ctx = Backward::new(&x, &y, &mut z, &mut d, &mut grad);
+        layer.backward(ctx.overwrite().input_gradient(&mut dx));
         let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-4);
         assert!(close(
             grad.kernel.as_slice(),
@@ -363,7 +338,7 @@ mod tests {
         ));
         // `backward` adds to the gradient instead.
         let mut d = dy;
-        layer.backward(&x, &y, &mut z, &mut d, false, &mut grad, Some(&mut dx));
+        layer.backward(Backward::new(&x, &y, &mut z, &mut d, &mut grad).input_gradient(&mut dx));
         assert!(close(
             grad.kernel.as_slice(),
             (dy * x.transpose() * 2.0).as_slice()

@@ -4,7 +4,9 @@
 //!
 //! With the mask `m` (entries `0` or `1 / (1 - rate)`), `y = m ⊙ x` and `∂L/∂x = m ⊙ ∂L/∂y`.
 //!
-//! The rate is part of the type, in millionths: `Dropout<T, 128, 200_000>` drops 20%, which is
+//! Any shape: the mask is drawn for each value of each sample.
+//!
+//! The rate is part of the type, in millionths: `Dropout<T, Flat<128>, 200_000>` drops 20%, which is
 //! what `network!` makes of `Dropout<0.2>`. So every way of building a network (`new`,
 //! `new_boxed`, `boxed`, all-zero bytes, compiled-in weights) has the declared rate, and no
 //! file or copy can lose it. A training step may still switch dropout off, explicitly: pass no
@@ -23,7 +25,9 @@
 //! use liandan::prelude::*;
 //! use liandan::layers::Dropout;
 //!
-//! let dropout = Dropout::<f64, 4, 500_000>::new();
+//! use liandan::shape::Flat;
+//!
+//! let dropout = Dropout::<f64, Flat<4>, 500_000>::new();
 //! assert_eq!(dropout.rate(), 0.5);
 //! let x = SMatrix::<f64, 4, 1>::repeat(1.0);
 //! let (mut y, mut mask) = (SMatrix::zeros(), SMatrix::zeros());
@@ -39,24 +43,26 @@
 
 use core::marker::PhantomData;
 
-use nalgebra::SMatrix;
+
 use rand::RngCore;
 
-use crate::layer::{Head, Layer, NoParams, Shape, Size};
+use crate::layer::{Accepts, Backward, Forward, Head, NoParams, Train};
 use crate::rng::SplitMix64;
-use crate::{Float, Zeroed};
+use crate::shape::{Batch, Buffer, Shape};
+use crate::{Element, Float, Zeroed};
 
-/// Drops each of `N` features with probability `RATE_PPM / 1_000_000` while training.
+/// Drops each value of samples of shape `S` with probability `RATE_PPM / 1_000_000` while
+/// training.
 ///
 /// `RATE_PPM` must be below `1_000_000` (a rate in `[0, 1)`); a larger one is a compile error
 /// where the layer is used.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Dropout<T, const N: usize, const RATE_PPM: u32>(PhantomData<T>);
+pub struct Dropout<T, S, const RATE_PPM: u32>(PhantomData<(T, S)>);
 
 // Safety: a PhantomData has no bytes.
-unsafe impl<T, const N: usize, const RATE_PPM: u32> Zeroed for Dropout<T, N, RATE_PPM> {}
+unsafe impl<T, S, const RATE_PPM: u32> Zeroed for Dropout<T, S, RATE_PPM> {}
 
-impl<T, const N: usize, const RATE_PPM: u32> Dropout<T, N, RATE_PPM> {
+impl<T, S, const RATE_PPM: u32> Dropout<T, S, RATE_PPM> {
     /// The probability of dropping a feature, `RATE_PPM / 10⁶`: for a rate written with at most
     /// six decimals, exactly the `f64` the decimal denotes (the division is correctly rounded).
     pub const RATE: f64 = {
@@ -80,7 +86,7 @@ impl<T, const N: usize, const RATE_PPM: u32> Dropout<T, N, RATE_PPM> {
     }
 }
 
-impl<T, const N: usize, const RATE_PPM: u32> Dropout<T, N, RATE_PPM> {
+impl<T, S, const RATE_PPM: u32> Dropout<T, S, RATE_PPM> {
     /// A feature is dropped when its 32 random bits, read as an integer `u`, are below
     /// `rate·2³²` (rounded): probability `rate` to within 2⁻³², with no float conversion.
     fn threshold(&self) -> u64 {
@@ -183,78 +189,74 @@ mod simd {
     versions!(avx512dq: "avx512f,avx512dq", avx512f: "avx512f", avx2: "avx2");
 }
 
-impl<T, const N: usize, const RATE_PPM: u32> Shape for Dropout<T, N, RATE_PPM> {
-    type Input = Size<N>;
-    type Output = Size<N>;
+impl<T: Element, S: Shape, const RATE_PPM: u32> Forward for Dropout<T, S, RATE_PPM> {
+    type Element = T;
+    type Input = S;
+    type Output = S;
+
+    /// The identity: inference keeps every value.
+    fn forward<const B: usize>(&self, x: &Batch<T, S, B>, y: &mut Batch<T, S, B>) {
+        y.as_mut_slice().copy_from_slice(x.as_slice());
+    }
 }
 
-impl<T: Float, const N: usize, const RATE_PPM: u32> Layer<T, N, N> for Dropout<T, N, RATE_PPM> {
+impl<T: Element, S: Shape, const RATE_PPM: u32> Accepts<S> for Dropout<T, S, RATE_PPM> {}
+
+impl<T: Float, S: Shape, const RATE_PPM: u32> Train for Dropout<T, S, RATE_PPM> {
     /// The mask `m`: `0` for a dropped feature, `1 / (1 - rate)` for a kept one (`1` for every
     /// feature when dropout is off).
-    type Tape<const B: usize> = SMatrix<T, N, B>;
+    type Tape<const B: usize> = Batch<T, S, B>;
     type Grad = NoParams;
     const HEAD: Head = Head::Other;
 
-    fn forward<const B: usize>(&self, x: &SMatrix<T, N, B>, y: &mut SMatrix<T, N, B>) {
-        y.copy_from(x);
-    }
-
     fn forward_train<const B: usize, R: RngCore + ?Sized>(
         &self,
-        x: &SMatrix<T, N, B>,
-        y: &mut SMatrix<T, N, B>,
-        mask: &mut SMatrix<T, N, B>,
+        x: &Batch<T, S, B>,
+        y: &mut Batch<T, S, B>,
+        mask: &mut Batch<T, S, B>,
         rng: Option<&mut R>,
     ) {
+        let (m, y, x) = (mask.as_mut_slice(), y.as_mut_slice(), x.as_slice());
         let Some(rng) = rng.filter(|_| RATE_PPM > 0) else {
             // Nothing is dropped, and no random number is drawn.
-            mask.fill(T::one());
-            return y.copy_from(x);
+            m.fill(T::one());
+            return y.copy_from_slice(x);
         };
-        let keep = T::of(1.0 / (1.0 - Self::RATE));
         let draw = Draw {
             seed: rng.next_u64(),
             threshold: self.threshold(),
-            keep,
+            keep: T::of(1.0 / (1.0 - Self::RATE)),
         };
-        let (m, y, x) = (mask.as_mut_slice(), y.as_mut_slice(), x.as_slice());
-        crate::parallel::by_columns((N, B), N * B, (x, y, m), |(x, y, m), start| {
+        crate::parallel::by_columns((S::LEN, B), S::LEN * B, (x, y, m), |(x, y, m), start| {
             draw.fill(start, x, y, m)
         });
     }
 
-    fn backward<const B: usize>(
-        &self,
-        _: &SMatrix<T, N, B>,
-        _: &SMatrix<T, N, B>,
-        mask: &mut SMatrix<T, N, B>,
-        dy: &mut SMatrix<T, N, B>,
-        _: bool,
-        _: &mut NoParams,
-        dx: Option<&mut SMatrix<T, N, B>>,
-    ) {
-        if let Some(dx) = dx {
-            let (dx, dy, m) = (dx.as_mut_slice(), dy.as_slice(), mask.as_slice());
+    /// `∂L/∂x = m ⊙ ∂L/∂y`.
+    fn backward<const B: usize>(&self, ctx: Backward<'_, Self, B>) {
+        if let Some(dx) = ctx.dx {
+            let (dx, dy, m) = (dx.as_mut_slice(), ctx.dy.as_slice(), ctx.tape.as_slice());
             let apply = |(dx, dy, m): (&mut [T], &[T], &[T])| {
                 for ((dx, &dy), &m) in dx.iter_mut().zip(dy).zip(m) {
                     *dx = dy * m;
                 }
             };
-            crate::parallel::by_columns((N, B), N * B, (dx, dy, m), |b, _| apply(b));
+            crate::parallel::by_columns((S::LEN, B), S::LEN * B, (dx, dy, m), |b, _| apply(b));
         }
     }
 }
 
-crate::layer::no_params!([T, const N: usize, const RATE_PPM: u32] Dropout<T, N, RATE_PPM>);
+crate::layer::no_params!([T, S, const RATE_PPM: u32] Dropout<T, S, RATE_PPM>);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::gradcheck::check;
+    use crate::shape::{Flat, Hwc};
 
     #[test]
     fn gradient_matches_finite_differences_with_the_same_mask() {
-        let mut d = Dropout::<f64, 6, 500_000>::new();
+        let mut d = Dropout::<f64, Flat<6>, 500_000>::new();
         let x = SMatrix::<f64, 6, 4>::from_fn(|i, j| i as f64 - j as f64 * 0.5);
         let w = SMatrix::<f64, 6, 4>::from_fn(|i, j| 1.0 + i as f64 * 0.1 + j as f64);
         let report = check(&mut d, &x, &w, 100, 5);
@@ -264,7 +266,7 @@ mod tests {
 
     #[test]
     fn drops_about_rate_and_keeps_the_mean() {
-        let d = Dropout::<f64, 100, 200_000>::new();
+        let d = Dropout::<f64, Flat<100>, 200_000>::new();
         let x = SMatrix::<f64, 100, 50>::from_element(1.0);
         let mut y = SMatrix::<f64, 100, 50>::zeros();
         let mut mask = SMatrix::<f64, 100, 50>::zeros();
@@ -345,7 +347,7 @@ mod tests {
     fn a_batch_split_between_threads_keeps_the_mask() {
         // 129 features at batch 65: with `parallel`, odd sizes cut at column 36 between the
         // two threads. Every feature must get the bits of the whole, unsplit stream.
-        let d = Dropout::<f32, 129, 300_000>::new();
+        let d = Dropout::<f32, Flat<129>, 300_000>::new();
         let x = SMatrix::<f32, 129, 65>::from_fn(|i, j| (i * 65 + j) as f32);
         let (mut y, mut mask) = (SMatrix::zeros(), SMatrix::zeros());
         let mut rng = SplitMix64::new(4);
@@ -365,30 +367,33 @@ mod tests {
         );
         assert_eq!((y, mask), (y_whole, m_whole));
         let (mut dx, mut dy) = (SMatrix::zeros(), SMatrix::<f32, 129, 65>::repeat(3.0));
-        d.backward(
-            &x,
-            &y,
-            &mut mask,
-            &mut dy,
-            false,
-            &mut NoParams,
-            Some(&mut dx),
-        );
+        d.backward(Backward::new(&x, &y, &mut mask, &mut dy, &mut NoParams).input_gradient(&mut dx));
         assert_eq!(dx, m_whole * 3.0);
     }
 
     #[test]
+    fn images_are_masked_value_by_value() {
+        let d = Dropout::<f64, Hwc<4, 5, 6>, 500_000>::new();
+        let x = Batch::<f64, Hwc<4, 5, 6>, 3>::from_slice(&[1.0; 360]);
+        let (mut y, mut mask) = (Batch::<f64, Hwc<4, 5, 6>, 3>::zeroed(), Zeroed::zeroed());
+        d.forward_train(&x, &mut y, &mut mask, Some(&mut SplitMix64::new(2)));
+        let dropped = y.as_slice().iter().filter(|&&v| v == 0.0).count();
+        assert!((140..220).contains(&dropped), "{dropped}");
+        assert_eq!(y, mask);
+    }
+
+    #[test]
     fn the_rate_is_the_declared_decimal() {
-        assert_eq!(Dropout::<f32, 3, 200_000>::RATE, 0.2);
-        assert_eq!(Dropout::<f32, 3, 999_999>::new().rate(), 0.999999);
-        assert_eq!(Dropout::<f32, 3, 0>::RATE, 0.0);
+        assert_eq!(Dropout::<f32, Flat<3>, 200_000>::RATE, 0.2);
+        assert_eq!(Dropout::<f32, Flat<3>, 999_999>::new().rate(), 0.999999);
+        assert_eq!(Dropout::<f32, Flat<3>, 0>::RATE, 0.0);
         // All-zero bytes, as `boxed()` and `Zeroed` build it, keep the rate: it is the type's.
-        assert_eq!(Dropout::<f32, 3, 250_000>::zeroed().rate(), 0.25);
+        assert_eq!(Dropout::<f32, Flat<3>, 250_000>::zeroed().rate(), 0.25);
     }
 
     #[test]
     fn dropout_switched_off_keeps_every_feature_and_draws_nothing() {
-        let d = Dropout::<f64, 5, 500_000>::new();
+        let d = Dropout::<f64, Flat<5>, 500_000>::new();
         let x = SMatrix::<f64, 5, 3>::from_fn(|i, j| i as f64 - j as f64);
         let (mut y, mut mask) = (SMatrix::zeros(), SMatrix::zeros());
         d.forward_train::<3, SplitMix64>(&x, &mut y, &mut mask, None);

@@ -1,79 +1,106 @@
-//! Flatten: a multi-dimensional sample read as one row-major vector, `y = x`.
+//! Flatten: a sample of any shape read as one row-major vector, `y = x`.
 //!
-//! A `[28, 28]` image becomes 784 features with index `row·28 + col`, as in Keras and in the
-//! IDX files MNIST ships in, so Keras weights fit unchanged. liandan stores every sample as a
-//! flat column already, so the layer only copies; its backward pass is `∂L/∂x = ∂L/∂y`.
+//! A `[28, 28]` image becomes 784 features with index `row·28 + col`, and a `[26, 26, 32]` one
+//! `(row·26 + col)·32 + channel`, as in Keras and in the IDX files MNIST ships in, so Keras
+//! weights fit unchanged. liandan stores every sample in that order already, so the layer only
+//! copies; its backward pass is `∂L/∂x = ∂L/∂y`.
+//!
+//! The output width `N` is the product of the input's dimensions, a const parameter because
+//! stable Rust cannot compute it in a type: `network!` fills it in, and a wrong one fails to
+//! compile with the rule, e.g. `` `Flatten` of `[26, 26, 32]` gives 26 · 26 · 32 = 21632
+//! features, not 21631 ``.
+//!
+//! ```
+//! use liandan::prelude::*;
+//! use liandan::layers::Flatten;
+//! use liandan::shape::{Batch, Buffer, Hwc};
+//!
+//! let flatten = Flatten::<f32, Hwc<2, 2, 3>, 12>::new();
+//! let mut x = Batch::<f32, Hwc<2, 2, 3>, 1>::zeroed();
+//! x.sample_mut(0)[1][0][2] = 5.0; // row 1, column 0, channel 2
+//! let mut y = SMatrix::<f32, 12, 1>::zeros();
+//! flatten.forward(&x, &mut y);
+//! assert_eq!(y[(1 * 2 + 0) * 3 + 2], 5.0);
+//! ```
 
 use core::marker::PhantomData;
 
-use nalgebra::SMatrix;
 use rand::RngCore;
 
-use crate::layer::{Head, Layer, NoParams, Shape, Size};
-use crate::{Float, Zeroed};
+use crate::layer::{Accepts, Backward, Forward, Head, NoParams, Train};
+use crate::shape::{Batch, Buffer, Flat, Shape, Text};
+use crate::{Element, Float, Zeroed};
 
-/// Flattens a sample of `N` values in row-major order: an identity on liandan's flat columns.
+/// Flattens samples of shape `S` into `N = S::LEN` features, in row-major order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Flatten<T, const N: usize>(PhantomData<T>);
+pub struct Flatten<T, S, const N: usize>(PhantomData<(T, S)>);
 
 // Safety: a PhantomData has no bytes.
-unsafe impl<T, const N: usize> Zeroed for Flatten<T, N> {}
+unsafe impl<T, S, const N: usize> Zeroed for Flatten<T, S, N> {}
 
-impl<T, const N: usize> Flatten<T, N> {
+impl<T, S: Shape, const N: usize> Flatten<T, S, N> {
+    /// The rule, checked where the layer is used: `N` is the product of `S`'s dimensions.
+    const RULE: () = if S::LEN != N {
+        let text = Text::new().str("`Flatten` of `").dims(S::DIMS).str("` gives ");
+        let text = text.joined(S::DIMS, " · ").str(" = ").num(S::LEN);
+        let text = text.str(" features, not ").num(N);
+        panic!("{}", text.as_str());
+    };
+
     /// The layer; `const`, for networks built at compile time.
     pub const fn new() -> Self {
+        let () = Self::RULE;
         Flatten(PhantomData)
     }
 }
 
-impl<T, const N: usize> Shape for Flatten<T, N> {
-    type Input = Size<N>;
-    type Output = Size<N>;
+impl<T: Element, S: Shape, const N: usize> Forward for Flatten<T, S, N> {
+    type Element = T;
+    type Input = S;
+    type Output = Flat<N>;
+
+    fn forward<const B: usize>(&self, x: &Batch<T, S, B>, y: &mut Batch<T, Flat<N>, B>) {
+        let () = Self::RULE;
+        y.as_mut_slice().copy_from_slice(x.as_slice());
+    }
 }
 
-impl<T: Float, const N: usize> Layer<T, N, N> for Flatten<T, N> {
+impl<T: Element, S: Shape, const N: usize> Accepts<S> for Flatten<T, S, N> {}
+
+impl<T: Float, S: Shape, const N: usize> Train for Flatten<T, S, N> {
     type Tape<const B: usize> = ();
     type Grad = NoParams;
     const HEAD: Head = Head::Other;
 
-    fn forward<const B: usize>(&self, x: &SMatrix<T, N, B>, y: &mut SMatrix<T, N, B>) {
-        y.copy_from(x);
-    }
-
     fn forward_train<const B: usize, R: RngCore + ?Sized>(
         &self,
-        x: &SMatrix<T, N, B>,
-        y: &mut SMatrix<T, N, B>,
+        x: &Batch<T, S, B>,
+        y: &mut Batch<T, Flat<N>, B>,
         _: &mut (),
         _: Option<&mut R>,
     ) {
-        y.copy_from(x);
+        self.forward(x, y);
     }
 
-    fn backward<const B: usize>(
-        &self,
-        _: &SMatrix<T, N, B>,
-        _: &SMatrix<T, N, B>,
-        _: &mut (),
-        dy: &mut SMatrix<T, N, B>,
-        _: bool,
-        _: &mut NoParams,
-        dx: Option<&mut SMatrix<T, N, B>>,
-    ) {
-        if let Some(dx) = dx {
-            dx.copy_from(dy);
+    /// `∂L/∂x = ∂L/∂y`, the same values in the same order.
+    fn backward<const B: usize>(&self, ctx: Backward<'_, Self, B>) {
+        if let Some(dx) = ctx.dx {
+            dx.as_mut_slice().copy_from_slice(ctx.dy.as_slice());
         }
     }
 }
 
-crate::layer::no_params!([T, const N: usize] Flatten<T, N>);
+crate::layer::no_params!([T, S, const N: usize] Flatten<T, S, N>);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shape::{Hw, Hwc};
 
     #[test]
     fn gradient_is_identity() {
-        crate::gradcheck::check_layer::<Flatten<f64, 6>, 6, 6>();
+        crate::gradcheck::check_layer::<Flatten<f64, Flat<6>, 6>>();
+        crate::gradcheck::check_layer::<Flatten<f64, Hw<2, 3>, 6>>();
+        crate::gradcheck::check_layer::<Flatten<f64, Hwc<2, 1, 3>, 6>>();
     }
 }

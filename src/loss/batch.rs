@@ -1,11 +1,10 @@
-//! The loop every loss shares: over the batch's real columns only, averaging over them.
+//! The loop every loss shares: over the batch's real samples only, averaging over them.
 //!
-//! A batch `SMatrix<T, N, B>` is stored column-major, so sample `j` is the contiguous run
-//! `j·N .. (j + 1)·N`. Only the first `n` columns are visited; the gradient's padding columns are
-//! set to zero and never read. The padding must still be finite: the backward pass multiplies
-//! it by those zeros (`dW += δ·xᵀ`), and `0·NaN` is NaN. The data layer pads with zeros.
-
-use nalgebra::SMatrix;
+//! A batch is sample after sample, so sample `j` is the contiguous run `j·N .. (j + 1)·N` of its
+//! slice, `N` values per sample. Only the first `n` samples are visited; the gradient's padding
+//! samples are set to zero and never read. The padding must still be finite: the backward pass
+//! multiplies it by those zeros (`dW += δ·xᵀ`), and `0·NaN` is NaN. The data layer pads with
+//! zeros.
 
 use super::inverse_count;
 use crate::{Error, Float};
@@ -21,26 +20,25 @@ pub(crate) fn check_size<const B: usize>(n: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// The columns of `m`, one slice of `N` values per sample.
+/// The samples of a batch `m` of `width` values each, one slice per sample.
 ///
-/// `N.max(1)` only keeps `chunks_exact` from panicking at `N = 0`, where the slice is empty.
-pub(crate) fn columns<T, const N: usize, const B: usize>(
-    m: &SMatrix<T, N, B>,
-) -> core::slice::ChunksExact<'_, T> {
-    m.as_slice().chunks_exact(N.max(1))
+/// `width.max(1)` only keeps `chunks_exact` from panicking at width 0, where the slice is empty.
+pub(crate) fn columns<T>(m: &[T], width: usize) -> core::slice::ChunksExact<'_, T> {
+    m.chunks_exact(width.max(1))
 }
 
-/// `(1/n)·Σ_{j<n} per_sample(y_j, t_j)`, the mean loss over the real samples.
+/// `(1/n)·Σ_{j<n} per_sample(y_j, t_j)`, the mean loss over the real samples of `y`, a batch
+/// of `B` samples of `width` values.
 ///
 /// `n` is clamped to `B`, so unvalidated input cannot index past the batch.
-pub(crate) fn mean<T: Float, const N: usize, const B: usize, S>(
-    y: &SMatrix<T, N, B>,
+pub(crate) fn mean<T: Float, const B: usize, S>(
+    (y, width): (&[T], usize),
     targets: impl IntoIterator<Item = S>,
     n: usize,
     mut per_sample: impl FnMut(&[T], S) -> T,
 ) -> T {
     let n = n.min(B);
-    let total = columns(y)
+    let total = columns(y, width)
         .zip(targets)
         .take(n)
         .fold(T::zero(), |sum, (y, t)| sum + per_sample(y, t));
@@ -49,31 +47,31 @@ pub(crate) fn mean<T: Float, const N: usize, const B: usize, S>(
 
 /// Zeroes `d`, then calls `per_sample(y_j, t_j, d_j, 1/n)` for each real sample `j`, which
 /// writes that sample's gradient scaled by `1/n`.
-pub(crate) fn gradient<T: Float, const N: usize, const B: usize, S>(
-    y: &SMatrix<T, N, B>,
+pub(crate) fn gradient<T: Float, const B: usize, S>(
+    (y, width): (&[T], usize),
     targets: impl IntoIterator<Item = S>,
     n: usize,
-    d: &mut SMatrix<T, N, B>,
+    d: &mut [T],
     mut per_sample: impl FnMut(&[T], S, &mut [T], T),
 ) {
     d.fill(T::zero());
     let n = n.min(B);
     let scale = inverse_count(n);
-    let d_columns = d.as_mut_slice().chunks_exact_mut(N.max(1));
-    for ((y, t), d) in columns(y).zip(targets).zip(d_columns).take(n) {
+    let d_columns = d.chunks_exact_mut(width.max(1));
+    for ((y, t), d) in columns(y, width).zip(targets).zip(d_columns).take(n) {
         per_sample(y, t, d, scale);
     }
 }
 
-/// The mean over the real samples of `(1/N)·Σᵢ f(yᵢ, tᵢ)`: a loss applied output by output.
-pub(crate) fn elementwise_mean<T: Float, const N: usize, const B: usize>(
-    y: &SMatrix<T, N, B>,
-    t: &SMatrix<T, N, B>,
+/// The mean over the real samples of `(1/N)·Σᵢ f(yᵢ, tᵢ)`: a loss applied value by value.
+pub(crate) fn elementwise_mean<T: Float, const B: usize>(
+    (y, width): (&[T], usize),
+    t: &[T],
     n: usize,
     f: impl Fn(T, T) -> T,
 ) -> T {
-    let per_output = inverse_count::<T>(N);
-    mean(y, columns(t), n, |y, t| {
+    let per_output = inverse_count::<T>(width);
+    mean::<T, B, _>((y, width), columns(t, width), n, |y, t| {
         let sum = y.iter().zip(t).fold(T::zero(), |s, (&y, &t)| s + f(y, t));
         sum * per_output
     })
@@ -81,15 +79,15 @@ pub(crate) fn elementwise_mean<T: Float, const N: usize, const B: usize>(
 
 /// `dᵢⱼ = df(yᵢⱼ, tᵢⱼ)/(N·n)` on the real samples, the gradient of [`elementwise_mean`] when
 /// `df = ∂f/∂y`.
-pub(crate) fn elementwise_gradient<T: Float, const N: usize, const B: usize>(
-    y: &SMatrix<T, N, B>,
-    t: &SMatrix<T, N, B>,
+pub(crate) fn elementwise_gradient<T: Float, const B: usize>(
+    (y, width): (&[T], usize),
+    t: &[T],
     n: usize,
-    d: &mut SMatrix<T, N, B>,
+    d: &mut [T],
     df: impl Fn(T, T) -> T,
 ) {
-    let per_output = inverse_count::<T>(N);
-    gradient(y, columns(t), n, d, |y, t, d, scale| {
+    let per_output = inverse_count::<T>(width);
+    gradient::<T, B, _>((y, width), columns(t, width), n, d, |y, t, d, scale| {
         let scale = scale * per_output;
         for ((d, &y), &t) in d.iter_mut().zip(y).zip(t) {
             *d = df(y, t) * scale;

@@ -22,10 +22,13 @@
 //! assert!((loss - 0.2231).abs() < 1e-4); // -ln 0.8
 //! ```
 
+#[cfg(test)]
 use nalgebra::SMatrix;
 
 use super::{batch, clip, Loss, EPSILON};
 use crate::activation::logistic;
+use crate::layer::Seed;
+use crate::shape::{Batch, Buffer, Shape};
 use crate::{Float, Head};
 
 /// Keras' `BinaryCrossentropy`: for `N` independent yes/no outputs (multi-label), usually after
@@ -52,36 +55,43 @@ pub struct BinaryCrossentropy {
     pub from_logits: bool,
 }
 
-impl<T: Float, const N: usize> Loss<T, N> for BinaryCrossentropy {
-    /// Targets in `[0, 1]`, one column per sample.
-    type Targets<const B: usize> = SMatrix<T, N, B>;
+impl<T: Float, S: Shape> Loss<T, S> for BinaryCrossentropy {
+    /// Targets in `[0, 1]`, one sample after another.
+    type Targets<const B: usize> = Batch<T, S, B>;
 
-    fn loss<const B: usize>(&self, y: &SMatrix<T, N, B>, t: &SMatrix<T, N, B>, n: usize) -> T {
+    fn loss<const B: usize>(&self, y: &Batch<T, S, B>, t: &Batch<T, S, B>, n: usize) -> T {
+        let (y, t) = ((y.as_slice(), S::LEN), t.as_slice());
         if self.from_logits {
-            batch::elementwise_mean(y, t, n, logits_loss)
+            batch::elementwise_mean::<T, B>(y, t, n, logits_loss)
         } else {
-            batch::elementwise_mean(y, t, n, probability_loss)
+            batch::elementwise_mean::<T, B>(y, t, n, probability_loss)
         }
     }
 
-    /// Fused (`true`) exactly when the output is a probability made by a sigmoid head.
+    /// Fused ([`Seed::Logits`]) exactly when the output is a probability made by a sigmoid
+    /// head.
     fn gradient<const B: usize>(
         &self,
-        y: &SMatrix<T, N, B>,
-        t: &SMatrix<T, N, B>,
+        y: &Batch<T, S, B>,
+        t: &Batch<T, S, B>,
         n: usize,
         head: Head,
-        d: &mut SMatrix<T, N, B>,
-    ) -> bool {
+        d: &mut Batch<T, S, B>,
+    ) -> Seed {
         let fused = !self.from_logits && head == Head::Sigmoid;
+        let (y, t, d) = ((y.as_slice(), S::LEN), t.as_slice(), d.as_mut_slice());
         if self.from_logits {
-            batch::elementwise_gradient(y, t, n, d, |z, t| logistic(z) - t);
+            batch::elementwise_gradient::<T, B>(y, t, n, d, |z, t| logistic(z) - t);
         } else if fused {
-            batch::elementwise_gradient(y, t, n, d, |p, t| p - t);
+            batch::elementwise_gradient::<T, B>(y, t, n, d, |p, t| p - t);
         } else {
-            batch::elementwise_gradient(y, t, n, d, probability_gradient);
+            batch::elementwise_gradient::<T, B>(y, t, n, d, probability_gradient);
         }
-        fused
+        if fused {
+            Seed::Logits
+        } else {
+            Seed::Output
+        }
     }
 }
 
@@ -111,6 +121,7 @@ fn logits_loss<T: Float>(z: T, t: T) -> T {
 mod tests {
     use super::*;
     use crate::activation::{Activation, Sigmoid};
+    use crate::shape::Flat;
     use crate::loss::check;
     use crate::Error;
 
@@ -179,7 +190,8 @@ mod tests {
                 SMatrix::from_column_slice(t),
             );
             let mut d = SMatrix::zeros();
-            assert!(!PROBABILITIES.gradient(&y, &t, n, Head::Other, &mut d));
+            let seed = PROBABILITIES.gradient(&y, &t, n, Head::Other, &mut d);
+            assert_eq!(seed, Seed::Output);
             for (got, want) in d.iter().zip(keras) {
                 approx::assert_relative_eq!(*got, *want, max_relative = 1e-12);
             }
@@ -285,8 +297,8 @@ mod tests {
     #[test]
     fn validate_rejects_more_samples_than_the_batch() {
         let (_, t) = batch();
-        assert_eq!(Loss::<f64, 2>::validate(&LOGITS, &t, 2), Ok(()));
-        let err = Loss::<f64, 2>::validate(&PROBABILITIES, &t, 4);
+        assert_eq!(Loss::<f64, Flat<2>>::validate(&LOGITS, &t, 2), Ok(()));
+        let err = Loss::<f64, Flat<2>>::validate(&PROBABILITIES, &t, 4);
         assert_eq!(
             err,
             Err(Error::BatchSize {

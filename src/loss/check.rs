@@ -5,6 +5,8 @@ use nalgebra::SMatrix;
 
 use super::Loss;
 use crate::activation::Activation;
+use crate::layer::Seed;
+use crate::shape::Flat;
 use crate::Head;
 
 /// The step of the central differences.
@@ -49,9 +51,9 @@ fn assert_gradient<const N: usize, const B: usize>(
     }
 }
 
-/// The unfused path: `gradient` at `y` returns `false` and equals `∂loss/∂y` (padding included,
-/// where both are zero).
-pub(crate) fn gradient<L: Loss<f64, N>, const N: usize, const B: usize>(
+/// The unfused path: `gradient` at `y` is the output's ([`Seed::Output`]) and equals `∂loss/∂y`
+/// (padding included, where both are zero).
+pub(crate) fn gradient<L: Loss<f64, Flat<N>>, const N: usize, const B: usize>(
     loss: &L,
     y: &SMatrix<f64, N, B>,
     t: &L::Targets<B>,
@@ -59,12 +61,14 @@ pub(crate) fn gradient<L: Loss<f64, N>, const N: usize, const B: usize>(
     head: Head,
 ) {
     let mut d = SMatrix::zeros();
-    assert!(!loss.gradient(y, t, n, head, &mut d), "unexpectedly fused");
+    let seed = loss.gradient(y, t, n, head, &mut d);
+    assert_eq!(seed, Seed::Output, "unexpectedly fused");
     assert_gradient(&d, &numeric_gradient(y, |y| loss.loss(y, t, n)));
 }
 
-/// The fused path: with `y = A(z)`, `gradient` returns `true` and equals `∂loss(A(z))/∂z`.
-pub(crate) fn fused<A: Activation, L: Loss<f64, N>, const N: usize, const B: usize>(
+/// The fused path: with `y = A(z)`, `gradient` is the logits' ([`Seed::Logits`]) and equals
+/// `∂loss(A(z))/∂z`.
+pub(crate) fn fused<A: Activation, L: Loss<f64, Flat<N>>, const N: usize, const B: usize>(
     loss: &L,
     z: &SMatrix<f64, N, B>,
     t: &L::Targets<B>,
@@ -76,16 +80,14 @@ pub(crate) fn fused<A: Activation, L: Loss<f64, N>, const N: usize, const B: usi
         y
     };
     let mut d = SMatrix::zeros();
-    assert!(
-        loss.gradient(&activate(z), t, n, A::HEAD, &mut d),
-        "not fused"
-    );
+    let seed = loss.gradient(&activate(z), t, n, A::HEAD, &mut d);
+    assert_eq!(seed, Seed::Logits, "not fused");
     assert_gradient(&d, &numeric_gradient(z, |z| loss.loss(&activate(z), t, n)));
 }
 
 /// A batch whose first `M` columns are samples behaves exactly as those `M` columns alone: the
 /// same loss, the same gradient on them, and zero gradient in the padding.
-pub(crate) fn padding<L: Loss<f64, N>, const N: usize, const B: usize, const M: usize>(
+pub(crate) fn padding<L: Loss<f64, Flat<N>>, const N: usize, const B: usize, const M: usize>(
     loss: &L,
     y: &SMatrix<f64, N, B>,
     t: &L::Targets<B>,
@@ -108,7 +110,7 @@ pub(crate) fn padding<L: Loss<f64, N>, const N: usize, const B: usize, const M: 
 }
 
 /// An empty batch: zero loss and an all-zero gradient, whatever the columns hold.
-pub(crate) fn empty<L: Loss<f64, N>, const N: usize, const B: usize>(
+pub(crate) fn empty<L: Loss<f64, Flat<N>>, const N: usize, const B: usize>(
     loss: &L,
     y: &SMatrix<f64, N, B>,
     t: &L::Targets<B>,

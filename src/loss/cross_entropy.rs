@@ -27,6 +27,8 @@
 use nalgebra::SMatrix;
 
 use super::{batch, clip, Loss, EPSILON};
+use crate::layer::Seed;
+use crate::shape::Flat;
 use crate::{Error, Float, Head};
 
 /// Keras' `CategoricalCrossentropy`: for one-hot (or soft) targets over `N` exclusive classes,
@@ -69,7 +71,7 @@ pub struct CategoricalCrossentropy {
 /// assert!((loss - -(0.7f64.ln() + 0.5f64.ln()) / 2.0).abs() < 1e-6);
 /// // A label that is not a class is refused before any step.
 /// let labels = [1, 3];
-/// assert!(Loss::<f64, 3>::validate(&SparseCategoricalCrossentropy::default(), &labels, 2).is_err());
+/// assert!(Loss::<f64, Flat<3>>::validate(&SparseCategoricalCrossentropy::default(), &labels, 2).is_err());
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SparseCategoricalCrossentropy {
@@ -78,15 +80,16 @@ pub struct SparseCategoricalCrossentropy {
     pub from_logits: bool,
 }
 
-impl<T: Float, const N: usize> Loss<T, N> for CategoricalCrossentropy {
+impl<T: Float, const N: usize> Loss<T, Flat<N>> for CategoricalCrossentropy {
     /// Target probabilities, one column per sample; usually one-hot.
     type Targets<const B: usize> = SMatrix<T, N, B>;
 
     fn loss<const B: usize>(&self, y: &SMatrix<T, N, B>, t: &SMatrix<T, N, B>, n: usize) -> T {
-        mean_loss(self.from_logits, y, batch::columns(t), n)
+        mean_loss(self.from_logits, y, batch::columns(t.as_slice(), N), n)
     }
 
-    /// Fused (`true`) exactly when the output is a probability made by a softmax head.
+    /// Fused ([`Seed::Logits`]) exactly when the output is a probability made by a softmax
+    /// head.
     fn gradient<const B: usize>(
         &self,
         y: &SMatrix<T, N, B>,
@@ -94,12 +97,12 @@ impl<T: Float, const N: usize> Loss<T, N> for CategoricalCrossentropy {
         n: usize,
         head: Head,
         d: &mut SMatrix<T, N, B>,
-    ) -> bool {
-        write_gradient(self.from_logits, head, y, batch::columns(t), n, d)
+    ) -> Seed {
+        write_gradient(self.from_logits, head, y, batch::columns(t.as_slice(), N), n, d)
     }
 }
 
-impl<T: Float, const N: usize> Loss<T, N> for SparseCategoricalCrossentropy {
+impl<T: Float, const N: usize> Loss<T, Flat<N>> for SparseCategoricalCrossentropy {
     /// The class index of each sample, below `N`.
     type Targets<const B: usize> = [usize; B];
 
@@ -126,7 +129,8 @@ impl<T: Float, const N: usize> Loss<T, N> for SparseCategoricalCrossentropy {
         mean_loss(self.from_logits, y, labels.iter().copied(), n)
     }
 
-    /// Fused (`true`) exactly when the output is a probability made by a softmax head.
+    /// Fused ([`Seed::Logits`]) exactly when the output is a probability made by a softmax
+    /// head.
     fn gradient<const B: usize>(
         &self,
         y: &SMatrix<T, N, B>,
@@ -134,7 +138,7 @@ impl<T: Float, const N: usize> Loss<T, N> for SparseCategoricalCrossentropy {
         n: usize,
         head: Head,
         d: &mut SMatrix<T, N, B>,
-    ) -> bool {
+    ) -> Seed {
         write_gradient(self.from_logits, head, y, labels.iter().copied(), n, d)
     }
 }
@@ -182,15 +186,16 @@ fn mean_loss<T: Float, const N: usize, const B: usize, D: Target<T>>(
     targets: impl IntoIterator<Item = D>,
     n: usize,
 ) -> T {
+    let y = (y.as_slice(), N);
     if from_logits {
-        batch::mean(y, targets, n, |z, t| logits_loss(z, &t))
+        batch::mean::<T, B, _>(y, targets, n, |z, t| logits_loss(z, &t))
     } else {
-        batch::mean(y, targets, n, |p, t| probability_loss(p, &t))
+        batch::mean::<T, B, _>(y, targets, n, |p, t| probability_loss(p, &t))
     }
 }
 
 /// Writes the gradient of [`mean_loss`] by the path `from_logits` and `head` call for, and
-/// says whether it is the fused one.
+/// says which it is.
 fn write_gradient<T: Float, const N: usize, const B: usize, D: Target<T>>(
     from_logits: bool,
     head: Head,
@@ -198,18 +203,23 @@ fn write_gradient<T: Float, const N: usize, const B: usize, D: Target<T>>(
     targets: impl IntoIterator<Item = D>,
     n: usize,
     d: &mut SMatrix<T, N, B>,
-) -> bool {
+) -> Seed {
     let fused = !from_logits && head == Head::Softmax;
+    let (y, d) = ((y.as_slice(), N), d.as_mut_slice());
     if from_logits {
-        batch::gradient(y, targets, n, d, |z, t, d, s| logits_gradient(z, &t, d, s));
+        batch::gradient::<T, B, _>(y, targets, n, d, |z, t, d, s| logits_gradient(z, &t, d, s));
     } else if fused {
-        batch::gradient(y, targets, n, d, |p, t, d, s| fused_gradient(p, &t, d, s));
+        batch::gradient::<T, B, _>(y, targets, n, d, |p, t, d, s| fused_gradient(p, &t, d, s));
     } else {
-        batch::gradient(y, targets, n, d, |p, t, d, s| {
+        batch::gradient::<T, B, _>(y, targets, n, d, |p, t, d, s| {
             probability_gradient(p, &t, d, s)
         });
     }
-    fused
+    if fused {
+        Seed::Logits
+    } else {
+        Seed::Output
+    }
 }
 
 /// `-Σᵢ tᵢ·ln(clip(pᵢ))`; classes with `tᵢ = 0` are skipped, which saves a logarithm per class
@@ -475,7 +485,7 @@ mod tests {
     #[test]
     fn validate_names_the_first_label_out_of_range() {
         let labels = [2, 3, 7, 9];
-        let err = Loss::<f64, 3>::validate(&SPARSE, &labels, 3);
+        let err = Loss::<f64, Flat<3>>::validate(&SPARSE, &labels, 3);
         let want = Error::LabelOutOfRange {
             sample: 1,
             label: 3,
@@ -483,8 +493,8 @@ mod tests {
         };
         assert_eq!(err, Err(want));
         // Padding labels are not read.
-        assert_eq!(Loss::<f64, 3>::validate(&SPARSE, &labels, 1), Ok(()));
-        assert_eq!(Loss::<f64, 3>::validate(&SPARSE, &labels, 0), Ok(()));
+        assert_eq!(Loss::<f64, Flat<3>>::validate(&SPARSE, &labels, 1), Ok(()));
+        assert_eq!(Loss::<f64, Flat<3>>::validate(&SPARSE, &labels, 0), Ok(()));
     }
 
     #[test]
@@ -494,11 +504,11 @@ mod tests {
             batch: 3,
         });
         assert_eq!(
-            Loss::<f64, 3>::validate(&SPARSE_LOGITS, &[0, 1, 2], 4),
+            Loss::<f64, Flat<3>>::validate(&SPARSE_LOGITS, &[0, 1, 2], 4),
             want
         );
         let t = SMatrix::<f64, 3, 3>::zeros();
-        assert_eq!(Loss::<f64, 3>::validate(&CCE, &t, 4), want);
+        assert_eq!(Loss::<f64, Flat<3>>::validate(&CCE, &t, 4), want);
     }
 
     #[test]

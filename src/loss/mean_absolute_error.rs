@@ -11,9 +11,12 @@
 //! assert_eq!(MeanAbsoluteError.loss(&y, &t, 2), 0.5);
 //! ```
 
+#[cfg(test)]
 use nalgebra::SMatrix;
 
 use super::{batch, Loss};
+use crate::layer::Seed;
+use crate::shape::{Batch, Buffer, Shape};
 use crate::{Float, Head};
 
 /// Keras' `MeanAbsoluteError`: the mean of `|y - t|` over outputs and samples; a regression loss
@@ -21,25 +24,27 @@ use crate::{Float, Head};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MeanAbsoluteError;
 
-impl<T: Float, const N: usize> Loss<T, N> for MeanAbsoluteError {
-    /// Real-valued targets, one column per sample.
-    type Targets<const B: usize> = SMatrix<T, N, B>;
+impl<T: Float, S: Shape> Loss<T, S> for MeanAbsoluteError {
+    /// Real-valued targets, one sample after another.
+    type Targets<const B: usize> = Batch<T, S, B>;
 
-    fn loss<const B: usize>(&self, y: &SMatrix<T, N, B>, t: &SMatrix<T, N, B>, n: usize) -> T {
-        batch::elementwise_mean(y, t, n, |y, t| (y - t).abs())
+    fn loss<const B: usize>(&self, y: &Batch<T, S, B>, t: &Batch<T, S, B>, n: usize) -> T {
+        let (y, t) = ((y.as_slice(), S::LEN), t.as_slice());
+        batch::elementwise_mean::<T, B>(y, t, n, |y, t| (y - t).abs())
     }
 
     /// `∂|y - t|/∂y = sign(y - t)`; never fused, whatever the head.
     fn gradient<const B: usize>(
         &self,
-        y: &SMatrix<T, N, B>,
-        t: &SMatrix<T, N, B>,
+        y: &Batch<T, S, B>,
+        t: &Batch<T, S, B>,
         n: usize,
         _head: Head,
-        d: &mut SMatrix<T, N, B>,
-    ) -> bool {
-        batch::elementwise_gradient(y, t, n, d, |y, t| sign(y - t));
-        false
+        d: &mut Batch<T, S, B>,
+    ) -> Seed {
+        let (y, t, d) = ((y.as_slice(), S::LEN), t.as_slice(), d.as_mut_slice());
+        batch::elementwise_gradient::<T, B>(y, t, n, d, |y, t| sign(y - t));
+        Seed::Output
     }
 }
 
@@ -59,6 +64,7 @@ fn sign<T: Float>(x: T) -> T {
 mod tests {
     use super::*;
     use crate::loss::check;
+    use crate::shape::Flat;
     use crate::Error;
 
     /// Three samples of three outputs, one per column, none exactly on its target.
@@ -116,8 +122,8 @@ mod tests {
     fn validate_rejects_more_samples_than_the_batch() {
         let (_, t) = batch();
         let mae = MeanAbsoluteError;
-        assert_eq!(Loss::<f64, 3>::validate(&mae, &t, 0), Ok(()));
-        let err = Loss::<f64, 3>::validate(&mae, &t, 5);
+        assert_eq!(Loss::<f64, Flat<3>>::validate(&mae, &t, 0), Ok(()));
+        let err = Loss::<f64, Flat<3>>::validate(&mae, &t, 5);
         assert_eq!(
             err,
             Err(Error::BatchSize {

@@ -22,42 +22,48 @@ pub use cross_entropy::{CategoricalCrossentropy, SparseCategoricalCrossentropy};
 pub use mean_absolute_error::MeanAbsoluteError;
 pub use mean_squared_error::MeanSquaredError;
 
-use nalgebra::SMatrix;
-
+use crate::layer::Seed;
+use crate::shape::{Batch, Shape};
 use crate::{Error, Float, Head};
 
 /// Keras' `epsilon()`: the clipping margin for probabilities.
 pub const EPSILON: f64 = 1e-7;
 
-/// A loss over `N` outputs per sample.
-pub trait Loss<T: Float, const N: usize> {
+/// A loss over outputs of shape `S` per sample.
+///
+/// The element-wise losses (squared and absolute error, binary cross-entropy) take any shape
+/// and average over its values; the categorical cross-entropies take a flat vector of class
+/// scores.
+pub trait Loss<T: Float, S: Shape> {
     /// The targets of a batch of `B` samples: class indices (`[usize; B]`) for the sparse
-    /// cross-entropy, an `N×B` matrix (one-hot rows or real values) for the others.
+    /// cross-entropy, a batch of the output's shape (one-hot rows or real values) for the
+    /// others.
     type Targets<const B: usize>;
 
-    /// Checks the targets of the first `n` samples (a class index must be below `N`).
+    /// Checks the targets of the first `n` samples (a class index must be a class).
     fn validate<const B: usize>(&self, targets: &Self::Targets<B>, n: usize) -> Result<(), Error> {
         let _ = targets;
         batch::check_size::<B>(n)
     }
 
     /// The mean loss over the first `n` samples of `y` (`n = 0` gives zero).
-    fn loss<const B: usize>(&self, y: &SMatrix<T, N, B>, targets: &Self::Targets<B>, n: usize)
+    fn loss<const B: usize>(&self, y: &Batch<T, S, B>, targets: &Self::Targets<B>, n: usize)
         -> T;
 
-    /// Writes the gradient of [`loss`](Loss::loss) into `d`, zero in the padding columns.
+    /// Writes the gradient of [`loss`](Loss::loss) into `d`, zero in the padding columns, and
+    /// says what it is the gradient of.
     ///
     /// If the network's last operation `head` allows it, `d` is the fused gradient with
-    /// respect to the logits and the result is `true`; otherwise `d = ∂L/∂y` and the result
-    /// is `false`. Pass the result as `logits` to [`Layer::backward`](crate::Layer::backward).
+    /// respect to the logits ([`Seed::Logits`]); otherwise `d = ∂L/∂y` ([`Seed::Output`]).
+    /// Pass the result as the [`Backward`](crate::layer::Backward) pass's seed.
     fn gradient<const B: usize>(
         &self,
-        y: &SMatrix<T, N, B>,
+        y: &Batch<T, S, B>,
         targets: &Self::Targets<B>,
         n: usize,
         head: Head,
-        d: &mut SMatrix<T, N, B>,
-    ) -> bool;
+        d: &mut Batch<T, S, B>,
+    ) -> Seed;
 }
 
 /// `p` clipped to `[ε, 1 - ε]`; NaN stays NaN, as in Keras (`ops.clip`).

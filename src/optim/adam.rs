@@ -308,7 +308,7 @@ impl Adam {
         for i in 0..P::TENSORS {
             let p = params.tensor_mut(i);
             let (m, v) = (state.m.tensor_mut(i), state.v.tensor_mut(i));
-            let rows = P::tensor_info(i).filter(|t| !t.vector).map(|t| t.shape[1]);
+            let rows = P::tensor_info(i).filter(|t| t.shape.len() == 2).map(|t| t.shape[1]);
             update_tensor(p, grad.tensor(i), m, v, k, (rows, batch));
         }
     }

@@ -58,8 +58,8 @@ fn sizes_are_written_without_a_suffix() {
     assert!(!text.contains("usize"), "{text}");
     let all = quote!(#file).to_string();
     assert!(
-        all.contains("Layer < T , 784 , 128 >"),
-        "the trait impl's sizes too"
+        all.contains("type Input = :: liandan :: shape :: Flat < 784 >"),
+        "the trait impl's shapes too"
     );
 }
 
@@ -69,5 +69,5 @@ fn the_dropout_rate_is_in_the_type() {
     let file = expanded(quote!(pub struct N { input: [128], Dropout<0.2>, Dense<10> }));
     let network = &file.items[0];
     let text = quote!(#network).to_string();
-    assert!(text.contains("Dropout < T , 128 , 200000 >"), "{text}");
+    assert!(text.contains("Dropout < T , :: liandan :: shape :: Flat < 128 > , 200000 >"), "{text}");
 }

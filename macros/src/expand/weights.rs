@@ -5,12 +5,13 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::Gen;
-use crate::ir::{Kind, Scalar, Weights};
+use crate::ir::{Scalar, Weights};
 
 impl Gen<'_> {
     /// `impl Mnist<f32> { pub const WEIGHTS: Self = { const BYTES: &[u8] = include_bytes!(..);
     /// Mnist { flatten_1: Flatten::new(), dense_1: Dense::from_parts(f32_matrix(BYTES, 136),
     /// f32_matrix(BYTES, 401_544)), .. } }; }`: decoded by the compiler, nothing at run time.
+    /// Each layer's file says how it is built from its tensors.
     pub(super) fn weights(&self, weights: &Weights) -> TokenStream {
         let (k, name) = (self.k, &self.net.name);
         let (scalar, decode) = match weights.scalar {
@@ -20,17 +21,16 @@ impl Gen<'_> {
         let mut offsets = weights.offsets.iter();
         let fields = self.net.layers.iter().map(|layer| {
             let field = &layer.field;
-            let value = match &layer.kind {
-                Kind::Flatten => quote!(#k::layers::Flatten::new()),
-                Kind::Activation { .. } => quote!(#k::layers::Activation::new()),
-                Kind::Dropout { .. } => quote!(#k::layers::Dropout::new()),
-                Kind::Dense { .. } => {
-                    let (kernel, bias) = offsets.next().copied().unwrap_or_default();
-                    quote! {
-                        #k::layers::Dense::from_parts(#decode(BYTES, #kernel), #decode(BYTES, #bias))
-                    }
-                }
-            };
+            let values: Vec<TokenStream> = layer
+                .resolved
+                .params()
+                .iter()
+                .map(|_| {
+                    let offset = offsets.next().copied().unwrap_or_default();
+                    quote!(#decode(BYTES, #offset))
+                })
+                .collect();
+            let value = layer.resolved.construct(k, &values);
             quote!(#field: #value)
         });
         let path = &weights.path;

@@ -1,0 +1,65 @@
+//! The sizes and memory figures of a network as inherent consts, computed from the layers'
+//! shapes (the tests compare them with `size_of` of the real types).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::Gen;
+use crate::ir::Layer;
+use crate::shape::n;
+
+impl Gen<'_> {
+    /// Sizes as inherent consts, usable in types: `SVector<f32, { Mnist::<f32>::INPUT }>`, and
+    /// the memory figures, computed from the widths (the tests compare them with `size_of`).
+    pub(super) fn inherent(&self) -> TokenStream {
+        let (k, name, net) = (self.k, &self.net.name, self.net);
+        let (i, o) = (n(net.input_width()), n(net.output_width()));
+        let params = n(net.layers.iter().map(Layer::param_count).sum());
+        let (largest, inference) = (n(net.largest_width()), n(net.inference_width()));
+        let tape = net.tape_width();
+        let tape_scalars = n(tape);
+        let tape_doc = format!(
+            "The bytes of [`{name}Tape<T, B>`]({name}Tape) for `batch` samples: {tape} scalars \
+             per sample (each dense layer's pre-activation and each dropout's mask, and for every \
+             training layer but the last its output and output gradient)."
+        );
+        quote! {
+            impl<T: #k::Float> #name<T> {
+                /// Features per input sample (the input shape, flattened row-major).
+                pub const INPUT: usize = #i;
+                /// Features per output sample.
+                pub const OUTPUT: usize = #o;
+                /// Trainable parameters.
+                pub const PARAMS: usize = #params;
+                /// The bytes of the parameters, `PARAMS · size_of::<T>()`: a weight file's data,
+                /// the flash compiled-in weights take, and the size of the gradient.
+                pub const PARAM_BYTES: usize = #params * ::core::mem::size_of::<T>();
+                /// The bytes of the widest activation of one sample, the input included.
+                pub const ACTIVATION_BYTES: usize = #largest * ::core::mem::size_of::<T>();
+                /// The activation bytes one sample's inference holds at once: input, output,
+                /// and the output of every layer that computes at inference but the last (they
+                /// are locals of `forward`; Flatten and Dropout copy nothing then).
+                pub const INFERENCE_BYTES: usize = #inference * ::core::mem::size_of::<T>();
+
+                #[doc = #tape_doc]
+                pub const fn tape_bytes(batch: usize) -> usize {
+                    #tape_scalars * batch * ::core::mem::size_of::<T>()
+                }
+
+                /// The bytes a training step at batch size `batch` needs besides the network,
+                /// the input batch and the targets: the tape, the output and its gradient
+                /// (`2 · OUTPUT · batch` scalars), the parameter gradient (`PARAM_BYTES`) and
+                /// the optimizer's state (`STATE_SLOTS · PARAM_BYTES + STATE_EXTRA_BYTES`).
+                /// A [`Trainer`](#k::Trainer) is this plus the optimizer's hyperparameters and
+                /// its dropout switch, up to padding.
+                pub const fn training_bytes<Opt: #k::optim::Optimizer<T>>(batch: usize) -> usize {
+                    let scalar = ::core::mem::size_of::<T>();
+                    Self::tape_bytes(batch)
+                        + 2 * #o * batch * scalar
+                        + (1 + Opt::STATE_SLOTS) * Self::PARAM_BYTES
+                        + Opt::STATE_EXTRA_BYTES
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! `Dense<units>`, `Dense<units, Act>`, `Dense<in -> units>`, `Dense<in -> units, Act>`: a flat
+//! input to `units` outputs, Keras' default activation being none (`Identity`).
+
+use proc_macro2::{Ident, TokenStream};
+use quote::quote_spanned;
+use syn::{Error, LitInt};
+
+use super::{Context, Kind, Resolved, Tensor};
+use crate::activations;
+use crate::ast::{Arg, LayerDecl};
+use crate::check::both;
+use crate::shape::n;
+
+pub struct Dense;
+
+impl Kind for Dense {
+    fn name(&self) -> &'static str {
+        "Dense"
+    }
+
+    fn resolve(&self, ctx: &Context<'_>) -> syn::Result<Option<Box<dyn Resolved>>> {
+        let (units, stated_in, activation) = arguments(ctx.decl)?;
+        let units_n = positive(units, ctx);
+        let activation = match activation {
+            Some(name) => activations::known(name),
+            None => Ok(Ident::new("Identity", ctx.decl.name.span())),
+        };
+        let input = input(ctx, stated_in);
+        // Independent mistakes in one layer are reported together.
+        let ((units, activation), input) = both(both(units_n, activation), input)?;
+        Ok(input.map(|input| {
+            Box::new(Resolution {
+                input,
+                units,
+                activation,
+            }) as Box<dyn Resolved>
+        }))
+    }
+}
+
+/// Splits the arguments into units, a stated input, and an activation.
+fn arguments(decl: &LayerDecl) -> syn::Result<(&LitInt, Option<&LitInt>, Option<&Ident>)> {
+    let usage = "`Dense` takes its units and an optional activation, e.g. `Dense<128, Relu>` or `Dense<784 -> 128, Relu>`";
+    let (size, rest) = match decl.args.split_first() {
+        Some((Arg::Int(units), rest)) => ((units, None), rest),
+        Some((Arg::Arrow(input, units), rest)) => ((units, Some(input)), rest),
+        Some((other, _)) => return Err(Error::new(other.span(), usage)),
+        None => return Err(Error::new(decl.name.span(), usage)),
+    };
+    match rest {
+        [] => Ok((size.0, size.1, None)),
+        [Arg::Name(name)] => Ok((size.0, size.1, Some(name))),
+        [other, ..] => Err(Error::new(other.span(), usage)),
+    }
+}
+
+/// The units. Rule: a dense layer has at least one unit.
+fn positive(lit: &LitInt, ctx: &Context<'_>) -> syn::Result<usize> {
+    match lit.base10_parse::<usize>()? {
+        0 => {
+            let msg = format!("{} has zero units; a layer needs at least one", ctx.this());
+            Err(Error::new(lit.span(), msg))
+        }
+        units => Ok(units),
+    }
+}
+
+/// The width arriving. Rule: it is flat, and equal to the stated width if any (e.g.
+/// `Dense<784 -> 10>` after 784 features).
+fn input(ctx: &Context<'_>, stated: Option<&LitInt>) -> syn::Result<Option<usize>> {
+    let Some(shape) = ctx.input else {
+        return Ok(None);
+    };
+    let arriving = ctx.flat_input(shape, "expects a flat input")?;
+    if let Some(stated) = stated {
+        let n = stated.base10_parse::<usize>()?;
+        if n != arriving {
+            let msg = format!(
+                "{} expects {n} inputs, but {}",
+                ctx.this(),
+                ctx.gives(arriving)
+            );
+            return Err(Error::new(stated.span(), msg));
+        }
+    }
+    Ok(Some(arriving))
+}
+
+struct Resolution {
+    input: usize,
+    units: usize,
+    activation: Ident,
+}
+
+impl Resolved for Resolution {
+    fn field(&self) -> &'static str {
+        "dense"
+    }
+
+    fn description(&self) -> String {
+        format!("Dense<{} -> {}, {}>", self.input, self.units, self.activation)
+    }
+
+    fn output(&self) -> Vec<usize> {
+        vec![self.units]
+    }
+
+    /// `Dense<T, 784, 128, Relu>`, the activation spanned where it was written.
+    fn ty(&self, k: &TokenStream) -> TokenStream {
+        let (i, o, a) = (n(self.input), n(self.units), &self.activation);
+        quote_spanned!(a.span()=> #k::layers::Dense<T, #i, #o, #k::activation::#a>)
+    }
+
+    fn params(&self) -> Vec<Tensor> {
+        vec![
+            Tensor {
+                name: "kernel",
+                shape: vec![self.input, self.units],
+            },
+            Tensor {
+                name: "bias",
+                shape: vec![self.units],
+            },
+        ]
+    }
+
+    fn construct(&self, k: &TokenStream, values: &[TokenStream]) -> TokenStream {
+        let (kernel, bias) = (&values[0], &values[1]);
+        quote::quote!(#k::layers::Dense::from_parts(#kernel, #bias))
+    }
+
+    /// The pre-activation.
+    fn tape_width(&self) -> usize {
+        self.units
+    }
+}

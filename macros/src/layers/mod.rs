@@ -1,0 +1,152 @@
+//! What `network!` knows of each layer, one file per layer named as in liandan's
+//! `src/layers/`: how it parses its arguments, resolves its output shape (with its spanned
+//! errors), names its type, lists its tensors and is built from compiled-in ones.
+//!
+//! Adding a layer is a file here with a [`Kind`], its entry in [`KINDS`], and its file in
+//! `src/layers/`; nothing else in the macro matches on layer names.
+
+mod activation;
+mod dense;
+mod dropout;
+mod flatten;
+
+use proc_macro2::TokenStream;
+use syn::Error;
+
+use crate::ast::LayerDecl;
+use crate::shape::Dims;
+
+/// Every layer `network!` knows, in the order messages list them.
+pub const KINDS: &[&dyn Kind] = &[&flatten::Flatten, &dense::Dense, &activation::Activation, &dropout::Dropout];
+
+/// The kind named `name`, or the error listing the known ones.
+pub fn kind(decl: &LayerDecl) -> syn::Result<&'static dyn Kind> {
+    if let Some(kind) = KINDS.iter().find(|k| decl.name == k.name()) {
+        return Ok(*kind);
+    }
+    let known: Vec<String> = KINDS.iter().map(|k| format!("`{}`", k.name())).collect();
+    let msg = format!(
+        "unknown layer `{}`; expected one of {}",
+        decl.name,
+        known.join(", ")
+    );
+    Err(Error::new(decl.name.span(), msg))
+}
+
+/// A kind of layer: its name and how it resolves a declaration.
+pub trait Kind: Sync {
+    /// The name as written in a declaration and in the summary: `Dense`.
+    fn name(&self) -> &'static str;
+
+    /// Resolves `ctx.decl` at the shape arriving there; `Ok(None)` when that shape is unknown
+    /// after an earlier error (the layer's own arguments are still checked).
+    fn resolve(&self, ctx: &Context<'_>) -> syn::Result<Option<Box<dyn Resolved>>>;
+}
+
+/// Where a layer is resolved: its declaration, its position, and the shape arriving at it.
+pub struct Context<'a> {
+    /// The declaration.
+    pub decl: &'a LayerDecl,
+    /// Its position in the network, from 1.
+    pub position: usize,
+    /// The shape arriving at it; `None` once unknown.
+    pub input: Option<&'a [usize]>,
+    /// Who produced that shape: `None` for the network's input, else "layer 3 `Dense<128>`".
+    pub source: Option<&'a str>,
+}
+
+impl Context<'_> {
+    /// "layer 4 `Dense<784 -> 10>`": the layer, for messages.
+    pub fn this(&self) -> String {
+        format!("layer {} `{}`", self.position, self.decl.text())
+    }
+
+    /// "layer 3 `Dropout<0.2>` outputs 128", or "the input has 128" for the network's input.
+    pub fn gives(&self, what: impl std::fmt::Display) -> String {
+        match self.source {
+            Some(layer) => format!("{layer} outputs {what}"),
+            None => format!("the input has {what}"),
+        }
+    }
+
+    /// The arriving shape as written: "shape `[28, 28]`".
+    pub fn gives_shape(&self, shape: &[usize]) -> String {
+        self.gives(format_args!("shape `{}`", Dims(shape)))
+    }
+
+    /// An error on the layer's name.
+    pub fn error(&self, msg: impl std::fmt::Display) -> Error {
+        Error::new(self.decl.name.span(), msg)
+    }
+
+    /// Rule: the layer takes no arguments.
+    pub fn no_args(&self) -> syn::Result<()> {
+        match self.decl.args.first() {
+            Some(arg) => Err(Error::new(
+                arg.span(),
+                format!("`{}` takes no arguments", self.decl.name),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Rule: the arriving shape is flat, e.g. before `Dense`; `what` says why.
+    pub fn flat_input(&self, shape: &[usize], what: &str) -> syn::Result<usize> {
+        match shape {
+            [n] => Ok(*n),
+            _ => Err(self.error(format!(
+                "{} {what}, but {}; add `Flatten` before it",
+                self.this(),
+                self.gives_shape(shape)
+            ))),
+        }
+    }
+}
+
+/// A tensor of a resolved layer, as files and compiled-in weights hold it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tensor {
+    /// Its name within the layer: `kernel`.
+    pub name: &'static str,
+    /// Its shape in Keras' convention: `[784, 128]`.
+    pub shape: Vec<usize>,
+}
+
+/// A layer resolved at a known input shape: everything expansion and the weight check need.
+pub trait Resolved {
+    /// The layer's field prefix, Keras' name for it: `dense` for `dense_1`.
+    fn field(&self) -> &'static str;
+
+    /// The declaration with every size resolved, for the summary and the architecture text:
+    /// `Dense<784 -> 128, Relu>`.
+    fn description(&self) -> String;
+
+    /// The shape of one output sample.
+    fn output(&self) -> Vec<usize>;
+
+    /// The layer's type for element type `T`: `#k::layers::Dense<T, 784, 128, #k::activation::Relu>`.
+    fn ty(&self, k: &TokenStream) -> TokenStream;
+
+    /// The trainable tensors, in the order the layer's `Params` lists them.
+    fn params(&self) -> Vec<Tensor> {
+        Vec::new()
+    }
+
+    /// The layer's value from its tensors decoded at compile time (`values[i]` an expression
+    /// for parameter `i`), for compiled-in weights.
+    fn construct(&self, k: &TokenStream, values: &[TokenStream]) -> TokenStream;
+
+    /// Scalars per sample of the layer's own training tape.
+    fn tape_width(&self) -> usize;
+
+    /// Whether the layer computes anything in training (`Flatten` moves nothing: each batch
+    /// is its input's bytes already).
+    fn trains(&self) -> bool {
+        true
+    }
+
+    /// Whether the layer computes anything at inference (`Dropout` is the identity then).
+    fn infers(&self) -> bool {
+        true
+    }
+}

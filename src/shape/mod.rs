@@ -1,0 +1,197 @@
+//! Shapes as types: what one sample of a layer's input or output is, and the batch that holds
+//! `B` of them.
+//!
+//! | shape | one sample | a batch of `B` |
+//! | --- | --- | --- |
+//! | [`Flat<N>`] | `N` features | [`SMatrix<E, N, B>`](nalgebra::SMatrix), one column per sample |
+//! | [`Hw<H, W>`] | an `H×W` grid (a grey image) | [`HwBatch<E, H, W, B>`] |
+//! | [`Hwc<H, W, C>`] | an `H×W` image of `C` channels, channels last (Keras' default) | [`HwcBatch<E, H, W, C, B>`] |
+//!
+//! Every batch has the same bytes: sample after sample, each sample's values row-major (for an
+//! image: row, column, channel). So a batch of `Hwc<28, 28, 1>` and one of `Flat<784>` are the
+//! same memory, [`Flatten`](crate::layers::Flatten) only copies, and dense kernels and Keras
+//! weights never change. [`Batch<E, S, B>`] names the batch of any shape; [`Buffer`] reads it as a
+//! slice.
+//!
+//! ```
+//! use liandan::shape::{Batch, Buffer, Flat, Hwc, Shape};
+//!
+//! assert_eq!((Hwc::<28, 28, 1>::LEN, Hwc::<28, 28, 1>::DIMS), (784, &[28, 28, 1][..]));
+//! let mut images = Batch::<f32, Hwc<2, 2, 3>, 4>::zeroed();
+//! images.as_mut_slice()[12] = 1.0; // sample 1, row 0, column 0, channel 0
+//! assert_eq!(images.sample(1)[0][0], [1.0, 0.0, 0.0]);
+//! let flat: Batch<f32, Flat<12>, 4> = Buffer::from_slice(images.as_slice());
+//! assert_eq!(flat[(0, 1)], 1.0);
+//! ```
+
+mod rule;
+
+pub use rule::Text;
+
+use core::fmt;
+
+use nalgebra::SMatrix;
+
+use crate::{Element, Zeroed};
+
+/// The shape of one sample, as a type: [`Flat`], [`Hw`] or [`Hwc`].
+///
+/// Stable Rust cannot compute a size from other sizes in a type, so each shape names its batch
+/// type itself ([`Shape::Batch`]) rather than an `SMatrix` of `LEN` rows.
+pub trait Shape: Copy + Default + fmt::Debug + Send + Sync + 'static {
+    /// The dimensions, outermost first: `[784]`, `[28, 28]`, `[28, 28, 1]`.
+    const DIMS: &'static [usize];
+    /// The values per sample, the product of the dimensions.
+    const LEN: usize;
+    /// A batch of `B` samples of this shape.
+    type Batch<E: Element, const B: usize>: Buffer<E>;
+}
+
+/// A batch of `B` samples of shape `S` with elements `E`.
+pub type Batch<E, S, const B: usize> = <S as Shape>::Batch<E, B>;
+
+/// One sample of shape `S`: a batch of one.
+pub type Sample<E, S> = Batch<E, S, 1>;
+
+/// A batch's values as one slice: sample after sample, each sample row-major.
+///
+/// # Safety
+/// A `Buffer` is exactly its values, contiguous, aligned as `E`, and nothing else (an array of
+/// arrays of `E`, or nalgebra's `SMatrix`, which is one): so one batch can be read in place as
+/// another of as many values ([`view`]).
+pub unsafe trait Buffer<E: Element>: Zeroed {
+    /// The values.
+    fn as_slice(&self) -> &[E];
+
+    /// The values, mutably.
+    fn as_mut_slice(&mut self) -> &mut [E];
+
+    /// A batch holding `values`; panics unless there are exactly as many as it holds, as
+    /// `slice::copy_from_slice` does.
+    fn from_slice(values: &[E]) -> Self {
+        let mut batch = Self::zeroed();
+        batch.as_mut_slice().copy_from_slice(values);
+        batch
+    }
+}
+
+// Safety: an `SMatrix` is a `repr(C)` struct of its `repr(transparent)` array storage,
+// `[[E; R]; C]`, and a zero-sized marker.
+unsafe impl<E: Element, const R: usize, const C: usize> Buffer<E> for SMatrix<E, R, C> {
+    fn as_slice(&self) -> &[E] {
+        SMatrix::as_slice(self)
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [E] {
+        SMatrix::as_mut_slice(self)
+    }
+}
+
+/// The batch `x` read in place as a batch of another shape of as many values: a
+/// `&Batch<E, Hw<28, 28>, B>` as a `&Batch<E, Flat<784>, B>`, as [`Flatten`] leaves it. A
+/// compile error if the two sizes differ.
+///
+/// [`Flatten`]: crate::layers::Flatten
+pub fn view<E: Element, X: Buffer<E>, Y: Buffer<E>>(x: &X) -> &Y {
+    const { assert!(core::mem::size_of::<X>() == core::mem::size_of::<Y>()) };
+    // Safety: both are their values alone, aligned as `E` (`Buffer`'s contract), and of one
+    // size: the same values.
+    unsafe { &*(x as *const X).cast::<Y>() }
+}
+
+/// [`view`], mutably.
+pub fn view_mut<E: Element, X: Buffer<E>, Y: Buffer<E>>(x: &mut X) -> &mut Y {
+    const { assert!(core::mem::size_of::<X>() == core::mem::size_of::<Y>()) };
+    // Safety: as in `view`; the borrow is exclusive and passes to the result.
+    unsafe { &mut *(x as *mut X).cast::<Y>() }
+}
+
+/// `N` features: a vector, the input and output of [`Dense`](crate::layers::Dense).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flat<const N: usize>;
+
+impl<const N: usize> Shape for Flat<N> {
+    const DIMS: &'static [usize] = &[N];
+    const LEN: usize = N;
+    type Batch<E: Element, const B: usize> = SMatrix<E, N, B>;
+}
+
+/// An `H×W` grid of values: a grey image without a channel axis, as Keras' `Input((28, 28))`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Hw<const H: usize, const W: usize>;
+
+impl<const H: usize, const W: usize> Shape for Hw<H, W> {
+    const DIMS: &'static [usize] = &[H, W];
+    const LEN: usize = H * W;
+    type Batch<E: Element, const B: usize> = HwBatch<E, H, W, B>;
+}
+
+/// An `H×W` image of `C` channels, channels last: the input and output of a convolution.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Hwc<const H: usize, const W: usize, const C: usize>;
+
+impl<const H: usize, const W: usize, const C: usize> Shape for Hwc<H, W, C> {
+    const DIMS: &'static [usize] = &[H, W, C];
+    const LEN: usize = H * W * C;
+    type Batch<E: Element, const B: usize> = HwcBatch<E, H, W, C, B>;
+}
+
+/// `B` grids of `H×W` values, one after another.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(transparent)]
+pub struct HwBatch<E, const H: usize, const W: usize, const B: usize>([[[E; W]; H]; B]);
+
+/// `B` images of `H×W×C` values, one after another, each row by row, each pixel's channels
+/// together.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(transparent)]
+pub struct HwcBatch<E, const H: usize, const W: usize, const C: usize, const B: usize>(
+    [[[[E; C]; W]; H]; B],
+);
+
+/// The array batches: zeroed, as slices (the array of arrays flattened), and their samples.
+macro_rules! array_batch {
+    ($name:ident [$($dim:ident),*] $sample:ty, $($flatten:ident)*, $($flatten_mut:ident)*) => {
+        // Safety: an array of arrays of `Zeroed` elements.
+        unsafe impl<E: Zeroed, $(const $dim: usize,)* const B: usize> Zeroed
+            for $name<E, $($dim,)* B>
+        {
+        }
+
+        // Safety: a `repr(transparent)` array of arrays of `E`.
+        unsafe impl<E: Element, $(const $dim: usize,)* const B: usize> Buffer<E>
+            for $name<E, $($dim,)* B>
+        {
+            fn as_slice(&self) -> &[E] {
+                self.0 $(.$flatten())*
+            }
+
+            fn as_mut_slice(&mut self) -> &mut [E] {
+                self.0 $(.$flatten_mut())*
+            }
+        }
+
+        impl<E, $(const $dim: usize,)* const B: usize> $name<E, $($dim,)* B> {
+            /// Sample `j` of the batch; panics if `j >= B`.
+            pub fn sample(&self, j: usize) -> &$sample {
+                &self.0[j]
+            }
+
+            /// Sample `j` of the batch, mutably; panics if `j >= B`.
+            pub fn sample_mut(&mut self, j: usize) -> &mut $sample {
+                &mut self.0[j]
+            }
+        }
+    };
+}
+
+array_batch!(
+    HwBatch [H, W] [[E; W]; H],
+    as_flattened as_flattened,
+    as_flattened_mut as_flattened_mut
+);
+array_batch!(
+    HwcBatch [H, W, C] [[[E; C]; W]; H],
+    as_flattened as_flattened as_flattened,
+    as_flattened_mut as_flattened_mut as_flattened_mut
+);
