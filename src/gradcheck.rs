@@ -5,8 +5,6 @@
 //! difference `(L(θ + h) - L(θ - h)) / 2h` for every parameter `θ` and every input element.
 //! Dropout masks are kept identical between the evaluations by re-seeding the generator.
 
-
-
 use crate::layer::{Backward, In, Out, Params, Train};
 use crate::shape::Buffer;
 use crate::Zeroed;
@@ -117,9 +115,13 @@ where
         }
     }
     let mut x = In::<L, 3>::boxed();
-    x.as_mut_slice().iter_mut().for_each(|v| *v = uniform(&mut rng) * 2.0);
+    x.as_mut_slice()
+        .iter_mut()
+        .for_each(|v| *v = uniform(&mut rng) * 2.0);
     let mut w = Out::<L, 3>::boxed();
-    w.as_mut_slice().iter_mut().for_each(|v| *v = uniform(&mut rng));
+    w.as_mut_slice()
+        .iter_mut()
+        .for_each(|v| *v = uniform(&mut rng));
     let report = check(&mut *layer, &x, &w, 64, 11);
     assert!(report.checked > 0);
     assert!(report.max_error < 1e-6, "{report:?}");

@@ -56,9 +56,9 @@ pub mod prelude {
     };
     pub use crate::metrics::Metric;
     pub use crate::optim::{Adam, Optimizer, Sgd};
+    pub use crate::shape::{Batch, Buffer, Flat, Hw, Hwc, Sample};
     #[cfg(feature = "std")]
     pub use crate::train::{FitOptions, Model, Verbosity};
-    pub use crate::shape::{Batch, Buffer, Flat, Hw, Hwc, Sample};
     pub use crate::{network, Error, Float, Network, Trainer, Zeroed};
     pub use nalgebra::{SMatrix, SVector};
 }

@@ -9,9 +9,9 @@ use rand::RngCore;
 
 use crate::layer::{Buffers, Forward, In, Out, Train};
 use crate::shape::{Sample, Shape};
+use crate::Zeroed;
 #[cfg(feature = "alloc")]
 use crate::{optim::Optimizer, Trainer};
-use crate::Zeroed;
 
 /// One layer of a declared network, as `summary()` shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

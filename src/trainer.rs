@@ -101,11 +101,11 @@ where
     /// assert_eq!(net.predict(&SVector::<f32, 2>::new(1., 0.)), before);
     /// # Ok::<(), liandan::Error>(())
     /// ```
-    pub fn step<L: Loss<N::Element, N::Output>, R: RngCore + ?Sized>(
+    pub fn step<L: Loss<N::Element, Out<N, B>>, R: RngCore + ?Sized>(
         &mut self,
         net: &mut N,
         x: &In<N, B>,
-        targets: &L::Targets<B>,
+        targets: &L::Targets,
         n: usize,
         loss: &L,
         rng: &mut R,
@@ -134,11 +134,11 @@ where
     /// assert_eq!(unit.kernel[(0, 0)], 1.0);
     /// # Ok::<(), liandan::Error>(())
     /// ```
-    pub fn gradients<L: Loss<N::Element, N::Output>, R: RngCore + ?Sized>(
+    pub fn gradients<L: Loss<N::Element, Out<N, B>>, R: RngCore + ?Sized>(
         &mut self,
         net: &N,
         x: &In<N, B>,
-        targets: &L::Targets<B>,
+        targets: &L::Targets,
         n: usize,
         loss: &L,
         rng: &mut R,

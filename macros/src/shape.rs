@@ -24,7 +24,9 @@ pub fn ty(k: &TokenStream, dims: &[usize]) -> TokenStream {
         [n] => quote!(#k::shape::Flat<#n>),
         [h, w] => quote!(#k::shape::Hw<#h, #w>),
         [h, w, c] => quote!(#k::shape::Hwc<#h, #w, #c>),
-        _ => quote!(compile_error!("liandan's shapes have one to three dimensions")),
+        _ => quote!(compile_error!(
+            "liandan's shapes have one to three dimensions"
+        )),
     }
 }
 

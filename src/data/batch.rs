@@ -9,7 +9,7 @@
 //! use liandan::data::{shuffled_indices, Dataset};
 //! use nalgebra::SMatrix;
 //!
-//! let data = Dataset::<f32, 2>::classification(&[[0.0, 1.0]; 5], &[1; 5], 2)?;
+//! let data = Dataset::<f32, Flat<2>>::classification(&[[0.0, 1.0]; 5], &[1; 5], 2)?;
 //! let order = shuffled_indices(data.len(), 0);
 //! let (mut x, mut y) = (SMatrix::<f32, 2, 2>::zeros(), [0usize; 2]);
 //! let counts: Vec<usize> = data
@@ -25,6 +25,7 @@ use nalgebra::SMatrix;
 
 use super::dataset::check_indices;
 use super::{DataError, Dataset, Targets};
+use crate::shape::{Batch as Samples, Buffer, Shape};
 use crate::Float;
 
 /// A batch's targets: class labels (`[usize; B]`, for a sparse cross-entropy) or a matrix of
@@ -78,13 +79,13 @@ impl<T: Float, const O: usize, const B: usize> BatchTargets<T, B> for SMatrix<T,
     }
 }
 
-impl<T: Float, const N: usize> Dataset<T, N> {
+impl<T: Float, S: Shape> Dataset<T, S> {
     /// Copies the samples at `indices` (at most `B`) into the columns of `x` and their targets
     /// into `y`, zeroing the rest; returns how many samples are real.
     pub fn fill_batch<const B: usize, Y: BatchTargets<T, B>>(
         &self,
         indices: &[usize],
-        x: &mut SMatrix<T, N, B>,
+        x: &mut Samples<T, S, B>,
         y: &mut Y,
     ) -> Result<usize, DataError> {
         self.check_batch::<B>(indices)?;
@@ -97,7 +98,7 @@ impl<T: Float, const N: usize> Dataset<T, N> {
     pub fn fill_features<const B: usize>(
         &self,
         indices: &[usize],
-        x: &mut SMatrix<T, N, B>,
+        x: &mut Samples<T, S, B>,
     ) -> Result<usize, DataError> {
         self.check_batch::<B>(indices)?;
         self.copy_features(indices, x);
@@ -106,7 +107,7 @@ impl<T: Float, const N: usize> Dataset<T, N> {
 
     /// The batches of one epoch visiting the samples in `order`, `B` at a time, the last one
     /// partial if `B` does not divide the length.
-    pub fn batches<'a, const B: usize>(&'a self, order: &'a [usize]) -> Batches<'a, T, N, B> {
+    pub fn batches<'a, const B: usize>(&'a self, order: &'a [usize]) -> Batches<'a, T, S, B> {
         const { assert!(B > 0, "the batch size B must be at least 1") };
         Batches {
             dataset: self,
@@ -124,11 +125,11 @@ impl<T: Float, const N: usize> Dataset<T, N> {
         check_indices(indices, self.len())
     }
 
-    /// Each sample is `N` contiguous values and each column of `x` too (column-major).
-    fn copy_features<const B: usize>(&self, indices: &[usize], x: &mut SMatrix<T, N, B>) {
+    /// Each sample is `S::LEN` contiguous values and each column of `x` too.
+    fn copy_features<const B: usize>(&self, indices: &[usize], x: &mut Samples<T, S, B>) {
         let columns = x.as_mut_slice();
-        let (real, padding) = columns.split_at_mut(indices.len() * N);
-        for (column, &i) in real.chunks_exact_mut(N.max(1)).zip(indices) {
+        let (real, padding) = columns.split_at_mut(indices.len() * S::LEN);
+        for (column, &i) in real.chunks_exact_mut(S::LEN.max(1)).zip(indices) {
             column.copy_from_slice(self.sample(i));
         }
         padding.fill(T::zero());
@@ -137,13 +138,13 @@ impl<T: Float, const N: usize> Dataset<T, N> {
 
 /// The batches of an epoch, in a given order of samples: see [`Dataset::batches`].
 #[derive(Clone, Debug)]
-pub struct Batches<'a, T: Float, const N: usize, const B: usize> {
-    dataset: &'a Dataset<T, N>,
+pub struct Batches<'a, T: Float, S: Shape, const B: usize> {
+    dataset: &'a Dataset<T, S>,
     rest: &'a [usize],
 }
 
-impl<'a, T: Float, const N: usize, const B: usize> Iterator for Batches<'a, T, N, B> {
-    type Item = Batch<'a, T, N, B>;
+impl<'a, T: Float, S: Shape, const B: usize> Iterator for Batches<'a, T, S, B> {
+    type Item = Batch<'a, T, S, B>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.rest.is_empty() {
@@ -163,20 +164,20 @@ impl<'a, T: Float, const N: usize, const B: usize> Iterator for Batches<'a, T, N
     }
 }
 
-impl<T: Float, const N: usize, const B: usize> ExactSizeIterator for Batches<'_, T, N, B> {}
+impl<T: Float, S: Shape, const B: usize> ExactSizeIterator for Batches<'_, T, S, B> {}
 
 /// Up to `B` samples of a dataset, named by their indices, ready to be copied into a batch.
 #[derive(Clone, Copy, Debug)]
-pub struct Batch<'a, T: Float, const N: usize, const B: usize> {
-    dataset: &'a Dataset<T, N>,
+pub struct Batch<'a, T: Float, S: Shape, const B: usize> {
+    dataset: &'a Dataset<T, S>,
     indices: &'a [usize],
 }
 
-impl<T: Float, const N: usize, const B: usize> Batch<'_, T, N, B> {
+impl<T: Float, S: Shape, const B: usize> Batch<'_, T, S, B> {
     /// Copies this batch's samples into `x` and targets into `y`; returns how many are real.
     pub fn fill<Y: BatchTargets<T, B>>(
         &self,
-        x: &mut SMatrix<T, N, B>,
+        x: &mut Samples<T, S, B>,
         y: &mut Y,
     ) -> Result<usize, DataError> {
         self.dataset.fill_batch(self.indices, x, y)
@@ -201,11 +202,12 @@ impl<T: Float, const N: usize, const B: usize> Batch<'_, T, N, B> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shape::Flat;
     use std::string::ToString;
     use std::vec::Vec;
 
     /// Seven samples `[i, 10 i]`, labels `i % 3`.
-    fn seven() -> Dataset<f32, 2> {
+    fn seven() -> Dataset<f32, Flat<2>> {
         let samples: Vec<[f32; 2]> = (0..7).map(|i| [i as f32, 10.0 * i as f32]).collect();
         let labels: Vec<usize> = (0..7).map(|i| i % 3).collect();
         Dataset::classification(&samples, &labels, 3).unwrap()
@@ -244,8 +246,8 @@ mod tests {
             0., 0., 1., 0., 1., 0., 0., 0., 0., 0., 0., 0.,
         ]);
         assert_eq!(y, want);
-        let r =
-            Dataset::<f64, 1>::regression(&[[1.0], [2.0]], &[[0.5, -0.5], [1.5, -1.5]]).unwrap();
+        let r = Dataset::<f64, Flat<1>>::regression(&[[1.0], [2.0]], &[[0.5, -0.5], [1.5, -1.5]])
+            .unwrap();
         let (mut x, mut y) = (SMatrix::<f64, 1, 2>::zeros(), SMatrix::<f64, 2, 2>::zeros());
         assert_eq!(r.fill_batch(&[1], &mut x, &mut y).unwrap(), 1);
         assert_eq!(y, SMatrix::<f64, 2, 2>::new(1.5, 0.0, -1.5, 0.0));
@@ -272,7 +274,7 @@ mod tests {
             "the targets are 3 wide but the target matrix has 4 rows"
         );
         assert_eq!((x, y), (SMatrix::repeat(7.0), [7; 2]));
-        let r = Dataset::<f32, 2>::regression(&[[1.0, 2.0]], &[[1.0]]).unwrap();
+        let r = Dataset::<f32, Flat<2>>::regression(&[[1.0, 2.0]], &[[1.0]]).unwrap();
         let err = r.fill_batch(&[0], &mut x, &mut y).unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -1,13 +1,14 @@
-//! A dataset: samples of `N` features, stored flat, and their targets.
+//! A dataset: samples of one shape, stored flat, and their targets.
 //!
-//! The features are one `Vec<T>`, sample after sample, so each sample is `N` contiguous values:
-//! exactly one column of a batch `SMatrix<T, N, B>`, which is column-major. Filling a batch is
+//! The features are one `Vec<T>`, sample after sample, so each sample is its shape's values,
+//! contiguous and row-major: exactly one sample of a batch of that shape. Filling a batch is
 //! then one `copy_from_slice` per sample.
 //!
 //! ```
 //! use liandan::data::Dataset;
+//! use liandan::shape::Flat;
 //!
-//! let xor = Dataset::<f32, 2>::classification(
+//! let xor = Dataset::<f32, Flat<2>>::classification(
 //!     &[[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
 //!     &[0, 1, 1, 0],
 //!     2,
@@ -16,67 +17,80 @@
 //! # Ok::<(), liandan::data::DataError>(())
 //! ```
 
+use core::marker::PhantomData;
 use std::path::Path;
 use std::vec::Vec;
 
 use super::csv::{read_samples, CsvOptions};
 use super::idx::{read_images, read_labels};
 use super::{DataError, Targets};
+use crate::shape::{Shape, Text};
 use crate::Float;
 
-/// Samples of `N` features of type `T`, and one target per sample.
+/// Samples of shape `S` (a [`Flat`](crate::shape::Flat) vector of features, an image) with
+/// values of type `T`, and one target per sample.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Dataset<T: Float, const N: usize> {
+pub struct Dataset<T: Float, S: Shape> {
     features: Vec<T>,
     targets: Targets<T>,
+    shape: PhantomData<S>,
 }
 
-impl<T: Float, const N: usize> Dataset<T, N> {
+impl<T: Float, S: Shape> Dataset<T, S> {
     /// A dataset from flat features (`N` per sample, sample after sample) and their targets.
     pub fn new(features: Vec<T>, targets: Targets<T>) -> Result<Self, DataError> {
         // `is_multiple_of(0)` holds only for 0 values, so N = 0 takes no feature values, and
         // the targets alone then say how many samples there are.
-        if !features.len().is_multiple_of(N) {
+        if !features.len().is_multiple_of(S::LEN) {
             return Err(DataError::PartialSample {
                 values: features.len(),
-                features: N,
+                features: S::LEN,
             });
         }
-        let samples = features.len().checked_div(N).unwrap_or(targets.len());
+        let samples = features.len().checked_div(S::LEN).unwrap_or(targets.len());
         if samples != targets.len() {
             return Err(DataError::SampleCount {
                 features: samples,
                 targets: targets.len(),
             });
         }
-        Ok(Dataset { features, targets })
+        Ok(Dataset {
+            features,
+            targets,
+            shape: PhantomData,
+        })
     }
 
-    /// A classification dataset from samples in memory and their class labels.
-    pub fn classification(
+    /// A classification dataset from samples in memory and their class labels; each sample
+    /// has the shape's `N` values (a compile error otherwise).
+    pub fn classification<const N: usize>(
         samples: &[[T; N]],
         labels: &[usize],
         classes: usize,
     ) -> Result<Self, DataError> {
+        let () = SampleSize::<S, N>::RULE;
         Self::new(
             samples.as_flattened().to_vec(),
             Targets::classes(labels.to_vec(), classes)?,
         )
     }
 
-    /// A regression dataset from samples in memory and their `W` target values each.
-    pub fn regression<const W: usize>(
+    /// A regression dataset from samples in memory and their `W` target values each; each
+    /// sample has the shape's `N` values (a compile error otherwise).
+    pub fn regression<const N: usize, const W: usize>(
         samples: &[[T; N]],
         targets: &[[T; W]],
     ) -> Result<Self, DataError> {
+        let () = SampleSize::<S, N>::RULE;
         let targets = Targets::values(targets.as_flattened().to_vec(), W)?;
         Self::new(samples.as_flattened().to_vec(), targets)
     }
 
     /// MNIST-style images and labels (IDX files, plain or gzip), pixels scaled to `[0, 1]`.
     ///
-    /// Each image must have `N` pixels (28x28 = 784 for MNIST), and each label must be below
-    /// `classes`; an error names the file and the sample otherwise.
+    /// The images must have the samples' shape (`Hw<28, 28>` or `Hwc<28, 28, 1>` for MNIST, or
+    /// their 784 values as `Flat<784>`), and each label must be below `classes`; an error names
+    /// the file and the sample otherwise.
     pub fn from_idx(
         images: impl AsRef<Path>,
         labels: impl AsRef<Path>,
@@ -96,13 +110,13 @@ impl<T: Float, const N: usize> Dataset<T, N> {
     ) -> Result<Self, DataError> {
         let (images_path, labels_path) = (images.as_ref(), labels.as_ref());
         let images = read_images(images_path)?;
-        if images.rows * images.cols != N {
+        if !image_fits::<S>(images.rows, images.cols) {
             let (rows, cols) = (images.rows, images.cols);
             return Err(DataError::ImageSize {
                 path: images_path.into(),
                 rows,
                 cols,
-                features: N,
+                features: S::LEN,
             });
         }
         let labels = class_labels(labels_path, classes)?;
@@ -121,7 +135,7 @@ impl<T: Float, const N: usize> Dataset<T, N> {
     /// A dataset from a numeric CSV file: see [`csv`](super::csv) for the format.
     pub fn from_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Self, DataError> {
         let path = path.as_ref();
-        let (features, targets) = read_samples(path, N, options)?;
+        let (features, targets) = read_samples(path, S::LEN, options)?;
         Self::new(features, targets)
     }
 
@@ -135,12 +149,12 @@ impl<T: Float, const N: usize> Dataset<T, N> {
         self.len() == 0
     }
 
-    /// The `N` features of sample `i`.
+    /// The features of sample `i`, row-major in its shape.
     ///
     /// # Panics
     /// If `i >= self.len()`, as slice indexing does.
     pub fn sample(&self, i: usize) -> &[T] {
-        &self.features[i * N..(i + 1) * N]
+        &self.features[i * S::LEN..(i + 1) * S::LEN]
     }
 
     /// The class label of sample `i`, or `None` for real-valued targets.
@@ -178,6 +192,7 @@ impl<T: Float, const N: usize> Dataset<T, N> {
         Ok(Dataset {
             features: self.features,
             targets,
+            shape: PhantomData,
         })
     }
 
@@ -197,6 +212,7 @@ impl<T: Float, const N: usize> Dataset<T, N> {
         Ok(Dataset {
             features,
             targets: self.targets.select(indices),
+            shape: PhantomData,
         })
     }
 
@@ -238,6 +254,7 @@ pub(crate) fn check_indices(indices: &[usize], len: usize) -> Result<(), DataErr
 mod tests {
     use super::*;
     use crate::data::idx::tests::{gzip, idx_bytes, temp_path, write};
+    use crate::shape::Flat;
     use std::string::ToString;
     use std::vec;
 
@@ -258,7 +275,7 @@ mod tests {
     #[test]
     fn from_idx_scales_pixels() {
         let (images, labels) = tiny_mnist("scale", &[2, 0, 1]);
-        let d = Dataset::<f64, 4>::from_idx(images, labels, 3).unwrap();
+        let d = Dataset::<f64, Flat<4>>::from_idx(images, labels, 3).unwrap();
         assert_eq!(d.len(), 3);
         assert_eq!(d.sample(0), [0.0, 1.0, 0.2, 0.4]);
         assert_eq!(
@@ -270,21 +287,21 @@ mod tests {
     #[test]
     fn from_idx_with_a_pixel_hook() {
         let (images, labels) = tiny_mnist("hook", &[2, 0, 1]);
-        let d =
-            Dataset::<f32, 4>::from_idx_with(
-                images,
-                labels,
-                3,
-                |p| if p > 100 { 1.0 } else { 0.0 },
-            )
-            .unwrap();
+        let d = Dataset::<f32, Flat<4>>::from_idx_with(images, labels, 3, |p| {
+            if p > 100 {
+                1.0
+            } else {
+                0.0
+            }
+        })
+        .unwrap();
         assert_eq!(d.sample(0), [0.0, 1.0, 0.0, 1.0]);
     }
 
     #[test]
     fn image_size_mismatch() {
         let (images, labels) = tiny_mnist("size", &[2, 0, 1]);
-        let err = Dataset::<f32, 100>::from_idx(&images, labels, 3).unwrap_err();
+        let err = Dataset::<f32, Flat<100>>::from_idx(&images, labels, 3).unwrap_err();
         let want = "images are 2x2 = 4 features but the network takes 100";
         assert_eq!(
             err.to_string(),
@@ -295,7 +312,7 @@ mod tests {
     #[test]
     fn label_out_of_range_names_file_and_sample() {
         let (images, labels) = tiny_mnist("range", &[2, 12, 1]);
-        let err = Dataset::<f32, 4>::from_idx(images, &labels, 10).unwrap_err();
+        let err = Dataset::<f32, Flat<4>>::from_idx(images, &labels, 10).unwrap_err();
         assert!(matches!(
             err,
             DataError::LabelOutOfRange {
@@ -315,7 +332,7 @@ mod tests {
     #[test]
     fn image_and_label_counts_differ() {
         let (images, labels) = tiny_mnist("count", &[2, 0]);
-        let err = Dataset::<f32, 4>::from_idx(images, labels, 3).unwrap_err();
+        let err = Dataset::<f32, Flat<4>>::from_idx(images, labels, 3).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -334,11 +351,11 @@ mod tests {
         let (images, labels) = tiny_mnist("missing", &[0, 0, 0]);
         let nowhere = temp_path("nowhere.idx1");
         assert!(matches!(
-            Dataset::<f32, 4>::from_idx(&images, &nowhere, 3),
+            Dataset::<f32, Flat<4>>::from_idx(&images, &nowhere, 3),
             Err(DataError::Io { .. })
         ));
         assert!(matches!(
-            Dataset::<f32, 4>::from_idx(&nowhere, &labels, 3),
+            Dataset::<f32, Flat<4>>::from_idx(&nowhere, &labels, 3),
             Err(DataError::Io { .. })
         ));
     }
@@ -346,7 +363,7 @@ mod tests {
     #[test]
     fn from_csv_reads_features_and_labels() {
         let path = write("small.csv", b"a,b,class\n1,2,0\n3,4,2\n");
-        let d = Dataset::<f32, 2>::from_csv(&path, &CsvOptions::classes(2, 3)).unwrap();
+        let d = Dataset::<f32, Flat<2>>::from_csv(&path, &CsvOptions::classes(2, 3)).unwrap();
         assert_eq!(
             (d.len(), d.sample(1), d.label(1)),
             (2, &[3.0, 4.0][..], Some(2))
@@ -355,7 +372,7 @@ mod tests {
 
     #[test]
     fn memory_constructors_check_shapes() {
-        let err = Dataset::<f32, 2>::new(
+        let err = Dataset::<f32, Flat<2>>::new(
             vec![1.0; 5],
             Targets::Classes {
                 labels: vec![0; 2],
@@ -366,12 +383,12 @@ mod tests {
             err.unwrap_err().to_string(),
             "5 feature values are not a whole number of samples of 2 features"
         );
-        let err = Dataset::<f32, 2>::classification(&[[1.0, 2.0]], &[0, 0], 1).unwrap_err();
+        let err = Dataset::<f32, Flat<2>>::classification(&[[1.0, 2.0]], &[0, 0], 1).unwrap_err();
         assert_eq!(
             err.to_string(),
             "the features hold 1 samples but there are 2 targets"
         );
-        let err = Dataset::<f32, 1>::classification(&[[1.0]], &[3], 2).unwrap_err();
+        let err = Dataset::<f32, Flat<1>>::classification(&[[1.0]], &[3], 2).unwrap_err();
         assert_eq!(
             err.to_string(),
             "sample 0: label 3 is out of range for 2 classes"
@@ -380,9 +397,10 @@ mod tests {
 
     #[test]
     fn regression_and_one_hot() {
-        let d = Dataset::<f64, 1>::regression(&[[1.0], [2.0]], &[[0.5, 1.5], [2.5, 3.5]]).unwrap();
+        let d = Dataset::<f64, Flat<1>>::regression(&[[1.0], [2.0]], &[[0.5, 1.5], [2.5, 3.5]])
+            .unwrap();
         assert_eq!((d.label(0), d.targets().width()), (None, 2));
-        let d = Dataset::<f64, 1>::classification(&[[1.0], [2.0]], &[1, 0], 2)
+        let d = Dataset::<f64, Flat<1>>::classification(&[[1.0], [2.0]], &[1, 0], 2)
             .unwrap()
             .one_hot()
             .unwrap();
@@ -397,9 +415,12 @@ mod tests {
 
     #[test]
     fn map_and_subset() {
-        let mut d =
-            Dataset::<f32, 2>::classification(&[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], &[0, 1, 2], 3)
-                .unwrap();
+        let mut d = Dataset::<f32, Flat<2>>::classification(
+            &[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]],
+            &[0, 1, 2],
+            3,
+        )
+        .unwrap();
         d.map_features(|x| x * 10.0);
         let s = d.subset(&[2, 0]).unwrap();
         assert_eq!(
@@ -412,4 +433,28 @@ mod tests {
             "sample index 3 is out of range for 3 samples"
         );
     }
+}
+
+/// Whether images of `rows × cols` bytes are samples of shape `S`: its first two dimensions and
+/// one channel, or all their values as a flat vector.
+fn image_fits<S: Shape>(rows: usize, cols: usize) -> bool {
+    match S::DIMS {
+        [n] => *n == rows * cols,
+        [h, w, rest @ ..] => (*h, *w) == (rows, cols) && rest.iter().product::<usize>() == 1,
+        [] => false,
+    }
+}
+
+/// The rule of samples given as arrays: each has as many values as the shape.
+struct SampleSize<S, const N: usize>(core::marker::PhantomData<S>);
+
+impl<S: Shape, const N: usize> SampleSize<S, N> {
+    const RULE: () = if S::LEN != N {
+        let text = Text::new()
+            .str("samples of shape `")
+            .dims(S::DIMS)
+            .str("` have ");
+        let text = text.num(S::LEN).str(" values, not ").num(N);
+        panic!("{}", text.as_str());
+    };
 }

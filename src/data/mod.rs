@@ -15,7 +15,7 @@
 //! use liandan::data::{shuffled_indices, Dataset};
 //! use nalgebra::SMatrix;
 //!
-//! let mnist = Dataset::<f32, 784>::from_idx(
+//! let mnist = Dataset::<f32, Flat<784>>::from_idx(
 //!     "data/mnist/mnist-10k-images-idx3-ubyte.gz",
 //!     "data/mnist/mnist-10k-labels-idx1-ubyte.gz",
 //!     10,

@@ -24,13 +24,14 @@ use std::vec::Vec;
 
 use super::{DataError, Dataset, Targets};
 use crate::rng::SplitMix64;
+use crate::shape::Shape;
 use crate::Float;
 
 /// How far split fractions may sum from 1, for fractions such as `(0.8, 0.1, 0.1)` whose
 /// binary sum is not exactly 1.
 const TOLERANCE: f64 = 1e-9;
 
-impl<T: Float, const N: usize> Dataset<T, N> {
+impl<T: Float, S: Shape> Dataset<T, S> {
     /// Splits into `(train, eval, test)` with the given fractions, shuffled with `seed`;
     /// `stratified` keeps each class's share in every part.
     ///
@@ -149,18 +150,23 @@ fn part_sizes(count: usize, fractions: [f64; 3]) -> [usize; 3] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shape::Flat;
     use std::string::ToString;
     use std::vec;
 
     /// `len` one-feature samples whose feature is their index, labelled
     /// as `labels` says.
-    fn indexed(len: usize, labels: impl Fn(usize) -> usize, classes: usize) -> Dataset<f64, 1> {
+    fn indexed(
+        len: usize,
+        labels: impl Fn(usize) -> usize,
+        classes: usize,
+    ) -> Dataset<f64, Flat<1>> {
         let samples: Vec<[f64; 1]> = (0..len).map(|i| [i as f64]).collect();
         let labels: Vec<usize> = (0..len).map(labels).collect();
         Dataset::classification(&samples, &labels, classes).unwrap()
     }
 
-    fn ids(d: &Dataset<f64, 1>) -> Vec<usize> {
+    fn ids(d: &Dataset<f64, Flat<1>>) -> Vec<usize> {
         d.features().iter().map(|&x| x as usize).collect()
     }
 
@@ -238,7 +244,7 @@ mod tests {
 
     #[test]
     fn stratified_needs_classes() {
-        let d = Dataset::<f64, 1>::regression(&[[1.0], [2.0]], &[[1.0], [2.0]]).unwrap();
+        let d = Dataset::<f64, Flat<1>>::regression(&[[1.0], [2.0]], &[[1.0], [2.0]]).unwrap();
         let err = d.split((0.5, 0.5, 0.0), 0, true).unwrap_err();
         assert_eq!(
             err.to_string(),

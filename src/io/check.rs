@@ -2,7 +2,6 @@
 //! so a failed load changes nothing.
 
 use std::string::{String, ToString};
-use std::vec::Vec;
 
 use crate::io::file::{File, TensorRef};
 use crate::io::names::Spec;
@@ -26,7 +25,7 @@ pub(crate) fn tensor<'f, T: Float>(
             expected: dtype_name(dtype_of::<T>()),
         });
     }
-    let expected = file_shape(spec, options.layout);
+    let expected = spec.file_shape(options.layout);
     if found.shape != expected.as_slice() {
         return Err(WeightsErrorKind::Shape {
             tensor: spec.name.clone(),
@@ -35,15 +34,6 @@ pub(crate) fn tensor<'f, T: Float>(
         });
     }
     Ok(found)
-}
-
-/// The shape `spec` has in a file of `layout`: a PyTorch kernel is `(out, in)`.
-fn file_shape(spec: &Spec, layout: Layout) -> Vec<usize> {
-    let mut shape = spec.shape.clone();
-    if layout == Layout::PyTorch && spec.is_matrix() {
-        shape.reverse();
-    }
-    shape
 }
 
 /// The first tensor of the file (in file order) that is not in `expected`.
@@ -130,20 +120,13 @@ impl Fault {
     }
 }
 
-/// Copies a checked file tensor into `out`, transposing a PyTorch kernel.
+/// Copies a checked file tensor into `out`, reordering PyTorch's axes into Keras'.
 ///
-/// liandan's column-major `O×I` kernel puts `W[o, i]` at `o + i·O`, which is where Keras'
-/// row-major `(I, O)` array puts it; PyTorch's row-major `(O, I)` array puts it at `o·I + i`.
+/// liandan stores each tensor row-major in its Keras shape (its column-major `O×I` dense kernel
+/// puts `W[o, i]` at `o + i·O`, which is where Keras' row-major `(I, O)` array puts it); a
+/// PyTorch file orders the axes as [`Spec::torch`] says (`(O, I)`, so `o·I + i`).
 pub(crate) fn copy<T: Float>(src: &TensorRef<'_>, spec: &Spec, layout: Layout, out: &mut [T]) {
-    let transpose = layout == Layout::PyTorch && spec.is_matrix();
-    let inputs = spec.shape.first().copied().unwrap_or(1);
-    let outputs = spec.shape.last().copied().unwrap_or(1);
-    for (idx, x) in out.iter_mut().enumerate() {
-        let j = if transpose {
-            (idx % outputs) * inputs + idx / outputs
-        } else {
-            idx
-        };
-        *x = read(src.bytes, src.dtype, j);
+    for (index, x) in out.iter_mut().enumerate() {
+        *x = read(src.bytes, src.dtype, spec.file_index(index, layout));
     }
 }

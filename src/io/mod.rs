@@ -75,6 +75,7 @@
 //! # Ok::<(), liandan::io::WeightsError>(())
 //! ```
 
+mod buffers;
 mod check;
 mod error;
 mod file;

@@ -1,41 +1,73 @@
-//! The name and file shape of each parameter tensor, read off a [`Params`] type.
+//! The name and file shape of each tensor, read off a [`Params`] or [`Buffers`] type.
 
 use std::format;
 use std::string::String;
-use std::vec;
+
 use std::vec::Vec;
 
-use crate::io::WeightsErrorKind;
+use crate::io::{Layout, WeightsErrorKind};
 use crate::layer::TensorInfo;
-use crate::Params;
+use crate::{Buffers, Params};
 
-/// One tensor as it appears in a file: its name and its Keras-convention shape.
+/// One tensor as it appears in a file: its name, its Keras-convention shape and PyTorch's
+/// order of its axes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Spec {
     /// `dense_1.kernel`.
     pub name: String,
-    /// `[in, out]` for a kernel, `[out]` for a bias.
+    /// `[in, out]` for a dense kernel, `[out]` for a bias: the order liandan stores it in.
     pub shape: Vec<usize>,
+    /// PyTorch's axis `k` is Keras' axis `torch[k]` (see [`TensorInfo::torch`]).
+    pub torch: Vec<usize>,
 }
 
 impl Spec {
-    /// Whether the tensor is a matrix, whose layout a [`Layout`](crate::io::Layout) may change.
-    pub fn is_matrix(&self) -> bool {
-        self.shape.len() == 2
-    }
-
     /// The same tensor under `prefix.`: `optimizer.m.dense_1.kernel`.
     pub fn prefixed(&self, prefix: &str) -> Spec {
         Spec {
             name: format!("{prefix}.{}", self.name),
-            shape: self.shape.clone(),
+            ..self.clone()
         }
+    }
+
+    /// The shape the tensor has in a file of `layout`: a PyTorch dense kernel is `(out, in)`.
+    pub fn file_shape(&self, layout: Layout) -> Vec<usize> {
+        match layout {
+            Layout::Keras => self.shape.clone(),
+            Layout::PyTorch => self.torch.iter().map(|&axis| self.shape[axis]).collect(),
+        }
+    }
+
+    /// Where value `index` of the tensor (row-major in Keras' shape) is in a file of `layout`.
+    pub fn file_index(&self, index: usize, layout: Layout) -> usize {
+        if layout == Layout::Keras || self.torch.iter().enumerate().all(|(k, &a)| k == a) {
+            return index;
+        }
+        // The Keras multi-index, then the same position read row-major over PyTorch's axes.
+        let mut at = [0usize; 8];
+        let mut rest = index;
+        for (axis, &dim) in self.shape.iter().enumerate().rev() {
+            at[axis] = rest % dim.max(1);
+            rest /= dim.max(1);
+        }
+        let torch = self.torch.iter().map(|&axis| (at[axis], self.shape[axis]));
+        torch.fold(0, |file, (i, dim)| file * dim + i)
     }
 }
 
-/// The specs of `P`'s tensors in order, or the first name that occurs twice.
+/// The specs of `P`'s parameters in order, or the first name that occurs twice.
 pub(crate) fn specs<T, P: Params<T>>() -> Result<Vec<Spec>, WeightsErrorKind> {
-    let infos: Vec<TensorInfo> = (0..P::TENSORS).filter_map(P::tensor_info).collect();
+    named((0..P::TENSORS).filter_map(P::tensor_info).collect())
+}
+
+/// The specs of `P`'s buffers in order, or the first name that occurs twice.
+pub(crate) fn buffer_specs<P: Buffers>() -> Result<Vec<Spec>, WeightsErrorKind> {
+    named((0..P::BUFFERS).filter_map(P::buffer_info).collect())
+}
+
+/// The specs of tensors described by `infos`, unnamed layers numbered; refused if a name
+/// occurs twice.
+fn named(infos: Vec<TensorInfo>) -> Result<Vec<Spec>, WeightsErrorKind> {
     let specs: Vec<Spec> = infos
         .iter()
         .zip(unnamed_layers(&infos))
@@ -51,12 +83,11 @@ fn spec(info: &TensorInfo, k: usize) -> Spec {
         "" => format!("layer_{k}.{}", info.name),
         layer => format!("{layer}.{}", info.name),
     };
-    let shape = if info.vector {
-        vec![info.shape[0]]
-    } else {
-        info.shape.to_vec()
-    };
-    Spec { name, shape }
+    Spec {
+        name,
+        shape: info.shape.to_vec(),
+        torch: info.torch.to_vec(),
+    }
 }
 
 /// For each tensor, the number (from 1) of the unnamed parameterised layer it belongs to.
@@ -98,6 +129,7 @@ mod tests {
     use super::*;
     use crate::activation::Relu;
     use crate::layers::{Chain, Dense};
+    use std::vec;
 
     #[test]
     fn bare_layers_are_numbered_from_one() {
@@ -126,10 +158,32 @@ mod tests {
     }
 
     #[test]
+    fn pytorch_orders_axes_as_the_tensor_says() {
+        let kernel = &specs::<f64, Dense<f64, 4, 5>>().unwrap()[0];
+        assert_eq!(kernel.file_shape(Layout::PyTorch), [5, 4]);
+        // Keras (i, o) = (1, 2) is index 1·5 + 2; PyTorch's (o, i) = (2, 1) is 2·4 + 1.
+        assert_eq!(kernel.file_index(7, Layout::PyTorch), 9);
+        assert_eq!(kernel.file_index(7, Layout::Keras), 7);
+        // A convolution kernel: Keras (kh, kw, c, f), PyTorch (f, c, kh, kw).
+        let conv = Spec {
+            name: "conv_1.kernel".into(),
+            shape: vec![3, 3, 2, 4],
+            torch: vec![3, 2, 0, 1],
+        };
+        assert_eq!(conv.file_shape(Layout::PyTorch), [4, 2, 3, 3]);
+        // Keras (1, 2, 1, 3) = ((1·3 + 2)·2 + 1)·4 + 3 = 47; PyTorch (3, 1, 1, 2) = 65.
+        assert_eq!(
+            conv.file_index(47, Layout::PyTorch),
+            ((3 * 2 + 1) * 3 + 1) * 3 + 2
+        );
+    }
+
+    #[test]
     fn duplicate_names_are_refused() {
         let s = [Spec {
             name: "a.kernel".into(),
             shape: vec![1],
+            torch: vec![0],
         }];
         let twice = [s[0].clone(), s[0].clone()];
         assert!(matches!(

@@ -1,21 +1,21 @@
-//! Saving and loading everything that lists its tensors through [`Params`]: a layer, a network,
-//! a gradient.
+//! Saving and loading everything that lists its tensors through [`Params`] and [`Buffers`]: a
+//! layer, a network, a gradient.
 
 use std::path::Path;
 use std::string::{String, ToString};
 use std::vec::Vec;
 
-use crate::io::check;
 use crate::io::file::{self, File, Tensor, TensorRef};
-use crate::io::names::{specs, Spec};
+use crate::io::names::{buffer_specs, specs, Spec};
 use crate::io::scalar::{dtype_of, encode, scalar_name};
+use crate::io::{buffers, check};
 use crate::io::{LoadOptions, WeightsError, WeightsErrorKind, ARCHITECTURE_KEY, SCALAR_KEY};
-use crate::{Float, Params};
+use crate::{Buffers, Float, Params};
 
 /// Writes all of `params`' tensors to a safetensors file at `path`.
 ///
 /// Fails without writing if two tensors would share a name.
-pub fn save_params<T: Float, P: Params<T>>(
+pub fn save_params<T: Float, P: Params<T> + Buffers>(
     params: &P,
     path: impl AsRef<Path>,
 ) -> Result<(), WeightsError> {
@@ -26,7 +26,7 @@ pub fn save_params<T: Float, P: Params<T>>(
 
 /// Reads all of `params`' tensors from the safetensors file at `path`, strictly: Keras layout,
 /// the same element type, no missing or extra tensor. On error `params` is unchanged.
-pub fn load_params<T: Float, P: Params<T>>(
+pub fn load_params<T: Float, P: Params<T> + Buffers>(
     params: &mut P,
     path: impl AsRef<Path>,
 ) -> Result<(), WeightsError> {
@@ -35,26 +35,29 @@ pub fn load_params<T: Float, P: Params<T>>(
 
 /// [`load_params`] with a kernel layout or element-type conversion. On error `params` is
 /// unchanged.
-pub fn load_params_with<T: Float, P: Params<T>>(
+pub fn load_params_with<T: Float, P: Params<T> + Buffers>(
     params: &mut P,
     path: impl AsRef<Path>,
     options: &LoadOptions,
 ) -> Result<(), WeightsError> {
     let path = path.as_ref();
-    let contents = file::read(path, file::max_data(P::PARAMS))?;
+    let data = file::max_data(P::PARAMS).saturating_add(P::BUFFER_BYTES as u64);
+    let contents = file::read(path, data)?;
     File::read(&contents)
         .and_then(|file| decode_params(params, &file, options, None))
         .map_err(|e| WeightsError::from(e).at(path))
 }
 
 /// The safetensors bytes of all of `params`' tensors, as [`save_params`] writes them.
-pub fn params_to_bytes<T: Float, P: Params<T>>(params: &P) -> Result<Vec<u8>, WeightsError> {
+pub fn params_to_bytes<T: Float, P: Params<T> + Buffers>(
+    params: &P,
+) -> Result<Vec<u8>, WeightsError> {
     Ok(encode_params(params, &[])?)
 }
 
 /// Reads all of `params`' tensors from safetensors `bytes` (e.g. from `include_bytes!`). On
 /// error `params` is unchanged.
-pub fn params_from_bytes<T: Float, P: Params<T>>(
+pub fn params_from_bytes<T: Float, P: Params<T> + Buffers>(
     params: &mut P,
     bytes: &[u8],
     options: &LoadOptions,
@@ -63,16 +66,17 @@ pub fn params_from_bytes<T: Float, P: Params<T>>(
 }
 
 /// The file bytes of `params`, with `liandan.scalar` and the extra `metadata`.
-pub(crate) fn encode_params<T: Float, P: Params<T>>(
+pub(crate) fn encode_params<T: Float, P: Params<T> + Buffers>(
     params: &P,
     metadata: &[(&str, String)],
 ) -> Result<Vec<u8>, WeightsErrorKind> {
     let specs = specs::<T, P>()?;
-    let tensors = (0..P::TENSORS)
+    let mut tensors: Vec<_> = (0..P::TENSORS)
         .map(|i| params.tensor(i))
         .zip(&specs)
         .map(|(data, spec)| file_tensor(spec, data))
         .collect();
+    tensors.extend(buffers::encode(params, &buffer_specs::<P>()?));
     let mut all = Vec::from([(SCALAR_KEY, scalar_name::<T>().to_string())]);
     all.extend_from_slice(metadata);
     file::encode(tensors, &all)
@@ -89,7 +93,7 @@ pub(crate) fn file_tensor<T: Float>(spec: &Spec, data: &[T]) -> (String, Tensor)
 }
 
 /// Checks the whole file against `P` (and `architecture`, if given), then copies.
-pub(crate) fn decode_params<T: Float, P: Params<T>>(
+pub(crate) fn decode_params<T: Float, P: Params<T> + Buffers>(
     params: &mut P,
     file: &File<'_>,
     options: &LoadOptions,
@@ -103,8 +107,10 @@ pub(crate) fn decode_params<T: Float, P: Params<T>>(
             }
         })?;
     }
-    let specs = specs::<T, P>()?;
-    let sources = checked::<T>(file, &specs, options, &[])?;
+    let (specs, kept) = (specs::<T, P>()?, buffer_specs::<P>()?);
+    let names: Vec<&str> = kept.iter().map(|s| s.name.as_str()).collect();
+    let sources = checked::<T>(file, &specs, options, &names)?;
+    let kept_sources = buffers::checked(params, file, &kept, options)?;
     file.complete()?;
     for (src, spec) in sources.iter().zip(&specs) {
         check::values::<T>(src, spec, options, false)?;
@@ -112,6 +118,7 @@ pub(crate) fn decode_params<T: Float, P: Params<T>>(
     for (i, (src, spec)) in sources.iter().zip(&specs).enumerate() {
         check::copy(src, spec, options.layout, params.tensor_mut(i));
     }
+    buffers::copy(params, &kept_sources);
     Ok(())
 }
 

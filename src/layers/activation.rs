@@ -108,6 +108,9 @@ mod tests {
         let mut y = Zeroed::zeroed();
         layer.forward(&x, &mut y);
         assert_eq!(y.as_slice(), [0.5; 4]);
-        assert_eq!(<Activation<f64, Hwc<1, 2, 2>, Softmax> as Train>::HEAD, Head::Other);
+        assert_eq!(
+            <Activation<f64, Hwc<1, 2, 2>, Softmax> as Train>::HEAD,
+            Head::Other
+        );
     }
 }

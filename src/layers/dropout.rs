@@ -43,7 +43,6 @@
 
 use core::marker::PhantomData;
 
-
 use rand::RngCore;
 
 use crate::layer::{Accepts, Backward, Forward, Head, NoParams, Train};
@@ -253,6 +252,7 @@ mod tests {
     use super::*;
     use crate::gradcheck::check;
     use crate::shape::{Flat, Hwc};
+    use nalgebra::SMatrix;
 
     #[test]
     fn gradient_matches_finite_differences_with_the_same_mask() {
@@ -367,7 +367,9 @@ mod tests {
         );
         assert_eq!((y, mask), (y_whole, m_whole));
         let (mut dx, mut dy) = (SMatrix::zeros(), SMatrix::<f32, 129, 65>::repeat(3.0));
-        d.backward(Backward::new(&x, &y, &mut mask, &mut dy, &mut NoParams).input_gradient(&mut dx));
+        d.backward(
+            Backward::new(&x, &y, &mut mask, &mut dy, &mut NoParams).input_gradient(&mut dx),
+        );
         assert_eq!(dx, m_whole * 3.0);
     }
 
@@ -400,13 +402,7 @@ mod tests {
         assert_eq!((y, mask), (x, SMatrix::repeat(1.0)));
         let (mut dx, mut dy) = (SMatrix::zeros(), SMatrix::repeat(2.0));
         d.backward(
-            &x,
-            &y,
-            &mut mask,
-            &mut dy,
-            false,
-            &mut NoParams,
-            Some(&mut dx),
+            Backward::new(&x, &y, &mut mask, &mut dy, &mut NoParams).input_gradient(&mut dx),
         );
         assert_eq!(dx, SMatrix::<f64, 5, 3>::repeat(2.0));
     }

@@ -41,7 +41,10 @@ unsafe impl<T, S, const N: usize> Zeroed for Flatten<T, S, N> {}
 impl<T, S: Shape, const N: usize> Flatten<T, S, N> {
     /// The rule, checked where the layer is used: `N` is the product of `S`'s dimensions.
     const RULE: () = if S::LEN != N {
-        let text = Text::new().str("`Flatten` of `").dims(S::DIMS).str("` gives ");
+        let text = Text::new()
+            .str("`Flatten` of `")
+            .dims(S::DIMS)
+            .str("` gives ");
         let text = text.joined(S::DIMS, " · ").str(" = ").num(S::LEN);
         let text = text.str(" features, not ").num(N);
         panic!("{}", text.as_str());

@@ -7,17 +7,20 @@
 //! zeros.
 
 use super::inverse_count;
+use crate::shape::Buffer;
 use crate::{Error, Float};
 
-/// Rejects more real samples than the batch holds.
-pub(crate) fn check_size<const B: usize>(n: usize) -> Result<(), Error> {
-    if n > B {
-        return Err(Error::BatchSize {
-            samples: n,
-            batch: B,
-        });
+/// Rejects more real samples than the batch of `batch` holds.
+pub(crate) fn check_size(n: usize, batch: usize) -> Result<(), Error> {
+    if n > batch {
+        return Err(Error::BatchSize { samples: n, batch });
     }
     Ok(())
+}
+
+/// A batch `y` as the loss loops see it: its values and the values per sample.
+pub(crate) fn samples<T: Float, Y: Buffer<T>>(y: &Y) -> (&[T], usize) {
+    (y.as_slice(), Y::SAMPLE)
 }
 
 /// The samples of a batch `m` of `width` values each, one slice per sample.
@@ -28,16 +31,16 @@ pub(crate) fn columns<T>(m: &[T], width: usize) -> core::slice::ChunksExact<'_, 
 }
 
 /// `(1/n)·Σ_{j<n} per_sample(y_j, t_j)`, the mean loss over the real samples of `y`, a batch
-/// of `B` samples of `width` values.
+/// of samples of `width` values.
 ///
-/// `n` is clamped to `B`, so unvalidated input cannot index past the batch.
-pub(crate) fn mean<T: Float, const B: usize, S>(
+/// `n` is clamped to the batch's samples, so unvalidated input cannot index past the batch.
+pub(crate) fn mean<T: Float, S>(
     (y, width): (&[T], usize),
     targets: impl IntoIterator<Item = S>,
     n: usize,
     mut per_sample: impl FnMut(&[T], S) -> T,
 ) -> T {
-    let n = n.min(B);
+    let n = n.min(y.len() / width.max(1));
     let total = columns(y, width)
         .zip(targets)
         .take(n)
@@ -47,7 +50,7 @@ pub(crate) fn mean<T: Float, const B: usize, S>(
 
 /// Zeroes `d`, then calls `per_sample(y_j, t_j, d_j, 1/n)` for each real sample `j`, which
 /// writes that sample's gradient scaled by `1/n`.
-pub(crate) fn gradient<T: Float, const B: usize, S>(
+pub(crate) fn gradient<T: Float, S>(
     (y, width): (&[T], usize),
     targets: impl IntoIterator<Item = S>,
     n: usize,
@@ -55,7 +58,7 @@ pub(crate) fn gradient<T: Float, const B: usize, S>(
     mut per_sample: impl FnMut(&[T], S, &mut [T], T),
 ) {
     d.fill(T::zero());
-    let n = n.min(B);
+    let n = n.min(y.len() / width.max(1));
     let scale = inverse_count(n);
     let d_columns = d.chunks_exact_mut(width.max(1));
     for ((y, t), d) in columns(y, width).zip(targets).zip(d_columns).take(n) {
@@ -64,14 +67,14 @@ pub(crate) fn gradient<T: Float, const B: usize, S>(
 }
 
 /// The mean over the real samples of `(1/N)·Σᵢ f(yᵢ, tᵢ)`: a loss applied value by value.
-pub(crate) fn elementwise_mean<T: Float, const B: usize>(
+pub(crate) fn elementwise_mean<T: Float>(
     (y, width): (&[T], usize),
     t: &[T],
     n: usize,
     f: impl Fn(T, T) -> T,
 ) -> T {
     let per_output = inverse_count::<T>(width);
-    mean::<T, B, _>((y, width), columns(t, width), n, |y, t| {
+    mean((y, width), columns(t, width), n, |y, t| {
         let sum = y.iter().zip(t).fold(T::zero(), |s, (&y, &t)| s + f(y, t));
         sum * per_output
     })
@@ -79,7 +82,7 @@ pub(crate) fn elementwise_mean<T: Float, const B: usize>(
 
 /// `dᵢⱼ = df(yᵢⱼ, tᵢⱼ)/(N·n)` on the real samples, the gradient of [`elementwise_mean`] when
 /// `df = ∂f/∂y`.
-pub(crate) fn elementwise_gradient<T: Float, const B: usize>(
+pub(crate) fn elementwise_gradient<T: Float>(
     (y, width): (&[T], usize),
     t: &[T],
     n: usize,
@@ -87,7 +90,7 @@ pub(crate) fn elementwise_gradient<T: Float, const B: usize>(
     df: impl Fn(T, T) -> T,
 ) {
     let per_output = inverse_count::<T>(width);
-    gradient::<T, B, _>((y, width), columns(t, width), n, d, |y, t, d, scale| {
+    gradient((y, width), columns(t, width), n, d, |y, t, d, scale| {
         let scale = scale * per_output;
         for ((d, &y), &t) in d.iter_mut().zip(y).zip(t) {
             *d = df(y, t) * scale;

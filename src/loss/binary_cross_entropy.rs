@@ -28,7 +28,7 @@ use nalgebra::SMatrix;
 use super::{batch, clip, Loss, EPSILON};
 use crate::activation::logistic;
 use crate::layer::Seed;
-use crate::shape::{Batch, Buffer, Shape};
+use crate::shape::Buffer;
 use crate::{Float, Head};
 
 /// Keras' `BinaryCrossentropy`: for `N` independent yes/no outputs (multi-label), usually after
@@ -55,37 +55,30 @@ pub struct BinaryCrossentropy {
     pub from_logits: bool,
 }
 
-impl<T: Float, S: Shape> Loss<T, S> for BinaryCrossentropy {
-    /// Targets in `[0, 1]`, one sample after another.
-    type Targets<const B: usize> = Batch<T, S, B>;
+impl<T: Float, Y: Buffer<T>> Loss<T, Y> for BinaryCrossentropy {
+    /// Targets in `[0, 1]`, a batch like the output.
+    type Targets = Y;
 
-    fn loss<const B: usize>(&self, y: &Batch<T, S, B>, t: &Batch<T, S, B>, n: usize) -> T {
-        let (y, t) = ((y.as_slice(), S::LEN), t.as_slice());
+    fn loss(&self, y: &Y, t: &Y, n: usize) -> T {
+        let (y, t) = (batch::samples(y), t.as_slice());
         if self.from_logits {
-            batch::elementwise_mean::<T, B>(y, t, n, logits_loss)
+            batch::elementwise_mean(y, t, n, logits_loss)
         } else {
-            batch::elementwise_mean::<T, B>(y, t, n, probability_loss)
+            batch::elementwise_mean(y, t, n, probability_loss)
         }
     }
 
     /// Fused ([`Seed::Logits`]) exactly when the output is a probability made by a sigmoid
     /// head.
-    fn gradient<const B: usize>(
-        &self,
-        y: &Batch<T, S, B>,
-        t: &Batch<T, S, B>,
-        n: usize,
-        head: Head,
-        d: &mut Batch<T, S, B>,
-    ) -> Seed {
+    fn gradient(&self, y: &Y, t: &Y, n: usize, head: Head, d: &mut Y) -> Seed {
         let fused = !self.from_logits && head == Head::Sigmoid;
-        let (y, t, d) = ((y.as_slice(), S::LEN), t.as_slice(), d.as_mut_slice());
+        let (y, t, d) = (batch::samples(y), t.as_slice(), d.as_mut_slice());
         if self.from_logits {
-            batch::elementwise_gradient::<T, B>(y, t, n, d, |z, t| logistic(z) - t);
+            batch::elementwise_gradient(y, t, n, d, |z, t| logistic(z) - t);
         } else if fused {
-            batch::elementwise_gradient::<T, B>(y, t, n, d, |p, t| p - t);
+            batch::elementwise_gradient(y, t, n, d, |p, t| p - t);
         } else {
-            batch::elementwise_gradient::<T, B>(y, t, n, d, probability_gradient);
+            batch::elementwise_gradient(y, t, n, d, probability_gradient);
         }
         if fused {
             Seed::Logits
@@ -121,7 +114,6 @@ fn logits_loss<T: Float>(z: T, t: T) -> T {
 mod tests {
     use super::*;
     use crate::activation::{Activation, Sigmoid};
-    use crate::shape::Flat;
     use crate::loss::check;
     use crate::Error;
 
@@ -297,8 +289,11 @@ mod tests {
     #[test]
     fn validate_rejects_more_samples_than_the_batch() {
         let (_, t) = batch();
-        assert_eq!(Loss::<f64, Flat<2>>::validate(&LOGITS, &t, 2), Ok(()));
-        let err = Loss::<f64, Flat<2>>::validate(&PROBABILITIES, &t, 4);
+        assert_eq!(
+            Loss::<f64, SMatrix<f64, 2, 3>>::validate(&LOGITS, &t, 2),
+            Ok(())
+        );
+        let err = Loss::<f64, SMatrix<f64, 2, 3>>::validate(&PROBABILITIES, &t, 4);
         assert_eq!(
             err,
             Err(Error::BatchSize {

@@ -6,7 +6,6 @@ use nalgebra::SMatrix;
 use super::Loss;
 use crate::activation::Activation;
 use crate::layer::Seed;
-use crate::shape::Flat;
 use crate::Head;
 
 /// The step of the central differences.
@@ -53,10 +52,10 @@ fn assert_gradient<const N: usize, const B: usize>(
 
 /// The unfused path: `gradient` at `y` is the output's ([`Seed::Output`]) and equals `∂loss/∂y`
 /// (padding included, where both are zero).
-pub(crate) fn gradient<L: Loss<f64, Flat<N>>, const N: usize, const B: usize>(
+pub(crate) fn gradient<L: Loss<f64, SMatrix<f64, N, B>>, const N: usize, const B: usize>(
     loss: &L,
     y: &SMatrix<f64, N, B>,
-    t: &L::Targets<B>,
+    t: &L::Targets,
     n: usize,
     head: Head,
 ) {
@@ -68,12 +67,15 @@ pub(crate) fn gradient<L: Loss<f64, Flat<N>>, const N: usize, const B: usize>(
 
 /// The fused path: with `y = A(z)`, `gradient` is the logits' ([`Seed::Logits`]) and equals
 /// `∂loss(A(z))/∂z`.
-pub(crate) fn fused<A: Activation, L: Loss<f64, Flat<N>>, const N: usize, const B: usize>(
+pub(crate) fn fused<A, L, const N: usize, const B: usize>(
     loss: &L,
     z: &SMatrix<f64, N, B>,
-    t: &L::Targets<B>,
+    t: &L::Targets,
     n: usize,
-) {
+) where
+    A: Activation,
+    L: Loss<f64, SMatrix<f64, N, B>>,
+{
     let activate = |z: &SMatrix<f64, N, B>| {
         let mut y = *z;
         A::apply(y.as_mut_slice(), N);
@@ -87,13 +89,15 @@ pub(crate) fn fused<A: Activation, L: Loss<f64, Flat<N>>, const N: usize, const 
 
 /// A batch whose first `M` columns are samples behaves exactly as those `M` columns alone: the
 /// same loss, the same gradient on them, and zero gradient in the padding.
-pub(crate) fn padding<L: Loss<f64, Flat<N>>, const N: usize, const B: usize, const M: usize>(
+pub(crate) fn padding<L, const N: usize, const B: usize, const M: usize>(
     loss: &L,
     y: &SMatrix<f64, N, B>,
-    t: &L::Targets<B>,
-    t_exact: &L::Targets<M>,
+    t: &<L as Loss<f64, SMatrix<f64, N, B>>>::Targets,
+    t_exact: &<L as Loss<f64, SMatrix<f64, N, M>>>::Targets,
     head: Head,
-) {
+) where
+    L: Loss<f64, SMatrix<f64, N, B>> + Loss<f64, SMatrix<f64, N, M>>,
+{
     let y_exact = y.fixed_columns::<M>(0).into_owned();
     assert_eq!(loss.loss(y, t, M), loss.loss(&y_exact, t_exact, M));
     let (mut d, mut d_exact) = (SMatrix::<f64, N, B>::zeros(), SMatrix::zeros());
@@ -110,10 +114,10 @@ pub(crate) fn padding<L: Loss<f64, Flat<N>>, const N: usize, const B: usize, con
 }
 
 /// An empty batch: zero loss and an all-zero gradient, whatever the columns hold.
-pub(crate) fn empty<L: Loss<f64, Flat<N>>, const N: usize, const B: usize>(
+pub(crate) fn empty<L: Loss<f64, SMatrix<f64, N, B>>, const N: usize, const B: usize>(
     loss: &L,
     y: &SMatrix<f64, N, B>,
-    t: &L::Targets<B>,
+    t: &L::Targets,
     head: Head,
 ) {
     assert_eq!(loss.loss(y, t, 0), 0.0);

@@ -28,7 +28,6 @@ use nalgebra::SMatrix;
 
 use super::{batch, clip, Loss, EPSILON};
 use crate::layer::Seed;
-use crate::shape::Flat;
 use crate::{Error, Float, Head};
 
 /// Keras' `CategoricalCrossentropy`: for one-hot (or soft) targets over `N` exclusive classes,
@@ -71,7 +70,7 @@ pub struct CategoricalCrossentropy {
 /// assert!((loss - -(0.7f64.ln() + 0.5f64.ln()) / 2.0).abs() < 1e-6);
 /// // A label that is not a class is refused before any step.
 /// let labels = [1, 3];
-/// assert!(Loss::<f64, Flat<3>>::validate(&SparseCategoricalCrossentropy::default(), &labels, 2).is_err());
+/// assert!(Loss::<f64, SMatrix<f64, 3, 2>>::validate(&SparseCategoricalCrossentropy::default(), &labels, 2).is_err());
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SparseCategoricalCrossentropy {
@@ -80,17 +79,19 @@ pub struct SparseCategoricalCrossentropy {
     pub from_logits: bool,
 }
 
-impl<T: Float, const N: usize> Loss<T, Flat<N>> for CategoricalCrossentropy {
+impl<T: Float, const N: usize, const B: usize> Loss<T, SMatrix<T, N, B>>
+    for CategoricalCrossentropy
+{
     /// Target probabilities, one column per sample; usually one-hot.
-    type Targets<const B: usize> = SMatrix<T, N, B>;
+    type Targets = SMatrix<T, N, B>;
 
-    fn loss<const B: usize>(&self, y: &SMatrix<T, N, B>, t: &SMatrix<T, N, B>, n: usize) -> T {
+    fn loss(&self, y: &SMatrix<T, N, B>, t: &SMatrix<T, N, B>, n: usize) -> T {
         mean_loss(self.from_logits, y, batch::columns(t.as_slice(), N), n)
     }
 
     /// Fused ([`Seed::Logits`]) exactly when the output is a probability made by a softmax
     /// head.
-    fn gradient<const B: usize>(
+    fn gradient(
         &self,
         y: &SMatrix<T, N, B>,
         t: &SMatrix<T, N, B>,
@@ -98,17 +99,26 @@ impl<T: Float, const N: usize> Loss<T, Flat<N>> for CategoricalCrossentropy {
         head: Head,
         d: &mut SMatrix<T, N, B>,
     ) -> Seed {
-        write_gradient(self.from_logits, head, y, batch::columns(t.as_slice(), N), n, d)
+        write_gradient(
+            self.from_logits,
+            head,
+            y,
+            batch::columns(t.as_slice(), N),
+            n,
+            d,
+        )
     }
 }
 
-impl<T: Float, const N: usize> Loss<T, Flat<N>> for SparseCategoricalCrossentropy {
+impl<T: Float, const N: usize, const B: usize> Loss<T, SMatrix<T, N, B>>
+    for SparseCategoricalCrossentropy
+{
     /// The class index of each sample, below `N`.
-    type Targets<const B: usize> = [usize; B];
+    type Targets = [usize; B];
 
     /// Also rejects a label of a real sample that is not below `N`, naming the first.
-    fn validate<const B: usize>(&self, labels: &[usize; B], n: usize) -> Result<(), Error> {
-        batch::check_size::<B>(n)?;
+    fn validate(&self, labels: &[usize; B], n: usize) -> Result<(), Error> {
+        batch::check_size(n, B)?;
         let first_bad = labels
             .iter()
             .take(n)
@@ -125,13 +135,13 @@ impl<T: Float, const N: usize> Loss<T, Flat<N>> for SparseCategoricalCrossentrop
     }
 
     /// An unvalidated label `≥ N` is an all-zero target: its sample adds nothing.
-    fn loss<const B: usize>(&self, y: &SMatrix<T, N, B>, labels: &[usize; B], n: usize) -> T {
+    fn loss(&self, y: &SMatrix<T, N, B>, labels: &[usize; B], n: usize) -> T {
         mean_loss(self.from_logits, y, labels.iter().copied(), n)
     }
 
     /// Fused ([`Seed::Logits`]) exactly when the output is a probability made by a softmax
     /// head.
-    fn gradient<const B: usize>(
+    fn gradient(
         &self,
         y: &SMatrix<T, N, B>,
         labels: &[usize; B],
@@ -188,9 +198,9 @@ fn mean_loss<T: Float, const N: usize, const B: usize, D: Target<T>>(
 ) -> T {
     let y = (y.as_slice(), N);
     if from_logits {
-        batch::mean::<T, B, _>(y, targets, n, |z, t| logits_loss(z, &t))
+        batch::mean(y, targets, n, |z, t| logits_loss(z, &t))
     } else {
-        batch::mean::<T, B, _>(y, targets, n, |p, t| probability_loss(p, &t))
+        batch::mean(y, targets, n, |p, t| probability_loss(p, &t))
     }
 }
 
@@ -207,11 +217,11 @@ fn write_gradient<T: Float, const N: usize, const B: usize, D: Target<T>>(
     let fused = !from_logits && head == Head::Softmax;
     let (y, d) = ((y.as_slice(), N), d.as_mut_slice());
     if from_logits {
-        batch::gradient::<T, B, _>(y, targets, n, d, |z, t, d, s| logits_gradient(z, &t, d, s));
+        batch::gradient(y, targets, n, d, |z, t, d, s| logits_gradient(z, &t, d, s));
     } else if fused {
-        batch::gradient::<T, B, _>(y, targets, n, d, |p, t, d, s| fused_gradient(p, &t, d, s));
+        batch::gradient(y, targets, n, d, |p, t, d, s| fused_gradient(p, &t, d, s));
     } else {
-        batch::gradient::<T, B, _>(y, targets, n, d, |p, t, d, s| {
+        batch::gradient(y, targets, n, d, |p, t, d, s| {
             probability_gradient(p, &t, d, s)
         });
     }
@@ -485,7 +495,7 @@ mod tests {
     #[test]
     fn validate_names_the_first_label_out_of_range() {
         let labels = [2, 3, 7, 9];
-        let err = Loss::<f64, Flat<3>>::validate(&SPARSE, &labels, 3);
+        let err = Loss::<f64, SMatrix<f64, 3, 4>>::validate(&SPARSE, &labels, 3);
         let want = Error::LabelOutOfRange {
             sample: 1,
             label: 3,
@@ -493,8 +503,14 @@ mod tests {
         };
         assert_eq!(err, Err(want));
         // Padding labels are not read.
-        assert_eq!(Loss::<f64, Flat<3>>::validate(&SPARSE, &labels, 1), Ok(()));
-        assert_eq!(Loss::<f64, Flat<3>>::validate(&SPARSE, &labels, 0), Ok(()));
+        assert_eq!(
+            Loss::<f64, SMatrix<f64, 3, 4>>::validate(&SPARSE, &labels, 1),
+            Ok(())
+        );
+        assert_eq!(
+            Loss::<f64, SMatrix<f64, 3, 4>>::validate(&SPARSE, &labels, 0),
+            Ok(())
+        );
     }
 
     #[test]
@@ -504,11 +520,11 @@ mod tests {
             batch: 3,
         });
         assert_eq!(
-            Loss::<f64, Flat<3>>::validate(&SPARSE_LOGITS, &[0, 1, 2], 4),
+            Loss::<f64, SMatrix<f64, 3, 3>>::validate(&SPARSE_LOGITS, &[0, 1, 2], 4),
             want
         );
         let t = SMatrix::<f64, 3, 3>::zeros();
-        assert_eq!(Loss::<f64, Flat<3>>::validate(&CCE, &t, 4), want);
+        assert_eq!(Loss::<f64, SMatrix<f64, 3, 3>>::validate(&CCE, &t, 4), want);
     }
 
     #[test]

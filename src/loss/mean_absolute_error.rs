@@ -16,7 +16,7 @@ use nalgebra::SMatrix;
 
 use super::{batch, Loss};
 use crate::layer::Seed;
-use crate::shape::{Batch, Buffer, Shape};
+use crate::shape::Buffer;
 use crate::{Float, Head};
 
 /// Keras' `MeanAbsoluteError`: the mean of `|y - t|` over outputs and samples; a regression loss
@@ -24,26 +24,19 @@ use crate::{Float, Head};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MeanAbsoluteError;
 
-impl<T: Float, S: Shape> Loss<T, S> for MeanAbsoluteError {
-    /// Real-valued targets, one sample after another.
-    type Targets<const B: usize> = Batch<T, S, B>;
+impl<T: Float, Y: Buffer<T>> Loss<T, Y> for MeanAbsoluteError {
+    /// Real-valued targets, a batch like the output.
+    type Targets = Y;
 
-    fn loss<const B: usize>(&self, y: &Batch<T, S, B>, t: &Batch<T, S, B>, n: usize) -> T {
-        let (y, t) = ((y.as_slice(), S::LEN), t.as_slice());
-        batch::elementwise_mean::<T, B>(y, t, n, |y, t| (y - t).abs())
+    fn loss(&self, y: &Y, t: &Y, n: usize) -> T {
+        let (y, t) = (batch::samples(y), t.as_slice());
+        batch::elementwise_mean(y, t, n, |y, t| (y - t).abs())
     }
 
     /// `∂|y - t|/∂y = sign(y - t)`; never fused, whatever the head.
-    fn gradient<const B: usize>(
-        &self,
-        y: &Batch<T, S, B>,
-        t: &Batch<T, S, B>,
-        n: usize,
-        _head: Head,
-        d: &mut Batch<T, S, B>,
-    ) -> Seed {
-        let (y, t, d) = ((y.as_slice(), S::LEN), t.as_slice(), d.as_mut_slice());
-        batch::elementwise_gradient::<T, B>(y, t, n, d, |y, t| sign(y - t));
+    fn gradient(&self, y: &Y, t: &Y, n: usize, _head: Head, d: &mut Y) -> Seed {
+        let (y, t, d) = (batch::samples(y), t.as_slice(), d.as_mut_slice());
+        batch::elementwise_gradient(y, t, n, d, |y, t| sign(y - t));
         Seed::Output
     }
 }
@@ -64,7 +57,6 @@ fn sign<T: Float>(x: T) -> T {
 mod tests {
     use super::*;
     use crate::loss::check;
-    use crate::shape::Flat;
     use crate::Error;
 
     /// Three samples of three outputs, one per column, none exactly on its target.
@@ -122,8 +114,11 @@ mod tests {
     fn validate_rejects_more_samples_than_the_batch() {
         let (_, t) = batch();
         let mae = MeanAbsoluteError;
-        assert_eq!(Loss::<f64, Flat<3>>::validate(&mae, &t, 0), Ok(()));
-        let err = Loss::<f64, Flat<3>>::validate(&mae, &t, 5);
+        assert_eq!(
+            Loss::<f64, SMatrix<f64, 3, 3>>::validate(&mae, &t, 0),
+            Ok(())
+        );
+        let err = Loss::<f64, SMatrix<f64, 3, 3>>::validate(&mae, &t, 5);
         assert_eq!(
             err,
             Err(Error::BatchSize {

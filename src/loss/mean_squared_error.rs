@@ -15,34 +15,27 @@ use nalgebra::SMatrix;
 
 use super::{batch, Loss};
 use crate::layer::Seed;
-use crate::shape::{Batch, Buffer, Shape};
+use crate::shape::Buffer;
 use crate::{Float, Head};
 
 /// Keras' `MeanSquaredError`: the mean of `(y - t)²` over outputs and samples; for regression.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MeanSquaredError;
 
-impl<T: Float, S: Shape> Loss<T, S> for MeanSquaredError {
-    /// Real-valued targets, one sample after another.
-    type Targets<const B: usize> = Batch<T, S, B>;
+impl<T: Float, Y: Buffer<T>> Loss<T, Y> for MeanSquaredError {
+    /// Real-valued targets, a batch like the output.
+    type Targets = Y;
 
-    fn loss<const B: usize>(&self, y: &Batch<T, S, B>, t: &Batch<T, S, B>, n: usize) -> T {
-        let (y, t) = ((y.as_slice(), S::LEN), t.as_slice());
-        batch::elementwise_mean::<T, B>(y, t, n, |y, t| (y - t) * (y - t))
+    fn loss(&self, y: &Y, t: &Y, n: usize) -> T {
+        let (y, t) = (batch::samples(y), t.as_slice());
+        batch::elementwise_mean(y, t, n, |y, t| (y - t) * (y - t))
     }
 
     /// `∂(y - t)²/∂y = 2(y - t)`; never fused, whatever the head.
-    fn gradient<const B: usize>(
-        &self,
-        y: &Batch<T, S, B>,
-        t: &Batch<T, S, B>,
-        n: usize,
-        _head: Head,
-        d: &mut Batch<T, S, B>,
-    ) -> Seed {
-        let (y, t, d) = ((y.as_slice(), S::LEN), t.as_slice(), d.as_mut_slice());
+    fn gradient(&self, y: &Y, t: &Y, n: usize, _head: Head, d: &mut Y) -> Seed {
+        let (y, t, d) = (batch::samples(y), t.as_slice(), d.as_mut_slice());
         let two = T::of(2.0);
-        batch::elementwise_gradient::<T, B>(y, t, n, d, |y, t| two * (y - t));
+        batch::elementwise_gradient(y, t, n, d, |y, t| two * (y - t));
         Seed::Output
     }
 }
@@ -51,7 +44,6 @@ impl<T: Float, S: Shape> Loss<T, S> for MeanSquaredError {
 mod tests {
     use super::*;
     use crate::loss::check;
-    use crate::shape::Flat;
     use crate::Error;
 
     /// Three samples of three outputs, one per column.
@@ -103,8 +95,11 @@ mod tests {
     fn validate_rejects_more_samples_than_the_batch() {
         let (_, t) = batch();
         let mse = MeanSquaredError;
-        assert_eq!(Loss::<f64, Flat<3>>::validate(&mse, &t, 3), Ok(()));
-        let err = Loss::<f64, Flat<3>>::validate(&mse, &t, 4);
+        assert_eq!(
+            Loss::<f64, SMatrix<f64, 3, 3>>::validate(&mse, &t, 3),
+            Ok(())
+        );
+        let err = Loss::<f64, SMatrix<f64, 3, 3>>::validate(&mse, &t, 4);
         assert_eq!(
             err,
             Err(Error::BatchSize {

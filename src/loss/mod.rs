@@ -23,32 +23,30 @@ pub use mean_absolute_error::MeanAbsoluteError;
 pub use mean_squared_error::MeanSquaredError;
 
 use crate::layer::Seed;
-use crate::shape::{Batch, Shape};
+use crate::shape::Buffer;
 use crate::{Error, Float, Head};
 
 /// Keras' `epsilon()`: the clipping margin for probabilities.
 pub const EPSILON: f64 = 1e-7;
 
-/// A loss over outputs of shape `S` per sample.
+/// A loss over a batch of outputs `Y`: an `SMatrix<T, N, B>` of `B` samples of `N` values, or
+/// the batch of an image shape.
 ///
-/// The element-wise losses (squared and absolute error, binary cross-entropy) take any shape
-/// and average over its values; the categorical cross-entropies take a flat vector of class
-/// scores.
-pub trait Loss<T: Float, S: Shape> {
-    /// The targets of a batch of `B` samples: class indices (`[usize; B]`) for the sparse
-    /// cross-entropy, a batch of the output's shape (one-hot rows or real values) for the
-    /// others.
-    type Targets<const B: usize>;
+/// The element-wise losses (squared and absolute error, binary cross-entropy) take any batch
+/// and average over its values; the categorical cross-entropies take flat class scores.
+pub trait Loss<T: Float, Y: Buffer<T>> {
+    /// The targets of the batch: class indices (`[usize; B]`) for the sparse cross-entropy, a
+    /// batch like the output's (one-hot rows or real values) for the others.
+    type Targets;
 
     /// Checks the targets of the first `n` samples (a class index must be a class).
-    fn validate<const B: usize>(&self, targets: &Self::Targets<B>, n: usize) -> Result<(), Error> {
+    fn validate(&self, targets: &Self::Targets, n: usize) -> Result<(), Error> {
         let _ = targets;
-        batch::check_size::<B>(n)
+        batch::check_size(n, Y::SAMPLES)
     }
 
     /// The mean loss over the first `n` samples of `y` (`n = 0` gives zero).
-    fn loss<const B: usize>(&self, y: &Batch<T, S, B>, targets: &Self::Targets<B>, n: usize)
-        -> T;
+    fn loss(&self, y: &Y, targets: &Self::Targets, n: usize) -> T;
 
     /// Writes the gradient of [`loss`](Loss::loss) into `d`, zero in the padding columns, and
     /// says what it is the gradient of.
@@ -56,14 +54,7 @@ pub trait Loss<T: Float, S: Shape> {
     /// If the network's last operation `head` allows it, `d` is the fused gradient with
     /// respect to the logits ([`Seed::Logits`]); otherwise `d = ∂L/∂y` ([`Seed::Output`]).
     /// Pass the result as the [`Backward`](crate::layer::Backward) pass's seed.
-    fn gradient<const B: usize>(
-        &self,
-        y: &Batch<T, S, B>,
-        targets: &Self::Targets<B>,
-        n: usize,
-        head: Head,
-        d: &mut Batch<T, S, B>,
-    ) -> Seed;
+    fn gradient(&self, y: &Y, targets: &Self::Targets, n: usize, head: Head, d: &mut Y) -> Seed;
 }
 
 /// `p` clipped to `[ε, 1 - ε]`; NaN stays NaN, as in Keras (`ops.clip`).

@@ -42,6 +42,7 @@ use crate::loss::{
     BinaryCrossentropy, CategoricalCrossentropy, MeanAbsoluteError, MeanSquaredError,
     SparseCategoricalCrossentropy,
 };
+use crate::shape::Buffer;
 use crate::Float;
 
 /// A metric to report during training and evaluation, by its Keras name.
@@ -231,14 +232,15 @@ impl MetricState {
     }
 
     /// Adds the first `n` samples of a batch: outputs `y` and their targets.
-    pub fn update<T: Float, const O: usize, const B: usize>(
+    pub fn update<T: Float, Y: Buffer<T>>(
         &mut self,
-        y: &SMatrix<T, O, B>,
+        y: &Y,
         targets: &impl BatchTarget<T>,
         n: usize,
     ) {
-        let n = n.min(B);
-        for (j, column) in y.as_slice().chunks_exact(O.max(1)).take(n).enumerate() {
+        let n = n.min(Y::SAMPLES);
+        let columns = y.as_slice().chunks_exact(Y::SAMPLE.max(1));
+        for (j, column) in columns.take(n).enumerate() {
             self.total += per_sample(self.metric, column, targets.target(j));
         }
         self.count += n;

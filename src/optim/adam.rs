@@ -308,7 +308,9 @@ impl Adam {
         for i in 0..P::TENSORS {
             let p = params.tensor_mut(i);
             let (m, v) = (state.m.tensor_mut(i), state.v.tensor_mut(i));
-            let rows = P::tensor_info(i).filter(|t| t.shape.len() == 2).map(|t| t.shape[1]);
+            let rows = P::tensor_info(i)
+                .filter(|t| t.shape.len() == 2)
+                .map(|t| t.shape[1]);
             update_tensor(p, grad.tensor(i), m, v, k, (rows, batch));
         }
     }
@@ -359,8 +361,8 @@ mod tests {
         type Big = Dense<f32, 300, 256>;
         let mut rng = crate::rng::SplitMix64::new(3);
         let (mut start, mut grad) = (Big::boxed(), Big::boxed());
-        crate::Layer::<f32, 300, 256>::init(&mut *start, &mut rng);
-        crate::Layer::<f32, 300, 256>::init(&mut *grad, &mut rng);
+        crate::Train::init(&mut *start, &mut rng);
+        crate::Train::init(&mut *grad, &mut rng);
         let adam = Adam::default();
         let after = |batch: Option<usize>| {
             let (mut p, mut state) = (start.clone(), AdamState::<Big>::boxed());

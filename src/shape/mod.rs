@@ -60,6 +60,11 @@ pub type Sample<E, S> = Batch<E, S, 1>;
 /// arrays of `E`, or nalgebra's `SMatrix`, which is one): so one batch can be read in place as
 /// another of as many values ([`view`]).
 pub unsafe trait Buffer<E: Element>: Zeroed {
+    /// The values of one sample.
+    const SAMPLE: usize;
+    /// The samples, the batch size.
+    const SAMPLES: usize;
+
     /// The values.
     fn as_slice(&self) -> &[E];
 
@@ -73,11 +78,19 @@ pub unsafe trait Buffer<E: Element>: Zeroed {
         batch.as_mut_slice().copy_from_slice(values);
         batch
     }
+
+    /// The values of sample `j`; panics if `j` is not below [`SAMPLES`](Buffer::SAMPLES).
+    fn column(&self, j: usize) -> &[E] {
+        &self.as_slice()[j * Self::SAMPLE..(j + 1) * Self::SAMPLE]
+    }
 }
 
 // Safety: an `SMatrix` is a `repr(C)` struct of its `repr(transparent)` array storage,
 // `[[E; R]; C]`, and a zero-sized marker.
 unsafe impl<E: Element, const R: usize, const C: usize> Buffer<E> for SMatrix<E, R, C> {
+    const SAMPLE: usize = R;
+    const SAMPLES: usize = C;
+
     fn as_slice(&self) -> &[E] {
         SMatrix::as_slice(self)
     }
@@ -152,6 +165,7 @@ pub struct HwcBatch<E, const H: usize, const W: usize, const C: usize, const B: 
 /// The array batches: zeroed, as slices (the array of arrays flattened), and their samples.
 macro_rules! array_batch {
     ($name:ident [$($dim:ident),*] $sample:ty, $($flatten:ident)*, $($flatten_mut:ident)*) => {
+
         // Safety: an array of arrays of `Zeroed` elements.
         unsafe impl<E: Zeroed, $(const $dim: usize,)* const B: usize> Zeroed
             for $name<E, $($dim,)* B>
@@ -162,6 +176,9 @@ macro_rules! array_batch {
         unsafe impl<E: Element, $(const $dim: usize,)* const B: usize> Buffer<E>
             for $name<E, $($dim,)* B>
         {
+            const SAMPLE: usize = 1 $(* $dim)*;
+            const SAMPLES: usize = B;
+
             fn as_slice(&self) -> &[E] {
                 self.0 $(.$flatten())*
             }

@@ -93,9 +93,15 @@ mod tests {
 
     #[test]
     fn builds_rule_messages() {
-        let t = Text::new().str("`Flatten` of `").dims(&[26, 26, 32]).str("` gives ");
+        let t = Text::new()
+            .str("`Flatten` of `")
+            .dims(&[26, 26, 32])
+            .str("` gives ");
         let t = t.joined(&[26, 26, 32], " · ").str(" = ").num(21632);
-        assert_eq!(t.as_str(), "`Flatten` of `[26, 26, 32]` gives 26 · 26 · 32 = 21632");
+        assert_eq!(
+            t.as_str(),
+            "`Flatten` of `[26, 26, 32]` gives 26 · 26 · 32 = 21632"
+        );
         assert_eq!(Text::new().num(0).num(10).as_str(), "010");
     }
 }

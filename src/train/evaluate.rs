@@ -3,34 +3,33 @@
 
 use std::vec::Vec;
 
-use nalgebra::SVector;
-
 use super::fit::data_error;
 use super::{part, Logs, Model, TargetBuffer, TrainError};
 use crate::data::{Dataset, Targets};
+use crate::layer::Out;
 use crate::loss::Loss;
 use crate::metrics::{classes_of, predicted_class, ConfusionMatrix, ResolveAccuracy};
 use crate::optim::Optimizer;
-use crate::{Error, Float, Network};
+use crate::shape::{Buffer, Sample};
+use crate::{Error, Float, Network, Train};
 
-impl<T, N, L, Opt, const I: usize, const O: usize, const B: usize> Model<T, N, L, Opt, I, O, B>
+impl<N, L, Opt, const B: usize> Model<N, L, Opt, B>
 where
-    T: Float,
-    N: Network<T, I, O>,
-    L: Loss<T, O> + ResolveAccuracy,
-    Opt: Optimizer<T>,
-    L::Targets<B>: TargetBuffer<T, B>,
+    N: Network + Train,
+    L: Loss<N::Element, Out<N, B>> + ResolveAccuracy,
+    Opt: Optimizer<N::Element>,
+    L::Targets: TargetBuffer<N::Element, B>,
 {
     /// Keras' `model.evaluate`: the loss and every metric over `data`, dropout off.
     ///
     /// The loss is the mean over all samples; a loss that is not finite is reported as it is.
-    pub fn evaluate(&mut self, data: &Dataset<T, I>) -> Result<Logs, TrainError> {
+    pub fn evaluate(&mut self, data: &Dataset<N::Element, N::Input>) -> Result<Logs, TrainError> {
         self.evaluate_part(data, part::EVALUATION)
     }
 
     pub(crate) fn evaluate_part(
         &mut self,
-        data: &Dataset<T, I>,
+        data: &Dataset<N::Element, N::Input>,
         part: &'static str,
     ) -> Result<Logs, TrainError> {
         self.check(data, part)?;
@@ -54,7 +53,10 @@ where
     }
 
     /// Keras' `model.predict`: the network's output for every sample of `data`, dropout off.
-    pub fn predict(&mut self, data: &Dataset<T, I>) -> Result<Vec<SVector<T, O>>, TrainError> {
+    pub fn predict(
+        &mut self,
+        data: &Dataset<N::Element, N::Input>,
+    ) -> Result<Vec<Sample<N::Element, N::Output>>, TrainError> {
         let order: Vec<usize> = (0..data.len()).collect();
         let mut outputs = Vec::with_capacity(data.len());
         for chunk in order.chunks(B) {
@@ -62,7 +64,8 @@ where
                 .fill_features(chunk, &mut self.x)
                 .map_err(|source| data_error(part::PREDICTION, source))?;
             self.net.predict_batch(&self.x, &mut self.output);
-            outputs.extend(self.output.column_iter().take(n).map(|c| c.into_owned()));
+            let columns = (0..n).map(|j| Buffer::from_slice(self.output.column(j)));
+            outputs.extend(columns);
         }
         Ok(outputs)
     }
@@ -72,11 +75,12 @@ where
     /// the class of the target values likewise), over [`classes_of`]`(O)` classes.
     pub fn confusion_matrix(
         &mut self,
-        data: &Dataset<T, I>,
+        data: &Dataset<N::Element, N::Input>,
     ) -> Result<ConfusionMatrix, TrainError> {
         self.check(data, part::EVALUATION)?;
         let predictions = self.predict(data)?;
-        let classes = classes_of(O);
+        let outputs = Out::<N, B>::SAMPLE;
+        let classes = classes_of(outputs);
         let mut matrix = ConfusionMatrix::new(classes);
         for (i, y) in predictions.iter().enumerate() {
             let predicted = predicted_class(y.as_slice()).ok_or(TrainError::NotFinite {
@@ -85,7 +89,7 @@ where
                 what: "output",
                 index: 0,
             })?;
-            let truth = true_class(data.targets(), i, O).unwrap_or(O);
+            let truth = true_class(data.targets(), i, outputs).unwrap_or(outputs);
             matrix
                 .add(truth, predicted)
                 .map_err(|e| TrainError::LabelOutOfRange {

@@ -7,24 +7,26 @@ use super::callbacks::{Callback, Context};
 use super::progress::{Progress, Verbosity};
 use super::{part, History, Logs, Model, TargetBuffer, TrainError};
 use crate::data::{shuffle, Dataset};
+use crate::layer::Out;
 use crate::loss::Loss;
 use crate::metrics::ResolveAccuracy;
 use crate::optim::Optimizer;
 use crate::rng::SplitMix64;
-use crate::{Error, Float, Network};
+use crate::shape::Shape;
+use crate::{Error, Float, Network, Train};
 
 /// Where `fit` gets its validation data.
-pub enum Validation<'a, T: Float, const I: usize> {
+pub enum Validation<'a, T: Float, S: Shape> {
     /// None: no `val_` entries.
     None,
     /// A separate dataset (Keras' `validation_data`).
-    Data(&'a Dataset<T, I>),
+    Data(&'a Dataset<T, S>),
     /// The last fraction of the training data, before shuffling (Keras' `validation_split`).
     Split(f64),
 }
 
 /// The options of [`Model::fit`]; start from [`FitOptions::new`].
-pub struct FitOptions<'a, T: Float, const I: usize> {
+pub struct FitOptions<'a, T: Float, S: Shape> {
     /// How many passes over the training data.
     pub epochs: usize,
     /// The seed of the per-epoch shuffles and of dropout: the same seed, the same history.
@@ -32,14 +34,14 @@ pub struct FitOptions<'a, T: Float, const I: usize> {
     /// Whether to visit the samples in a new random order each epoch (Keras' default: yes).
     pub shuffle: bool,
     /// The validation data, if any.
-    pub validation: Validation<'a, T, I>,
+    pub validation: Validation<'a, T, S>,
     /// Called around each epoch, in order.
     pub callbacks: Vec<&'a mut dyn Callback<T>>,
     /// How much to print.
     pub verbosity: Verbosity,
 }
 
-impl<'a, T: Float, const I: usize> FitOptions<'a, T, I> {
+impl<'a, T: Float, S: Shape> FitOptions<'a, T, S> {
     /// `epochs` epochs, seed 0, shuffled, no validation, no callbacks, automatic progress.
     pub fn new(epochs: usize) -> Self {
         FitOptions {
@@ -63,7 +65,7 @@ impl<'a, T: Float, const I: usize> FitOptions<'a, T, I> {
     }
 
     /// The same, validating on `data` after each epoch.
-    pub fn validation_data(self, data: &'a Dataset<T, I>) -> Self {
+    pub fn validation_data(self, data: &'a Dataset<T, S>) -> Self {
         let validation = Validation::Data(data);
         FitOptions { validation, ..self }
     }
@@ -96,13 +98,12 @@ enum Phase {
 /// Dropout draws from its own stream, apart from the shuffles that use the seed itself.
 const DROPOUT_STREAM: u64 = 0xd20f_0c7a_5eed_0001;
 
-impl<T, N, L, Opt, const I: usize, const O: usize, const B: usize> Model<T, N, L, Opt, I, O, B>
+impl<N, L, Opt, const B: usize> Model<N, L, Opt, B>
 where
-    T: Float,
-    N: Network<T, I, O>,
-    L: Loss<T, O> + ResolveAccuracy,
-    Opt: Optimizer<T>,
-    L::Targets<B>: TargetBuffer<T, B>,
+    N: Network + Train,
+    L: Loss<N::Element, Out<N, B>> + ResolveAccuracy,
+    Opt: Optimizer<N::Element>,
+    L::Targets: TargetBuffer<N::Element, B>,
 {
     /// Keras' `model.fit`: trains on `data` for `options.epochs` epochs; returns the history of
     /// `loss`, the metrics, and their `val_` forms when there is validation data.
@@ -122,7 +123,7 @@ where
     /// // y = 3x - 1 at eight points; the last 25% held out for validation.
     /// let x: Vec<[f64; 1]> = (0..8).map(|i| [i as f64 / 8.0]).collect();
     /// let y: Vec<[f64; 1]> = x.iter().map(|[x]| [3.0 * x - 1.0]).collect();
-    /// let data = Dataset::<f64, 1>::regression(&x, &y)?;
+    /// let data = Dataset::<f64, Flat<1>>::regression(&x, &y)?;
     /// let net = Line::new_boxed(&mut liandan::rng::SplitMix64::new(1));
     /// let mut model: Model<f64, Line<f64>, _, _, 1, 1, 2> =
     ///     Model::compile(net, Adam::new(0.1), MeanSquaredError, &[Metric::MeanAbsoluteError]);
@@ -137,8 +138,8 @@ where
     /// ```
     pub fn fit(
         &mut self,
-        data: &Dataset<T, I>,
-        mut options: FitOptions<'_, T, I>,
+        data: &Dataset<N::Element, N::Input>,
+        mut options: FitOptions<'_, N::Element, N::Input>,
     ) -> Result<History, TrainError> {
         let split;
         let (train, validation) = match options.validation {
@@ -192,7 +193,7 @@ where
     /// One pass over `train` in `order`; the logs of its loss and metrics.
     fn train_epoch(
         &mut self,
-        train: &Dataset<T, I>,
+        train: &Dataset<N::Element, N::Input>,
         order: &[usize],
         epoch: usize,
         rng: &mut SplitMix64,
@@ -224,7 +225,7 @@ where
 
     fn callbacks_begin(
         &mut self,
-        callbacks: &mut [&mut dyn Callback<T>],
+        callbacks: &mut [&mut dyn Callback<N::Element>],
         epoch: usize,
         epochs: usize,
     ) -> Result<(), TrainError> {
@@ -242,7 +243,7 @@ where
     /// last epoch's at the end.
     fn callbacks_train(
         &mut self,
-        callbacks: &mut [&mut dyn Callback<T>],
+        callbacks: &mut [&mut dyn Callback<N::Element>],
         phase: Phase,
         epoch: usize,
         epochs: usize,
@@ -263,7 +264,7 @@ where
     /// Runs the callbacks' `on_epoch_end`; whether one asked to stop.
     fn callbacks_end(
         &mut self,
-        callbacks: &mut [&mut dyn Callback<T>],
+        callbacks: &mut [&mut dyn Callback<N::Element>],
         epoch: usize,
         epochs: usize,
         logs: &Logs,
@@ -277,7 +278,12 @@ where
         Ok(stop)
     }
 
-    fn context<'a>(&'a mut self, epoch: usize, epochs: usize, logs: &'a Logs) -> Context<'a, T> {
+    fn context<'a>(
+        &'a mut self,
+        epoch: usize,
+        epochs: usize,
+        logs: &'a Logs,
+    ) -> Context<'a, N::Element> {
         Context {
             epoch,
             epochs,

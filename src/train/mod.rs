@@ -18,7 +18,7 @@
 //!     struct Xor { input: [2], Dense<8, Tanh>, Dense<2, Softmax> }
 //! }
 //!
-//! let xor = Dataset::<f32, 2>::classification(
+//! let xor = Dataset::<f32, Flat<2>>::classification(
 //!     &[[0., 0.], [0., 1.], [1., 0.], [1., 1.]],
 //!     &[0, 1, 1, 0],
 //!     2,
@@ -55,13 +55,13 @@ pub use progress::Verbosity;
 use std::boxed::Box;
 use std::vec::Vec;
 
-use nalgebra::SMatrix;
-
 use crate::data::{BatchTargets, Dataset};
+use crate::layer::{In, Out};
 use crate::loss::Loss;
 use crate::metrics::{classes_of, BatchTarget, Metric, MetricState, ResolveAccuracy};
 use crate::optim::Optimizer;
-use crate::{Float, Network, Summary, Trainer, Zeroed};
+use crate::shape::{Buffer, Shape};
+use crate::{Float, Network, Summary, Train, Trainer, Zeroed};
 
 /// What a loss's batch targets must be for a [`Model`]: filled from a dataset, read by the
 /// metrics, and allocated zeroed (`[usize; B]` and `SMatrix<T, O, B>` are).
@@ -80,29 +80,27 @@ impl<T: Float, const B: usize, X> TargetBuffer<T, B> for X where
 ///
 /// It owns the network and everything a step needs (a boxed [`Trainer`], the batch buffers),
 /// all allocated once in [`compile`](Model::compile).
-pub struct Model<T, N, L, Opt, const I: usize, const O: usize, const B: usize = 32>
+pub struct Model<N, L, Opt, const B: usize = 32>
 where
-    T: Float,
-    N: Network<T, I, O>,
-    L: Loss<T, O>,
-    Opt: Optimizer<T>,
+    N: Network + Train,
+    L: Loss<N::Element, Out<N, B>>,
+    Opt: Optimizer<N::Element>,
 {
     net: Box<N>,
-    trainer: Box<Trainer<T, N, Opt, I, O, B>>,
+    trainer: Box<Trainer<N, Opt, B>>,
     loss: L,
     metrics: Vec<MetricState>,
-    x: Box<SMatrix<T, I, B>>,
-    targets: Box<L::Targets<B>>,
-    output: Box<SMatrix<T, O, B>>,
+    x: Box<In<N, B>>,
+    targets: Box<L::Targets>,
+    output: Box<Out<N, B>>,
 }
 
-impl<T, N, L, Opt, const I: usize, const O: usize, const B: usize> Model<T, N, L, Opt, I, O, B>
+impl<N, L, Opt, const B: usize> Model<N, L, Opt, B>
 where
-    T: Float,
-    N: Network<T, I, O>,
-    L: Loss<T, O> + ResolveAccuracy,
-    Opt: Optimizer<T>,
-    L::Targets<B>: TargetBuffer<T, B>,
+    N: Network + Train,
+    L: Loss<N::Element, Out<N, B>> + ResolveAccuracy,
+    Opt: Optimizer<N::Element>,
+    L::Targets: TargetBuffer<N::Element, B>,
 {
     /// Keras' `model.compile(optimizer, loss, metrics)`: the network with what trains and
     /// measures it. [`Metric::Accuracy`] is resolved from the loss (see [`ResolveAccuracy`]).
@@ -110,7 +108,7 @@ where
         const { assert!(B > 0, "the batch size B must be at least 1") };
         let metrics = metrics
             .iter()
-            .map(|&m| MetricState::new(m.name(), m.resolve::<L>(O)))
+            .map(|&m| MetricState::new(m.name(), m.resolve::<L>(Out::<N, B>::SAMPLE)))
             .collect();
         Model {
             net,
@@ -139,12 +137,12 @@ where
     }
 
     /// The trainer: the optimizer and its state.
-    pub fn trainer(&self) -> &Trainer<T, N, Opt, I, O, B> {
+    pub fn trainer(&self) -> &Trainer<N, Opt, B> {
         &self.trainer
     }
 
     /// The trainer, mutably: to change the learning rate or restore optimizer state.
-    pub fn trainer_mut(&mut self) -> &mut Trainer<T, N, Opt, I, O, B> {
+    pub fn trainer_mut(&mut self) -> &mut Trainer<N, Opt, B> {
         &mut self.trainer
     }
 
@@ -180,14 +178,18 @@ where
 
     /// Rejects, before any step, data the model cannot use: no samples, NaN or infinite
     /// values, class labels beyond the outputs, targets of the wrong kind or width.
-    fn check(&mut self, data: &Dataset<T, I>, part: &'static str) -> Result<(), TrainError> {
+    fn check(
+        &mut self,
+        data: &Dataset<N::Element, N::Input>,
+        part: &'static str,
+    ) -> Result<(), TrainError> {
         if data.is_empty() {
             return Err(TrainError::Empty { part });
         }
-        check_finite(data.features(), I, part, "feature")?;
+        check_finite(data.features(), <N::Input as Shape>::LEN, part, "feature")?;
         match data.targets() {
             crate::data::Targets::Classes { labels, .. } => {
-                check_labels(labels, classes_of(O), part)?
+                check_labels(labels, classes_of(Out::<N, B>::SAMPLE), part)?
             }
             crate::data::Targets::Values { values, width } => {
                 check_finite(values, *width, part, "target")?

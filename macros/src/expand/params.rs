@@ -42,8 +42,14 @@ impl Gen<'_> {
             visit(fields, &p, &quote!(TENSORS), step, otherwise)
         };
         let tensor = visit(&|f, p| quote!(#p::tensor(&self.#f, i)), quote!(&[]));
-        let tensor_mut = visit(&|f, p| quote!(#p::tensor_mut(&mut self.#f, i)), quote!(&mut []));
-        let info = visit(&|f, p| in_layer(f, quote!(#p::tensor_info(i))), quote!(None));
+        let tensor_mut = visit(
+            &|f, p| quote!(#p::tensor_mut(&mut self.#f, i)),
+            quote!(&mut []),
+        );
+        let info = visit(
+            &|f, p| in_layer(f, quote!(#p::tensor_info(i))),
+            quote!(None),
+        );
         quote! {
             impl<T: #k::Float> #k::Params<T> for #self_ty {
                 const TENSORS: usize = 0 #(+ #tensors)*;

@@ -220,7 +220,11 @@ impl Gen<'_> {
             let dy = self.reshaped_mut(quote!(dy), &output, &layer.output());
             (y, dy, quote!(seed))
         } else {
-            (quote!(&*#out), quote!(&mut *#d), quote!(#k::layer::Seed::Output))
+            (
+                quote!(&*#out),
+                quote!(&mut *#d),
+                quote!(#k::layer::Seed::Output),
+            )
         };
         let grad = if layer.has_params() {
             quote!(&mut grad.#field)

@@ -69,5 +69,8 @@ fn the_dropout_rate_is_in_the_type() {
     let file = expanded(quote!(pub struct N { input: [128], Dropout<0.2>, Dense<10> }));
     let network = &file.items[0];
     let text = quote!(#network).to_string();
-    assert!(text.contains("Dropout < T , :: liandan :: shape :: Flat < 128 > , 200000 >"), "{text}");
+    assert!(
+        text.contains("Dropout < T , :: liandan :: shape :: Flat < 128 > , 200000 >"),
+        "{text}"
+    );
 }

@@ -98,7 +98,10 @@ impl Resolved for Resolution {
     }
 
     fn description(&self) -> String {
-        format!("Dense<{} -> {}, {}>", self.input, self.units, self.activation)
+        format!(
+            "Dense<{} -> {}, {}>",
+            self.input, self.units, self.activation
+        )
     }
 
     fn output(&self) -> Vec<usize> {

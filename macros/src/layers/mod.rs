@@ -17,7 +17,12 @@ use crate::ast::LayerDecl;
 use crate::shape::Dims;
 
 /// Every layer `network!` knows, in the order messages list them.
-pub const KINDS: &[&dyn Kind] = &[&flatten::Flatten, &dense::Dense, &activation::Activation, &dropout::Dropout];
+pub const KINDS: &[&dyn Kind] = &[
+    &flatten::Flatten,
+    &dense::Dense,
+    &activation::Activation,
+    &dropout::Dropout,
+];
 
 /// The kind named `name`, or the error listing the known ones.
 pub fn kind(decl: &LayerDecl) -> syn::Result<&'static dyn Kind> {
