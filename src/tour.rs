@@ -140,6 +140,14 @@ macro_rules! shapes_chapter {
                  compute; every size must be at least 1."
             ),
             mistake!(
+                "softmax-over-one-unit",
+                "A softmax shares 1 among its units, so over a single unit it outputs 1 \
+                 whatever the input, and nothing can be learnt from it. One yes/no output is \
+                 a sigmoid unit (trained with binary cross-entropy); classes take a softmax over \
+                 one unit each. A separate `Activation<Softmax>` after one output is the same \
+                 mistake."
+            ),
+            mistake!(
                 "empty-input",
                 "`input: []` gives no shape at all: a sample must have at least one feature."
             ),
