@@ -124,6 +124,12 @@ macro_rules! shapes_chapter {
                  expected (`784`) and which it found (`783`)."
             ),
             mistake!(
+                "dataset-width-mismatch",
+                "A `Model` of the 784-input network reads datasets of 784 features per sample; \
+                 the 8×8 digits have 64. `fit`, `evaluate`, `predict` and `confusion_matrix` \
+                 all say so in these words, naming the network."
+            ),
+            mistake!(
                 "hand-written-chain-mismatch",
                 "Without the macro, `Chain::new` joins two layers and requires the second's \
                  input width to equal the first's output width. The first line of the error \

@@ -1,6 +1,6 @@
 //! Compile-fail cases: one per error message of `network!`, plus shape errors in hand-written
-//! chains and predictions. The `.stderr` snapshots are checked in; the toolchain is pinned so
-//! they stay stable. Regenerate with `TRYBUILD=overwrite cargo test -p liandan-ui`.
+//! chains, predictions and datasets. The `.stderr` snapshots are checked in; the toolchain is
+//! pinned so they stay stable. Regenerate with `TRYBUILD=overwrite cargo test -p liandan-ui`.
 //!
 //! trybuild compiles the cases in a crate it generates, `tests/trybuild/liandan-ui/` under the
 //! target directory, and a `weights:` path is relative to the crate being compiled: so the
