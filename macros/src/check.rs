@@ -307,6 +307,12 @@ impl Walk {
             Some(name) => known_activation(name),
             None => Ok(ir::ident("Identity", decl.name.span())),
         };
+        let activation = activation.and_then(|name| match units_n {
+            Ok(1) if name == "Softmax" => {
+                Err(dense_softmax_of_one(position, decl, stated_in, &name))
+            }
+            _ => Ok(name),
+        });
         let input = self.dense_input(position, decl, stated_in);
         // Independent mistakes in one layer are reported together.
         let (units_n, activation, input) =
@@ -374,13 +380,8 @@ impl Walk {
         let Some(shape) = self.shape.clone() else {
             return Ok(None);
         };
-        if name == "Softmax" && shape.len() != 1 {
-            let msg = format!(
-                "layer {position} `{}` needs a flat input for softmax, but {}; add `Flatten` before it",
-                decl.text(),
-                self.gives(format_args!("shape `{}`", Dims(&shape))),
-            );
-            return Err(Error::new(decl.name.span(), msg));
+        if name == "Softmax" {
+            self.softmax_input(position, decl, &name, &shape)?;
         }
         let n = shape.iter().product();
         let description = format!("Activation<{name}>");
@@ -390,6 +391,35 @@ impl Walk {
             shape,
             description,
         )))
+    }
+
+    /// What arrives at `Activation<Softmax>`. Rule: a flat vector (a softmax normalises one),
+    /// wider than one unit, since a softmax over one unit outputs 1 whatever it is given.
+    fn softmax_input(
+        &self,
+        position: usize,
+        decl: &LayerDecl,
+        softmax: &Ident,
+        shape: &[usize],
+    ) -> syn::Result<()> {
+        if shape.len() != 1 {
+            let msg = format!(
+                "layer {position} `{}` needs a flat input for softmax, but {}; add `Flatten` before it",
+                decl.text(),
+                self.gives(format_args!("shape `{}`", Dims(shape))),
+            );
+            return Err(Error::new(decl.name.span(), msg));
+        }
+        if shape == [1] {
+            let msg = format!(
+                "layer {position} `{}`: a softmax over one unit always outputs 1, and {}; use \
+                 `Activation<Sigmoid>` for one yes/no output or `Dense<2>` before it for two classes",
+                decl.text(),
+                self.gives(1),
+            );
+            return Err(Error::new(softmax.span(), msg));
+        }
+        Ok(())
     }
 
     fn dropout(&mut self, decl: &LayerDecl) -> syn::Result<Option<Resolved>> {
@@ -506,6 +536,24 @@ fn positive(lit: &LitInt, position: usize, decl: &LayerDecl) -> syn::Result<usiz
     }
 }
 
+/// A softmax shares 1 out among its units. Rule: a dense layer of one unit has no softmax, since
+/// `Dense<1, Softmax>` outputs 1 for every input; the fixes are one sigmoid unit or two classes.
+fn dense_softmax_of_one(
+    position: usize,
+    decl: &LayerDecl,
+    stated_in: Option<&LitInt>,
+    softmax: &Ident,
+) -> Error {
+    let inputs = stated_in.map_or(String::new(), |n| format!("{n} -> "));
+    let msg = format!(
+        "layer {position} `{}`: a softmax over one unit always outputs 1; use \
+         `Dense<{inputs}1, Sigmoid>` for one yes/no output or `Dense<{inputs}2, Softmax>` for two \
+         classes",
+        decl.text()
+    );
+    Error::new(softmax.span(), msg)
+}
+
 /// An activation name. Rule: one of [`ACTIVATIONS`], spelled as the type is.
 fn known_activation(name: &Ident) -> syn::Result<Ident> {
     if ACTIVATIONS.iter().any(|known| name == known) {
@@ -601,6 +649,56 @@ mod tests {
             found,
             ["dropout rate 0.1234567 has more than six decimals; rates are kept in millionths, e.g. `Dropout<0.123457>`"]
         );
+    }
+
+    #[test]
+    fn a_softmax_over_one_unit_is_refused() {
+        let found = errors(quote!(struct N { input: [3], Dense<1, Softmax> }));
+        assert_eq!(
+            found,
+            [
+                "layer 1 `Dense<1, Softmax>`: a softmax over one unit always outputs 1; use \
+                 `Dense<1, Sigmoid>` for one yes/no output or `Dense<2, Softmax>` for two classes"
+            ]
+        );
+        let found = errors(quote!(struct N { input: [3], Dense<4 -> 1, Softmax> }));
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].contains("use `Dense<4 -> 1, Sigmoid>`"),
+            "{found:?}"
+        );
+        assert!(
+            found[0].contains("or `Dense<4 -> 2, Softmax>`"),
+            "{found:?}"
+        );
+        assert!(found[1].contains("expects 4 inputs, but the input has 3"));
+    }
+
+    #[test]
+    fn a_softmax_activation_after_one_output_is_refused() {
+        let found =
+            errors(quote!(struct N { input: [3], Dense<1>, Dropout<0.5>, Activation<Softmax> }));
+        assert_eq!(
+            found,
+            ["layer 3 `Activation<Softmax>`: a softmax over one unit always outputs 1, and layer \
+              2 `Dropout<0.5>` outputs 1; use `Activation<Sigmoid>` for one yes/no output or \
+              `Dense<2>` before it for two classes"]
+        );
+        let found = errors(quote!(struct N { input: [1], Activation<Softmax> }));
+        assert_eq!(found.len(), 1);
+        assert!(found[0].contains("and the input has 1;"), "{found:?}");
+    }
+
+    #[test]
+    fn a_softmax_over_two_units_and_a_sigmoid_over_one_are_fine() {
+        for tokens in [
+            quote!(struct N { input: [3], Dense<2, Softmax> }),
+            quote!(struct N { input: [3], Dense<1, Sigmoid> }),
+            quote!(struct N { input: [3], Dense<2>, Activation<Softmax> }),
+            quote!(struct N { input: [3], Dense<1>, Activation<Sigmoid> }),
+        ] {
+            assert_eq!(errors(tokens), Vec::<String>::new());
+        }
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! `Model::evaluate`, `Model::predict` and the confusion matrix: inference (dropout off) over a
 //! dataset, `B` samples at a time, the last batch partial.
 
+use std::borrow::Borrow;
 use std::vec::Vec;
 
 use nalgebra::SVector;
 
 use super::fit::data_error;
-use super::{part, Logs, Model, TargetBuffer, TrainError};
+use super::{part, FitsNetwork, Logs, Model, TargetBuffer, TrainError};
 use crate::data::{Dataset, Targets};
 use crate::loss::Loss;
 use crate::metrics::{classes_of, predicted_class, ConfusionMatrix, ResolveAccuracy};
@@ -24,8 +25,12 @@ where
     /// Keras' `model.evaluate`: the loss and every metric over `data`, dropout off.
     ///
     /// The loss is the mean over all samples; a loss that is not finite is reported as it is.
-    pub fn evaluate(&mut self, data: &Dataset<T, I>) -> Result<Logs, TrainError> {
-        self.evaluate_part(data, part::EVALUATION)
+    /// `data` is a `Dataset<T, I>`, as for [`fit`](Model::fit) (see [`FitsNetwork`]).
+    pub fn evaluate<D, const W: usize>(&mut self, data: &D) -> Result<Logs, TrainError>
+    where
+        D: Borrow<Dataset<T, W>> + FitsNetwork<T, N, W, I>,
+    {
+        self.evaluate_part(data.as_input(), part::EVALUATION)
     }
 
     pub(crate) fn evaluate_part(
@@ -53,8 +58,13 @@ where
         Ok(self.logs("", total, data.len()))
     }
 
-    /// Keras' `model.predict`: the network's output for every sample of `data`, dropout off.
-    pub fn predict(&mut self, data: &Dataset<T, I>) -> Result<Vec<SVector<T, O>>, TrainError> {
+    /// Keras' `model.predict`: the network's output for every sample of `data` (a
+    /// `Dataset<T, I>`, see [`FitsNetwork`]), dropout off.
+    pub fn predict<D, const W: usize>(&mut self, data: &D) -> Result<Vec<SVector<T, O>>, TrainError>
+    where
+        D: Borrow<Dataset<T, W>> + FitsNetwork<T, N, W, I>,
+    {
+        let data = data.as_input();
         let order: Vec<usize> = (0..data.len()).collect();
         let mut outputs = Vec::with_capacity(data.len());
         for chunk in order.chunks(B) {
@@ -70,12 +80,16 @@ where
     /// The confusion matrix of the predicted classes ([`predicted_class`]: the arg-max of the
     /// outputs, or for one output whether it exceeds 0.5) against the true ones (the labels, or
     /// the class of the target values likewise), over [`classes_of`]`(O)` classes.
-    pub fn confusion_matrix(
+    pub fn confusion_matrix<D, const W: usize>(
         &mut self,
-        data: &Dataset<T, I>,
-    ) -> Result<ConfusionMatrix, TrainError> {
+        data: &D,
+    ) -> Result<ConfusionMatrix, TrainError>
+    where
+        D: Borrow<Dataset<T, W>> + FitsNetwork<T, N, W, I>,
+    {
+        let data = data.as_input();
         self.check(data, part::EVALUATION)?;
-        let predictions = self.predict(data)?;
+        let predictions = self.predict::<_, I>(data)?;
         let classes = classes_of(O);
         let mut matrix = ConfusionMatrix::new(classes);
         for (i, y) in predictions.iter().enumerate() {

@@ -1,11 +1,12 @@
 //! `Model::fit`: epochs of shuffled batches, each a trainer step, with validation, callbacks
 //! and progress.
 
+use std::borrow::Borrow;
 use std::vec::Vec;
 
 use super::callbacks::{Callback, Context};
 use super::progress::{Progress, Verbosity};
-use super::{part, History, Logs, Model, TargetBuffer, TrainError};
+use super::{part, FitsNetwork, History, Logs, Model, TargetBuffer, TrainError};
 use crate::data::{shuffle, Dataset};
 use crate::loss::Loss;
 use crate::metrics::ResolveAccuracy;
@@ -107,9 +108,10 @@ where
     /// Keras' `model.fit`: trains on `data` for `options.epochs` epochs; returns the history of
     /// `loss`, the metrics, and their `val_` forms when there is validation data.
     ///
-    /// All data is checked before the first step (see [`TrainError`]); a step whose loss is
-    /// not finite stops training with [`TrainError::NonFiniteLoss`], the network as it was
-    /// before that step.
+    /// `data` is a `Dataset<T, I>`: a dataset of another width is a compile error naming both
+    /// widths (see [`FitsNetwork`]). All data is checked before the first step (see
+    /// [`TrainError`]); a step whose loss is not finite stops training with
+    /// [`TrainError::NonFiniteLoss`], the network as it was before that step.
     ///
     /// ```
     /// use liandan::prelude::*;
@@ -135,11 +137,15 @@ where
     /// assert!(loss[99] < loss[0] / 100.0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn fit(
+    pub fn fit<D, const W: usize>(
         &mut self,
-        data: &Dataset<T, I>,
+        data: &D,
         mut options: FitOptions<'_, T, I>,
-    ) -> Result<History, TrainError> {
+    ) -> Result<History, TrainError>
+    where
+        D: Borrow<Dataset<T, W>> + FitsNetwork<T, N, W, I>,
+    {
+        let data = data.as_input();
         let split;
         let (train, validation) = match options.validation {
             Validation::None => (data, None),
