@@ -124,6 +124,12 @@ macro_rules! shapes_chapter {
                  expected (`784`) and which it found (`783`)."
             ),
             mistake!(
+                "dataset-width-mismatch",
+                "A `Model` of the 784-input network reads datasets of 784 features per sample; \
+                 the 8×8 digits have 64. `fit`, `evaluate`, `predict` and `confusion_matrix` \
+                 all say so in these words, naming the network."
+            ),
+            mistake!(
                 "hand-written-chain-mismatch",
                 "Without the macro, `Chain::new` joins two layers and requires the second's \
                  input width to equal the first's output width. The first line of the error \
@@ -138,6 +144,14 @@ macro_rules! shapes_chapter {
                 "zero-width",
                 "A layer of zero units, or an input with a zero dimension, has nothing to \
                  compute; every size must be at least 1."
+            ),
+            mistake!(
+                "softmax-over-one-unit",
+                "A softmax shares 1 among its units, so over a single unit it outputs 1 \
+                 whatever the input, and nothing can be learnt from it. One yes/no output is \
+                 a sigmoid unit (trained with binary cross-entropy); classes take a softmax over \
+                 one unit each. A separate `Activation<Softmax>` after one output is the same \
+                 mistake."
             ),
             mistake!(
                 "empty-input",

@@ -386,6 +386,56 @@ mod tests {
     }
 
     #[test]
+    fn a_softmax_over_one_unit_is_refused() {
+        let found = errors(quote!(struct N { input: [3], Dense<1, Softmax> }));
+        assert_eq!(
+            found,
+            [
+                "layer 1 `Dense<1, Softmax>`: a softmax over one unit always outputs 1; use \
+                 `Dense<1, Sigmoid>` for one yes/no output or `Dense<2, Softmax>` for two classes"
+            ]
+        );
+        let found = errors(quote!(struct N { input: [3], Dense<4 -> 1, Softmax> }));
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].contains("use `Dense<4 -> 1, Sigmoid>`"),
+            "{found:?}"
+        );
+        assert!(
+            found[0].contains("or `Dense<4 -> 2, Softmax>`"),
+            "{found:?}"
+        );
+        assert!(found[1].contains("expects 4 inputs, but the input has 3"));
+    }
+
+    #[test]
+    fn a_softmax_activation_after_one_output_is_refused() {
+        let found =
+            errors(quote!(struct N { input: [3], Dense<1>, Dropout<0.5>, Activation<Softmax> }));
+        assert_eq!(
+            found,
+            ["layer 3 `Activation<Softmax>`: a softmax over one unit always outputs 1, and layer \
+              2 `Dropout<0.5>` outputs 1; use `Activation<Sigmoid>` for one yes/no output or \
+              `Dense<2>` before it for two classes"]
+        );
+        let found = errors(quote!(struct N { input: [1], Activation<Softmax> }));
+        assert_eq!(found.len(), 1);
+        assert!(found[0].contains("and the input has 1;"), "{found:?}");
+    }
+
+    #[test]
+    fn a_softmax_over_two_units_and_a_sigmoid_over_one_are_fine() {
+        for tokens in [
+            quote!(struct N { input: [3], Dense<2, Softmax> }),
+            quote!(struct N { input: [3], Dense<1, Sigmoid> }),
+            quote!(struct N { input: [3], Dense<2>, Activation<Softmax> }),
+            quote!(struct N { input: [3], Dense<1>, Activation<Sigmoid> }),
+        ] {
+            assert_eq!(errors(tokens), Vec::<String>::new());
+        }
+    }
+
+    #[test]
     fn output_must_match() {
         let found = errors(quote!(struct N { input: [2], Dense<3>, output: [2] }));
         assert_eq!(

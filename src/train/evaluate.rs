@@ -1,16 +1,17 @@
 //! `Model::evaluate`, `Model::predict` and the confusion matrix: inference (dropout off) over a
 //! dataset, `B` samples at a time, the last batch partial.
 
+use std::borrow::Borrow;
 use std::vec::Vec;
 
 use super::fit::data_error;
-use super::{part, Logs, Model, TargetBuffer, TrainError};
+use super::{part, FitsNetwork, Logs, Model, TargetBuffer, TrainError};
 use crate::data::{Dataset, Targets};
 use crate::layer::Out;
 use crate::loss::Loss;
 use crate::metrics::{classes_of, predicted_class, ConfusionMatrix, ResolveAccuracy};
 use crate::optim::Optimizer;
-use crate::shape::{Buffer, Sample};
+use crate::shape::{Buffer, Sample, Shape};
 use crate::{Error, Float, Network, Train};
 
 impl<N, L, Opt, const B: usize> Model<N, L, Opt, B>
@@ -23,8 +24,14 @@ where
     /// Keras' `model.evaluate`: the loss and every metric over `data`, dropout off.
     ///
     /// The loss is the mean over all samples; a loss that is not finite is reported as it is.
-    pub fn evaluate(&mut self, data: &Dataset<N::Element, N::Input>) -> Result<Logs, TrainError> {
-        self.evaluate_part(data, part::EVALUATION)
+    ///
+    /// `data` is a `Dataset` of the network's input shape, as for [`fit`](Model::fit) (see
+    /// [`FitsNetwork`]).
+    pub fn evaluate<D, S: Shape>(&mut self, data: &D) -> Result<Logs, TrainError>
+    where
+        D: Borrow<Dataset<N::Element, S>> + FitsNetwork<N::Element, N, S, N::Input>,
+    {
+        self.evaluate_part(data.as_input(), part::EVALUATION)
     }
 
     pub(crate) fn evaluate_part(
@@ -52,11 +59,16 @@ where
         Ok(self.logs("", total, data.len()))
     }
 
-    /// Keras' `model.predict`: the network's output for every sample of `data`, dropout off.
-    pub fn predict(
+    /// Keras' `model.predict`: the network's output for every sample of `data` (a `Dataset` of
+    /// the network's input shape, see [`FitsNetwork`]), dropout off.
+    pub fn predict<D, S: Shape>(
         &mut self,
-        data: &Dataset<N::Element, N::Input>,
-    ) -> Result<Vec<Sample<N::Element, N::Output>>, TrainError> {
+        data: &D,
+    ) -> Result<Vec<Sample<N::Element, N::Output>>, TrainError>
+    where
+        D: Borrow<Dataset<N::Element, S>> + FitsNetwork<N::Element, N, S, N::Input>,
+    {
+        let data = data.as_input();
         let order: Vec<usize> = (0..data.len()).collect();
         let mut outputs = Vec::with_capacity(data.len());
         for chunk in order.chunks(B) {
@@ -73,10 +85,11 @@ where
     /// The confusion matrix of the predicted classes ([`predicted_class`]: the arg-max of the
     /// outputs, or for one output whether it exceeds 0.5) against the true ones (the labels, or
     /// the class of the target values likewise), over [`classes_of`]`(O)` classes.
-    pub fn confusion_matrix(
-        &mut self,
-        data: &Dataset<N::Element, N::Input>,
-    ) -> Result<ConfusionMatrix, TrainError> {
+    pub fn confusion_matrix<D, S: Shape>(&mut self, data: &D) -> Result<ConfusionMatrix, TrainError>
+    where
+        D: Borrow<Dataset<N::Element, S>> + FitsNetwork<N::Element, N, S, N::Input>,
+    {
+        let data = data.as_input();
         self.check(data, part::EVALUATION)?;
         let predictions = self.predict(data)?;
         let outputs = Out::<N, B>::SAMPLE;

@@ -1,11 +1,12 @@
 //! `Model::fit`: epochs of shuffled batches, each a trainer step, with validation, callbacks
 //! and progress.
 
+use std::borrow::Borrow;
 use std::vec::Vec;
 
 use super::callbacks::{Callback, Context};
 use super::progress::{Progress, Verbosity};
-use super::{part, History, Logs, Model, TargetBuffer, TrainError};
+use super::{part, FitsNetwork, History, Logs, Model, TargetBuffer, TrainError};
 use crate::data::{shuffle, Dataset};
 use crate::layer::Out;
 use crate::loss::Loss;
@@ -136,11 +137,15 @@ where
     /// assert!(loss[99] < loss[0] / 100.0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn fit(
+    pub fn fit<D, S: Shape>(
         &mut self,
-        data: &Dataset<N::Element, N::Input>,
+        data: &D,
         mut options: FitOptions<'_, N::Element, N::Input>,
-    ) -> Result<History, TrainError> {
+    ) -> Result<History, TrainError>
+    where
+        D: Borrow<Dataset<N::Element, S>> + FitsNetwork<N::Element, N, S, N::Input>,
+    {
+        let data = data.as_input();
         let split;
         let (train, validation) = match options.validation {
             Validation::None => (data, None),

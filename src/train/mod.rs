@@ -41,6 +41,7 @@ pub mod callbacks;
 mod error;
 mod evaluate;
 mod fit;
+mod fits;
 mod history;
 mod progress;
 
@@ -49,6 +50,7 @@ pub use callbacks::{
 };
 pub use error::TrainError;
 pub use fit::{FitOptions, Validation};
+pub use fits::FitsNetwork;
 pub use history::{History, Logs};
 pub use progress::Verbosity;
 

@@ -8,7 +8,7 @@ network! {
         Dense<128, Relu>,
         Dropout<0.2>,
         Dense<10, Softmax>,
-        weights: "../../../../ffi/weights/mnist.safetensors",
+        weights: "weights/mnist.safetensors",
     }
 }
 

@@ -5,7 +5,7 @@ network! {
         input: [4],
         Dense<3, Relu>,
         Dense<2, Softmax>,
-        weights: "../../../../tests/ui/weights/half.safetensors",
+        weights: "weights/half.safetensors",
     }
 }
 

@@ -5,7 +5,7 @@ network! {
         input: [4],
         Dense<3, Relu>,
         Dense<2, Softmax>,
-        weights: "../../../../tests/ui/weights/absent.safetensors",
+        weights: "weights/absent.safetensors",
     }
 }
 

@@ -5,7 +5,7 @@ network! {
         input: [4],
         Dense<3, Relu>,
         Dense<2, Softmax>,
-        weights: "../../../../tests/ui/weights/wide-kernel.safetensors",
+        weights: "weights/wide-kernel.safetensors",
     }
 }
 

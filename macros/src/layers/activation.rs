@@ -27,13 +27,28 @@ impl Kind for Activation {
             return Ok(None);
         };
         if activation == "Softmax" {
-            ctx.flat_input(shape, "needs a flat input for softmax")?;
+            softmax_input(ctx, shape, &activation)?;
         }
         Ok(Some(Box::new(Resolution {
             shape: shape.to_vec(),
             activation,
         })))
     }
+}
+
+/// What arrives at `Activation<Softmax>`. Rule: a flat vector (a softmax normalises one),
+/// wider than one unit, since a softmax over one unit outputs 1 whatever it is given.
+fn softmax_input(ctx: &Context<'_>, shape: &[usize], softmax: &Ident) -> syn::Result<()> {
+    if ctx.flat_input(shape, "needs a flat input for softmax")? == 1 {
+        let msg = format!(
+            "{}: a softmax over one unit always outputs 1, and {}; use `Activation<Sigmoid>` for \
+             one yes/no output or `Dense<2>` before it for two classes",
+            ctx.this(),
+            ctx.gives(1),
+        );
+        return Err(syn::Error::new(softmax.span(), msg));
+    }
+    Ok(())
 }
 
 struct Resolution {

@@ -25,6 +25,10 @@ impl Kind for Dense {
             Some(name) => activations::known(name),
             None => Ok(Ident::new("Identity", ctx.decl.name.span())),
         };
+        let activation = activation.and_then(|name| match units_n {
+            Ok(1) if name == "Softmax" => Err(softmax_of_one(ctx, stated_in, &name)),
+            _ => Ok(name),
+        });
         let input = input(ctx, stated_in);
         // Independent mistakes in one layer are reported together.
         let ((units, activation), input) = both(both(units_n, activation), input)?;
@@ -63,6 +67,18 @@ fn positive(lit: &LitInt, ctx: &Context<'_>) -> syn::Result<usize> {
         }
         units => Ok(units),
     }
+}
+
+/// A softmax shares 1 out among its units. Rule: a dense layer of one unit has no softmax, since
+/// `Dense<1, Softmax>` outputs 1 for every input; the fixes are one sigmoid unit or two classes.
+fn softmax_of_one(ctx: &Context<'_>, stated_in: Option<&LitInt>, softmax: &Ident) -> Error {
+    let inputs = stated_in.map_or(String::new(), |n| format!("{n} -> "));
+    let msg = format!(
+        "{}: a softmax over one unit always outputs 1; use `Dense<{inputs}1, Sigmoid>` for one \
+         yes/no output or `Dense<{inputs}2, Softmax>` for two classes",
+        ctx.this()
+    );
+    Error::new(softmax.span(), msg)
 }
 
 /// The width arriving. Rule: it is flat, and equal to the stated width if any (e.g.
