@@ -14,6 +14,7 @@ use std::hint::black_box;
 
 use common::*;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use liandan::layer::Backward;
 use liandan::layers::Dense;
 use liandan::optim::AdamState;
 use liandan::prelude::*;
@@ -24,7 +25,7 @@ fn train_step<const B: usize>(
 ) {
     let mut net = network();
     let mut trainer = Mnist::<f32>::trainer::<Adam, B>(Adam::default());
-    let (x, y) = (inputs::<784, B>(2), labels::<B>(3));
+    let (x, y) = (inputs::<Hw<28, 28>, B>(2), labels::<B>(3));
     let (loss, mut r) = (SparseCategoricalCrossentropy::default(), rng(4));
     c.throughput(Throughput::Elements(B as u64));
     c.bench_function(BenchmarkId::from_parameter(B), |b| {
@@ -43,7 +44,7 @@ fn predict_batch<const B: usize>(
     c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
 ) {
     let net = network();
-    let x = inputs::<784, B>(5);
+    let x = inputs::<Hw<28, 28>, B>(5);
     let mut y = SMatrix::<f32, 10, B>::boxed();
     c.throughput(Throughput::Elements(B as u64));
     c.bench_function(BenchmarkId::from_parameter(B), |b| {
@@ -76,7 +77,7 @@ fn dense<const I: usize, const O: usize, A: liandan::activation::Activation>(
     g.throughput(Throughput::Elements(B as u64));
     let mut layer = Dense::<f32, I, O, A>::boxed();
     layer.init(&mut rng(6));
-    let x = inputs::<I, B>(7);
+    let x = inputs::<Flat<I>, B>(7);
     let (mut y, mut z) = (SMatrix::<f32, O, B>::boxed(), SMatrix::<f32, O, B>::boxed());
     let mut grad = Dense::<f32, I, O, A>::boxed();
     let mut dx = SMatrix::<f32, I, B>::boxed();
@@ -95,8 +96,9 @@ fn dense<const I: usize, const O: usize, A: liandan::activation::Activation>(
         |b| {
             b.iter(|| {
                 d.copy_from(&dy);
-                let dx = if with_dx { Some(&mut *dx) } else { None };
-                layer.backward(&*x, &*y, &mut *z, &mut d, false, &mut *grad, dx)
+                let mut pass = Backward::new(&*x, &*y, &mut *z, &mut d, &mut *grad);
+                pass.dx = if with_dx { Some(&mut *dx) } else { None };
+                layer.backward(pass)
             })
         },
     );

@@ -56,7 +56,7 @@ fn run(lr: f64, train: &Data, eval: &Data) -> Result<(Vec<Option<f64>>, f64)> {
     Ok((curve, accuracy(&net, eval)))
 }
 
-type Data = liandan::data::Dataset<f32, 196>;
+type Data = liandan::data::Dataset<f32, Flat<196>>;
 
 fn main() -> Result<()> {
     let (train, eval) = train_eval::<196>(2000)?;

@@ -49,7 +49,10 @@ network! {
 }
 
 /// The kernel gradient norm of each layer of a fresh `Net` on the first 256 samples of `data`.
-fn layer_gradients<Net: Network<f32, 196, 10>>(data: &Dataset<f32, 196>) -> Result<Vec<f64>> {
+fn layer_gradients<Net>(data: &Dataset<f32, Flat<196>>) -> Result<Vec<f64>>
+where
+    Net: Network<Element = f32, Input = Flat<196>, Output = Flat<10>> + Train,
+{
     let mut rng = SplitMix64::new(3);
     let net = Net::new_boxed(&mut rng);
     let mut trainer = Net::trainer::<Sgd, 256>(Sgd::default());

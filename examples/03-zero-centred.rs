@@ -52,7 +52,10 @@ const WINDOW: usize = 50;
 const TARGET: f64 = 1.0;
 
 /// Every step's loss over `EPOCHS` epochs of a fresh `Net`.
-fn step_losses<Net: Network<f32, 196, 10>>(train: &Dataset<f32, 196>) -> Result<Vec<f32>> {
+fn step_losses<Net>(train: &Dataset<f32, Flat<196>>) -> Result<Vec<f32>>
+where
+    Net: Network<Element = f32, Input = Flat<196>, Output = Flat<10>> + Train,
+{
     let mut rng = SplitMix64::new(11);
     let mut net = Net::new_boxed(&mut rng);
     let mut trainer = Net::trainer::<Sgd, 32>(Sgd::new(0.1));

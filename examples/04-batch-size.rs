@@ -56,7 +56,10 @@ struct Run {
 }
 
 /// Trains a fresh network with batches of `B` until `TARGET` accuracy on `eval`.
-fn run<const B: usize>(train: &Dataset<f32, 196>, eval: &Dataset<f32, 196>) -> Result<Run> {
+fn run<const B: usize>(
+    train: &Dataset<f32, Flat<196>>,
+    eval: &Dataset<f32, Flat<196>>,
+) -> Result<Run> {
     let mut rng = SplitMix64::new(5);
     let mut net = Digits::<f32>::new(&mut rng);
     let mut trainer = Digits::<f32>::trainer::<Sgd, B>(Sgd::new(0.1));

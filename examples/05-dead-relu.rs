@@ -63,10 +63,10 @@ fn run<Net, A>(
     name: &'static str,
     lr: f64,
     hidden: impl Fn(&Net) -> &Dense<f32, 196, 64, A>,
-    (train, eval): (&Dataset<f32, 196>, &Dataset<f32, 196>),
+    (train, eval): (&Dataset<f32, Flat<196>>, &Dataset<f32, Flat<196>>),
 ) -> Result<Run>
 where
-    Net: Network<f32, 196, 10>,
+    Net: Network<Element = f32, Input = Flat<196>, Output = Flat<10>> + Train,
     A: Elementwise,
 {
     // The same seed for every run: the same initial weights and batches.

@@ -44,11 +44,11 @@ const TARGET: f64 = 0.85;
 fn accuracies<L>(
     loss: &L,
     lr: f64,
-    train: &Dataset<f32, 196>,
-    eval: &Dataset<f32, 196>,
+    train: &Dataset<f32, Flat<196>>,
+    eval: &Dataset<f32, Flat<196>>,
 ) -> Result<Vec<f64>>
 where
-    L: Loss<f32, 10, Targets<32> = SMatrix<f32, 10, 32>>,
+    L: Loss<f32, SMatrix<f32, 10, 32>, Targets = SMatrix<f32, 10, 32>>,
 {
     let mut rng = SplitMix64::new(17);
     let mut net = Digits::<f32>::new(&mut rng);

@@ -14,7 +14,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use common::*;
-use liandan::layer::{Head, NoParams};
+use liandan::layer::{Backward, Head, NoParams, Seed};
 use liandan::layers::Dense;
 use liandan::loss::Loss;
 use liandan::optim::AdamState;
@@ -76,7 +76,7 @@ fn train_step<const B: usize>(r: &Report) {
     }
     let mut net = network();
     let mut trainer = Mnist::<f32>::trainer::<Adam, B>(Adam::default());
-    let (x, y) = (inputs::<784, B>(2), labels::<B>(3));
+    let (x, y) = (inputs::<Hw<28, 28>, B>(2), labels::<B>(3));
     let (loss, mut g) = (SparseCategoricalCrossentropy::default(), rng(4));
     let secs = median_secs(15, || {
         trainer.step(&mut net, &x, &y, B, &loss, &mut g).unwrap();
@@ -90,7 +90,7 @@ fn predict<const B: usize>(r: &Report) {
         return;
     }
     let net = network();
-    let x = inputs::<784, B>(5);
+    let x = inputs::<Hw<28, 28>, B>(5);
     let mut y = SMatrix::<f32, 10, B>::boxed();
     let secs = median_secs(15, || net.predict_batch(black_box(&*x), &mut *y));
     r.line(&name, secs, B, predict_flop(B));
@@ -106,7 +106,7 @@ fn dense<const I: usize, const O: usize, A: liandan::activation::Activation>(
     }
     let mut layer = Dense::<f32, I, O, A>::boxed();
     layer.init(&mut rng(6));
-    let x = inputs::<I, B>(7);
+    let x = inputs::<Flat<I>, B>(7);
     let (mut y, mut z) = (SMatrix::<f32, O, B>::boxed(), SMatrix::<f32, O, B>::boxed());
     let mut grad = Dense::<f32, I, O, A>::boxed();
     let mut dx = SMatrix::<f32, I, B>::boxed();
@@ -118,8 +118,9 @@ fn dense<const I: usize, const O: usize, A: liandan::activation::Activation>(
     let mut d = dy;
     let secs = median_secs(15, || {
         d.copy_from(&dy);
-        let dx = if with_dx { Some(&mut *dx) } else { None };
-        layer.backward(&*x, &*y, &mut *z, &mut d, false, &mut *grad, dx)
+        let mut pass = Backward::new(&*x, &*y, &mut *z, &mut d, &mut *grad);
+        pass.dx = if with_dx { Some(&mut *dx) } else { None };
+        layer.backward(pass)
     });
     let (what, flop) = if with_dx {
         ("backward+dx", 2.0 * fwd)
@@ -169,7 +170,7 @@ struct Step {
     net: Box<Mnist<f32>>,
     grad: Box<Mnist<f32>>,
     state: Box<AdamState<Mnist<f32>>>,
-    x: Box<SMatrix<f32, 784, 128>>,
+    x: Box<Batch<f32, Hw<28, 28>, 128>>,
     labels: [usize; 128],
     /// `z1, h1, mask, h2, dh2, dh1, dz1`: the 128 units of the first layer.
     wide: [Box<SMatrix<f32, 128, 128>>; 7],
@@ -182,13 +183,18 @@ fn phase(name: &str, f: impl FnMut()) {
     println!("{:<34} {:>10.2} us", name, median_secs(15, f) * 1e6);
 }
 
+/// The images read in place as 784 features each, as the network's first dense layer reads them.
+fn flat(x: &Batch<f32, Hw<28, 28>, 128>) -> &SMatrix<f32, 784, 128> {
+    liandan::shape::view(x)
+}
+
 impl Step {
     fn new() -> Self {
         Step {
             net: network(),
             grad: Mnist::<f32>::new_boxed(&mut rng(5)),
             state: AdamState::<Mnist<f32>>::boxed(),
-            x: inputs::<784, 128>(2),
+            x: inputs::<Hw<28, 28>, 128>(2),
             labels: labels::<128>(3),
             wide: std::array::from_fn(|_| SMatrix::boxed()),
             narrow: std::array::from_fn(|_| SMatrix::boxed()),
@@ -196,7 +202,8 @@ impl Step {
     }
 
     fn forward(&mut self) {
-        let (net, x, mut g) = (&self.net, &*self.x, rng(4));
+        // The first dense layer reads the images in place as 784 features, as the network does.
+        let (net, x, mut g) = (&self.net, flat(&self.x), rng(4));
         let [z1, h1, mask, h2, ..] = &mut self.wide;
         let [z2, p, dp] = &mut self.narrow;
         phase("phase: dense 1 forward", || {
@@ -216,25 +223,29 @@ impl Step {
     }
 
     fn backward(&mut self) {
-        let (net, x) = (&mut self.net, &*self.x);
+        let (net, x) = (&mut self.net, flat(&self.x));
         let [z1, h1, mask, h2, dh2, dh1, dz1] = &mut self.wide;
         let [z2, p, dp] = &mut self.narrow;
         let (d1, d2) = (&mut self.grad.dense_1, &mut self.grad.dense_2);
         // With fused logits, `dp` is only read.
         phase("phase: dense 2 backward", || {
-            net.dense_2
-                .backward_overwrite(h2, p, z2, dp, true, d2, Some(dh2))
+            let pass = Backward::new(&**h2, &**p, &mut **z2, &mut **dp, d2);
+            net.dense_2.backward(
+                pass.seed(Seed::Logits)
+                    .overwrite()
+                    .input_gradient(&mut **dh2),
+            )
         });
         phase("phase: dropout backward", || {
-            let dx = Some(&mut **dh1);
-            net.dropout_1
-                .backward(h1, h2, mask, dh2, false, &mut NoParams, dx)
+            let mut none = NoParams;
+            let pass = Backward::new(&**h1, &**h2, &mut **mask, &mut **dh2, &mut none);
+            net.dropout_1.backward(pass.input_gradient(&mut **dh1))
         });
         // The relu backward overwrites its `dy` argument, so each call starts from a copy.
         phase("phase: dense 1 backward (+ copy)", || {
             dz1.copy_from(&**dh1);
-            net.dense_1
-                .backward_overwrite(x, h1, z1, dz1, false, d1, None)
+            let pass = Backward::new(x, &**h1, &mut **z1, &mut **dz1, d1);
+            net.dense_1.backward(pass.overwrite())
         });
         let adam = Adam::default();
         phase("phase: Adam after the step", || {

@@ -20,7 +20,10 @@ network! {
 
 /// `n` points in `[-1.5, 1.5]²`, class 1 inside the unit circle and 0 outside: two classes
 /// for one sigmoid output, which reads them as the targets 0 and 1, as Keras does.
-fn points(n: usize, rng: &mut SplitMix64) -> Result<Dataset<f32, 2>, liandan::data::DataError> {
+fn points(
+    n: usize,
+    rng: &mut SplitMix64,
+) -> Result<Dataset<f32, Flat<2>>, liandan::data::DataError> {
     let x: Vec<[f32; 2]> = (0..n)
         .map(|_| [rng.random_range(-1.5..1.5), rng.random_range(-1.5..1.5)])
         .collect();
@@ -35,7 +38,7 @@ fn main() -> anyhow::Result<()> {
     let mut rng = SplitMix64::new(3);
     let (train, test) = (points(2000, &mut rng)?, points(500, &mut rng)?);
     let net = Circle::new_boxed(&mut rng);
-    let mut model: Model<f32, Circle, _, _, 2, 1, 32> = Model::compile(
+    let mut model: Model<Circle, _, _, 32> = Model::compile(
         net,
         Adam::new(0.01),
         BinaryCrossentropy::default(),

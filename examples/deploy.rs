@@ -41,7 +41,7 @@ const BATCH: usize = 32;
 /// How many test digits `expected` writes.
 const CHECKED: usize = 100;
 
-type Digits = Dataset<f32, 784>;
+type Digits = Dataset<f32, Hw<28, 28>>;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -75,7 +75,7 @@ fn train(path: &str) -> anyhow::Result<()> {
     let mut net = Mnist::<f32>::new_boxed(&mut rng);
     let mut trainer = Mnist::<f32>::trainer::<Adam, BATCH>(Adam::default());
     let loss = SparseCategoricalCrossentropy::default();
-    let (mut x, mut y) = (Box::new(SMatrix::<f32, 784, BATCH>::zeros()), [0; BATCH]);
+    let (mut x, mut y) = (Batch::<f32, Hw<28, 28>, BATCH>::boxed(), [0; BATCH]);
     let mut order = shuffled_indices(train.len(), SEED);
     for epoch in 1..=EPOCHS {
         shuffle(&mut order, SEED + epoch);
@@ -104,7 +104,7 @@ fn accuracy(net: &Mnist<f32>, data: &Digits) -> f32 {
 
 /// The predicted class and the probabilities of one digit.
 fn classify(net: &Mnist<f32>, pixels: &[f32]) -> (usize, SVector<f32, 10>) {
-    let p = net.predict(&SVector::<f32, 784>::from_column_slice(pixels));
+    let p = net.predict(&Sample::<f32, Hw<28, 28>>::from_slice(pixels));
     (p.argmax().0, p)
 }
 

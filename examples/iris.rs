@@ -19,7 +19,7 @@ network! {
 fn main() -> anyhow::Result<()> {
     // Column 4 holds the species, 0, 1 or 2; the header line is detected.
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/iris.csv");
-    let all = Dataset::<f32, 4>::from_csv(path, &CsvOptions::classes(4, 3))?;
+    let all = Dataset::<f32, Flat<4>>::from_csv(path, &CsvOptions::classes(4, 3))?;
     // Stratified: each part keeps the 50/50/50 balance of the species.
     let (mut train, mut eval, mut test) = all.split((0.7, 0.15, 0.15), 7, true)?;
 
@@ -33,7 +33,7 @@ fn main() -> anyhow::Result<()> {
 
     let net = Iris::new_boxed(&mut SplitMix64::new(7));
     // Batch size 16: the last batch of each epoch holds the 105 % 16 = 9 samples left over.
-    let mut model: Model<f32, Iris, _, _, 4, 3, 16> = Model::compile(
+    let mut model: Model<Iris, _, _, 16> = Model::compile(
         net,
         Adam::new(0.01),
         SparseCategoricalCrossentropy::default(),

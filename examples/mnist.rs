@@ -96,7 +96,7 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-type Data = Dataset<f32, 784>;
+type Data = Dataset<f32, Hw<28, 28>>;
 
 fn run<const B: usize>(args: &Args) -> anyhow::Result<()> {
     let start = Instant::now();
@@ -110,7 +110,7 @@ fn run<const B: usize>(args: &Args) -> anyhow::Result<()> {
     print!("{}", Mnist::<f32>::summary());
 
     let net = Mnist::new_boxed(&mut SplitMix64::new(args.seed));
-    let mut model: Model<f32, Mnist, _, _, 784, 10, B> = Model::compile(
+    let mut model: Model<Mnist, _, _, B> = Model::compile(
         net,
         Adam::default(),
         SparseCategoricalCrossentropy::default(),
@@ -185,7 +185,7 @@ fn print_epochs(history: &History) {
 /// and the first the network gets wrong.
 fn draw_digits(net: &Mnist, test: &Data) {
     let predict = |i: usize| {
-        let x = SVector::<f32, 784>::from_column_slice(test.sample(i));
+        let x = Sample::<f32, Hw<28, 28>>::from_slice(test.sample(i));
         argmax(net.predict(&x).as_slice()).unwrap_or(0)
     };
     let wrong = (0..test.len()).find(|&i| Some(predict(i)) != test.label(i));

@@ -33,7 +33,10 @@ fn tags(p: [f32; 2]) -> [f32; 3] {
     ]
 }
 
-fn points(n: usize, rng: &mut SplitMix64) -> Result<Dataset<f32, 2>, liandan::data::DataError> {
+fn points(
+    n: usize,
+    rng: &mut SplitMix64,
+) -> Result<Dataset<f32, Flat<2>>, liandan::data::DataError> {
     let x: Vec<[f32; 2]> = (0..n)
         .map(|_| [rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0)])
         .collect();
@@ -47,7 +50,7 @@ fn main() -> anyhow::Result<()> {
     let net = Tags::new_boxed(&mut rng);
     // "accuracy" with binary cross-entropy is binary accuracy: each of the 3 outputs is
     // thresholded at 0.5 and compared with its label, then averaged.
-    let mut model: Model<f32, Tags, _, _, 2, 3, 32> = Model::compile(
+    let mut model: Model<Tags, _, _, 32> = Model::compile(
         net,
         Adam::new(0.01),
         BinaryCrossentropy::default(),

@@ -29,7 +29,7 @@ fn samples(
     n: usize,
     noise: f64,
     rng: &mut SplitMix64,
-) -> Result<Dataset<f64, 2>, liandan::data::DataError> {
+) -> Result<Dataset<f64, Flat<2>>, liandan::data::DataError> {
     let mut x = Vec::with_capacity(n);
     let mut y = Vec::with_capacity(n);
     for _ in 0..n {
@@ -47,7 +47,7 @@ fn main() -> anyhow::Result<()> {
     let test = samples(500, 0.0, &mut rng)?; // noise-free: how close to the true function?
 
     let net = Curve::<f64>::new_boxed(&mut rng);
-    let mut model: Model<f64, Curve<f64>, _, _, 2, 1, 32> = Model::compile(
+    let mut model: Model<Curve<f64>, _, _, 32> = Model::compile(
         net,
         Adam::new(0.005),
         MeanSquaredError,

@@ -24,7 +24,7 @@ fn main() -> Result<(), Error> {
     let x = SMatrix::<f32, 2, 4>::from_column_slice(&[0., 0., 0., 1., 1., 0., 1., 1.]);
     let y = SMatrix::<f32, 1, 4>::from_column_slice(&[0., 1., 1., 0.]);
     let loss = BinaryCrossentropy::default();
-    let mut trainer = Trainer::<f32, Xor<f32>, Adam, 2, 1, 4>::new(Adam::new(0.05));
+    let mut trainer = Trainer::<Xor<f32>, Adam, 4>::new(Adam::new(0.05));
     for epoch in 1..=300 {
         let value = trainer.step(&mut net, &x, &y, 4, &loss, &mut rng)?;
         if epoch % 50 == 0 {

@@ -14,6 +14,7 @@
 #![allow(dead_code)]
 
 use liandan::prelude::*;
+use liandan::shape::Shape;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -61,11 +62,12 @@ pub fn network() -> Box<Mnist<f32>> {
     Mnist::<f32>::new_boxed(&mut rng(1))
 }
 
-/// A heap-allocated batch of MNIST-like inputs in `[0, 1]`, about 80 % zeros like real digits.
-pub fn inputs<const I: usize, const B: usize>(seed: u64) -> Box<SMatrix<f32, I, B>> {
-    let mut x = SMatrix::<f32, I, B>::boxed();
+/// A heap-allocated batch of `B` MNIST-like inputs of shape `S`, in `[0, 1]`, about 80 % zeros
+/// like real digits.
+pub fn inputs<S: Shape, const B: usize>(seed: u64) -> Box<Batch<f32, S, B>> {
+    let mut x = Batch::<f32, S, B>::boxed();
     let mut r = rng(seed);
-    for v in x.iter_mut() {
+    for v in x.as_mut_slice() {
         *v = if r.random::<f32>() < 0.2 {
             r.random()
         } else {
