@@ -17,7 +17,7 @@
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use liandan::layer::zip_tensors;
+use liandan::layer::{zip_tensors, Backward};
 use liandan::prelude::*;
 use liandan::rng::SplitMix64;
 
@@ -35,6 +35,8 @@ network! {
 
 /// Pixels per image.
 const INPUTS: usize = 784;
+/// One image as the network takes it: 28 rows of 28 pixels.
+type Image = Sample<f32, Hw<28, 28>>;
 /// Classes, the digits 0 to 9.
 const CLASSES: usize = 10;
 
@@ -76,10 +78,10 @@ impl Learner {
     ///
     /// No optimizer state is kept (plain SGD has none), which saves the `PARAM_BYTES` of
     /// velocity a `liandan::Trainer<.., Sgd, ..>` would hold.
-    fn step(&mut self, x: &SVector<f32, INPUTS>, label: u8, rate: f32) -> Result<f32, Error> {
+    fn step(&mut self, x: &Image, label: u8, rate: f32) -> Result<f32, Error> {
         let loss = SparseCategoricalCrossentropy::default();
         let targets = [usize::from(label)];
-        Loss::<f32, CLASSES>::validate(&loss, &targets, 1)?;
+        Loss::<f32, SMatrix<f32, CLASSES, 1>>::validate(&loss, &targets, 1)?;
         if !self.trained {
             // The dropout rate is part of the type, so the tensors are all there is to copy.
             zip_tensors(&mut self.net, &WEIGHTS, |to, from| to.copy_from_slice(from));
@@ -91,11 +93,12 @@ impl Learner {
         if !value.is_finite() {
             return Err(Error::NonFiniteLoss);
         }
-        let head = <Mnist as Layer<f32, INPUTS, CLASSES>>::HEAD;
-        let logits = loss.gradient(&self.output, &targets, 1, head, &mut self.d_output);
+        let head = <Mnist as Train>::HEAD;
+        let seed = loss.gradient(&self.output, &targets, 1, head, &mut self.d_output);
         // Overwrites the gradient rather than zeroing 407 KB and adding to it, as `Trainer` does.
         let (tape, dy) = (&mut self.tape, &mut self.d_output);
-        net.backward_overwrite(x, &self.output, tape, dy, logits, &mut self.grad, None);
+        let pass = Backward::new(x, &self.output, tape, dy, &mut self.grad);
+        net.backward(pass.seed(seed).overwrite());
         zip_tensors(net, &self.grad, |p, g| {
             p.iter_mut().zip(g).for_each(|(p, g)| *p -= rate * g);
         });
@@ -139,7 +142,7 @@ impl<T> Exclusive<T> {
 
 /// The class probabilities of `pixels`, or `None` if the state is busy.
 fn probabilities(pixels: &[f32; INPUTS]) -> Option<SVector<f32, CLASSES>> {
-    let x = SVector::<f32, INPUTS>::from_column_slice(pixels);
+    let x = Image::from_slice(pixels);
     LEARNER.with(|learner| learner.net().predict(&x))
 }
 
@@ -181,7 +184,7 @@ pub extern "C" fn liandan_train_step(
     let Some(pixels) = pixels else {
         return f32::NAN;
     };
-    let x = SVector::<f32, INPUTS>::from_column_slice(pixels);
+    let x = Image::from_slice(pixels);
     let step = LEARNER.with(|learner| learner.step(&x, label, learning_rate));
     step.and_then(Result::ok).unwrap_or(f32::NAN)
 }
