@@ -22,16 +22,19 @@ network! {
 pub extern "C" fn tiny_train_and_classify(pixels: &[f32; 4], steps: u32) -> u8 {
     let mut rng = SplitMix64::new(7);
     let mut net = Tiny::<f32>::new(&mut rng);
-    let mut trainer = Trainer::<f32, Tiny<f32>, Sgd, 4, 3, 2>::new(Sgd::new(0.1));
-    let x = SMatrix::<f32, 4, 2>::from_column_slice(&[1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0]);
+    let mut trainer = Trainer::<Tiny<f32>, Sgd, 2>::new(Sgd::new(0.1));
+    let x = Batch::<f32, Hw<2, 2>, 2>::from_slice(&[1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0]);
     let labels = [0usize, 2];
     let loss = SparseCategoricalCrossentropy::default();
     for _ in 0..steps {
-        if trainer.step(&mut net, &x, &labels, 2, &loss, &mut rng).is_err() {
+        if trainer
+            .step(&mut net, &x, &labels, 2, &loss, &mut rng)
+            .is_err()
+        {
             return u8::MAX;
         }
     }
-    let p = net.predict(&SVector::<f32, 4>::from_column_slice(pixels));
+    let p = net.predict(&Sample::<f32, Hw<2, 2>>::from_slice(pixels));
     p.argmax().0 as u8
 }
 
