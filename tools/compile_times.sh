@@ -33,10 +33,10 @@ fn main() {
     let mut rng = liandan::rng::SplitMix64::new(1);
     let mut net = Mnist::<f32>::new_boxed(&mut rng);
     let mut trainer = Mnist::<f32>::trainer::<Adam, 32>(Adam::default());
-    let x = SMatrix::<f32, 784, 32>::boxed();
+    let x = Batch::<f32, Hw<28, 28>, 32>::boxed();
     let loss = SparseCategoricalCrossentropy::default();
     let l = trainer.step(&mut net, &x, &[0; 32], 32, &loss, &mut rng).unwrap();
-    println!("{l} {}", net.predict(&SVector::zeros()).sum() + /* edit marker */ 0.0);
+    println!("{l} {}", net.predict(&Sample::<f32, Hw<28, 28>>::zeroed()).sum() + /* edit marker */ 0.0);
 }
 RS
 }

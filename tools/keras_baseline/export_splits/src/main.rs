@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::Path;
 
 use liandan::data::Dataset;
+use liandan::shape::Hw;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -17,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let (data, out) = (Path::new(data), Path::new(out));
     // Loaded exactly as examples/mnist.rs loads the bundled digits.
-    let all = Dataset::<f32, 784>::from_idx(
+    let all = Dataset::<f32, Hw<28, 28>>::from_idx(
         data.join("mnist-10k-images-idx3-ubyte.gz"),
         data.join("mnist-10k-labels-idx1-ubyte.gz"),
         10,
