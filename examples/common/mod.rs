@@ -9,7 +9,7 @@ pub mod plot;
 
 use liandan::activation::Elementwise;
 use liandan::data::{BatchTargets, Dataset, Targets};
-use liandan::layer::{In, Out};
+use liandan::layer::In;
 use liandan::layers::Dense;
 use liandan::optim::Optimizer;
 use liandan::prelude::*;
@@ -34,7 +34,7 @@ const LABELS: &str = concat!(
 /// Smaller images keep every experiment to about a second: the effects shown here are about
 /// training, not about resolution, and a 14×14 digit is still easy to read.
 pub fn digits<const N: usize>(count: usize) -> Result<Dataset<f32, Flat<N>>> {
-    let full = Dataset::<f32, Flat<784>>::from_idx(IMAGES, LABELS, 10)?;
+    let full = Dataset::<f32, Hw<28, 28>>::from_idx(IMAGES, LABELS, 10)?;
     let side = (N as f64).sqrt() as usize;
     assert!(
         side * side == N && 28 % side == 0,
@@ -71,22 +71,22 @@ pub fn train_eval<const N: usize>(
 pub fn train_epoch<Net, Opt, L, const B: usize>(
     net: &mut Net,
     trainer: &mut Trainer<Net, Opt, B>,
-    data: &Dataset<Net::Element, Net::Input>,
+    data: &Dataset<f32, Net::Input>,
     order: &[usize],
     loss: &L,
     rng: &mut SplitMix64,
-) -> Result<Vec<Net::Element>>
+) -> Result<Vec<f32>>
 where
-    Net: Train,
-    Opt: Optimizer<Net::Element>,
-    L: Loss<Net::Element, Out<Net, B>>,
-    L::Targets: BatchTargets<Net::Element, B> + Zeroed,
+    Net: Train<Element = f32> + Params<f32>,
+    Opt: Optimizer<f32>,
+    L: Loss<f32, Batch<f32, Net::Output, B>>,
+    L::Targets: BatchTargets<f32, B> + Zeroed,
 {
     // A batch of 256 digits is 200 KB: on the heap, once per epoch.
     let (mut x, mut y) = (In::<Net, B>::boxed(), L::Targets::boxed());
     let mut losses = Vec::with_capacity(order.len().div_ceil(B));
     for batch in data.batches::<B>(order) {
-        let n = batch.fill(&mut *x, &mut *y)?;
+        let n = batch.fill(&mut x, &mut *y)?;
         losses.push(trainer.step(net, &x, &*y, n, loss, rng)?);
     }
     Ok(losses)
@@ -103,18 +103,18 @@ pub fn mean(values: &[f32]) -> f64 {
 }
 
 /// The fraction of `data` whose largest output is its label (dropout off).
-pub fn accuracy<Net, const I: usize, const O: usize>(net: &Net, data: &Dataset<f32, Flat<I>>) -> f64
+pub fn accuracy<Net, const O: usize>(net: &Net, data: &Dataset<f32, Net::Input>) -> f64
 where
-    Net: Forward<Element = f32, Input = Flat<I>, Output = Flat<O>>,
+    Net: Forward<Element = f32, Output = Flat<O>>,
 {
     const B: usize = 50;
-    let (mut x, mut y) = (SMatrix::<f32, I, B>::boxed(), SMatrix::<f32, O, B>::zeros());
+    let (mut x, mut y) = (In::<Net, B>::boxed(), SMatrix::<f32, O, B>::zeros());
     let order: Vec<usize> = (0..data.len()).collect();
     let mut right = 0;
     for batch in data.batches::<B>(&order) {
         // The indices come from `0..len`, so the fill cannot fail.
-        let n = data.fill_features(batch.indices(), &mut *x).unwrap_or(0);
-        net.forward(&*x, &mut y);
+        let n = data.fill_features(batch.indices(), &mut x).unwrap_or(0);
+        net.forward(&x, &mut y);
         let labels = batch.indices().iter().map(|&i| data.label(i));
         let predicted = y.column_iter().take(n).map(|p| Some(p.argmax().0));
         right += predicted.zip(labels).filter(|(p, l)| p == l).count();
