@@ -11,7 +11,7 @@ use crate::layer::Out;
 use crate::loss::Loss;
 use crate::metrics::{classes_of, predicted_class, ConfusionMatrix, ResolveAccuracy};
 use crate::optim::Optimizer;
-use crate::shape::{Buffer, Sample, Shape};
+use crate::shape::{Buffer, Shape};
 use crate::{Error, Float, Network, Train};
 
 impl<N, L, Opt, const B: usize> Model<N, L, Opt, B>
@@ -64,7 +64,7 @@ where
     pub fn predict<D, S: Shape>(
         &mut self,
         data: &D,
-    ) -> Result<Vec<Sample<N::Element, N::Output>>, TrainError>
+    ) -> Result<Vec<Out<N, 1>>, TrainError>
     where
         D: Borrow<Dataset<N::Element, S>> + FitsNetwork<N::Element, N, S, N::Input>,
     {
