@@ -304,6 +304,8 @@ pub enum BufferRef<'a> {
     F64(&'a [f64]),
     /// `i8` values.
     I8(&'a [i8]),
+    /// `u8` values.
+    U8(&'a [u8]),
     /// `i32` values.
     I32(&'a [i32]),
     /// `i64` values.
@@ -320,6 +322,8 @@ pub enum BufferMut<'a> {
     F64(&'a mut [f64]),
     /// `i8` values.
     I8(&'a mut [i8]),
+    /// `u8` values.
+    U8(&'a mut [u8]),
     /// `i32` values.
     I32(&'a mut [i32]),
     /// `i64` values.

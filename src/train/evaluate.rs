@@ -61,10 +61,7 @@ where
 
     /// Keras' `model.predict`: the network's output for every sample of `data` (a `Dataset` of
     /// the network's input shape, see [`FitsNetwork`]), dropout off.
-    pub fn predict<D, S: Shape>(
-        &mut self,
-        data: &D,
-    ) -> Result<Vec<Out<N, 1>>, TrainError>
+    pub fn predict<D, S: Shape>(&mut self, data: &D) -> Result<Vec<Out<N, 1>>, TrainError>
     where
         D: Borrow<Dataset<N::Element, S>> + FitsNetwork<N::Element, N, S, N::Input>,
     {

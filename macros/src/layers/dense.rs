@@ -132,14 +132,8 @@ impl Resolved for Resolution {
 
     fn params(&self) -> Vec<Tensor> {
         vec![
-            Tensor {
-                name: "kernel",
-                shape: vec![self.input, self.units],
-            },
-            Tensor {
-                name: "bias",
-                shape: vec![self.units],
-            },
+            Tensor::scalar("kernel", vec![self.input, self.units]),
+            Tensor::scalar("bias", vec![self.units]),
         ]
     }
 
