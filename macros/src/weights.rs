@@ -210,7 +210,9 @@ mod tests {
         let header = bytes.len() - (12 + 3 + 6 + 2) * 4;
         let w = check_bytes("w", String::new(), &bytes, &net()).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(w.scalar, Scalar::F32);
-        assert_eq!(w.offsets, [header, header + 48, header + 60, header + 84]);
+        let offsets: Vec<usize> = w.offsets.iter().map(|(_, at)| *at).collect();
+        assert_eq!(offsets, [header, header + 48, header + 60, header + 84]);
+        assert_eq!(w.offsets[2].0, "dense_2.kernel");
     }
 
     #[test]
