@@ -8,7 +8,7 @@ use syn::{Error, LitInt};
 use super::{Context, Kind, Resolved, Tensor};
 use crate::activations;
 use crate::ast::{Arg, LayerDecl};
-use crate::check::both;
+use crate::errors::both;
 use crate::shape::n;
 
 pub struct Dense;
