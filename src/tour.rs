@@ -65,7 +65,7 @@ pub mod deployment {}
 pub mod generated {
     crate::network! {
         /// The seed's MNIST classifier, declared here so that these docs show what `network!`
-        /// generates: open a field to see its layer, and the `Network` and `Layer`
+        /// generates: open a field to see its layer, and the `Forward`, `Train` and `Network`
         /// implementations below.
         pub struct Mnist {
             input: [28, 28],

@@ -37,7 +37,8 @@ pub struct Dataset<T: Float, S: Shape> {
 }
 
 impl<T: Float, S: Shape> Dataset<T, S> {
-    /// A dataset from flat features (`N` per sample, sample after sample) and their targets.
+    /// A dataset from flat features (the shape's `S::LEN` values per sample, sample after
+    /// sample) and their targets.
     pub fn new(features: Vec<T>, targets: Targets<T>) -> Result<Self, DataError> {
         // `is_multiple_of(0)` holds only for 0 values, so N = 0 takes no feature values, and
         // the targets alone then say how many samples there are.
@@ -62,7 +63,8 @@ impl<T: Float, S: Shape> Dataset<T, S> {
     }
 
     /// A classification dataset from samples in memory and their class labels; each sample
-    /// has the shape's `N` values (a compile error otherwise).
+    /// is an array of the shape's values, row-major (`N = S::LEN`, a compile error
+    /// otherwise).
     pub fn classification<const N: usize>(
         samples: &[[T; N]],
         labels: &[usize],
@@ -76,7 +78,8 @@ impl<T: Float, S: Shape> Dataset<T, S> {
     }
 
     /// A regression dataset from samples in memory and their `W` target values each; each
-    /// sample has the shape's `N` values (a compile error otherwise).
+    /// sample is an array of the shape's values, row-major (`N = S::LEN`, a compile error
+    /// otherwise).
     pub fn regression<const N: usize, const W: usize>(
         samples: &[[T; N]],
         targets: &[[T; W]],

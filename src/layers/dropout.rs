@@ -10,10 +10,10 @@
 //! what `network!` makes of `Dropout<0.2>`. So every way of building a network (`new`,
 //! `new_boxed`, `boxed`, all-zero bytes, compiled-in weights) has the declared rate, and no
 //! file or copy can lose it. A training step may still switch dropout off, explicitly: pass no
-//! generator to [`forward_train`](Layer::forward_train) (see [`Trainer::set_dropout`]).
+//! generator to [`forward_train`](crate::Train::forward_train) (see [`Trainer::set_dropout`]).
 //!
 //! Random numbers: each forward pass draws one `u64` seed `s` from the caller's generator, and
-//! feature `i` of the batch (flat index, column by column) gets 32 bits of
+//! feature `i` of the batch (flat index, sample after sample) gets 32 bits of
 //! [`SplitMix64::nth`]`(s, i / 2)`: the low half for even `i`, the high half for odd. They are
 //! compared as integers against `rate·2³²`. A counter-based stream costs two multiplications
 //! per pair of features whatever the caller's generator, and vectorises (the kernel,

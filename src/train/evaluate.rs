@@ -81,7 +81,8 @@ where
 
     /// The confusion matrix of the predicted classes ([`predicted_class`]: the arg-max of the
     /// outputs, or for one output whether it exceeds 0.5) against the true ones (the labels, or
-    /// the class of the target values likewise), over [`classes_of`]`(O)` classes.
+    /// the class of the target values likewise), over as many classes as [`classes_of`] gives for
+    /// the values of one output sample.
     pub fn confusion_matrix<D, S: Shape>(&mut self, data: &D) -> Result<ConfusionMatrix, TrainError>
     where
         D: Borrow<Dataset<N::Element, S>> + FitsNetwork<N::Element, N, S, N::Input>,
