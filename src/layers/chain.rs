@@ -24,8 +24,8 @@
 use rand::RngCore;
 
 use crate::layer::{
-    Accepts, Backward, BufferMut, BufferRef, Buffers, Forward, Head, Params, Seed, TensorInfo,
-    Train,
+    reborrow, Accepts, Backward, BufferMut, BufferRef, Buffers, Forward, Head, Params, Seed,
+    TensorInfo, Train,
 };
 use crate::shape::Batch;
 use crate::Zeroed;
@@ -110,16 +110,16 @@ where
         self.second.forward_in(&tape.middle, y, &mut tape.second);
     }
 
-    fn forward_train<const B: usize, R: RngCore + ?Sized>(
+    fn forward_train<const B: usize>(
         &self,
         x: &Batch<F::Element, F::Input, B>,
         y: &mut Batch<F::Element, S::Output, B>,
         tape: &mut Self::Tape<B>,
-        mut rng: Option<&mut R>,
+        mut rng: Option<&mut dyn RngCore>,
     ) {
         let middle = &mut tape.middle;
         self.first
-            .forward_train(x, middle, &mut tape.first, rng.as_deref_mut());
+            .forward_train(x, middle, &mut tape.first, reborrow(&mut rng));
         self.second
             .forward_train(&tape.middle, y, &mut tape.second, rng);
     }

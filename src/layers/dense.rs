@@ -96,12 +96,12 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Train for Dense<T,
     type Grad = Self;
     const HEAD: Head = A::HEAD;
 
-    fn forward_train<const B: usize, R: RngCore + ?Sized>(
+    fn forward_train<const B: usize>(
         &self,
         x: &SMatrix<T, I, B>,
         y: &mut SMatrix<T, O, B>,
         z: &mut SMatrix<T, O, B>,
-        _rng: Option<&mut R>,
+        _rng: Option<&mut dyn RngCore>,
     ) {
         gemm_nn(z, &self.kernel, x, T::zero());
         let bias = self.bias.as_slice();

@@ -37,7 +37,7 @@
 //! // Each feature is dropped, or kept and doubled.
 //! assert!(y.iter().all(|&v| v == 0.0 || v == 2.0));
 //! // Without a generator, dropout is off: every feature is kept, unscaled.
-//! dropout.forward_train::<1, liandan::rng::SplitMix64>(&x, &mut y, &mut mask, None);
+//! dropout.forward_train::<1>(&x, &mut y, &mut mask, None);
 //! assert_eq!(y, x);
 //! ```
 //!
@@ -107,12 +107,12 @@ impl<T: Float, S: Shape, const RATE_PPM: u32> Train for Dropout<T, S, RATE_PPM> 
     type Grad = NoParams;
     const HEAD: Head = Head::Other;
 
-    fn forward_train<const B: usize, R: RngCore + ?Sized>(
+    fn forward_train<const B: usize>(
         &self,
         x: &Batch<T, S, B>,
         y: &mut Batch<T, S, B>,
         mask: &mut Batch<T, S, B>,
-        rng: Option<&mut R>,
+        rng: Option<&mut dyn RngCore>,
     ) {
         let (m, y, x) = (mask.as_mut_slice(), y.as_mut_slice(), x.as_slice());
         let Some(rng) = rng.filter(|_| RATE_PPM > 0) else {
@@ -216,7 +216,7 @@ mod tests {
         let d = Dropout::<f64, Flat<5>, 500_000>::new();
         let x = SMatrix::<f64, 5, 3>::from_fn(|i, j| i as f64 - j as f64);
         let (mut y, mut mask) = (SMatrix::zeros(), SMatrix::zeros());
-        d.forward_train::<3, SplitMix64>(&x, &mut y, &mut mask, None);
+        d.forward_train::<3>(&x, &mut y, &mut mask, None);
         assert_eq!((y, mask), (x, SMatrix::repeat(1.0)));
         let (mut dx, mut dy) = (SMatrix::zeros(), SMatrix::repeat(2.0));
         d.backward(

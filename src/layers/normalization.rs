@@ -150,12 +150,12 @@ impl<T: Float, S: Shape, const C: usize> Train for Normalization<T, S, C> {
     type Grad = NoParams;
     const HEAD: Head = Head::Other;
 
-    fn forward_train<const B: usize, R: RngCore + ?Sized>(
+    fn forward_train<const B: usize>(
         &self,
         x: &Batch<T, S, B>,
         y: &mut Batch<T, S, B>,
         _: &mut (),
-        _: Option<&mut R>,
+        _: Option<&mut dyn RngCore>,
     ) {
         self.forward(x, y);
     }
