@@ -141,6 +141,18 @@ macro_rules! shapes_chapter {
                  mistake shows where the chain is used as a layer, in the same words."
             ),
             mistake!(
+                "hand-written-image-mismatch",
+                "`Flatten` turns 26×26 images of 32 channels into 26 · 26 · 32 = 21632 \
+                 features, but the dense layer after it takes 5408 (13 · 13 · 32, the size after \
+                 a pooling layer that is not there). `Chain::new` names both shapes."
+            ),
+            mistake!(
+                "flatten-wrong-size",
+                "Written by hand, `Flatten` states its output width, and the width must be the \
+                 product of the input's dimensions; the error does the multiplication. \
+                 (`network!` fills the width in itself.)"
+            ),
+            mistake!(
                 "zero-width",
                 "A layer of zero units, or an input with a zero dimension, has nothing to \
                  compute; every size must be at least 1."
@@ -156,6 +168,10 @@ macro_rules! shapes_chapter {
             mistake!(
                 "empty-input",
                 "`input: []` gives no shape at all: a sample must have at least one feature."
+            ),
+            mistake!(
+                "input-rank",
+                "A sample has at most three dimensions: height, width and channels."
             ),
             "## Other mistakes in a declaration\n\n",
             mistake!(

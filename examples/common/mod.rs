@@ -9,6 +9,7 @@ pub mod plot;
 
 use liandan::activation::Elementwise;
 use liandan::data::{BatchTargets, Dataset, Targets};
+use liandan::layer::In;
 use liandan::layers::Dense;
 use liandan::optim::Optimizer;
 use liandan::prelude::*;
@@ -32,8 +33,8 @@ const LABELS: &str = concat!(
 ///
 /// Smaller images keep every experiment to about a second: the effects shown here are about
 /// training, not about resolution, and a 14×14 digit is still easy to read.
-pub fn digits<const N: usize>(count: usize) -> Result<Dataset<f32, N>> {
-    let full = Dataset::<f32, 784>::from_idx(IMAGES, LABELS, 10)?;
+pub fn digits<const N: usize>(count: usize) -> Result<Dataset<f32, Flat<N>>> {
+    let full = Dataset::<f32, Hw<28, 28>>::from_idx(IMAGES, LABELS, 10)?;
     let side = (N as f64).sqrt() as usize;
     assert!(
         side * side == N && 28 % side == 0,
@@ -54,7 +55,9 @@ pub fn digits<const N: usize>(count: usize) -> Result<Dataset<f32, N>> {
 }
 
 /// `(train, eval)`: the first `count` digits split 80 / 20, stratified, with a fixed seed.
-pub fn train_eval<const N: usize>(count: usize) -> Result<(Dataset<f32, N>, Dataset<f32, N>)> {
+pub fn train_eval<const N: usize>(
+    count: usize,
+) -> Result<(Dataset<f32, Flat<N>>, Dataset<f32, Flat<N>>)> {
     let (train, eval, _) = digits::<N>(count)?.split((0.8, 0.2, 0.0), 42, true)?;
     Ok((train, eval))
 }
@@ -65,22 +68,22 @@ pub fn train_eval<const N: usize>(count: usize) -> Result<(Dataset<f32, N>, Data
 /// Each step is the whole of training in four moves: the forward pass through `net`, the
 /// loss against the targets, the backward pass (the gradient of the loss with respect to
 /// every weight) and the optimizer's update of the weights.
-pub fn train_epoch<Net, Opt, L, const I: usize, const O: usize, const B: usize>(
+pub fn train_epoch<Net, Opt, L, const B: usize>(
     net: &mut Net,
-    trainer: &mut Trainer<f32, Net, Opt, I, O, B>,
-    data: &Dataset<f32, I>,
+    trainer: &mut Trainer<Net, Opt, B>,
+    data: &Dataset<f32, Net::Input>,
     order: &[usize],
     loss: &L,
     rng: &mut SplitMix64,
 ) -> Result<Vec<f32>>
 where
-    Net: Layer<f32, I, O>,
+    Net: Train<Element = f32> + Params<f32>,
     Opt: Optimizer<f32>,
-    L: Loss<f32, O>,
-    L::Targets<B>: BatchTargets<f32, B> + Zeroed,
+    L: Loss<f32, Batch<f32, Net::Output, B>>,
+    L::Targets: BatchTargets<f32, B> + Zeroed,
 {
     // A batch of 256 digits is 200 KB: on the heap, once per epoch.
-    let (mut x, mut y) = (SMatrix::<f32, I, B>::boxed(), <L::Targets<B>>::boxed());
+    let (mut x, mut y) = (In::<Net, B>::boxed(), L::Targets::boxed());
     let mut losses = Vec::with_capacity(order.len().div_ceil(B));
     for batch in data.batches::<B>(order) {
         let n = batch.fill(&mut x, &mut *y)?;
@@ -100,12 +103,12 @@ pub fn mean(values: &[f32]) -> f64 {
 }
 
 /// The fraction of `data` whose largest output is its label (dropout off).
-pub fn accuracy<Net: Layer<f32, I, O>, const I: usize, const O: usize>(
-    net: &Net,
-    data: &Dataset<f32, I>,
-) -> f64 {
+pub fn accuracy<Net, const O: usize>(net: &Net, data: &Dataset<f32, Net::Input>) -> f64
+where
+    Net: Forward<Element = f32, Output = Flat<O>>,
+{
     const B: usize = 50;
-    let (mut x, mut y) = (SMatrix::<f32, I, B>::boxed(), SMatrix::<f32, O, B>::zeros());
+    let (mut x, mut y) = (In::<Net, B>::boxed(), SMatrix::<f32, O, B>::zeros());
     let order: Vec<usize> = (0..data.len()).collect();
     let mut right = 0;
     for batch in data.batches::<B>(&order) {
@@ -143,7 +146,7 @@ pub fn kernel_gradient_norms<G: Params<f32>>(grad: &G) -> Vec<(&'static str, f64
 /// of 0.2 everywhere; Swish's slope vanishes only for very negative `z`, hence the threshold.
 pub fn unit_census<A: Elementwise, const I: usize, const H: usize>(
     layer: &Dense<f32, I, H, A>,
-    data: &Dataset<f32, I>,
+    data: &Dataset<f32, Flat<I>>,
 ) -> Census {
     let (mut ever_positive, mut max_slope) = ([false; H], [0f32; H]);
     for i in 0..data.len() {
