@@ -119,21 +119,23 @@ macro_rules! shapes_chapter {
             ),
             mistake!(
                 "wrong-input-size",
-                "The network reads 784 features, so `predict` takes an `SVector<f32, 784>`. A \
-                 vector of 783 is another type, and the compiler says which number it \
-                 expected (`784`) and which it found (`783`)."
+                "The network reads 28×28 images (`Hw<28, 28>`), so `predict` takes a sample of \
+                 that shape. An image of 28×27 is another type, and the compiler says which \
+                 size it expected (`28`) and which it found (`27`)."
             ),
             mistake!(
                 "dataset-width-mismatch",
-                "A `Model` of the 784-input network reads datasets of 784 features per sample; \
-                 the 8×8 digits have 64. `fit`, `evaluate`, `predict` and `confusion_matrix` \
-                 all say so in these words, naming the network."
+                "A `Model` of the network of 28×28 images reads datasets of that shape; these \
+                 samples are 64 flat features. `fit`, `evaluate`, `predict` and \
+                 `confusion_matrix` all say so in these words, naming the network and both \
+                 shapes."
             ),
             mistake!(
                 "hand-written-chain-mismatch",
-                "Without the macro, `Chain::new` joins two layers and requires the second's \
-                 input width to equal the first's output width. The first line of the error \
-                 says it in those terms: this layer does not map 128 inputs to 10 outputs."
+                "Without the macro, `Chain::new` joins two layers and requires the second to \
+                 take the shape the first gives. The first line of the error says it in those \
+                 terms: this dense layer does not take inputs of shape `Flat<128>` (its type \
+                 says it takes 127)."
             ),
             mistake!(
                 "hand-written-chain-used-as-layer",
@@ -292,6 +294,7 @@ mod tests {
             "error: layer 4 `Dense<784 -> 10, Softmax>` expects 784 inputs, but layer 3 \
              `Dropout<0.2>` outputs 128\n"
         ));
-        assert!(chapter.contains("expected `784`, found `783`"));
+        assert!(chapter.contains("expected `28`, found `27`"));
+        assert!(chapter.contains("does not take inputs of shape `Flat<128>`"));
     }
 }

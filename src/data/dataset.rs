@@ -253,6 +253,30 @@ pub(crate) fn check_indices(indices: &[usize], len: usize) -> Result<(), DataErr
     }
 }
 
+/// Whether images of `rows × cols` bytes are samples of shape `S`: its first two dimensions and
+/// one channel, or all their values as a flat vector.
+fn image_fits<S: Shape>(rows: usize, cols: usize) -> bool {
+    match S::DIMS {
+        [n] => *n == rows * cols,
+        [h, w, rest @ ..] => (*h, *w) == (rows, cols) && rest.iter().product::<usize>() == 1,
+        [] => false,
+    }
+}
+
+/// The rule of samples given as arrays: each has as many values as the shape.
+struct SampleSize<S, const N: usize>(core::marker::PhantomData<S>);
+
+impl<S: Shape, const N: usize> SampleSize<S, N> {
+    const RULE: () = if S::LEN != N {
+        let text = Text::new()
+            .str("samples of shape `")
+            .dims(S::DIMS)
+            .str("` have ");
+        let text = text.num(S::LEN).str(" values, not ").num(N);
+        panic!("{}", text.as_str());
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,28 +460,4 @@ mod tests {
             "sample index 3 is out of range for 3 samples"
         );
     }
-}
-
-/// Whether images of `rows × cols` bytes are samples of shape `S`: its first two dimensions and
-/// one channel, or all their values as a flat vector.
-fn image_fits<S: Shape>(rows: usize, cols: usize) -> bool {
-    match S::DIMS {
-        [n] => *n == rows * cols,
-        [h, w, rest @ ..] => (*h, *w) == (rows, cols) && rest.iter().product::<usize>() == 1,
-        [] => false,
-    }
-}
-
-/// The rule of samples given as arrays: each has as many values as the shape.
-struct SampleSize<S, const N: usize>(core::marker::PhantomData<S>);
-
-impl<S: Shape, const N: usize> SampleSize<S, N> {
-    const RULE: () = if S::LEN != N {
-        let text = Text::new()
-            .str("samples of shape `")
-            .dims(S::DIMS)
-            .str("` have ");
-        let text = text.num(S::LEN).str(" values, not ").num(N);
-        panic!("{}", text.as_str());
-    };
 }

@@ -67,7 +67,7 @@ unsafe impl<TF: Zeroed, TS: Zeroed, M: Zeroed> Zeroed for ChainTape<TF, TS, M> {
 impl<F, S> Forward for Chain<F, S>
 where
     F: Forward,
-    S: Forward<Element = F::Element, Input = F::Output>,
+    S: Forward<Element = F::Element> + Accepts<F::Output>,
 {
     type Element = F::Element;
     type Input = F::Input;
@@ -87,14 +87,14 @@ where
 impl<F, S> Accepts<F::Input> for Chain<F, S>
 where
     F: Forward,
-    S: Forward<Element = F::Element, Input = F::Output>,
+    S: Forward<Element = F::Element> + Accepts<F::Output>,
 {
 }
 
 impl<F, S> Train for Chain<F, S>
 where
     F: Train,
-    S: Train<Element = F::Element, Input = F::Output>,
+    S: Train<Element = F::Element> + Accepts<F::Output>,
 {
     type Tape<const B: usize> = ChainTape<F::Tape<B>, S::Tape<B>, Batch<F::Element, F::Output, B>>;
     type Grad = (F::Grad, S::Grad);
