@@ -70,6 +70,17 @@ pub const fn f64_matrix<const R: usize, const C: usize>(
     SMatrix::from_array_storage(ArrayStorage(data))
 }
 
+/// The little-endian `i64` at `bytes[start..]` (a count kept beside statistics).
+pub const fn i64_value(bytes: &[u8], start: usize) -> i64 {
+    let mut word = [0u8; 8];
+    let mut k = 0;
+    while k < 8 {
+        word[k] = bytes[start + k];
+        k += 1;
+    }
+    i64::from_le_bytes(word)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

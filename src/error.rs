@@ -24,6 +24,13 @@ pub enum Error {
     },
     /// A loss that is NaN or infinite.
     NonFiniteLoss,
+    /// Values that do not split into whole samples.
+    PartialSample {
+        /// The number of values given.
+        values: usize,
+        /// The values of one sample.
+        sample: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -37,6 +44,10 @@ impl fmt::Display for Error {
                 write!(f, "{samples} samples do not fit in a batch of {batch}")
             }
             Error::NonFiniteLoss => write!(f, "the loss is not finite (NaN or infinity)"),
+            Error::PartialSample { values, sample } => write!(
+                f,
+                "{values} values are not a whole number of samples of {sample} values"
+            ),
         }
     }
 }

@@ -1,11 +1,12 @@
 //! The scalar type of a network: `f32` (the default) or `f64`.
 //!
 //! [`Float`] is nalgebra's [`RealField`] plus the few things liandan needs that it lacks:
-//! conversion from `f64` literals, `erf` for the exact GELU, and the matrix product, which is
-//! liandan's own kernel (SIMD chosen at run time with `std`; see `src/kernel`).
+//! conversion from `f64` literals and `erf` for the exact GELU; its kernels (the matrix
+//! product, Adam's update) are behind the kernel seam, `src/kernel`.
 
 use nalgebra::RealField;
 
+use crate::kernel::Kernels;
 use crate::Element;
 
 mod sealed {
@@ -18,7 +19,7 @@ mod sealed {
 ///
 /// Arithmetic and the elementary functions (`exp`, `tanh`, `sqrt`, ...) come from nalgebra's
 /// [`RealField`]; see its documentation for the full list.
-pub trait Float: Element + RealField + core::fmt::Display + sealed::Sealed {
+pub trait Float: Element + RealField + Kernels + core::fmt::Display + sealed::Sealed {
     /// The value nearest to `x`.
     fn of(x: f64) -> Self;
     /// This value widened (or kept) as `f64`.
@@ -27,31 +28,10 @@ pub trait Float: Element + RealField + core::fmt::Display + sealed::Sealed {
     fn erf(self) -> Self;
     /// Whether this value is neither infinite nor NaN.
     fn finite(self) -> bool;
-
-    /// `C = A·B + beta·C`: `A` is `m×k` column-major with leading dimension `lda`, `B[p, j]` is
-    /// `b[p·rsb + j·csb]`, `C` is `m×n` column-major with leading dimension `ldc`; with
-    /// `beta = 0`, `C` is not read. Panics if an operand does not fit in its slice.
-    #[allow(clippy::too_many_arguments)]
-    #[doc(hidden)]
-    fn gemm(
-        dims: (usize, usize, usize),
-        a: &[Self],
-        lda: usize,
-        b: &[Self],
-        b_strides: (usize, usize),
-        beta: Self,
-        c: &mut [Self],
-        ldc: usize,
-    );
-
-    /// One fused Adam pass over a tensor, with `k = [α, ε, 1 - β₁, 1 - β₂]`; see
-    /// `optim/adam.rs`. Bit for bit the same result whatever SIMD the processor has.
-    #[doc(hidden)]
-    fn adam(p: &mut [Self], g: &[Self], m: &mut [Self], v: &mut [Self], k: [Self; 4]);
 }
 
 macro_rules! impl_float {
-    ($t:ty, $erf:path, $gemm:path, $adam:path) => {
+    ($t:ty, $erf:path) => {
         impl Float for $t {
             #[inline(always)]
             fn of(x: f64) -> Self {
@@ -69,36 +49,9 @@ macro_rules! impl_float {
             fn finite(self) -> bool {
                 <$t>::is_finite(self)
             }
-            #[inline]
-            fn gemm(
-                dims: (usize, usize, usize),
-                a: &[Self],
-                lda: usize,
-                b: &[Self],
-                b_strides: (usize, usize),
-                beta: Self,
-                c: &mut [Self],
-                ldc: usize,
-            ) {
-                $gemm(dims, a, lda, b, b_strides, beta, c, ldc)
-            }
-            #[inline]
-            fn adam(p: &mut [Self], g: &[Self], m: &mut [Self], v: &mut [Self], k: [Self; 4]) {
-                $adam(p, g, m, v, k)
-            }
         }
     };
 }
 
-impl_float!(
-    f32,
-    libm::erff,
-    crate::kernel::sgemm,
-    crate::optim::adam_f32
-);
-impl_float!(
-    f64,
-    libm::erf,
-    crate::kernel::dgemm,
-    crate::optim::adam_fused
-);
+impl_float!(f32, libm::erff);
+impl_float!(f64, libm::erf);

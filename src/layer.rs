@@ -199,12 +199,12 @@ pub trait Train: Forward<Element: Float> + Params<<Self as Forward>::Element> {
     ///
     /// Dropout draws its masks from `rng`; with `None` it is off (every feature kept,
     /// unscaled), an explicit choice for a step that should not drop anything.
-    fn forward_train<const B: usize, R: RngCore + ?Sized>(
+    fn forward_train<const B: usize>(
         &self,
         x: &In<Self, B>,
         y: &mut Out<Self, B>,
         tape: &mut Self::Tape<B>,
-        rng: Option<&mut R>,
+        rng: Option<&mut dyn RngCore>,
     );
 
     /// Backward pass: `∂L/∂θ` into the context's gradient and, if asked, `∂L/∂x` into its
@@ -215,6 +215,16 @@ pub trait Train: Forward<Element: Float> + Params<<Self as Forward>::Element> {
     /// kernels and zero biases for `Dense`, as Keras). Layers without parameters do nothing.
     fn init<R: RngCore + ?Sized>(&mut self, rng: &mut R) {
         let _ = rng;
+    }
+}
+
+/// The generator of a training forward pass, reborrowed for one layer's pass, so the next layer
+/// can have it too: what a network or [`Chain`](crate::layers::Chain) passes each layer's
+/// [`forward_train`](Train::forward_train).
+pub fn reborrow<'a>(rng: &'a mut Option<&mut dyn RngCore>) -> Option<&'a mut dyn RngCore> {
+    match rng {
+        Some(rng) => Some(&mut **rng),
+        None => None,
     }
 }
 
@@ -304,6 +314,8 @@ pub enum BufferRef<'a> {
     F64(&'a [f64]),
     /// `i8` values.
     I8(&'a [i8]),
+    /// `u8` values.
+    U8(&'a [u8]),
     /// `i32` values.
     I32(&'a [i32]),
     /// `i64` values.
@@ -320,6 +332,8 @@ pub enum BufferMut<'a> {
     F64(&'a mut [f64]),
     /// `i8` values.
     I8(&'a mut [i8]),
+    /// `u8` values.
+    U8(&'a mut [u8]),
     /// `i32` values.
     I32(&'a mut [i32]),
     /// `i64` values.

@@ -15,7 +15,7 @@
 //! These wrappers are generic over the sizes but only forward them, as numbers, to one kernel
 //! per scalar type: each layer size instantiates a few lines, not a kernel.
 
-use nalgebra::SMatrix;
+use nalgebra::{SMatrix, SVector};
 
 use crate::Float;
 
@@ -91,6 +91,43 @@ pub fn gemm_nt<T: Float, const M: usize, const K: usize, const N: usize>(
     // Bᵀ[p, j] = B[j, p] at j + p·N: row stride N, column stride 1.
     let (a, b) = (a.as_slice(), b.as_slice());
     T::gemm((M, K, N), a, M, b, (N, 1), beta, c.as_mut_slice(), M);
+}
+
+/// A dense layer's two backward products from `δ = ∂L/∂z` (`O×B`) and its input `x` (`I×B`):
+/// `∂L/∂W = δ·xᵀ + β·∂L/∂W` and `∂L/∂b = Σⱼ δⱼ + β·∂L/∂b` into `grad`, and `∂L/∂x = Wᵀ·δ` into
+/// `dx` if given (`β` is 1 to add to the gradient, 0 to overwrite it without reading it).
+///
+/// The two are independent: with `parallel`, when [`concurrent`](crate::parallel) says so, they
+/// run at the same time on two threads.
+#[allow(clippy::type_complexity)]
+pub fn dense_gradients<T: Float, const I: usize, const O: usize, const B: usize>(
+    grad: (&mut SMatrix<T, O, I>, &mut SVector<T, O>),
+    dx: Option<&mut SMatrix<T, I, B>>,
+    w: &SMatrix<T, O, I>,
+    (delta, x): (&SMatrix<T, O, B>, &SMatrix<T, I, B>),
+    beta: T,
+) {
+    let parameters = |(kernel, bias): (&mut SMatrix<T, O, I>, &mut SVector<T, O>)| {
+        gemm_nt(kernel, delta, x, beta);
+        if beta == T::zero() {
+            bias.fill(T::zero());
+        }
+        for col in delta.column_iter() {
+            *bias += col;
+        }
+    };
+    let input = |dx: &mut SMatrix<T, I, B>| gemm_tn(dx, w, delta, T::zero());
+    match dx {
+        #[cfg(feature = "parallel")]
+        Some(dx) if crate::parallel::concurrent(I.saturating_mul(O).saturating_mul(B), (O, B)) => {
+            crate::parallel::both(grad, dx, parameters, input)
+        }
+        Some(dx) => {
+            parameters(grad);
+            input(dx)
+        }
+        None => parameters(grad),
+    }
 }
 
 #[cfg(test)]

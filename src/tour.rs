@@ -65,7 +65,7 @@ pub mod deployment {}
 pub mod generated {
     crate::network! {
         /// The seed's MNIST classifier, declared here so that these docs show what `network!`
-        /// generates: open a field to see its layer, and the `Network` and `Layer`
+        /// generates: open a field to see its layer, and the `Forward`, `Train` and `Network`
         /// implementations below.
         pub struct Mnist {
             input: [28, 28],
@@ -119,26 +119,40 @@ macro_rules! shapes_chapter {
             ),
             mistake!(
                 "wrong-input-size",
-                "The network reads 784 features, so `predict` takes an `SVector<f32, 784>`. A \
-                 vector of 783 is another type, and the compiler says which number it \
-                 expected (`784`) and which it found (`783`)."
+                "The network reads 28×28 images (`Hw<28, 28>`), so `predict` takes a sample of \
+                 that shape. An image of 28×27 is another type, and the compiler says which \
+                 size it expected (`28`) and which it found (`27`)."
             ),
             mistake!(
                 "dataset-width-mismatch",
-                "A `Model` of the 784-input network reads datasets of 784 features per sample; \
-                 the 8×8 digits have 64. `fit`, `evaluate`, `predict` and `confusion_matrix` \
-                 all say so in these words, naming the network."
+                "A `Model` of the network of 28×28 images reads datasets of that shape; these \
+                 samples are 64 flat features. `fit`, `evaluate`, `predict` and \
+                 `confusion_matrix` all say so in these words, naming the network and both \
+                 shapes."
             ),
             mistake!(
                 "hand-written-chain-mismatch",
-                "Without the macro, `Chain::new` joins two layers and requires the second's \
-                 input width to equal the first's output width. The first line of the error \
-                 says it in those terms: this layer does not map 128 inputs to 10 outputs."
+                "Without the macro, `Chain::new` joins two layers and requires the second to \
+                 take the shape the first gives. The first line of the error says it in those \
+                 terms: this dense layer does not take inputs of shape `Flat<128>` (its type \
+                 says it takes 127)."
             ),
             mistake!(
                 "hand-written-chain-used-as-layer",
                 "The same chain built as a struct literal skips `Chain::new`'s check, so the \
                  mistake shows where the chain is used as a layer, in the same words."
+            ),
+            mistake!(
+                "hand-written-image-mismatch",
+                "`Flatten` turns 26×26 images of 32 channels into 26 · 26 · 32 = 21632 \
+                 features, but the dense layer after it takes 5408 (13 · 13 · 32, the size after \
+                 a pooling layer that is not there). `Chain::new` names both shapes."
+            ),
+            mistake!(
+                "flatten-wrong-size",
+                "Written by hand, `Flatten` states its output width, and the width must be the \
+                 product of the input's dimensions; the error does the multiplication. \
+                 (`network!` fills the width in itself.)"
             ),
             mistake!(
                 "zero-width",
@@ -156,6 +170,10 @@ macro_rules! shapes_chapter {
             mistake!(
                 "empty-input",
                 "`input: []` gives no shape at all: a sample must have at least one feature."
+            ),
+            mistake!(
+                "input-rank",
+                "A sample has at most three dimensions: height, width and channels."
             ),
             "## Other mistakes in a declaration\n\n",
             mistake!(
@@ -276,6 +294,7 @@ mod tests {
             "error: layer 4 `Dense<784 -> 10, Softmax>` expects 784 inputs, but layer 3 \
              `Dropout<0.2>` outputs 128\n"
         ));
-        assert!(chapter.contains("expected `784`, found `783`"));
+        assert!(chapter.contains("expected `28`, found `27`"));
+        assert!(chapter.contains("does not take inputs of shape `Flat<128>`"));
     }
 }

@@ -101,7 +101,7 @@ where
     /// assert_eq!(net.predict(&SVector::<f32, 2>::new(1., 0.)), before);
     /// # Ok::<(), liandan::Error>(())
     /// ```
-    pub fn step<L: Loss<N::Element, Out<N, B>>, R: RngCore + ?Sized>(
+    pub fn step<L: Loss<N::Element, Out<N, B>>, R: RngCore>(
         &mut self,
         net: &mut N,
         x: &In<N, B>,
@@ -134,7 +134,7 @@ where
     /// assert_eq!(unit.kernel[(0, 0)], 1.0);
     /// # Ok::<(), liandan::Error>(())
     /// ```
-    pub fn gradients<L: Loss<N::Element, Out<N, B>>, R: RngCore + ?Sized>(
+    pub fn gradients<L: Loss<N::Element, Out<N, B>>, R: RngCore>(
         &mut self,
         net: &N,
         x: &In<N, B>,
@@ -144,7 +144,7 @@ where
         rng: &mut R,
     ) -> Result<N::Element, Error> {
         loss.validate(targets, n)?;
-        let rng = if self.dropout_off { None } else { Some(rng) };
+        let rng: Option<&mut dyn RngCore> = if self.dropout_off { None } else { Some(rng) };
         net.forward_train(x, &mut self.output, &mut self.tape, rng);
         let value = loss.loss(&self.output, targets, n);
         if !value.finite() {

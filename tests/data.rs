@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use liandan::data::{read_csv, read_images, read_labels, shuffled_indices, CsvOptions, Dataset};
-use nalgebra::SMatrix;
+use liandan::shape::{Batch, Flat, Hw};
+use liandan::Zeroed;
 
 fn bundled(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -11,7 +12,7 @@ fn bundled(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn mnist() -> Dataset<f32, 784> {
+fn mnist() -> Dataset<f32, Hw<28, 28>> {
     let images = bundled("mnist/mnist-10k-images-idx3-ubyte.gz");
     let labels = bundled("mnist/mnist-10k-labels-idx1-ubyte.gz");
     Dataset::from_idx(images, labels, 10).unwrap()
@@ -52,7 +53,7 @@ fn mnist_stratified_split_and_an_epoch_of_batches() {
         }
     }
     let order = shuffled_indices(test.len(), 1);
-    let mut x = Box::new(SMatrix::<f32, 784, 64>::zeros());
+    let mut x = Batch::<f32, Hw<28, 28>, 64>::boxed();
     let mut y = [0usize; 64];
     let mut seen = 0;
     for batch in test.batches::<64>(&order) {
@@ -65,7 +66,7 @@ fn mnist_stratified_split_and_an_epoch_of_batches() {
 fn mnist_wrong_feature_count() {
     let images = bundled("mnist/mnist-10k-images-idx3-ubyte.gz");
     let labels = bundled("mnist/mnist-10k-labels-idx1-ubyte.gz");
-    let err = Dataset::<f32, 100>::from_idx(&images, labels, 10).unwrap_err();
+    let err = Dataset::<f32, Flat<100>>::from_idx(&images, labels, 10).unwrap_err();
     assert!(err
         .to_string()
         .ends_with("images are 28x28 = 784 features but the network takes 100"));
@@ -74,7 +75,7 @@ fn mnist_wrong_feature_count() {
 #[test]
 fn iris() {
     let mut iris =
-        Dataset::<f64, 4>::from_csv(bundled("iris.csv"), &CsvOptions::classes(4, 3)).unwrap();
+        Dataset::<f64, Flat<4>>::from_csv(bundled("iris.csv"), &CsvOptions::classes(4, 3)).unwrap();
     assert_eq!(iris.len(), 150);
     assert_eq!(iris.targets().class_counts().unwrap(), [50, 50, 50]);
     assert_eq!(
@@ -110,40 +111,46 @@ fn error_of<T: std::fmt::Debug>(result: Result<T, liandan::data::DataError>) -> 
 fn csv_with_a_byte_order_mark_keeps_its_first_row() {
     // Excel's "CSV UTF-8" starts with EF BB BF; the first row is data, not a header.
     let path = csv_file("bom.csv", b"\xef\xbb\xbf5.1,3.5,0\n4.9,3.0,1\n");
-    let flowers = Dataset::<f32, 2>::from_csv(&path, &CsvOptions::classes(2, 2)).unwrap();
+    let flowers = Dataset::<f32, Flat<2>>::from_csv(&path, &CsvOptions::classes(2, 2)).unwrap();
     assert_eq!((flowers.len(), flowers.sample(0)), (2, &[5.1, 3.5][..]));
 }
 
 #[test]
 fn csv_with_cr_line_ends_has_rows() {
     let path = csv_file("cr.csv", b"a,b,y\r1,2,0\r3,4,1\r");
-    let data = Dataset::<f64, 2>::from_csv(&path, &CsvOptions::classes(2, 2)).unwrap();
+    let data = Dataset::<f64, Flat<2>>::from_csv(&path, &CsvOptions::classes(2, 2)).unwrap();
     assert_eq!((data.len(), data.label(1)), (2, Some(1)));
 }
 
 #[test]
 fn csv_numbers_beyond_f32_are_refused_in_features_and_targets() {
     let path = csv_file("f32-range.csv", b"a,b,y\n1,2,0\n1,1e39,1\n");
-    let err = error_of(Dataset::<f32, 2>::from_csv(&path, &CsvOptions::values(2)));
+    let err = error_of(Dataset::<f32, Flat<2>>::from_csv(
+        &path,
+        &CsvOptions::values(2),
+    ));
     assert!(
         err.ends_with("line 3 column 2: `1e39` is out of range for f32"),
         "{err}"
     );
     let path = csv_file("f32-target.csv", b"a,b,y\n1,2,3.5e38\n");
-    let err = error_of(Dataset::<f32, 2>::from_csv(&path, &CsvOptions::values(2)));
+    let err = error_of(Dataset::<f32, Flat<2>>::from_csv(
+        &path,
+        &CsvOptions::values(2),
+    ));
     assert!(
         err.ends_with("line 2 column 3: `3.5e38` is out of range for f32"),
         "{err}"
     );
     // An f64 dataset holds both.
-    let data = Dataset::<f64, 2>::from_csv(&path, &CsvOptions::values(2)).unwrap();
+    let data = Dataset::<f64, Flat<2>>::from_csv(&path, &CsvOptions::values(2)).unwrap();
     assert_eq!(data.len(), 1);
 }
 
 #[test]
 fn csv_label_out_of_range_is_told_as_written() {
     let path = csv_file("label-1e300.csv", b"f,y\n1,0\n2,1e300\n");
-    let err = error_of(Dataset::<f32, 1>::from_csv(
+    let err = error_of(Dataset::<f32, Flat<1>>::from_csv(
         &path,
         &CsvOptions::classes(1, 3),
     ));

@@ -33,7 +33,7 @@ network! {
     }
 }
 
-type MnistTrainer<Opt, const B: usize> = Trainer<f32, Mnist<f32>, Opt, 784, 10, B>;
+type MnistTrainer<Opt, const B: usize> = Trainer<Mnist<f32>, Opt, B>;
 
 #[test]
 fn parameter_bytes_are_the_network_and_the_gradient() {
@@ -56,7 +56,7 @@ fn activation_figures_follow_the_widths() {
 
 #[test]
 fn tape_bytes_are_the_tape_type() {
-    type Tape<const B: usize> = <Mnist<f32> as Layer<f32, 784, 10>>::Tape<B>;
+    type Tape<const B: usize> = <Mnist<f32> as Train>::Tape<B>;
     assert_eq!(size_of::<Tape<32>>(), Mnist::<f32>::tape_bytes(32));
     assert_eq!(size_of::<Tape<1>>(), Mnist::<f32>::tape_bytes(1));
     assert_eq!(size_of::<MnistTape<f64, 7>>(), Mnist::<f64>::tape_bytes(7));
@@ -81,7 +81,7 @@ fn training_bytes_are_the_trainer_without_its_hyperparameters() {
     type Sgd1 = MnistTrainer<Sgd, 1>;
     let sgd = Mnist::<f32>::training_bytes::<Sgd>(1) + size_of::<Sgd>() + 1;
     assert_eq!(size_of::<Sgd1>(), padded::<Sgd1>(sgd));
-    type SmallAdam = Trainer<f64, Small<f64>, Adam, 6, 4, 5>;
+    type SmallAdam = Trainer<Small<f64>, Adam, 5>;
     let small = Small::<f64>::training_bytes::<Adam>(5) + size_of::<Adam>() + 1;
     assert_eq!(size_of::<SmallAdam>(), padded::<SmallAdam>(small));
 }
@@ -91,7 +91,8 @@ fn predict_and_a_training_step_allocate_nothing_after_set_up() {
     let mut rng = SplitMix64::new(5);
     let mut net = Mnist::<f32>::new_boxed(&mut rng);
     let mut trainer = Mnist::<f32>::trainer::<Sgd, 1>(Sgd::new(0.01));
-    let x = Box::new(SVector::<f32, 784>::from_fn(|i, _| (i % 13) as f32 / 13.0));
+    let pixels: Vec<f32> = (0..784).map(|i| (i % 13) as f32 / 13.0).collect();
+    let x = Box::new(Sample::<f32, Hw<28, 28>>::from_slice(&pixels));
     let loss = SparseCategoricalCrossentropy::default();
     let (n, ()) = allocations_in(|| {
         let p = net.predict(&x);

@@ -18,9 +18,12 @@ use liandan::optim::Optimizer;
 use liandan::prelude::*;
 use liandan::rng::SplitMix64;
 
+/// 7×7 digits, flattened: 49 features.
+type Digits = Dataset<f32, Flat<49>>;
+
 /// `(train, eval)`: 800 of the bundled digits at 7×7, split 80 / 20; read once for all tests.
-fn data() -> &'static (Dataset<f32, 49>, Dataset<f32, 49>) {
-    static DATA: OnceLock<(Dataset<f32, 49>, Dataset<f32, 49>)> = OnceLock::new();
+fn data() -> &'static (Digits, Digits) {
+    static DATA: OnceLock<(Digits, Digits)> = OnceLock::new();
     DATA.get_or_init(|| train_eval::<49>(800).expect("the bundled digits load"))
 }
 
@@ -60,6 +63,11 @@ network! {
     }
 }
 
+/// A network of the 7×7 digits: 49 features in, 10 classes out.
+trait Digit: Network + Train<Element = f32, Input = Flat<49>, Output = Flat<10>> {}
+
+impl<N: Network + Train<Element = f32, Input = Flat<49>, Output = Flat<10>>> Digit for N {}
+
 /// A fresh `Net` from `seed`, trained for `epochs` epochs of batches of `B` against `loss`
 /// with `optimizer` on `train`; returns it and every step's loss.
 fn trained<Net, Opt, L, const B: usize>(
@@ -67,13 +75,13 @@ fn trained<Net, Opt, L, const B: usize>(
     optimizer: Opt,
     loss: &L,
     epochs: usize,
-    train: &Dataset<f32, 49>,
+    train: &Digits,
 ) -> (Box<Net>, Vec<f32>)
 where
-    Net: Network<f32, 49, 10>,
+    Net: Digit,
     Opt: Optimizer<f32>,
-    L: Loss<f32, 10>,
-    L::Targets<B>: liandan::data::BatchTargets<f32, B> + Zeroed,
+    L: Loss<f32, SMatrix<f32, 10, B>>,
+    L::Targets: liandan::data::BatchTargets<f32, B> + Zeroed,
 {
     let mut rng = SplitMix64::new(seed);
     let mut net = Net::new_boxed(&mut rng);
@@ -111,7 +119,7 @@ fn a_learning_rate_too_small_or_too_large_ends_at_a_higher_loss() {
 }
 
 /// The kernel gradient norms of a fresh 10-layer `Net` on 64 digits, first layer first.
-fn deep_gradients<Net: Network<f32, 49, 10>>() -> Vec<f64> {
+fn deep_gradients<Net: Digit>() -> Vec<f64> {
     let mut rng = SplitMix64::new(3);
     let net = Net::new_boxed(&mut rng);
     let mut trainer = Net::trainer::<Sgd, 64>(Sgd::default());
@@ -172,7 +180,7 @@ fn small_batches_give_a_noisier_loss_and_need_fewer_epochs() {
 /// The census of the hidden layer of a `Net` trained at learning rate `lr`.
 fn census<Net, A>(lr: f64, hidden: impl Fn(&Net) -> &Dense<f32, 49, 16, A>) -> Census
 where
-    Net: Network<f32, 49, 10>,
+    Net: Digit,
     A: Elementwise,
 {
     let train = &data().0;

@@ -131,7 +131,7 @@ fn plain_step(
 fn the_fast_path_follows_the_plain_loss_curve() {
     let mut fast = Small::<f32>::new(&mut SplitMix64::new(1));
     let mut plain = Small::<f32>::new(&mut SplitMix64::new(1));
-    let mut trainer = Trainer::<f32, Small<f32>, Adam, 64, 10, B>::new(Adam::default());
+    let mut trainer = Trainer::<Small<f32>, Adam, B>::new(Adam::default());
     let mut moments = (
         Moments::new(),
         Moments::new(),
@@ -144,8 +144,10 @@ fn the_fast_path_follows_the_plain_loss_curve() {
     for t in 1..=20 {
         let x = SMatrix::<f32, 64, B>::from_fn(|_, _| data.random::<f32>());
         let labels: [usize; B] = core::array::from_fn(|_| data.random_range(0..10));
+        // The same values as 8×8 images, sample after sample, each row by row.
+        let images = Batch::<f32, Hw<8, 8>, B>::from_slice(x.as_slice());
         let got = trainer
-            .step(&mut fast, &x, &labels, B, &loss, &mut rng_fast)
+            .step(&mut fast, &images, &labels, B, &loss, &mut rng_fast)
             .unwrap();
         let want = plain_step(&mut plain, &mut moments, t, &x, &labels, &mut rng_plain);
         assert!(
@@ -162,14 +164,14 @@ fn training_steps_and_predictions_do_not_allocate() {
     const B: usize = 4;
     let mut net = Mnist::<f32>::new_boxed(&mut SplitMix64::new(1));
     let mut trainer = Mnist::<f32>::trainer::<Adam, B>(Adam::default());
-    let x = SMatrix::<f32, 784, B>::boxed();
+    let x = Batch::<f32, Hw<28, 28>, B>::boxed();
     let mut y = SMatrix::<f32, 10, B>::boxed();
     let (labels, loss, mut rng) = (
         [1, 2, 3, 4],
         SparseCategoricalCrossentropy::default(),
         SplitMix64::new(2),
     );
-    let one = SVector::<f32, 784>::zeros();
+    let one = Sample::<f32, Hw<28, 28>>::zeroed();
     // Set-up: the first call may initialise lazily (CPU feature detection).
     trainer
         .step(&mut net, &x, &labels, B, &loss, &mut rng)

@@ -22,9 +22,9 @@ network! {
 }
 
 /// A batch of 32 random images with random labels, built on the heap.
-fn batch(rng: &mut impl Rng) -> (Box<SMatrix<f32, 784, 32>>, [usize; 32]) {
-    let mut x = SMatrix::<f32, 784, 32>::boxed();
-    x.iter_mut().for_each(|v| *v = rng.random());
+fn batch(rng: &mut impl Rng) -> (Box<Batch<f32, Hw<28, 28>, 32>>, [usize; 32]) {
+    let mut x = Batch::<f32, Hw<28, 28>, 32>::boxed();
+    x.as_mut_slice().iter_mut().for_each(|v| *v = rng.random());
     (x, core::array::from_fn(|_| rng.random_range(0..10)))
 }
 
@@ -43,7 +43,7 @@ fn the_seed_network_trains_in_a_two_mib_thread() {
                     .unwrap()
             })
             .collect();
-        let p = net.predict(&SVector::<f32, 784>::from_element(0.5));
+        let p = net.predict(&Sample::<f32, Hw<28, 28>>::from_slice(&[0.5; 784]));
         (losses, p.sum())
     });
     let (losses, total) = worker
@@ -76,7 +76,7 @@ fn a_training_step_allocates_nothing() {
 #[test]
 fn inference_at_batch_one_allocates_nothing() {
     let net = Mnist::<f32>::new_boxed(&mut ChaCha8Rng::seed_from_u64(3));
-    let x = SMatrix::<f32, 784, 1>::from_element(0.5);
+    let x = Sample::<f32, Hw<28, 28>>::from_slice(&[0.5; 784]);
     let mut y = SMatrix::<f32, 10, 1>::zeros();
     let (n, ()) = allocations_in(|| net.forward(&x, &mut y));
     assert_eq!(n, 0);

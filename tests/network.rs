@@ -3,6 +3,7 @@
 use liandan::gradcheck::check;
 use liandan::prelude::*;
 use liandan::rng::SplitMix64;
+use liandan::shape::Shape;
 use liandan::{Head, LayerInfo, TensorInfo};
 
 network! {
@@ -39,15 +40,16 @@ fn the_seed_network_has_keras_sizes() {
     assert_eq!(Mnist::<f32>::PARAMS, 101_770);
     assert_eq!(<Mnist as Params<f32>>::PARAMS, 101_770);
     assert_eq!(<Mnist as Params<f32>>::TENSORS, 4);
-    assert_eq!(<Mnist as Layer<f32, 784, 10>>::HEAD, Head::Softmax);
-    assert_eq!(Mnist::<f32>::INPUT_SHAPE, &[28, 28]);
+    assert_eq!(<Mnist as Train>::HEAD, Head::Softmax);
+    assert_eq!(<<Mnist as Forward>::Input as Shape>::DIMS, &[28, 28]);
     assert_eq!(
         Mnist::<f32>::LAYERS[1],
         LayerInfo {
             name: "dense_1",
             kind: "Dense<784 -> 128, Relu>",
             output: &[128],
-            params: 100_480
+            params: 100_480,
+            buffers: 0
         }
     );
     let names: Vec<&str> = Mnist::<f32>::LAYERS.iter().map(|l| l.name).collect();
@@ -57,8 +59,8 @@ fn the_seed_network_has_keras_sizes() {
         Some(TensorInfo {
             layer: "dense_2",
             name: "kernel",
-            shape: [128, 10],
-            vector: false
+            shape: &[128, 10],
+            torch: &[1, 0]
         })
     );
     assert_eq!(<Mnist as Params<f32>>::tensor_info(4), None);
@@ -95,7 +97,7 @@ network! {
 fn dropped_fraction(net: &Dropper<f32>) -> f32 {
     let x = SMatrix::<f32, 1000, 8>::repeat(1.0);
     let mut y = SMatrix::<f32, 1000, 8>::zeros();
-    let mut tape = <Dropper as Layer<f32, 1000, 1000>>::Tape::<8>::boxed();
+    let mut tape = <Dropper as Train>::Tape::<8>::boxed();
     net.forward_train(&x, &mut y, &mut tape, Some(&mut SplitMix64::new(3)));
     y.iter().filter(|&&v| v == 0.0).count() as f32 / 8000.0
 }
@@ -132,7 +134,8 @@ fn every_construction_keeps_the_declared_dropout_rate() {
 #[test]
 fn a_trainer_switches_dropout_off_only_when_asked() {
     let net = Mnist::<f32>::new_boxed(&mut SplitMix64::new(2));
-    let x = SMatrix::<f32, 784, 32>::from_fn(|i, j| ((i * 3 + j) % 7) as f32 / 7.0);
+    let pixels = SMatrix::<f32, 784, 32>::from_fn(|i, j| ((i * 3 + j) % 7) as f32 / 7.0);
+    let x = Batch::<f32, Hw<28, 28>, 32>::from_slice(pixels.as_slice());
     let labels = [3; 32];
     let mut inference = SMatrix::<f32, 10, 32>::zeros();
     net.predict_batch(&x, &mut inference);
@@ -158,8 +161,8 @@ fn a_trainer_switches_dropout_off_only_when_asked() {
 #[test]
 fn predictions_are_probabilities() {
     let net = Mnist::<f32>::new_boxed(&mut SplitMix64::new(2));
-    let x = SVector::<f32, 784>::from_fn(|i, _| (i % 7) as f32 / 7.0);
-    let p = net.predict(&x);
+    let pixels = SVector::<f32, 784>::from_fn(|i, _| (i % 7) as f32 / 7.0);
+    let p = net.predict(&Buffer::from_slice(pixels.as_slice()));
     assert!((p.sum() - 1.0).abs() < 1e-5);
     assert!(p.iter().all(|&v| v > 0.0));
 }
@@ -169,6 +172,7 @@ fn whole_network_gradients_match_finite_differences() {
     let mut rng = SplitMix64::new(3);
     let mut net = Small::<f64>::new(&mut rng);
     let x = SMatrix::<f64, 6, 4>::from_fn(|i, j| ((i * 4 + j) as f64 * 0.37).sin());
+    let x = Batch::<f64, Hw<2, 3>, 4>::from_slice(x.as_slice());
     let w = SMatrix::<f64, 3, 4>::from_fn(|i, j| ((i + 2 * j) as f64 * 0.71).cos());
     let report = check(&mut net, &x, &w, 1000, 17);
     assert_eq!(report.checked, <Small<f64> as Params<f64>>::PARAMS + 24);
@@ -185,6 +189,7 @@ fn the_seed_network_gradients_match_finite_differences_on_a_sample() {
         .enumerate()
         .for_each(|(i, b)| *b = 0.01 * (i % 5) as f64);
     let x = SMatrix::<f64, 784, 2>::from_fn(|i, j| ((i + j * 3) % 11) as f64 / 11.0);
+    let x = Batch::<f64, Hw<28, 28>, 2>::from_slice(x.as_slice());
     let w = SMatrix::<f64, 10, 2>::from_fn(|i, j| (i as f64 - j as f64) * 0.1);
     let report = check(&mut *net, &x, &w, 40, 5);
     assert!(report.checked > 100);
@@ -196,7 +201,7 @@ fn networks_are_layers_and_nest() {
     use liandan::layers::{Chain, Dense};
     let inner = Small::<f64>::new(&mut SplitMix64::new(6));
     let outer = Chain::new(inner, Dense::<f64, 3, 2, Sigmoid>::zeroed());
-    let x = SMatrix::<f64, 6, 1>::from_element(0.5);
+    let x = Sample::<f64, Hw<2, 3>>::from_slice(&[0.5; 6]);
     let mut y = SMatrix::<f64, 2, 1>::zeros();
     outer.forward(&x, &mut y);
     assert_eq!(y, SMatrix::<f64, 2, 1>::from_element(0.5));
@@ -211,10 +216,10 @@ fn inference_in_the_tape_equals_inference_on_the_stack() {
         d
     });
     let x = SMatrix::<f64, 6, 5>::from_fn(|i, j| (i as f64 - j as f64) * 0.3);
+    let x = Batch::<f64, Hw<2, 3>, 5>::from_slice(x.as_slice());
     let (mut on_stack, mut in_tape) = (SMatrix::<f64, 2, 5>::zeros(), SMatrix::zeros());
     net.forward(&x, &mut on_stack);
-    let mut tape =
-        <Chain<Small<f64>, Dense<f64, 3, 2, Tanh>> as Layer<f64, 6, 2>>::Tape::<5>::boxed();
+    let mut tape = <Chain<Small<f64>, Dense<f64, 3, 2, Tanh>> as Train>::Tape::<5>::boxed();
     net.forward_in(&x, &mut in_tape, &mut tape);
     assert_eq!(on_stack, in_tape);
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use liandan::data::{CsvOptions, DataError, Dataset, Standardizer};
 use liandan::prelude::*;
 use liandan::rng::SplitMix64;
+use liandan::shape::Shape;
 use liandan::train::callbacks::{snapshot, Mode};
 use liandan::train::{
     EarlyStopping, History, LearningRateScheduler, OnEpochEnd, Schedule, TrainError,
@@ -31,12 +32,12 @@ network! {
     struct Two { input: [4], Dense<2, Softmax> }
 }
 
-fn silent<'a, T: Float, const I: usize>(epochs: usize) -> FitOptions<'a, T, I> {
+fn silent<'a, T: Float, S: Shape>(epochs: usize) -> FitOptions<'a, T, S> {
     FitOptions::new(epochs).verbosity(Verbosity::Silent)
 }
 
 /// Ten samples `x = (i, 1 - i/8)`, `t = 2^i / 64` (all exact in f64).
-fn ten() -> Dataset<f64, 2> {
+fn ten() -> Dataset<f64, Flat<2>> {
     let x: Vec<[f64; 2]> = (0..10).map(|i| [i as f64, 1.0 - i as f64 / 8.0]).collect();
     let t: Vec<[f64; 1]> = (0..10).map(|i| [(1u32 << i) as f64 / 64.0]).collect();
     Dataset::regression(&x, &t).unwrap()
@@ -48,7 +49,7 @@ fn a_partial_last_batch_trains_on_the_mean_over_its_samples() {
     let net = Linear::<f64>::new_boxed(&mut SplitMix64::new(3));
     let (mut w, mut b) = (net.dense_1.kernel, net.dense_1.bias[0]);
     let lr = 0.01;
-    let mut model: Model<f64, Linear<f64>, _, _, 2, 1, 4> =
+    let mut model: Model<Linear<f64>, _, _, 4> =
         Model::compile(net, Sgd::new(lr), MeanSquaredError, &[]);
     model.fit(&data, silent(1).shuffle(false)).unwrap();
 
@@ -83,7 +84,7 @@ fn every_sample_counts_once_in_the_epoch_logs() {
     // doubled or padding counted would change them.
     let data = ten();
     let net = Linear::<f64>::zeroed_boxed();
-    let mut model: Model<f64, Linear<f64>, _, _, 2, 1, 4> = Model::compile(
+    let mut model: Model<Linear<f64>, _, _, 4> = Model::compile(
         net,
         Sgd::new(0.0),
         MeanSquaredError,
@@ -121,7 +122,7 @@ fn bundled(name: &str) -> PathBuf {
 }
 
 /// Iris, standardised on its training part: (train, eval).
-fn iris() -> (Dataset<f32, 4>, Dataset<f32, 4>) {
+fn iris() -> (Dataset<f32, Flat<4>>, Dataset<f32, Flat<4>>) {
     let all = Dataset::from_csv(bundled("iris.csv"), &CsvOptions::classes(4, 3)).unwrap();
     let (mut train, mut eval, _) = all.split((0.8, 0.2, 0.0), 7, true).unwrap();
     let scaler = Standardizer::fit(&train).unwrap();
@@ -130,7 +131,7 @@ fn iris() -> (Dataset<f32, 4>, Dataset<f32, 4>) {
     (train, eval)
 }
 
-type SmallModel = Model<f32, Small, SparseCategoricalCrossentropy, Adam, 4, 3, 16>;
+type SmallModel = Model<Small, SparseCategoricalCrossentropy, Adam, 16>;
 
 fn small_model(seed: u64) -> SmallModel {
     let net = Small::new_boxed(&mut SplitMix64::new(seed));
@@ -294,13 +295,13 @@ fn binary_labels_train_a_one_unit_sigmoid() {
     }
     let path = std::env::temp_dir().join(format!("setosa-{}.csv", std::process::id()));
     std::fs::write(&path, binary).unwrap();
-    let all = Dataset::<f32, 4>::from_csv(&path, &CsvOptions::classes(4, 2)).unwrap();
+    let all = Dataset::<f32, Flat<4>>::from_csv(&path, &CsvOptions::classes(4, 2)).unwrap();
     std::fs::remove_file(&path).unwrap();
     // A stratified split keeps the 1:2 share of the classes in both parts.
     let (train, eval, _) = all.split((0.8, 0.2, 0.0), 3, true).unwrap();
     assert_eq!(train.targets().class_counts(), Some(vec![80, 40]));
     assert_eq!(eval.targets().class_counts(), Some(vec![20, 10]));
-    let mut model: Model<f32, Yes, _, _, 4, 1, 16> = Model::compile(
+    let mut model: Model<Yes, _, _, 16> = Model::compile(
         Yes::new_boxed(&mut SplitMix64::new(2)),
         Adam::new(0.05),
         BinaryCrossentropy::default(),
@@ -327,7 +328,7 @@ fn a_label_beyond_the_outputs_is_named_by_part_and_sample() {
     let data = Dataset::classification(&x, &[0, 1, 0, 2, 1], 3).unwrap();
     let good = Dataset::classification(&x, &[0, 1, 0, 1, 1], 2).unwrap();
     let net = Two::new_boxed(&mut SplitMix64::new(1));
-    let mut model: Model<f32, Two, _, _, 4, 2, 2> = Model::compile(
+    let mut model: Model<Two, _, _, 2> = Model::compile(
         net,
         Adam::default(),
         SparseCategoricalCrossentropy::default(),
@@ -365,7 +366,7 @@ fn targets_that_do_not_fit_the_loss_are_a_data_error() {
     // Two classes one-hot into a 3-output categorical cross-entropy.
     let data = Dataset::classification(&x, &[0, 1, 1], 2).unwrap();
     let net = Small::new_boxed(&mut SplitMix64::new(1));
-    let mut model: Model<f32, Small, _, _, 4, 3, 2> = Model::compile(
+    let mut model: Model<Small, _, _, 2> = Model::compile(
         net,
         Adam::default(),
         CategoricalCrossentropy::default(),
@@ -377,7 +378,7 @@ fn targets_that_do_not_fit_the_loss_are_a_data_error() {
         "training data: the targets are 2 wide but the target matrix has 3 rows"
     );
     // Real-valued targets for a sparse (class index) loss.
-    let values = Dataset::<f32, 4>::regression(&x, &[[0.0, 1.0, 0.0]; 3]).unwrap();
+    let values = Dataset::<f32, Flat<4>>::regression(&x, &[[0.0, 1.0, 0.0]; 3]).unwrap();
     let err = small_model(1).evaluate(&values).unwrap_err();
     assert!(
         matches!(
@@ -411,7 +412,7 @@ fn nan_in_features_or_targets_is_named_before_training() {
     let x: Vec<[f64; 2]> = (0..10).map(|i| [i as f64, 1.0]).collect();
     let data = Dataset::regression(&x, &t).unwrap();
     let net = Linear::<f64>::new_boxed(&mut SplitMix64::new(1));
-    let mut model: Model<f64, Linear<f64>, _, _, 2, 1, 4> =
+    let mut model: Model<Linear<f64>, _, _, 4> =
         Model::compile(net, Sgd::new(0.1), MeanSquaredError, &[]);
     let err = model.fit(&data, silent(1)).unwrap_err();
     assert!(matches!(
@@ -433,7 +434,7 @@ fn a_diverging_loss_stops_training_naming_epoch_and_step() {
     let t: Vec<[f64; 1]> = (0..8).map(|i| [i as f64]).collect();
     let data = Dataset::regression(&x, &t).unwrap();
     let net = Linear::<f64>::new_boxed(&mut SplitMix64::new(1));
-    let mut model: Model<f64, Linear<f64>, _, _, 2, 1, 2> =
+    let mut model: Model<Linear<f64>, _, _, 2> =
         Model::compile(net, Sgd::new(1e200), MeanSquaredError, &[]);
     let err = model.fit(&data, silent(3).shuffle(false)).unwrap_err();
     let TrainError::NonFiniteLoss { epoch, step, steps } = err else {
@@ -451,14 +452,15 @@ fn a_diverging_loss_stops_training_naming_epoch_and_step() {
 
 #[test]
 fn empty_data_and_images_of_the_wrong_size() {
-    let empty = Dataset::<f32, 4>::classification(&[], &[], 3).unwrap();
+    let empty = Dataset::<f32, Flat<4>>::classification::<4>(&[], &[], 3).unwrap();
     let err = small_model(1).fit(&empty, silent(1)).unwrap_err();
     assert_eq!(err.to_string(), "training data has no samples");
-    // A model's input size is its type, so MNIST images can only reach it as a dataset of
-    // 784 features: reading them as anything else fails in the data layer, naming the file.
+    // A model's input shape is its type, so MNIST images can only reach it as a dataset of
+    // 28×28 images (or their 784 features): reading them as anything else fails in the data
+    // layer, naming the file.
     let images = bundled("mnist/mnist-10k-images-idx3-ubyte.gz");
     let labels = bundled("mnist/mnist-10k-labels-idx1-ubyte.gz");
-    let err = Dataset::<f32, 4>::from_idx(&images, labels, 10).unwrap_err();
+    let err = Dataset::<f32, Flat<4>>::from_idx(&images, labels, 10).unwrap_err();
     assert!(matches!(
         err,
         DataError::ImageSize {

@@ -17,9 +17,9 @@ network! {
 fn allocations_of_fit(n: usize) -> usize {
     let x: Vec<[f32; 3]> = (0..n).map(|i| [i as f32 / n as f32, 0.5, -0.5]).collect();
     let labels: Vec<usize> = (0..n).map(|i| i % 2).collect();
-    let data = Dataset::classification(&x, &labels, 2).unwrap();
+    let data = Dataset::<f32, Flat<3>>::classification(&x, &labels, 2).unwrap();
     let net = Net::new_boxed(&mut SplitMix64::new(1));
-    let mut model: Model<f32, Net, _, _, 3, 2, 4> = Model::compile(
+    let mut model: Model<Net, _, _, 4> = Model::compile(
         net,
         Adam::default(),
         SparseCategoricalCrossentropy::default(),

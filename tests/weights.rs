@@ -122,7 +122,7 @@ fn file_has_keras_names_shapes_and_metadata() {
 #[test]
 fn architecture_is_one_stable_line() {
     assert_eq!(
-        architecture(&Tiny::<f32>::zeroed()),
+        architecture::<Tiny<f32>>(),
         "Tiny: input [4]; dense_1 Dense<4 -> 5, Relu>; dense_2 Dense<5 -> 3, Softmax>"
     );
 }
@@ -484,6 +484,9 @@ impl Params<f32> for Clash {
         <Dense<f32, 2, 2> as Params<f32>>::tensor_info(i % 2).map(|t| t.in_layer("dense_1"))
     }
 }
+
+/// No non-trainable tensors.
+impl liandan::Buffers for Clash {}
 
 #[test]
 fn duplicate_names_are_refused_not_written() {

@@ -7,6 +7,7 @@ use proc_macro2::Span;
 use syn::{Error, Ident, LitInt};
 
 use crate::ast::{self, Item, LayerDecl, ShapeDecl, WeightsDecl};
+use crate::errors::Errors;
 use crate::ir;
 use crate::layers::{self, Context};
 use crate::shape::{Dims, MAX_RANK};
@@ -79,23 +80,6 @@ fn weights_decl<'a>(decl: &'a ast::Network, errors: &mut Errors) -> Option<&'a W
         errors.push(Error::new(file.key.span(), msg));
     }
     found
-}
-
-/// Every independent error, reported together.
-#[derive(Default)]
-struct Errors(Option<Error>);
-
-impl Errors {
-    fn push(&mut self, error: Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    fn finish(self) -> syn::Result<()> {
-        self.0.map_or(Ok(()), Err)
-    }
 }
 
 fn layer_decls(decl: &ast::Network) -> impl Iterator<Item = &LayerDecl> {
@@ -264,18 +248,6 @@ impl Walk {
             input,
             resolved,
         }))
-    }
-}
-
-/// Both results, or every error of the two.
-pub fn both<A, B>(a: syn::Result<A>, b: syn::Result<B>) -> syn::Result<(A, B)> {
-    match (a, b) {
-        (Ok(a), Ok(b)) => Ok((a, b)),
-        (Err(mut e), Err(f)) => {
-            e.combine(f);
-            Err(e)
-        }
-        (Err(e), _) | (_, Err(e)) => Err(e),
     }
 }
 

@@ -196,8 +196,8 @@ impl Gen<'_> {
         let name_str = name.to_string();
         let infos = net.layers.iter().map(|l| {
             let (field, kind) = (l.field.to_string(), l.description());
-            let (output, params) = (l.output(), l.param_count());
-            quote!(#k::LayerInfo { name: #field, kind: #kind, output: &[#(#output),*], params: #params, buffers: 0 })
+            let (output, params, buffers) = (l.output(), l.param_count(), l.buffer_count());
+            quote!(#k::LayerInfo { name: #field, kind: #kind, output: &[#(#output),*], params: #params, buffers: #buffers })
         });
         quote! {
             impl<T: #k::Float> #k::Network for #name<T> {

@@ -23,8 +23,8 @@ pub struct Weights {
     pub path: String,
     /// The element type of every parameter.
     pub scalar: Scalar,
-    /// The byte offset in the file of each parameter of [`Network::params`], in order.
-    pub offsets: Vec<usize>,
+    /// The byte offset in the file of each tensor of [`Network::tensors`], by its name.
+    pub offsets: Vec<(String, usize)>,
 }
 
 /// The element type of compiled-in weights.
@@ -46,7 +46,7 @@ pub struct Layer {
     pub resolved: Box<dyn Resolved>,
 }
 
-/// One trainable tensor of the network, in the order the network's `Params` lists them.
+/// One tensor of the network: a parameter or a buffer.
 pub struct Param<'a> {
     /// The layer holding it.
     pub layer: &'a Layer,
@@ -72,13 +72,20 @@ impl Network {
         text
     }
 
-    /// Every trainable tensor, layer by layer.
-    pub fn params(&self) -> Vec<Param<'_>> {
-        let per_layer = self.layers.iter().map(|layer| {
-            let tensors = layer.resolved.params().into_iter();
-            tensors.map(move |tensor| Param { layer, tensor })
-        });
-        per_layer.flatten().collect()
+    /// Every tensor as a weight file holds them: the parameters layer by layer (the order of
+    /// the network's `Params`), then the buffers layer by layer (of its `Buffers`).
+    pub fn tensors(&self) -> Vec<Param<'_>> {
+        let mut all = Vec::new();
+        for buffers in [false, true] {
+            for layer in &self.layers {
+                let tensors = match buffers {
+                    false => layer.resolved.params(),
+                    true => layer.resolved.buffers(),
+                };
+                all.extend(tensors.into_iter().map(|tensor| Param { layer, tensor }));
+            }
+        }
+        all
     }
 
     /// The shape of one output sample.
@@ -150,6 +157,15 @@ impl Layer {
     pub fn param_count(&self) -> usize {
         self.resolved
             .params()
+            .iter()
+            .map(|t| shape::len(&t.shape))
+            .sum()
+    }
+
+    /// The values of its non-trainable buffers.
+    pub fn buffer_count(&self) -> usize {
+        self.resolved
+            .buffers()
             .iter()
             .map(|t| shape::len(&t.shape))
             .sum()

@@ -10,6 +10,7 @@
 mod activations;
 mod ast;
 mod check;
+mod errors;
 mod expand;
 mod ir;
 mod layers;

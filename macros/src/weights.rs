@@ -47,17 +47,18 @@ fn resolve(written: &str) -> PathBuf {
     PathBuf::from(root).join(written)
 }
 
-/// One tensor the network needs: its name, its shape in the file, and who needs it.
+/// One tensor the network needs: its name, its shape and fixed element type (if not the
+/// network's scalar) in the file, and who needs it.
 struct Needed {
     name: String,
     shape: Vec<usize>,
+    dtype: Option<&'static str>,
     layer: String,
 }
 
-/// The tensors of `net` in order: each layer's parameters, as the network's `Params` lists
-/// them.
+/// The tensors of `net` in file order: the parameters, then the buffers.
 fn needed(net: &Network) -> Vec<Needed> {
-    let needed = net.params().into_iter().map(|param| Needed {
+    let needed = net.tensors().into_iter().map(|param| Needed {
         name: param.name(),
         layer: format!(
             "layer {} `{}`",
@@ -65,6 +66,7 @@ fn needed(net: &Network) -> Vec<Needed> {
             param.layer.description()
         ),
         shape: param.tensor.shape,
+        dtype: param.tensor.dtype,
     });
     needed.collect()
 }
@@ -98,6 +100,16 @@ pub fn check_bytes(
                 need.name, info.shape, need.layer, need.shape
             ));
         }
+        if let Some(fixed) = need.dtype {
+            if info.dtype.to_string() != fixed {
+                messages.push(format!(
+                    "tensor `{}` in `{written}` is {}, but {} keeps it as {fixed}",
+                    need.name, info.dtype, need.layer
+                ));
+            }
+            starts.push((need.name.clone(), 8 + header + info.data_offsets.0));
+            continue;
+        }
         match (element(info.dtype), scalar) {
             (None, _) => messages.push(format!(
                 "tensor `{}` in `{written}` is {}; compiled-in weights are F32 or F64",
@@ -111,7 +123,7 @@ pub fn check_bytes(
             (Some(this), None) => scalar = Some((this, &need.name)),
             _ => {}
         }
-        starts.push(8 + header + info.data_offsets.0);
+        starts.push((need.name.clone(), 8 + header + info.data_offsets.0));
     }
     for name in metadata.offset_keys() {
         if !needed.iter().any(|n| n.name == name) {
@@ -198,7 +210,9 @@ mod tests {
         let header = bytes.len() - (12 + 3 + 6 + 2) * 4;
         let w = check_bytes("w", String::new(), &bytes, &net()).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(w.scalar, Scalar::F32);
-        assert_eq!(w.offsets, [header, header + 48, header + 60, header + 84]);
+        let offsets: Vec<usize> = w.offsets.iter().map(|(_, at)| *at).collect();
+        assert_eq!(offsets, [header, header + 48, header + 60, header + 84]);
+        assert_eq!(w.offsets[2].0, "dense_2.kernel");
     }
 
     #[test]

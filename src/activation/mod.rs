@@ -1,8 +1,9 @@
-//! Activation functions: zero-sized types usable at any width.
+//! Activation functions: zero-sized types usable on any shape.
 //!
-//! Each is applied to a batch laid out column by column (one sample per column, `n` values
-//! each). Element-wise activations give `f` and `f'`; [`Softmax`] works per column and overrides
-//! the batch methods. Each file states the function and its derivative.
+//! Each is applied to a batch as consecutive runs of `n` values: the samples of a flat batch
+//! (one per column of an `SMatrix`), or each pixel's channels of an image. Element-wise
+//! activations give `f` and `f'`; [`Softmax`] works per run and overrides the batch methods.
+//! Each file states the function and its derivative.
 
 mod gelu;
 mod identity;

@@ -1,12 +1,14 @@
-//! Batches: samples copied into the columns of a caller's `SMatrix<T, N, B>`, without
+//! Batches: samples copied into a caller's [`shape::Batch<T, S, B>`](crate::shape::Batch) (for
+//! [`Flat<N>`](crate::shape::Flat) samples the columns of an `SMatrix<T, N, B>`), without
 //! allocating.
 //!
 //! A batch holds at most `B` samples; when fewer are left (the last batch of an epoch whose
-//! length `B` does not divide), the remaining columns are zeros and the fill returns how many
+//! length `B` does not divide), the remaining samples are zeros and the fill returns how many
 //! are real, which is the `n` the trainer's step and the losses take.
 //!
 //! ```
 //! use liandan::data::{shuffled_indices, Dataset};
+//! use liandan::shape::Flat;
 //! use nalgebra::SMatrix;
 //!
 //! let data = Dataset::<f32, Flat<2>>::classification(&[[0.0, 1.0]; 5], &[1; 5], 2)?;
@@ -80,8 +82,8 @@ impl<T: Float, const O: usize, const B: usize> BatchTargets<T, B> for SMatrix<T,
 }
 
 impl<T: Float, S: Shape> Dataset<T, S> {
-    /// Copies the samples at `indices` (at most `B`) into the columns of `x` and their targets
-    /// into `y`, zeroing the rest; returns how many samples are real.
+    /// Copies the samples at `indices` (at most `B`) into the first samples of `x` and their
+    /// targets into `y`, zeroing the rest; returns how many samples are real.
     pub fn fill_batch<const B: usize, Y: BatchTargets<T, B>>(
         &self,
         indices: &[usize],
@@ -125,7 +127,7 @@ impl<T: Float, S: Shape> Dataset<T, S> {
         check_indices(indices, self.len())
     }
 
-    /// Each sample is `S::LEN` contiguous values and each column of `x` too.
+    /// Each sample is `S::LEN` contiguous values, in the dataset and in `x`.
     fn copy_features<const B: usize>(&self, indices: &[usize], x: &mut Samples<T, S, B>) {
         let columns = x.as_mut_slice();
         let (real, padding) = columns.split_at_mut(indices.len() * S::LEN);

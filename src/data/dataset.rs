@@ -37,7 +37,8 @@ pub struct Dataset<T: Float, S: Shape> {
 }
 
 impl<T: Float, S: Shape> Dataset<T, S> {
-    /// A dataset from flat features (`N` per sample, sample after sample) and their targets.
+    /// A dataset from flat features (the shape's `S::LEN` values per sample, sample after
+    /// sample) and their targets.
     pub fn new(features: Vec<T>, targets: Targets<T>) -> Result<Self, DataError> {
         // `is_multiple_of(0)` holds only for 0 values, so N = 0 takes no feature values, and
         // the targets alone then say how many samples there are.
@@ -62,7 +63,8 @@ impl<T: Float, S: Shape> Dataset<T, S> {
     }
 
     /// A classification dataset from samples in memory and their class labels; each sample
-    /// has the shape's `N` values (a compile error otherwise).
+    /// is an array of the shape's values, row-major (`N = S::LEN`, a compile error
+    /// otherwise).
     pub fn classification<const N: usize>(
         samples: &[[T; N]],
         labels: &[usize],
@@ -76,7 +78,8 @@ impl<T: Float, S: Shape> Dataset<T, S> {
     }
 
     /// A regression dataset from samples in memory and their `W` target values each; each
-    /// sample has the shape's `N` values (a compile error otherwise).
+    /// sample is an array of the shape's values, row-major (`N = S::LEN`, a compile error
+    /// otherwise).
     pub fn regression<const N: usize, const W: usize>(
         samples: &[[T; N]],
         targets: &[[T; W]],
@@ -248,6 +251,30 @@ pub(crate) fn check_indices(indices: &[usize], len: usize) -> Result<(), DataErr
         Some(&index) => Err(DataError::SampleIndex { index, len }),
         None => Ok(()),
     }
+}
+
+/// Whether images of `rows × cols` bytes are samples of shape `S`: its first two dimensions and
+/// one channel, or all their values as a flat vector.
+fn image_fits<S: Shape>(rows: usize, cols: usize) -> bool {
+    match S::DIMS {
+        [n] => *n == rows * cols,
+        [h, w, rest @ ..] => (*h, *w) == (rows, cols) && rest.iter().product::<usize>() == 1,
+        [] => false,
+    }
+}
+
+/// The rule of samples given as arrays: each has as many values as the shape.
+struct SampleSize<S, const N: usize>(core::marker::PhantomData<S>);
+
+impl<S: Shape, const N: usize> SampleSize<S, N> {
+    const RULE: () = if S::LEN != N {
+        let text = Text::new()
+            .str("samples of shape `")
+            .dims(S::DIMS)
+            .str("` have ");
+        let text = text.num(S::LEN).str(" values, not ").num(N);
+        panic!("{}", text.as_str());
+    };
 }
 
 #[cfg(test)]
@@ -433,28 +460,4 @@ mod tests {
             "sample index 3 is out of range for 3 samples"
         );
     }
-}
-
-/// Whether images of `rows × cols` bytes are samples of shape `S`: its first two dimensions and
-/// one channel, or all their values as a flat vector.
-fn image_fits<S: Shape>(rows: usize, cols: usize) -> bool {
-    match S::DIMS {
-        [n] => *n == rows * cols,
-        [h, w, rest @ ..] => (*h, *w) == (rows, cols) && rest.iter().product::<usize>() == 1,
-        [] => false,
-    }
-}
-
-/// The rule of samples given as arrays: each has as many values as the shape.
-struct SampleSize<S, const N: usize>(core::marker::PhantomData<S>);
-
-impl<S: Shape, const N: usize> SampleSize<S, N> {
-    const RULE: () = if S::LEN != N {
-        let text = Text::new()
-            .str("samples of shape `")
-            .dims(S::DIMS)
-            .str("` have ");
-        let text = text.num(S::LEN).str(" values, not ").num(N);
-        panic!("{}", text.as_str());
-    };
 }

@@ -62,7 +62,9 @@ pub enum DataError {
         /// The dimensions in the header.
         dims: std::vec::Vec<u32>,
     },
-    /// Images whose pixel count is not the number of features the dataset holds.
+    /// Images that are not samples of the dataset's shape: another height or width than a
+    /// [`Hw`](crate::shape::Hw) or one-channel [`Hwc`](crate::shape::Hwc) shape's, or another
+    /// pixel count than a [`Flat`](crate::shape::Flat) shape's.
     ImageSize {
         /// The images file.
         path: PathBuf,
@@ -70,7 +72,7 @@ pub enum DataError {
         rows: usize,
         /// Columns of each image.
         cols: usize,
-        /// The number of features `N` asked for.
+        /// The values per sample of the dataset's shape.
         features: usize,
     },
     /// An images file and a labels file that hold different numbers of samples.
@@ -193,10 +195,10 @@ pub enum DataError {
         path: PathBuf,
         /// The number of feature columns (all columns but the label's).
         found: usize,
-        /// The number of features `N` asked for.
+        /// The values per sample of the dataset's shape.
         expected: usize,
     },
-    /// Feature values that do not split into whole samples of `N` features.
+    /// Feature values that do not split into whole samples of the dataset's shape.
     PartialSample {
         /// The number of feature values given.
         values: usize,

@@ -10,10 +10,11 @@
 //!
 //! ```
 //! use liandan::data::Dataset;
+//! use liandan::shape::Flat;
 //!
 //! let samples: Vec<[f32; 1]> = (0..10).map(|i| [i as f32]).collect();
 //! let labels: Vec<usize> = (0..10).map(|i| i % 2).collect();
-//! let data = Dataset::classification(&samples, &labels, 2)?;
+//! let data = Dataset::<f32, Flat<1>>::classification(&samples, &labels, 2)?;
 //! let (train, eval, test) = data.split((0.6, 0.2, 0.2), 42, true)?;
 //! assert_eq!((train.len(), eval.len(), test.len()), (6, 2, 2));
 //! assert_eq!(eval.targets().class_counts(), Some(vec![1, 1]));

@@ -7,7 +7,8 @@
 //! constant feature (`σ = 0`) is only centred, as there.
 //!
 //! ```
-//! use liandan::data::{Dataset, Standardizer};
+//! use liandan::data::Dataset;
+//! use liandan::shape::Flat;
 //!
 //! let mut train = Dataset::<f64, Flat<1>>::classification(&[[1.0], [3.0]], &[0, 1], 2)?;
 //! let mut test = Dataset::<f64, Flat<1>>::classification(&[[5.0]], &[1], 2)?;
@@ -75,7 +76,7 @@ impl<T: Float, S: Shape> Standardizer<T, S> {
         }
     }
 
-    /// Standardizes one sample of `N` features in place: for inputs at prediction time.
+    /// Standardizes one sample's `S::LEN` values in place: for inputs at prediction time.
     pub fn apply_to(&self, sample: &mut [T]) {
         for ((x, &m), &s) in sample.iter_mut().zip(&self.mean).zip(&self.scale) {
             *x = (*x - m) / s;

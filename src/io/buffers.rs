@@ -41,6 +41,7 @@ fn bytes(buffer: BufferRef<'_>) -> (Dtype, Vec<u8>) {
         BufferRef::F32(v) => (Dtype::F32, le(v, f32::to_le_bytes)),
         BufferRef::F64(v) => (Dtype::F64, le(v, f64::to_le_bytes)),
         BufferRef::I8(v) => (Dtype::I8, le(v, i8::to_le_bytes)),
+        BufferRef::U8(v) => (Dtype::U8, v.to_vec()),
         BufferRef::I32(v) => (Dtype::I32, le(v, i32::to_le_bytes)),
         BufferRef::I64(v) => (Dtype::I64, le(v, i64::to_le_bytes)),
     }
@@ -52,6 +53,7 @@ fn dtype(buffer: BufferRef<'_>) -> Dtype {
         BufferRef::F32(_) => Dtype::F32,
         BufferRef::F64(_) => Dtype::F64,
         BufferRef::I8(_) => Dtype::I8,
+        BufferRef::U8(_) => Dtype::U8,
         BufferRef::I32(_) => Dtype::I32,
         BufferRef::I64(_) => Dtype::I64,
     }
@@ -97,6 +99,7 @@ fn dtype_name(dtype: Dtype) -> &'static str {
         Dtype::F32 => "F32",
         Dtype::F64 => "F64",
         Dtype::I8 => "I8",
+        Dtype::U8 => "U8",
         Dtype::I32 => "I32",
         _ => "I64",
     }
@@ -134,6 +137,7 @@ pub(crate) fn copy<P: Buffers>(p: &mut P, sources: &[TensorRef<'_>]) {
             BufferMut::F32(v) => overwrite(v, bytes, f32::from_le_bytes),
             BufferMut::F64(v) => overwrite(v, bytes, f64::from_le_bytes),
             BufferMut::I8(v) => overwrite(v, bytes, i8::from_le_bytes),
+            BufferMut::U8(v) => overwrite(v, bytes, u8::from_le_bytes),
             BufferMut::I32(v) => overwrite(v, bytes, i32::from_le_bytes),
             BufferMut::I64(v) => overwrite(v, bytes, i64::from_le_bytes),
         }

@@ -15,10 +15,16 @@
 //! [`Chain`](crate::layers::Chain)) are `layer_{k}.{tensor}`, `k` counting the parameterised
 //! layers from 1. Two tensors with one name are refused rather than written.
 //!
-//! Shapes follow Keras: a kernel is `[in, out]`, row-major, which is byte for byte liandan's
-//! column-major `out × in` matrix, so it is written and read without reordering; a bias is
-//! one-dimensional, `[out]`. PyTorch's `nn.Linear.weight` is `[out, in]`: load it with
-//! [`Layout::PyTorch`], which transposes while copying. Shapes are checked either way.
+//! Shapes follow Keras, in any rank ([`TensorInfo::shape`](crate::TensorInfo::shape)), each
+//! tensor stored row-major in its shape: a dense kernel is `[in, out]`, which is byte for byte
+//! liandan's column-major `out × in` matrix, so it is written and read without reordering; a bias
+//! is one-dimensional, `[out]`. PyTorch orders some axes otherwise
+//! ([`TensorInfo::torch`](crate::TensorInfo::torch)): its `nn.Linear.weight` is `[out, in]`.
+//! Load such a file with [`Layout::PyTorch`], which reorders the axes while copying. Shapes are
+//! checked either way.
+//!
+//! A layer's non-trainable tensors ([`Buffers`](crate::Buffers)) are saved and loaded after the
+//! parameters, named the same way, each in its own element type and read exactly as saved.
 //!
 //! # Metadata
 //!

@@ -3,9 +3,10 @@
 use std::vec;
 use std::vec::Vec;
 
+use super::gemm::{dgemm, sgemm};
+use super::portable;
 #[cfg(target_arch = "x86_64")]
 use super::{avx512, x86};
-use super::{dgemm, portable, sgemm};
 
 /// The two entry points behind one name, for generic tests.
 trait Gemm: Sized {
@@ -239,10 +240,10 @@ mod parallel {
             .collect();
         let (mut split_c, mut whole) = (std::vec![1.0f32; m * n], std::vec![1.0f32; m * n]);
         for _ in 0..3 {
-            crate::kernel::sgemm((m, k, n), &a, m, &b, (1, k), beta, &mut split_c, m);
+            crate::kernel::gemm::sgemm((m, k, n), &a, m, &b, (1, k), beta, &mut split_c, m);
         }
         for _ in 0..3 {
-            crate::kernel::sgemm_serial((m, k, n), &a, m, &b, (1, k), beta, &mut whole, m);
+            crate::kernel::gemm::sgemm_serial((m, k, n), &a, m, &b, (1, k), beta, &mut whole, m);
         }
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(

@@ -61,12 +61,12 @@ impl<T: Float, S: Shape, A: Function> Train for Activation<T, S, A> {
         Head::Other
     };
 
-    fn forward_train<const B: usize, R: RngCore + ?Sized>(
+    fn forward_train<const B: usize>(
         &self,
         x: &Batch<T, S, B>,
         y: &mut Batch<T, S, B>,
         _: &mut (),
-        _: Option<&mut R>,
+        _: Option<&mut dyn RngCore>,
     ) {
         self.forward(x, y);
     }

@@ -24,8 +24,8 @@
 use rand::RngCore;
 
 use crate::layer::{
-    Accepts, Backward, BufferMut, BufferRef, Buffers, Forward, Head, Params, Seed, TensorInfo,
-    Train,
+    reborrow, Accepts, Backward, BufferMut, BufferRef, Buffers, Forward, Head, Params, Seed,
+    TensorInfo, Train,
 };
 use crate::shape::Batch;
 use crate::Zeroed;
@@ -67,7 +67,7 @@ unsafe impl<TF: Zeroed, TS: Zeroed, M: Zeroed> Zeroed for ChainTape<TF, TS, M> {
 impl<F, S> Forward for Chain<F, S>
 where
     F: Forward,
-    S: Forward<Element = F::Element, Input = F::Output>,
+    S: Forward<Element = F::Element> + Accepts<F::Output>,
 {
     type Element = F::Element;
     type Input = F::Input;
@@ -87,14 +87,14 @@ where
 impl<F, S> Accepts<F::Input> for Chain<F, S>
 where
     F: Forward,
-    S: Forward<Element = F::Element, Input = F::Output>,
+    S: Forward<Element = F::Element> + Accepts<F::Output>,
 {
 }
 
 impl<F, S> Train for Chain<F, S>
 where
     F: Train,
-    S: Train<Element = F::Element, Input = F::Output>,
+    S: Train<Element = F::Element> + Accepts<F::Output>,
 {
     type Tape<const B: usize> = ChainTape<F::Tape<B>, S::Tape<B>, Batch<F::Element, F::Output, B>>;
     type Grad = (F::Grad, S::Grad);
@@ -110,16 +110,16 @@ where
         self.second.forward_in(&tape.middle, y, &mut tape.second);
     }
 
-    fn forward_train<const B: usize, R: RngCore + ?Sized>(
+    fn forward_train<const B: usize>(
         &self,
         x: &Batch<F::Element, F::Input, B>,
         y: &mut Batch<F::Element, S::Output, B>,
         tape: &mut Self::Tape<B>,
-        mut rng: Option<&mut R>,
+        mut rng: Option<&mut dyn RngCore>,
     ) {
         let middle = &mut tape.middle;
         self.first
-            .forward_train(x, middle, &mut tape.first, rng.as_deref_mut());
+            .forward_train(x, middle, &mut tape.first, reborrow(&mut rng));
         self.second
             .forward_train(&tape.middle, y, &mut tape.second, rng);
     }

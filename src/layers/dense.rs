@@ -27,8 +27,9 @@ use rand::RngCore;
 
 use crate::activation::Activation;
 use crate::init::Initializer;
+use crate::kernel::by_columns;
 use crate::layer::{Accepts, Backward, Buffers, Forward, Head, Params, Seed, TensorInfo, Train};
-use crate::linalg::{gemm_nn, gemm_nt, gemm_tn};
+use crate::linalg::{dense_gradients, gemm_nn};
 use crate::shape::Flat;
 use crate::{Float, Zeroed};
 
@@ -73,13 +74,6 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Dense<T, I, O, A> 
     }
 }
 
-/// Whether a dense layer's two backward products of `work` multiply-adds each are too small to
-/// split but large enough to run at the same time.
-#[cfg(feature = "parallel")]
-fn concurrent(work: usize) -> bool {
-    (crate::parallel::CONCURRENT_WORK..crate::parallel::MIN_WORK).contains(&work)
-}
-
 impl<T: Float, const I: usize, const O: usize, A: Activation> Forward for Dense<T, I, O, A> {
     type Element = T;
     type Input = Flat<I>;
@@ -102,12 +96,12 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Train for Dense<T,
     type Grad = Self;
     const HEAD: Head = A::HEAD;
 
-    fn forward_train<const B: usize, R: RngCore + ?Sized>(
+    fn forward_train<const B: usize>(
         &self,
         x: &SMatrix<T, I, B>,
         y: &mut SMatrix<T, O, B>,
         z: &mut SMatrix<T, O, B>,
-        _rng: Option<&mut R>,
+        _rng: Option<&mut dyn RngCore>,
     ) {
         gemm_nn(z, &self.kernel, x, T::zero());
         let bias = self.bias.as_slice();
@@ -127,7 +121,7 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Train for Dense<T,
         }
         // Per column, so a split between the threads changes no bit.
         let work = (O * B).saturating_mul(A::COST);
-        crate::parallel::by_columns((O, B), work, (z, y), |(z, y), _| pass(z, y));
+        by_columns((O, B), work, (z, y), |(z, y), _| pass(z, y));
     }
 
     /// `δ = ∂L/∂z` in `dy` (unless it is the seed already), then the two products.
@@ -145,37 +139,12 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Train for Dense<T,
         if seed == Seed::Output {
             let work = (O * B).saturating_mul(A::COST);
             let buffers = (z.as_slice(), y.as_slice(), dy.as_mut_slice());
-            crate::parallel::by_columns((O, B), work, buffers, |(z, y, dy), _| {
+            by_columns((O, B), work, buffers, |(z, y, dy), _| {
                 A::backward(z, y, dy, O)
             });
         }
-        let (delta, beta) = (&*dy, mode.beta::<T>());
-        // ∂L/∂W = δ·xᵀ and ∂L/∂b = Σⱼ δⱼ, then ∂L/∂x = Wᵀ·δ: independent of each other.
-        let parameters = |(kernel, bias): (&mut SMatrix<T, O, I>, &mut SVector<T, O>)| {
-            gemm_nt(kernel, delta, x, beta);
-            if beta == T::zero() {
-                bias.fill(T::zero());
-            }
-            for col in delta.column_iter() {
-                *bias += col;
-            }
-        };
-        let input = |dx: &mut SMatrix<T, I, B>| gemm_tn(dx, &self.kernel, delta, T::zero());
         let grad = (&mut grad.kernel, &mut grad.bias);
-        match dx {
-            // Products too small to split each run whole, but at the same time. The helper
-            // computes the parameter gradient when it is the smaller output (`O ≤ B`), so the
-            // less moves back to this core (where the optimizer reads it).
-            #[cfg(feature = "parallel")]
-            Some(dx) if O <= B && concurrent(I.saturating_mul(O).saturating_mul(B)) => {
-                crate::parallel::both(grad, dx, parameters, input)
-            }
-            Some(dx) => {
-                parameters(grad);
-                input(dx)
-            }
-            None => parameters(grad),
-        }
+        dense_gradients(grad, dx, &self.kernel, (&*dy, x), mode.beta::<T>());
     }
 
     fn init<R: RngCore + ?Sized>(&mut self, rng: &mut R) {

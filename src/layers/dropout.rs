@@ -10,16 +10,18 @@
 //! what `network!` makes of `Dropout<0.2>`. So every way of building a network (`new`,
 //! `new_boxed`, `boxed`, all-zero bytes, compiled-in weights) has the declared rate, and no
 //! file or copy can lose it. A training step may still switch dropout off, explicitly: pass no
-//! generator to [`forward_train`](Layer::forward_train) (see [`Trainer::set_dropout`]).
+//! generator to [`forward_train`](crate::Train::forward_train) (see [`Trainer::set_dropout`]).
 //!
 //! Random numbers: each forward pass draws one `u64` seed `s` from the caller's generator, and
-//! feature `i` of the batch (flat index, column by column) gets 32 bits of
+//! feature `i` of the batch (flat index, sample after sample) gets 32 bits of
 //! [`SplitMix64::nth`]`(s, i / 2)`: the low half for even `i`, the high half for odd. They are
 //! compared as integers against `rate·2³²`. A counter-based stream costs two multiplications
-//! per pair of features whatever the caller's generator, and vectorises (see `Draw::fill`).
-//! Any range of the batch that starts at an even feature can be made on its own, so with
-//! `parallel` each thread makes the mask of the columns whose activations it computed. A zero
-//! rate draws nothing.
+//! per pair of features whatever the caller's generator, and vectorises (the kernel,
+//! `src/kernel/dropout.rs`). Any range of the batch that starts at an even feature can be made
+//! on its own, so with `parallel` each thread makes the mask of the columns whose activations
+//! it computed. A zero rate draws nothing.
+//!
+//! [`SplitMix64::nth`]: crate::rng::SplitMix64::nth
 //!
 //! ```
 //! use liandan::prelude::*;
@@ -35,7 +37,7 @@
 //! // Each feature is dropped, or kept and doubled.
 //! assert!(y.iter().all(|&v| v == 0.0 || v == 2.0));
 //! // Without a generator, dropout is off: every feature is kept, unscaled.
-//! dropout.forward_train::<1, liandan::rng::SplitMix64>(&x, &mut y, &mut mask, None);
+//! dropout.forward_train::<1>(&x, &mut y, &mut mask, None);
 //! assert_eq!(y, x);
 //! ```
 //!
@@ -45,8 +47,8 @@ use core::marker::PhantomData;
 
 use rand::RngCore;
 
+use crate::kernel::{self, Mask};
 use crate::layer::{Accepts, Backward, Forward, Head, NoParams, Train};
-use crate::rng::SplitMix64;
 use crate::shape::{Batch, Buffer, Shape};
 use crate::{Element, Float, Zeroed};
 
@@ -85,109 +87,6 @@ impl<T, S, const RATE_PPM: u32> Dropout<T, S, RATE_PPM> {
     }
 }
 
-impl<T, S, const RATE_PPM: u32> Dropout<T, S, RATE_PPM> {
-    /// A feature is dropped when its 32 random bits, read as an integer `u`, are below
-    /// `rate·2³²` (rounded): probability `rate` to within 2⁻³², with no float conversion.
-    fn threshold(&self) -> u64 {
-        libm::round(Self::RATE * 4_294_967_296.0) as u64
-    }
-}
-
-/// One forward pass's mask: its seed, the drop threshold and the kept features' scale.
-#[derive(Clone, Copy)]
-struct Draw<T> {
-    seed: u64,
-    threshold: u64,
-    keep: T,
-}
-
-impl<T: Float> Draw<T> {
-    /// Fills `m` with the mask of features `start..start + x.len()` of the batch (`start`
-    /// even) and writes `y = m ⊙ x`.
-    ///
-    /// The loop below is written for the compiler to vectorise, which pays where the processor
-    /// multiplies 64-bit lanes: so it is compiled again for AVX-512DQ (`vpmullq`), AVX-512F and
-    /// AVX2, chosen at run time. At batch 128 on the AVX-512 machine of the README the mask
-    /// takes 4.2 us with AVX-512DQ, 7.6 with AVX-512F, 10.2 with AVX2 and 26 for the default
-    /// target (SSE2); every version computes the same bits.
-    fn fill(&self, start: usize, x: &[T], y: &mut [T], m: &mut [T]) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use crate::kernel::{simd512_available, simd512dq_available, simd_available};
-            // Safety: each version runs only where the processor has its features.
-            unsafe {
-                if simd512dq_available() {
-                    return simd::avx512dq(self, start, x, y, m);
-                } else if simd512_available() {
-                    return simd::avx512f(self, start, x, y, m);
-                } else if simd_available() {
-                    return simd::avx2(self, start, x, y, m);
-                }
-            }
-        }
-        self.fill_portable(start, x, y, m)
-    }
-
-    /// [`fill`](Draw::fill) for any processor; inlined into each SIMD version.
-    #[inline(always)]
-    fn fill_portable(&self, start: usize, x: &[T], y: &mut [T], m: &mut [T]) {
-        assert!(start.is_multiple_of(2), "a mask range starts between pairs");
-        let mut pair = start as u64 / 2;
-        let mut m = m.chunks_exact_mut(2);
-        let mut y = y.chunks_exact_mut(2);
-        let mut x = x.chunks_exact(2);
-        for ((m, y), x) in (&mut m).zip(&mut y).zip(&mut x) {
-            let bits = SplitMix64::nth(self.seed, pair);
-            pair += 1;
-            (m[0], y[0]) = self.one(bits as u32, x[0]);
-            (m[1], y[1]) = self.one((bits >> 32) as u32, x[1]);
-        }
-        if let ([m], [y], [x]) = (m.into_remainder(), y.into_remainder(), x.remainder()) {
-            (*m, *y) = self.one(SplitMix64::nth(self.seed, pair) as u32, *x);
-        }
-    }
-
-    /// A feature's mask entry and output from its 32 random bits `u`.
-    #[inline(always)]
-    fn one(&self, u: u32, x: T) -> (T, T) {
-        let m = if u64::from(u) < self.threshold {
-            T::zero()
-        } else {
-            self.keep
-        };
-        (m, m * x)
-    }
-}
-
-/// [`Draw::fill`] compiled for wider vectors.
-#[cfg(target_arch = "x86_64")]
-mod simd {
-    use super::Draw;
-    use crate::Float;
-
-    /// One version of [`Draw::fill_portable`] per set of target features.
-    macro_rules! versions {
-        ($($name:ident: $features:literal),* $(,)?) => {$(
-            #[doc = concat!("With ", $features, ".")]
-            ///
-            /// # Safety
-            /// The processor must have these features.
-            #[target_feature(enable = $features)]
-            pub(super) unsafe fn $name<T: Float>(
-                d: &Draw<T>,
-                start: usize,
-                x: &[T],
-                y: &mut [T],
-                m: &mut [T],
-            ) {
-                d.fill_portable(start, x, y, m)
-            }
-        )*};
-    }
-
-    versions!(avx512dq: "avx512f,avx512dq", avx512f: "avx512f", avx2: "avx2");
-}
-
 impl<T: Element, S: Shape, const RATE_PPM: u32> Forward for Dropout<T, S, RATE_PPM> {
     type Element = T;
     type Input = S;
@@ -208,12 +107,12 @@ impl<T: Float, S: Shape, const RATE_PPM: u32> Train for Dropout<T, S, RATE_PPM> 
     type Grad = NoParams;
     const HEAD: Head = Head::Other;
 
-    fn forward_train<const B: usize, R: RngCore + ?Sized>(
+    fn forward_train<const B: usize>(
         &self,
         x: &Batch<T, S, B>,
         y: &mut Batch<T, S, B>,
         mask: &mut Batch<T, S, B>,
-        rng: Option<&mut R>,
+        rng: Option<&mut dyn RngCore>,
     ) {
         let (m, y, x) = (mask.as_mut_slice(), y.as_mut_slice(), x.as_slice());
         let Some(rng) = rng.filter(|_| RATE_PPM > 0) else {
@@ -221,26 +120,15 @@ impl<T: Float, S: Shape, const RATE_PPM: u32> Train for Dropout<T, S, RATE_PPM> 
             m.fill(T::one());
             return y.copy_from_slice(x);
         };
-        let draw = Draw {
-            seed: rng.next_u64(),
-            threshold: self.threshold(),
-            keep: T::of(1.0 / (1.0 - Self::RATE)),
-        };
-        crate::parallel::by_columns((S::LEN, B), S::LEN * B, (x, y, m), |(x, y, m), start| {
-            draw.fill(start, x, y, m)
-        });
+        let mask = Mask::new(rng.next_u64(), Self::RATE);
+        kernel::dropout(&mask, (S::LEN, B), x, y, m);
     }
 
     /// `∂L/∂x = m ⊙ ∂L/∂y`.
     fn backward<const B: usize>(&self, ctx: Backward<'_, Self, B>) {
         if let Some(dx) = ctx.dx {
             let (dx, dy, m) = (dx.as_mut_slice(), ctx.dy.as_slice(), ctx.tape.as_slice());
-            let apply = |(dx, dy, m): (&mut [T], &[T], &[T])| {
-                for ((dx, &dy), &m) in dx.iter_mut().zip(dy).zip(m) {
-                    *dx = dy * m;
-                }
-            };
-            crate::parallel::by_columns((S::LEN, B), S::LEN * B, (dx, dy, m), |b, _| apply(b));
+            kernel::masked((S::LEN, B), dx, dy, m);
         }
     }
 }
@@ -251,6 +139,7 @@ crate::layer::no_params!([T, S, const RATE_PPM: u32] Dropout<T, S, RATE_PPM>);
 mod tests {
     use super::*;
     use crate::gradcheck::check;
+    use crate::rng::SplitMix64;
     use crate::shape::{Flat, Hwc};
     use nalgebra::SMatrix;
 
@@ -280,69 +169,6 @@ mod tests {
         assert_eq!(inference, x);
     }
 
-    /// A way to make a mask: `(x, y, m)`.
-    type Fill<'a> = &'a dyn Fn(&[f32], &mut [f32], &mut [f32]);
-
-    /// The draw the mask tests use: half the features dropped, the kept ones doubled.
-    const DRAW: Draw<f32> = Draw {
-        seed: 0x1234_5678_9abc_def0,
-        threshold: 1 << 31,
-        keep: 2.0,
-    };
-
-    /// `(y, m)` for 1001 features made by `fill`.
-    fn masked(fill: Fill) -> (std::vec::Vec<f32>, std::vec::Vec<f32>) {
-        let x: std::vec::Vec<f32> = (0..1001).map(|i| i as f32 * 0.25 - 100.0).collect();
-        let (mut y, mut m) = (std::vec![0.0; x.len()], std::vec![0.0; x.len()]);
-        fill(&x, &mut y, &mut m);
-        (y, m)
-    }
-
-    #[test]
-    fn every_simd_version_makes_the_portable_mask() {
-        let want = masked(&|x, y, m| DRAW.fill_portable(0, x, y, m));
-        assert_eq!(masked(&|x, y, m| DRAW.fill(0, x, y, m)), want);
-        #[cfg(target_arch = "x86_64")]
-        {
-            use crate::kernel::{simd512_available, simd512dq_available, simd_available};
-            // Safety: each version runs only where the processor has its features.
-            if simd512dq_available() {
-                let got = masked(&|x, y, m| unsafe { simd::avx512dq(&DRAW, 0, x, y, m) });
-                assert_eq!(got, want);
-            }
-            if simd512_available() {
-                let got = masked(&|x, y, m| unsafe { simd::avx512f(&DRAW, 0, x, y, m) });
-                assert_eq!(got, want);
-            }
-            if simd_available() {
-                assert_eq!(
-                    masked(&|x, y, m| unsafe { simd::avx2(&DRAW, 0, x, y, m) }),
-                    want
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn a_mask_made_in_two_ranges_is_the_whole_mask() {
-        let halves = masked(&|x, y, m| {
-            let ((x0, x1), (y0, y1), (m0, m1)) =
-                (x.split_at(400), y.split_at_mut(400), m.split_at_mut(400));
-            DRAW.fill(0, x0, y0, m0);
-            DRAW.fill(400, x1, y1, m1);
-        });
-        assert_eq!(halves, masked(&|x, y, m| DRAW.fill(0, x, y, m)));
-    }
-
-    #[test]
-    fn an_odd_last_feature_takes_the_low_half_of_its_pair() {
-        let (_, m) = masked(&|x, y, m| DRAW.fill(0, x, y, m));
-        let last = SplitMix64::nth(DRAW.seed, 500) as u32;
-        assert_eq!(m[1000], if last < 1 << 31 { 0.0 } else { 2.0 });
-        let dropped = m.iter().filter(|&&m| m == 0.0).count();
-        assert!((400..600).contains(&dropped), "{dropped}");
-    }
-
     #[test]
     fn a_batch_split_between_threads_keeps_the_mask() {
         // 129 features at batch 65: with `parallel`, odd sizes cut at column 36 between the
@@ -352,19 +178,11 @@ mod tests {
         let (mut y, mut mask) = (SMatrix::zeros(), SMatrix::zeros());
         let mut rng = SplitMix64::new(4);
         d.forward_train(&x, &mut y, &mut mask, Some(&mut rng.clone()));
-        let draw = Draw {
-            seed: rng.next_u64(),
-            threshold: d.threshold(),
-            keep: (1.0 / 0.7) as f32,
-        };
+        let draw = Mask::<f32>::new(rng.next_u64(), 0.3);
         let mut y_whole = SMatrix::<f32, 129, 65>::zeros();
         let mut m_whole = SMatrix::<f32, 129, 65>::zeros();
-        draw.fill_portable(
-            0,
-            x.as_slice(),
-            y_whole.as_mut_slice(),
-            m_whole.as_mut_slice(),
-        );
+        let (y_all, m_all) = (y_whole.as_mut_slice(), m_whole.as_mut_slice());
+        draw.fill_portable(0, x.as_slice(), y_all, m_all);
         assert_eq!((y, mask), (y_whole, m_whole));
         let (mut dx, mut dy) = (SMatrix::zeros(), SMatrix::<f32, 129, 65>::repeat(3.0));
         d.backward(
@@ -398,7 +216,7 @@ mod tests {
         let d = Dropout::<f64, Flat<5>, 500_000>::new();
         let x = SMatrix::<f64, 5, 3>::from_fn(|i, j| i as f64 - j as f64);
         let (mut y, mut mask) = (SMatrix::zeros(), SMatrix::zeros());
-        d.forward_train::<3, SplitMix64>(&x, &mut y, &mut mask, None);
+        d.forward_train::<3>(&x, &mut y, &mut mask, None);
         assert_eq!((y, mask), (x, SMatrix::repeat(1.0)));
         let (mut dx, mut dy) = (SMatrix::zeros(), SMatrix::repeat(2.0));
         d.backward(

@@ -75,12 +75,12 @@ impl<T: Float, S: Shape, const N: usize> Train for Flatten<T, S, N> {
     type Grad = NoParams;
     const HEAD: Head = Head::Other;
 
-    fn forward_train<const B: usize, R: RngCore + ?Sized>(
+    fn forward_train<const B: usize>(
         &self,
         x: &Batch<T, S, B>,
         y: &mut Batch<T, Flat<N>, B>,
         _: &mut (),
-        _: Option<&mut R>,
+        _: Option<&mut dyn RngCore>,
     ) {
         self.forward(x, y);
     }

@@ -5,9 +5,11 @@ mod chain;
 mod dense;
 mod dropout;
 mod flatten;
+mod normalization;
 
 pub use activation::Activation;
 pub use chain::{Chain, ChainTape};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
+pub use normalization::Normalization;

@@ -11,8 +11,9 @@
 //! - `from_logits` (`y` is `z`): `L = (1/N)·Σ max(z, 0) - z·t + ln(1 + e^(-|z|))`, which never
 //!   overflows, and `∂L/∂z = (σ(z) - t)/(N·n)`.
 //!
-//! Shapes: the output `y` and the targets `t` are both `N×B`, one sample per column; each of the
-//! `N` outputs is an independent yes/no probability and `t` may be soft (in `[0, 1]`).
+//! Shapes: the output `y` and the targets `t` are batches of one shape of `N` values per sample
+//! (`N×B` matrices, one sample per column, for a flat output); each of the `N` outputs is an
+//! independent yes/no probability and `t` may be soft (in `[0, 1]`).
 //!
 //! ```
 //! use liandan::prelude::*;

@@ -2,7 +2,8 @@
 //!
 //! Gradient: `∂L/∂yᵢⱼ = sign(yᵢⱼ - tᵢⱼ)/(N·n)` for each of the `n` real samples `j`, with
 //! `sign(0) = 0` (the subgradient TensorFlow and JAX pick at the kink), zero in the padding.
-//! Shapes: the output `y` and the targets `t` are both `N×B`, one sample per column.
+//! Shapes: the output `y` and the targets `t` are batches of one shape of `N` values per sample:
+//! `N×B` matrices, one sample per column, for a flat output.
 //!
 //! ```
 //! use liandan::prelude::*;

@@ -1,7 +1,8 @@
 //! Mean squared error: per sample `L = (1/N)·Σᵢ (yᵢ - tᵢ)²`, averaged over the batch.
 //!
 //! Gradient: `∂L/∂yᵢⱼ = 2(yᵢⱼ - tᵢⱼ)/(N·n)` for each of the `n` real samples `j`, zero in the
-//! padding. Shapes: the output `y` and the targets `t` are both `N×B`, one sample per column.
+//! padding. Shapes: the output `y` and the targets `t` are batches of one shape of `N` values
+//! per sample: `N×B` matrices, one sample per column, for a flat output.
 //!
 //! ```
 //! use liandan::prelude::*;

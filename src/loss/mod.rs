@@ -1,9 +1,10 @@
 //! Losses with Keras semantics: a per-sample loss, averaged over the batch's real samples
 //! (Keras' `"sum_over_batch_size"` reduction).
 //!
-//! A batch may be partly filled: only its first `n` columns are samples, the rest padding. The
-//! loss averages over those `n`, and the gradient of a padding column is zero, so a partial last
-//! batch trains exactly like the sum over its samples divided by `n`.
+//! A batch may be partly filled: only its first `n` samples (columns, for a flat output) are
+//! real, the rest padding. The loss averages over those `n`, and the gradient of a padding
+//! sample is zero, so a partial last batch trains exactly like the sum over its samples divided
+//! by `n`.
 //!
 //! Probabilities are clipped to `[ε, 1 - ε]` with `ε = 1e-7`, as Keras does. When the network
 //! ends in softmax (for the cross-entropies) or sigmoid (for binary cross-entropy) the loss
@@ -48,7 +49,7 @@ pub trait Loss<T: Float, Y: Buffer<T>> {
     /// The mean loss over the first `n` samples of `y` (`n = 0` gives zero).
     fn loss(&self, y: &Y, targets: &Self::Targets, n: usize) -> T;
 
-    /// Writes the gradient of [`loss`](Loss::loss) into `d`, zero in the padding columns, and
+    /// Writes the gradient of [`loss`](Loss::loss) into `d`, zero in the padding samples, and
     /// says what it is the gradient of.
     ///
     /// If the network's last operation `head` allows it, `d` is the fused gradient with

@@ -7,7 +7,6 @@
 mod adam;
 mod sgd;
 
-pub(crate) use adam::{adam_f32, adam_fused};
 pub use adam::{Adam, AdamState};
 pub use sgd::{Sgd, SgdState};
 

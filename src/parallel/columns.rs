@@ -53,7 +53,7 @@ pub(crate) fn by_columns<S: Columns>(
     #[cfg(feature = "parallel")]
     {
         let at = super::batch_split(batch) * rows;
-        if work >= PASS_WORK && at > 0 {
+        if work >= PASS_WORK && at > 0 && super::two_threads() {
             let (first, second) = buffers.cut(at);
             return super::both(first, second, |b| pass(b, 0), |b| pass(b, at));
         }

@@ -1,5 +1,9 @@
-//! The `parallel` feature: work is split between this thread and one persistent helper thread
-//! (the machine this was tuned on has two cores).
+//! The `parallel` feature: where and whether work is split between this thread and a persistent
+//! helper thread. Every rule is here (`rules.rs`); the kernels call them, layers do not.
+//!
+//! The machine decides whether there is a helper: with fewer than two threads
+//! (`std::thread::available_parallelism`) nothing is ever split and no thread is started.
+//! Splits are in two, tuned on a two-core machine; further cores stay free.
 //!
 //! - A large product is split by columns of `C`, each half a product of its own on the same
 //!   `A`; one deeper than wide that overwrites `C` (a dense layer's forward `W·x`) is split by
@@ -28,6 +32,14 @@ mod rules;
 mod columns;
 
 pub(crate) use columns::by_columns;
+
+/// The threads the machine runs at once, `std::thread::available_parallelism`, read once; 1
+/// when it cannot be told.
+#[cfg(feature = "parallel")]
+pub(crate) fn threads() -> usize {
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
 #[cfg(feature = "parallel")]
 pub(crate) use helper::{both, join, wait_a_little};
 #[cfg(feature = "parallel")]

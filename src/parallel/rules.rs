@@ -3,11 +3,16 @@
 /// Multiply-adds below which a product stays on one thread.
 pub(crate) const MIN_WORK: usize = 1 << 20;
 
+/// Whether the machine has a second thread to split work with.
+pub(crate) fn two_threads() -> bool {
+    super::threads() >= 2
+}
+
 /// Whether a product of `size` values times `depth` is large enough to split, e.g. a kernel of
 /// `size` weights at a batch of `depth`. The optimizer splits a kernel's update by the same
 /// rule as its gradient product, so each thread updates the weights whose gradient it computed.
 pub(crate) fn splits(size: usize, depth: usize) -> bool {
-    size.saturating_mul(depth) >= MIN_WORK
+    two_threads() && size.saturating_mul(depth) >= MIN_WORK
 }
 
 /// Where to split the `n` columns of an `m×k` by `k×n` product, or `None` to keep it whole.
@@ -67,34 +72,72 @@ pub(crate) fn batch_split(b: usize) -> usize {
 /// Multiply-adds from which a dense layer's two backward products, each too small to split,
 /// run at the same time on the two threads: about 1.5 us each on the machine of the README,
 /// above the microsecond a hand-off costs.
-pub(crate) const CONCURRENT_WORK: usize = 1 << 16;
+const CONCURRENT_WORK: usize = 1 << 16;
+
+/// Whether a dense layer's two backward products of `work` multiply-adds each, the parameter
+/// gradient of `outputs` rows and the input gradient of `batch` columns, run at the same time:
+/// too small to split, large enough to hand off, and only with the helper computing the
+/// parameter gradient when it is the smaller output (`outputs ≤ batch`), so the less moves back
+/// to this core (where the optimizer reads it).
+pub(crate) fn concurrent(work: usize, (outputs, batch): (usize, usize)) -> bool {
+    two_threads() && outputs <= batch && (CONCURRENT_WORK..MIN_WORK).contains(&work)
+}
 
 /// Splits a slice length for the optimizer: two halves, or `None` below `min` elements.
 pub(crate) fn halves(len: usize, min: usize) -> Option<usize> {
     (len >= min).then_some(len / 2)
 }
 
+/// Values from which Adam updates a tensor on two threads.
+const ADAM_WORK: usize = 1 << 16;
+
+/// Where Adam splits a tensor of `len` values, or `None` to update it whole.
+///
+/// A kernel of `rows` rows is split between the same columns as its products split it (the
+/// forward product by depth, the gradient by columns), so each thread updates the weights whose
+/// gradient it computed and which it reads in the next forward pass. After a step on `batch`
+/// samples, a kernel whose products were not split (too little work) is not split either:
+/// otherwise half of it would move between the cores' caches, which made a batch-1 step of the
+/// seed network 1.6x slower.
+pub(crate) fn adam_split(len: usize, rows: Option<usize>, batch: Option<usize>) -> Option<usize> {
+    let half = halves(len, ADAM_WORK).filter(|_| batch.is_none_or(|b| splits(len, b)))?;
+    let at_columns = rows
+        .filter(|&r| r > 0 && len.is_multiple_of(r))
+        .and_then(|r| Some(r * column_split(len / r)?));
+    Some(at_columns.unwrap_or(half))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// `rule`'s answer on a machine of two threads or more; `None` on one.
+    fn on_two<X>(rule: Option<X>) -> Option<X> {
+        rule.filter(|_| two_threads())
+    }
+
     #[test]
     fn splits_only_large_products_on_tile_boundaries() {
-        assert_eq!(split((128, 784, 32)), Some(18));
+        assert_eq!(split((128, 784, 32)), on_two(Some(18)));
         assert_eq!(split((128, 784, 1)), None);
-        assert_eq!(split((128, 784, 128)), Some(66));
-        assert_eq!(split((128, 128, 784)), Some(396));
+        assert_eq!(split((128, 784, 128)), on_two(Some(66)));
+        assert_eq!(split((128, 128, 784)), on_two(Some(396)));
         assert_eq!(split((10, 128, 128)), None);
         assert_eq!(halves(100_352, 1 << 16), Some(50_176));
+        assert_eq!(
+            adam_split(100_352, Some(128), Some(32)),
+            on_two(Some(128 * 396))
+        );
+        assert_eq!(adam_split(100_352, Some(128), Some(1)), None);
         assert_eq!(halves(128, 1 << 16), None);
     }
 
     #[test]
     fn depth_splits_need_two_strips_and_more_depth_than_width() {
-        assert_eq!(depth_split((128, 784, 128), true), Some(396));
+        assert_eq!(depth_split((128, 784, 128), true), on_two(Some(396)));
         assert_eq!(depth_split((128, 784, 128), false), None);
-        assert_eq!(depth_split((128, 784, 32), true), Some(396));
-        assert_eq!(depth_split((128, 784, 11), true), Some(396));
+        assert_eq!(depth_split((128, 784, 32), true), on_two(Some(396)));
+        assert_eq!(depth_split((128, 784, 11), true), on_two(Some(396)));
         assert_eq!(depth_split((128, 784, 10), true), None);
         assert_eq!(depth_split((128, 128, 784), true), None);
         assert_eq!(depth_split((600_000, 2, 2), true), None);
@@ -111,7 +154,7 @@ mod tests {
                 "{batch}"
             );
         }
-        assert!(!splits(100_352, 10) && splits(100_352, 11));
+        assert!(!splits(100_352, 10) && splits(100_352, 11) == two_threads());
     }
 
     #[test]

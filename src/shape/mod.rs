@@ -15,6 +15,7 @@
 //!
 //! ```
 //! use liandan::shape::{Batch, Buffer, Flat, Hwc, Shape};
+//! use liandan::Zeroed;
 //!
 //! assert_eq!((Hwc::<28, 28, 1>::LEN, Hwc::<28, 28, 1>::DIMS), (784, &[28, 28, 1][..]));
 //! let mut images = Batch::<f32, Hwc<2, 2, 3>, 4>::zeroed();

@@ -11,7 +11,7 @@ use crate::layer::Out;
 use crate::loss::Loss;
 use crate::metrics::{classes_of, predicted_class, ConfusionMatrix, ResolveAccuracy};
 use crate::optim::Optimizer;
-use crate::shape::{Buffer, Sample, Shape};
+use crate::shape::{Buffer, Shape};
 use crate::{Error, Float, Network, Train};
 
 impl<N, L, Opt, const B: usize> Model<N, L, Opt, B>
@@ -61,10 +61,7 @@ where
 
     /// Keras' `model.predict`: the network's output for every sample of `data` (a `Dataset` of
     /// the network's input shape, see [`FitsNetwork`]), dropout off.
-    pub fn predict<D, S: Shape>(
-        &mut self,
-        data: &D,
-    ) -> Result<Vec<Sample<N::Element, N::Output>>, TrainError>
+    pub fn predict<D, S: Shape>(&mut self, data: &D) -> Result<Vec<Out<N, 1>>, TrainError>
     where
         D: Borrow<Dataset<N::Element, S>> + FitsNetwork<N::Element, N, S, N::Input>,
     {
@@ -84,7 +81,8 @@ where
 
     /// The confusion matrix of the predicted classes ([`predicted_class`]: the arg-max of the
     /// outputs, or for one output whether it exceeds 0.5) against the true ones (the labels, or
-    /// the class of the target values likewise), over [`classes_of`]`(O)` classes.
+    /// the class of the target values likewise), over as many classes as [`classes_of`] gives for
+    /// the values of one output sample.
     pub fn confusion_matrix<D, S: Shape>(&mut self, data: &D) -> Result<ConfusionMatrix, TrainError>
     where
         D: Borrow<Dataset<N::Element, S>> + FitsNetwork<N::Element, N, S, N::Input>,

@@ -126,7 +126,7 @@ where
     /// let y: Vec<[f64; 1]> = x.iter().map(|[x]| [3.0 * x - 1.0]).collect();
     /// let data = Dataset::<f64, Flat<1>>::regression(&x, &y)?;
     /// let net = Line::new_boxed(&mut liandan::rng::SplitMix64::new(1));
-    /// let mut model: Model<f64, Line<f64>, _, _, 1, 1, 2> =
+    /// let mut model: Model<Line<f64>, _, _, 2> =
     ///     Model::compile(net, Adam::new(0.1), MeanSquaredError, &[Metric::MeanAbsoluteError]);
     /// let options = FitOptions::new(100).validation_split(0.25).verbosity(Verbosity::Silent);
     /// let history = model.fit(&data, options)?;

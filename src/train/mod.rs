@@ -24,7 +24,8 @@
 //!     2,
 //! )?;
 //! let net = Xor::new_boxed(&mut liandan::rng::SplitMix64::new(1));
-//! let mut model: Model<f32, Xor, _, _, 2, 2, 4> = Model::compile(
+//! // The network, the loss and optimizer (inferred), and the batch size.
+//! let mut model: Model<Xor, _, _, 4> = Model::compile(
 //!     net,
 //!     Adam::new(0.05),
 //!     SparseCategoricalCrossentropy::default(),

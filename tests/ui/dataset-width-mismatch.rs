@@ -12,14 +12,14 @@ network! {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let net = Mnist::new_boxed(&mut liandan::rng::SplitMix64::new(1));
-    let mut model: Model<f32, Mnist, _, _, 784, 10> = Model::compile(
+    let mut model: Model<Mnist, _, _> = Model::compile(
         net,
         Adam::default(),
         SparseCategoricalCrossentropy::default(),
         &[Metric::Accuracy],
     );
-    // 8x8 digits: 64 features per sample, where the network reads 28x28 = 784.
-    let digits = Dataset::<f32, 64>::classification(&[[0.0; 64]; 4], &[0, 1, 2, 3], 10)?;
+    // 8x8 digits as 64 features per sample, where the network reads 28x28 images.
+    let digits = Dataset::<f32, Flat<64>>::classification(&[[0.0; 64]; 4], &[0, 1, 2, 3], 10)?;
     model.fit(&digits, FitOptions::new(10))?;
     Ok(())
 }

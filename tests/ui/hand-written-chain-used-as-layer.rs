@@ -1,8 +1,11 @@
 use liandan::layers::{Chain, Dense};
 use liandan::prelude::*;
 
-fn predict<L: Layer<f32, 784, 10>>(layer: &L, x: &SMatrix<f32, 784, 1>) -> SMatrix<f32, 10, 1> {
-    let mut y = SMatrix::zeros();
+fn predict<L>(layer: &L, x: &SVector<f32, 784>) -> SVector<f32, 10>
+where
+    L: Forward<Element = f32, Input = Flat<784>, Output = Flat<10>>,
+{
+    let mut y = SVector::zeros();
     layer.forward(x, &mut y);
     y
 }

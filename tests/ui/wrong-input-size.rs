@@ -11,6 +11,6 @@ network! {
 
 fn main() {
     let net = Mnist::<f32>::zeroed();
-    // 783 pixels, not 784.
-    let _ = net.predict(&SVector::<f32, 783>::zeros());
+    // An image of 28×27 pixels, not 28×28.
+    let _ = net.predict(&Sample::<f32, Hw<28, 27>>::zeroed());
 }

@@ -102,7 +102,7 @@ impl Gen<'_> {
         };
         let inference: Vec<&Layer> = self.net.layers.iter().filter(|l| l.infers()).collect();
         let forward_in = self.tape_pass(&inference, quote!(forward_in), TokenStream::new());
-        let extra = quote!(, rng.as_deref_mut());
+        let extra = quote!(, #k::layer::reborrow(&mut rng));
         let forward_train = self.tape_pass(&self.training_layers(), quote!(forward_train), extra);
         let (backward, init) = (self.backward(), self.init());
         let batch = |s: &TokenStream| quote!(#k::shape::Batch<T, #s, B>);
@@ -117,12 +117,12 @@ impl Gen<'_> {
                     #forward_in
                 }
 
-                fn forward_train<const B: usize, R: #k::__private::RngCore + ?Sized>(
+                fn forward_train<const B: usize>(
                     &self,
                     x: &#x,
                     y: &mut #y,
                     tape: &mut #tape<T, B>,
-                    mut rng: Option<&mut R>,
+                    mut rng: Option<&mut dyn #k::__private::RngCore>,
                 ) {
                     #forward_train
                 }

@@ -18,16 +18,21 @@ impl Gen<'_> {
             Scalar::F32 => (quote!(f32), quote!(#k::embed::f32_matrix)),
             Scalar::F64 => (quote!(f64), quote!(#k::embed::f64_matrix)),
         };
-        let mut offsets = weights.offsets.iter();
+        let offset = |name: &str| {
+            let found = weights.offsets.iter().find(|(n, _)| n == name);
+            found.map_or(0, |(_, at)| *at)
+        };
         let fields = self.net.layers.iter().map(|layer| {
             let field = &layer.field;
-            let values: Vec<TokenStream> = layer
-                .resolved
-                .params()
-                .iter()
-                .map(|_| {
-                    let offset = offsets.next().copied().unwrap_or_default();
-                    quote!(#decode(BYTES, #offset))
+            let tensors = layer.resolved.params().into_iter();
+            let tensors = tensors.chain(layer.resolved.buffers());
+            let values: Vec<TokenStream> = tensors
+                .map(|tensor| {
+                    let at = offset(&format!("{field}.{}", tensor.name));
+                    match tensor.dtype {
+                        Some(_) => quote!(#k::embed::i64_value(BYTES, #at)),
+                        None => quote!(#decode(BYTES, #at)),
+                    }
                 })
                 .collect();
             let value = layer.resolved.construct(k, &values);

@@ -8,7 +8,7 @@ use syn::{Error, LitInt};
 use super::{Context, Kind, Resolved, Tensor};
 use crate::activations;
 use crate::ast::{Arg, LayerDecl};
-use crate::check::both;
+use crate::errors::both;
 use crate::shape::n;
 
 pub struct Dense;
@@ -132,14 +132,8 @@ impl Resolved for Resolution {
 
     fn params(&self) -> Vec<Tensor> {
         vec![
-            Tensor {
-                name: "kernel",
-                shape: vec![self.input, self.units],
-            },
-            Tensor {
-                name: "bias",
-                shape: vec![self.units],
-            },
+            Tensor::scalar("kernel", vec![self.input, self.units]),
+            Tensor::scalar("bias", vec![self.units]),
         ]
     }
 

@@ -9,6 +9,7 @@ mod activation;
 mod dense;
 mod dropout;
 mod flatten;
+mod normalization;
 
 use proc_macro2::TokenStream;
 use syn::Error;
@@ -22,6 +23,7 @@ pub const KINDS: &[&dyn Kind] = &[
     &dense::Dense,
     &activation::Activation,
     &dropout::Dropout,
+    &normalization::Normalization,
 ];
 
 /// The kind named `name`, or the error listing the known ones.
@@ -115,6 +117,19 @@ pub struct Tensor {
     pub name: &'static str,
     /// Its shape in Keras' convention: `[784, 128]`.
     pub shape: Vec<usize>,
+    /// Its element type: `None` for the network's scalar (`F32` or `F64`), else fixed (`I64`).
+    pub dtype: Option<&'static str>,
+}
+
+impl Tensor {
+    /// A tensor of the network's scalar type.
+    pub fn scalar(name: &'static str, shape: Vec<usize>) -> Self {
+        Tensor {
+            name,
+            shape,
+            dtype: None,
+        }
+    }
 }
 
 /// A layer resolved at a known input shape: everything expansion and the weight check need.
@@ -137,8 +152,13 @@ pub trait Resolved {
         Vec::new()
     }
 
+    /// The non-trainable tensors, in the order the layer's `Buffers` lists them.
+    fn buffers(&self) -> Vec<Tensor> {
+        Vec::new()
+    }
+
     /// The layer's value from its tensors decoded at compile time (`values[i]` an expression
-    /// for parameter `i`), for compiled-in weights.
+    /// for tensor `i`: the parameters, then the buffers), for compiled-in weights.
     fn construct(&self, k: &TokenStream, values: &[TokenStream]) -> TokenStream;
 
     /// Scalars per sample of the layer's own training tape.
