@@ -232,6 +232,11 @@ macro_rules! shapes_chapter {
                 "Half-precision (`F16`) numbers: compiled-in weights are `f32` or `f64`."
             ),
             mistake!(
+                "weights-buffer-element-type",
+                "A layer's non-trainable tensors keep their own element type: `Normalization` \
+                 counts its samples in an `i64`, and this file holds the count as a float."
+            ),
+            mistake!(
                 "weights-missing-file",
                 "The path is relative to the crate's `Cargo.toml`, and nothing is there."
             ),

@@ -28,6 +28,18 @@ network! {
     }
 }
 
+network! {
+    /// Iris' statistics in a `Normalization` layer (its buffers), then a classifier: the
+    /// fixture was written by `save_weights` after `adapt` on `data/iris.csv`.
+    #[derive(Debug, PartialEq)]
+    struct Scaled {
+        input: [4],
+        Normalization,
+        Dense<3, Softmax>,
+        weights: "tests/fixtures/normalized_iris.safetensors",
+    }
+}
+
 /// In read-only memory: nothing runs to build it.
 static KERAS: Keras = Keras::WEIGHTS;
 static MNIST: Mnist = Mnist::WEIGHTS;
@@ -54,6 +66,28 @@ fn compiled_in_weights_equal_the_file_loaded_at_run_time() {
         assert_eq!(bits(MNIST.tensor(i)), bits(loaded.tensor(i)), "tensor {i}");
     }
     assert_eq!(MNIST.dropout_1.rate(), 0.2);
+}
+
+#[test]
+fn compiled_in_weights_carry_the_buffers() {
+    const SCALED: Scaled = Scaled::WEIGHTS;
+    let mut loaded = Scaled::<f32>::zeroed();
+    load_weights(
+        &mut loaded,
+        format!("{ROOT}/tests/fixtures/normalized_iris.safetensors"),
+    )
+    .unwrap();
+    assert_eq!(SCALED, loaded);
+    // The statistics are iris' own, as `adapt` computes them from the data file now.
+    let iris = liandan::data::Dataset::<f32, Flat<4>>::from_csv(
+        format!("{ROOT}/data/iris.csv"),
+        &liandan::data::CsvOptions::classes(4, 3),
+    )
+    .unwrap();
+    let mut fresh = liandan::layers::Normalization::<f32, Flat<4>, 4>::new();
+    fresh.adapt(iris.features()).unwrap();
+    assert_eq!(SCALED.normalization_1, fresh);
+    assert_eq!(SCALED.normalization_1.count, 150);
 }
 
 #[test]

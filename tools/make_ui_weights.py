@@ -3,9 +3,11 @@
 (tests/ui/weights/*.safetensors). Standard library only: the format is an 8-byte little-endian
 header length, a JSON header, then the raw little-endian data.
 
-The network they are checked against, in every case:
+The network they are checked against, in every case but the last:
     input: [4], Dense<3, Relu>, Dense<2, Softmax>
-i.e. dense_1.kernel [4, 3], dense_1.bias [3], dense_2.kernel [3, 2], dense_2.bias [2].
+i.e. dense_1.kernel [4, 3], dense_1.bias [3], dense_2.kernel [3, 2], dense_2.bias [2]; the last,
+float-count.safetensors, is for input: [4], Normalization, Dense<2, Softmax>, whose buffers are
+normalization_1.mean [4], .variance [4] (the network's scalar) and .count [] (I64).
 
 Run from the repository root: python3 tools/make_ui_weights.py
 """
@@ -14,7 +16,7 @@ import struct
 from pathlib import Path
 
 OUT = Path("tests/ui/weights")
-SIZES = {"F32": 4, "F64": 8, "F16": 2}
+SIZES = {"F32": 4, "F64": 8, "F16": 2, "I64": 8}
 GOOD = [
     ("dense_1.kernel", "F32", [4, 3]),
     ("dense_1.bias", "F32", [3]),
@@ -50,3 +52,13 @@ write("no-bias.safetensors", [t for t in GOOD if t[0] != "dense_2.bias"])
 write("extra-tensor.safetensors", GOOD + [("dense_3.kernel", "F32", [2, 2])])
 write("half.safetensors", replaced("dense_2.kernel", ("dense_2.kernel", "F16", [3, 2])))
 (OUT / "garbage.safetensors").write_bytes(b"not a safetensors file")
+write(
+    "float-count.safetensors",
+    [
+        ("dense_1.kernel", "F32", [4, 2]),
+        ("dense_1.bias", "F32", [2]),
+        ("normalization_1.mean", "F32", [4]),
+        ("normalization_1.variance", "F32", [4]),
+        ("normalization_1.count", "F32", []),
+    ],
+)

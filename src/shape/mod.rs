@@ -81,7 +81,7 @@ pub unsafe trait Buffer<E: Element>: Zeroed {
     }
 
     /// The values of sample `j`; panics if `j` is not below [`SAMPLES`](Buffer::SAMPLES).
-    fn column(&self, j: usize) -> &[E] {
+    fn sample_values(&self, j: usize) -> &[E] {
         &self.as_slice()[j * Self::SAMPLE..(j + 1) * Self::SAMPLE]
     }
 }

@@ -73,7 +73,7 @@ where
                 .fill_features(chunk, &mut self.x)
                 .map_err(|source| data_error(part::PREDICTION, source))?;
             self.net.predict_batch(&self.x, &mut self.output);
-            let columns = (0..n).map(|j| Buffer::from_slice(self.output.column(j)));
+            let columns = (0..n).map(|j| Buffer::from_slice(self.output.sample_values(j)));
             outputs.extend(columns);
         }
         Ok(outputs)
