@@ -80,7 +80,17 @@ pub fn all() -> Vec<Seed> {
     add("weights", "nan-bias.safetensors", weights(&nan));
     wide.dense_1.kernel[3] = 1e300;
     add("weights", "f64-1e300.safetensors", weights(&wide));
-    add("weights", "duplicate-name.safetensors", duplicate_name());
+    add(
+        "weights",
+        "duplicate-name-accepted.safetensors",
+        duplicate_name(),
+    );
+    // Keras' file with `dense_2.bias` renamed: the map keeps the second `dense_1.bias`, and the
+    // first one's bytes are then a gap before `dense_1.kernel`.
+    let mut twice = keras.to_vec();
+    let at = twice.windows(12).position(|w| w == b"dense_2.bias");
+    twice[at.expect("Keras' file names dense_2.bias") + 6] = b'1';
+    add("weights", "duplicate-name-as-offsets.safetensors", twice);
     add(
         "weights",
         "offsets-past-u64-max.safetensors",
@@ -105,6 +115,9 @@ pub fn all() -> Vec<Seed> {
         state(&adam),
     );
     adam.step = 3;
+    adam.m.dense_2.kernel[4] = f32::NAN;
+    add("optimizer_state", "adam-nan-m.safetensors", state(&adam));
+    adam.m.dense_2.kernel[4] = 0.5;
     adam.v.dense_1.bias[0] = -0.25;
     add(
         "optimizer_state",
@@ -128,8 +141,9 @@ fn state<S: liandan::io::OptimizerState<f32>>(state: &S) -> Vec<u8> {
     std::fs::read(file.path()).expect("the saved seed reads back")
 }
 
-/// A header naming `dense_1.bias` twice: the JSON map keeps the second, whose offsets then
-/// leave a gap.
+/// A header naming `dense_1.bias` twice, first with offsets that overlap `dense_1.kernel`'s:
+/// the JSON map keeps the second, a valid entry, so the file reads as if the first were not
+/// there.
 fn duplicate_name() -> Vec<u8> {
     let net = Tiny::<f32>::zeroed();
     let good = params_to_bytes(&net).expect("a zero network saves");
