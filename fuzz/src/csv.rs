@@ -1,6 +1,7 @@
 //! Numeric CSV files against the `csv` crate reading them, cells parsed by `str::parse::<f64>`.
 
 use liandan::data::{read_csv, CsvOptions, DataError, Dataset, Header, Table, Target, Targets};
+use liandan::shape::Flat;
 
 use super::{Bits, TempFile};
 
@@ -125,7 +126,7 @@ fn check_datasets<const N: usize>(file: &TempFile, bytes: &[u8]) {
                 label_column,
                 target,
             };
-            let got = Dataset::<f32, N>::from_csv(file.path(), &options);
+            let got = Dataset::<f32, Flat<N>>::from_csv(file.path(), &options);
             let want = reference(bytes, Header::Detect).filter(|t| t.columns == N + 1);
             match (got, want) {
                 (Ok(set), Some(want)) => check_dataset(&set, &want, &options),
@@ -139,7 +140,7 @@ fn check_datasets<const N: usize>(file: &TempFile, bytes: &[u8]) {
 
 /// An accepted dataset: features and targets are the table's cells as `f32`, finite, and
 /// class labels are the table's integers below the class count.
-fn check_dataset<const N: usize>(set: &Dataset<f32, N>, want: &Table, options: &CsvOptions) {
+fn check_dataset<const N: usize>(set: &Dataset<f32, Flat<N>>, want: &Table, options: &CsvOptions) {
     let label = options.label_column;
     let rows = want.cells.chunks_exact(want.columns);
     let features: Vec<f64> = rows

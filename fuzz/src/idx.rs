@@ -3,6 +3,7 @@
 use std::io::{Read, Write};
 
 use liandan::data::{read_idx, read_images, read_labels, DataError, Dataset, IdxArray, Targets};
+use liandan::shape::Flat;
 
 use super::{Bits, TempFile};
 
@@ -151,7 +152,7 @@ fn check_images_dataset(file: &TempFile, content: Option<&[u8]>) {
     }
     let labels: Vec<u8> = (0..count).map(|i| (i % 10) as u8).collect();
     let labels_file = TempFile::new("labels.idx1", &idx_bytes(&[count], &labels));
-    let got = Dataset::<f32, 4>::from_idx(file.path(), labels_file.path(), 10);
+    let got = Dataset::<f32, Flat<4>>::from_idx(file.path(), labels_file.path(), 10);
     let fits = want.filter(|w| w.dims[1].checked_mul(w.dims[2]) == Some(4));
     match (got, fits) {
         (Ok(set), Some(want)) => {
@@ -184,7 +185,7 @@ fn check_labels_dataset(file: &TempFile, content: Option<&[u8]>) {
         "images.idx3",
         &idx_bytes(&[count, 2, 2], &vec![0; 4 * count]),
     );
-    let got = Dataset::<f32, 4>::from_idx(images_file.path(), file.path(), 10);
+    let got = Dataset::<f32, Flat<4>>::from_idx(images_file.path(), file.path(), 10);
     let bad = want
         .as_ref()
         .and_then(|w| w.values.iter().position(|&l| l >= 10));

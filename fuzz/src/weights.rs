@@ -191,13 +191,13 @@ impl Reference<'_> {
     ) -> Result<Vec<T>, String> {
         let view = self.file.tensor(name).map_err(|e| e.to_string())?;
         let values: Vec<T> = match view.dtype() {
-            Dtype::F32 if convert || T::DTYPE == Dtype::F32 => {
+            Dtype::F32 if convert || <T as Scalar>::DTYPE == Dtype::F32 => {
                 let chunks = view.data().chunks_exact(4);
                 chunks
                     .map(|b| T::of_f32(f32::from_le_bytes(b.try_into().expect("4 bytes"))))
                     .collect()
             }
-            Dtype::F64 if convert || T::DTYPE == Dtype::F64 => {
+            Dtype::F64 if convert || <T as Scalar>::DTYPE == Dtype::F64 => {
                 let chunks = view.data().chunks_exact(8);
                 chunks
                     .map(|b| T::of_f64(f64::from_le_bytes(b.try_into().expect("8 bytes"))))
@@ -248,7 +248,7 @@ pub fn check(bytes: &[u8]) {
     if let Err(e) = &got {
         assert_eq!(e.path(), Some(file.path()), "the error names no file: {e}");
     }
-    let network = architecture(&net);
+    let network = architecture::<Tiny<f32>>();
     let want = readable(&reference).and_then(|r| match r.metadata(liandan::io::ARCHITECTURE_KEY) {
         Some(a) if a != network => Err(format!("the file is a {a}")),
         _ => r.tensors::<f32>(&tiny_tensors(""), &[], Layout::Keras, false),
