@@ -11,6 +11,7 @@ use liandan::train::callbacks::{snapshot, Mode};
 use liandan::train::{
     EarlyStopping, History, LearningRateScheduler, OnEpochEnd, Schedule, TrainError,
 };
+use liandan::LabelOutOfRange;
 
 network! {
     /// `y = w·x + b`: a linear model whose gradient is easy to write by hand.
@@ -318,7 +319,7 @@ fn binary_labels_train_a_one_unit_sigmoid() {
     let err = model.fit(&three, silent(1)).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "training data: sample 1: label 2 is out of range for the network's 2 classes"
+        "training data: sample 1: label 2 is out of range for 2 classes"
     );
 }
 
@@ -335,29 +336,35 @@ fn a_label_beyond_the_outputs_is_named_by_part_and_sample() {
         &[Metric::Accuracy],
     );
     let before = snapshot::<f32>(model.network());
-    let want = "training data: sample 3: label 2 is out of range for the network's 2 classes";
+    let want = "training data: sample 3: label 2 is out of range for 2 classes";
     assert_eq!(model.fit(&data, silent(1)).unwrap_err().to_string(), want);
     assert_eq!(snapshot::<f32>(model.network()), before, "nothing trained");
     let err = model
         .fit(&good, silent(1).validation_data(&data))
         .unwrap_err();
+    let label = LabelOutOfRange {
+        label: 2,
+        classes: 2,
+    };
     assert!(matches!(
         err,
-        TrainError::LabelOutOfRange {
+        TrainError::Label {
             part: "validation data",
             sample: 3,
-            label: 2,
-            classes: 2
-        }
+            source,
+        } if source == label
     ));
     let err = model.evaluate(&data).unwrap_err();
     assert!(matches!(
         err,
-        TrainError::LabelOutOfRange {
+        TrainError::Label {
             part: "evaluation data",
             ..
         }
     ));
+    // The label is the cause, one type wherever labels are checked.
+    let cause = std::error::Error::source(&err).and_then(|e| e.downcast_ref());
+    assert_eq!(cause, Some(&label));
 }
 
 #[test]
