@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use liandan::data::{CsvOptions, DataError, Dataset, Standardizer};
+use liandan::data::{CsvOptions, DataErrorKind, Dataset, Standardizer};
 use liandan::prelude::*;
 use liandan::rng::SplitMix64;
 use liandan::shape::Shape;
@@ -215,11 +215,9 @@ fn validation_split_takes_the_last_fraction() {
         .unwrap_err();
     assert!(
         matches!(
-            err,
-            TrainError::Data {
-                source: DataError::ValidationFraction { .. },
-                ..
-            }
+            &err,
+            TrainError::Data { source, .. }
+                if matches!(source.kind(), DataErrorKind::ValidationFraction { .. })
         ),
         "{err}"
     );
@@ -389,11 +387,9 @@ fn targets_that_do_not_fit_the_loss_are_a_data_error() {
     let err = small_model(1).evaluate(&values).unwrap_err();
     assert!(
         matches!(
-            err,
-            TrainError::Data {
-                source: DataError::NotClasses { .. },
-                ..
-            }
+            &err,
+            TrainError::Data { source, .. }
+                if matches!(source.kind(), DataErrorKind::NotClasses { .. })
         ),
         "{err}"
     );
@@ -469,12 +465,12 @@ fn empty_data_and_images_of_the_wrong_size() {
     let labels = bundled("mnist/mnist-10k-labels-idx1-ubyte.gz");
     let err = Dataset::<f32, Flat<4>>::from_idx(&images, labels, 10).unwrap_err();
     assert!(matches!(
-        err,
-        DataError::ImageSize {
+        err.kind(),
+        DataErrorKind::ImageSize {
             rows: 28,
             cols: 28,
-            features: 4,
-            ..
+            shape: [4],
         }
     ));
+    assert_eq!(err.path(), Some(images.as_path()));
 }

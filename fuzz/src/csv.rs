@@ -1,7 +1,10 @@
 //! Numeric CSV files against the `csv` crate reading them, cells parsed by `str::parse::<f64>`.
 
-use liandan::data::{read_csv, CsvOptions, DataError, Dataset, Header, Table, Target, Targets};
+use liandan::data::{
+    read_csv, CsvOptions, DataError, DataErrorKind, Dataset, Header, Table, Target, Targets,
+};
 use liandan::shape::Flat;
+use liandan::LabelOutOfRange;
 
 use super::{Bits, TempFile};
 
@@ -202,14 +205,11 @@ fn check_error(e: &DataError, bytes: &[u8]) {
     if has_lone_cr(bytes) {
         return; // where a lone `\r` ends a line is a matter of the fix; see `check_table`
     }
-    match e {
-        DataError::NotANumber {
-            line, column, text, ..
-        }
-        | DataError::NotAClass {
-            line, column, text, ..
-        } => {
-            let cell = cell(bytes, *line, *column);
+    // Line and column 0 stand for none given: no cell or line is there, so the checks fail.
+    let (line, column) = (e.line().unwrap_or(0), e.column().unwrap_or(0));
+    match e.kind() {
+        DataErrorKind::NotANumber { text } | DataErrorKind::NotAClass { text } => {
+            let cell = cell(bytes, line, column);
             let as_written =
                 cell.is_some_and(|c| c == text || c.strip_prefix('\u{feff}') == Some(text));
             assert!(
@@ -217,14 +217,8 @@ fn check_error(e: &DataError, bytes: &[u8]) {
                 "the error quotes `{text}`, but line {line} column {column} holds {cell:?}: {e}"
             );
         }
-        DataError::OutOfRange {
-            line,
-            column,
-            text,
-            scalar,
-            ..
-        } => {
-            let cell = cell(bytes, *line, *column);
+        DataErrorKind::OutOfRange { text, scalar } => {
+            let cell = cell(bytes, line, column);
             let as_written =
                 cell.is_some_and(|c| c == text || c.strip_prefix('\u{feff}') == Some(text));
             assert!(
@@ -238,28 +232,32 @@ fn check_error(e: &DataError, bytes: &[u8]) {
             };
             assert!(beyond, "`{text}` is not out of range for {scalar}: {e}");
         }
-        DataError::ClassOutOfRange {
-            line, column, text, ..
-        } => {
-            let cell = cell(bytes, *line, *column);
-            let as_written =
-                cell.is_some_and(|c| c == text || c.strip_prefix('\u{feff}') == Some(text));
+        DataErrorKind::Label(LabelOutOfRange { label, classes }) => {
+            // The cell is the label's integer as written (`3`, `3.0`, `3e0`), and no class.
+            let cell = cell(bytes, line, column);
+            let value = cell.map(|c| c.strip_prefix('\u{feff}').unwrap_or(c).parse::<f64>());
             assert!(
-                as_written,
-                "the label `{text}` is not the cell {cell:?}: {e}"
+                value.is_some_and(|v| v == Ok(*label as f64)),
+                "label {label} is not the cell {cell:?}: {e}"
+            );
+            assert!(
+                label >= classes,
+                "label {label} is one of {classes} classes: {e}"
             );
         }
-        DataError::Ragged { line, found, .. } => {
-            let cells = text_line(bytes, *line).map(|l| l.split(',').count());
+        DataErrorKind::Ragged { found, .. } => {
+            let cells = text_line(bytes, line).map(|l| l.split(',').count());
             assert_eq!(cells, Some(*found), "{e}");
         }
-        DataError::NotText { line, .. } => {
-            let text = bytes.split(|&b| b == b'\n').nth(line - 1);
+        DataErrorKind::NotText => {
+            let text = line
+                .checked_sub(1)
+                .and_then(|i| bytes.split(|&b| b == b'\n').nth(i));
             assert!(text.is_some_and(|t| std::str::from_utf8(t).is_err()), "{e}");
         }
-        DataError::NoRows { .. }
-        | DataError::LabelColumn { .. }
-        | DataError::FeatureCount { .. } => {}
+        DataErrorKind::NoRows
+        | DataErrorKind::LabelColumn { .. }
+        | DataErrorKind::FeatureCount { .. } => {}
         _ => panic!("an unexpected error for a bad CSV file: {e}"),
     }
 }

@@ -2,8 +2,11 @@
 
 use std::io::{Read, Write};
 
-use liandan::data::{read_idx, read_images, read_labels, DataError, Dataset, IdxArray, Targets};
+use liandan::data::{
+    read_idx, read_images, read_labels, DataError, DataErrorKind, Dataset, IdxArray, Targets,
+};
 use liandan::shape::Flat;
+use liandan::LabelOutOfRange;
 
 use super::{Bits, TempFile};
 
@@ -107,23 +110,24 @@ fn check_error(e: &DataError, content: Option<&[u8]>, dims: u8, gzip: bool) {
     let Some(content) = content else {
         // A corrupt gzip stream: the error may come from the decompressor or from what it
         // gave before failing; either way it is about the file's data, not the system.
-        assert!(!matches!(e, DataError::Io { .. }), "corrupt gzip as: {e}");
+        assert!(
+            !matches!(e.kind(), DataErrorKind::Io { .. }),
+            "corrupt gzip as: {e}"
+        );
         return;
     };
     let len = content.len() as u64;
-    match e {
-        DataError::WrongMagic {
-            found, expected, ..
-        } => {
+    match e.kind() {
+        DataErrorKind::WrongMagic { found, expected } => {
             assert_eq!(*expected, 0x0800 | u32::from(dims), "{e}");
             let first = u32::from_be_bytes(content[..4].try_into().expect("4 bytes"));
             assert_eq!(*found, first, "{e}");
         }
-        DataError::Truncated { end, expected, .. } => {
+        DataErrorKind::Truncated { end, expected, .. } => {
             assert_eq!(*end, len, "truncated, but not where the data ends: {e}");
             assert!(expected > end, "{e}");
         }
-        DataError::TrailingBytes { end, extra, .. } => {
+        DataErrorKind::TrailingBytes { end, extra } => {
             // A gzip stream is decompressed no further than a byte past the payload, so how
             // many bytes follow is not known; a plain file's are.
             assert!(*end < len || gzip, "{e}");
@@ -133,11 +137,11 @@ fn check_error(e: &DataError, content: Option<&[u8]>, dims: u8, gzip: bool) {
                 _ => panic!("trailing bytes counted {extra:?} for gzip {gzip}: {e}"),
             }
         }
-        DataError::TooLarge { dims: shape, .. } => {
+        DataErrorKind::TooLarge { dims: shape } => {
             let count = shape.iter().try_fold(1u64, |n, &d| n.checked_mul(d.into()));
             assert!(count.is_none_or(|n| n > isize::MAX as u64), "{e}");
         }
-        DataError::Gzip { .. } => panic!("a gzip error on an intact stream: {e}"),
+        DataErrorKind::Gzip { .. } => panic!("a gzip error on an intact stream: {e}"),
         _ => panic!("an unexpected error for a bad IDX file: {e}"),
     }
 }
@@ -202,16 +206,17 @@ fn check_labels_dataset(file: &TempFile, content: Option<&[u8]>) {
         (Ok(_), None) => panic!("from_idx accepted a bad labels file"),
         (Err(e), Some(want)) => {
             let sample = bad.unwrap_or_else(|| panic!("from_idx refused good labels: {e}"));
-            let DataError::LabelOutOfRange {
-                sample: s, label, ..
-            } = e
+            let (DataErrorKind::Label(LabelOutOfRange { label, classes }), Some(s)) =
+                (e.kind(), e.sample())
             else {
                 panic!(
                     "label {} of sample {sample} refused as: {e}",
                     want.values[sample]
                 );
             };
-            assert_eq!((s, label), (sample, want.values[sample].into()), "{e}");
+            let want_label = want.values[sample].into();
+            assert_eq!((s, *label, *classes), (sample, want_label, 10), "{e}");
+            assert_eq!(e.path(), Some(file.path()), "the labels file: {e}");
         }
         (Err(_), None) => {}
     }
