@@ -27,8 +27,8 @@ use crate::LabelOutOfRange;
 /// assert!(err.to_string().ends_with("bad-cell.csv line 2 column 2: `x` is not a number"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-// Boxed: an error is rare, and so every `Result` the data layer returns stays a pointer wide
-// rather than the place's and the widest kind's 136 bytes.
+// Boxed: an error is rare, and so the error of every `Result` the data layer returns is a
+// pointer wide, not the 136 bytes of a place and the widest kind.
 pub struct DataError(Box<Located>);
 
 /// What went wrong where.
