@@ -2,9 +2,11 @@
 
 use std::path::PathBuf;
 
-use liandan::data::{read_csv, read_images, read_labels, shuffled_indices, CsvOptions, Dataset};
+use liandan::data::{
+    read_csv, read_images, read_labels, shuffled_indices, CsvOptions, DataErrorKind, Dataset,
+};
 use liandan::shape::{Batch, Flat, Hw};
-use liandan::Zeroed;
+use liandan::{LabelOutOfRange, Zeroed};
 
 fn bundled(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -66,10 +68,34 @@ fn mnist_stratified_split_and_an_epoch_of_batches() {
 fn mnist_wrong_feature_count() {
     let images = bundled("mnist/mnist-10k-images-idx3-ubyte.gz");
     let labels = bundled("mnist/mnist-10k-labels-idx1-ubyte.gz");
-    let err = Dataset::<f32, Flat<100>>::from_idx(&images, labels, 10).unwrap_err();
+    let err = Dataset::<f32, Flat<100>>::from_idx(&images, &labels, 10).unwrap_err();
     assert!(err
         .to_string()
-        .ends_with("images are 28x28 = 784 features but the network takes 100"));
+        .ends_with("images are 28x28, but the samples are of shape `[100]`"));
+}
+
+#[test]
+fn mnist_as_images_of_another_shape_names_the_shape() {
+    // 14 × 56 is 784 values too: the message names the shape the samples have, not a count
+    // that matches the images'.
+    let images = bundled("mnist/mnist-10k-images-idx3-ubyte.gz");
+    let labels = bundled("mnist/mnist-10k-labels-idx1-ubyte.gz");
+    let err = Dataset::<f32, Hw<14, 56>>::from_idx(&images, &labels, 10).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: images are 28x28, but the samples are of shape `[14, 56]`",
+            images.display()
+        )
+    );
+    assert!(matches!(
+        err.kind(),
+        DataErrorKind::ImageSize {
+            rows: 28,
+            cols: 28,
+            shape: [14, 56],
+        }
+    ));
 }
 
 #[test]
@@ -148,14 +174,30 @@ fn csv_numbers_beyond_f32_are_refused_in_features_and_targets() {
 }
 
 #[test]
-fn csv_label_out_of_range_is_told_as_written() {
+fn csv_label_out_of_range_is_the_one_label_error_at_its_cell() {
+    let path = csv_file("label-3.csv", b"f,y\n1,0\n2,3.0\n");
+    let err = Dataset::<f32, Flat<1>>::from_csv(&path, &CsvOptions::classes(1, 3)).unwrap_err();
+    let label = LabelOutOfRange {
+        label: 3,
+        classes: 3,
+    };
+    assert!(matches!(err.kind(), DataErrorKind::Label(l) if *l == label));
+    assert_eq!((err.line(), err.column()), (Some(3), Some(2)));
+    let want = format!(
+        "{} line 3 column 2: label 3 is out of range for 3 classes",
+        path.display()
+    );
+    assert_eq!(err.to_string(), want);
+}
+
+#[test]
+fn csv_label_no_usize_holds_is_told_as_written() {
     let path = csv_file("label-1e300.csv", b"f,y\n1,0\n2,1e300\n");
-    let err = error_of(Dataset::<f32, Flat<1>>::from_csv(
-        &path,
-        &CsvOptions::classes(1, 3),
-    ));
+    let err = Dataset::<f32, Flat<1>>::from_csv(&path, &CsvOptions::classes(1, 3)).unwrap_err();
+    assert!(matches!(err.kind(), DataErrorKind::NotAClass { text } if text == "1e300"));
+    let err = err.to_string();
     assert!(
-        err.ends_with("line 3 column 2: label 1e300 is out of range for 3 classes"),
+        err.ends_with("line 3 column 2: `1e300` is not a class index (a non-negative integer)"),
         "{err}"
     );
 }
@@ -165,7 +207,8 @@ fn csv_label_out_of_range_is_told_as_written() {
 fn dev_zero_as_csv_stops_at_the_line_limit() {
     let err = read_csv("/dev/zero", liandan::data::Header::Detect).unwrap_err();
     assert!(
-        matches!(err, liandan::data::DataError::LineTooLong { line: 1, .. }),
+        matches!(err.kind(), DataErrorKind::LineTooLong { .. }),
         "{err}"
     );
+    assert_eq!(err.line(), Some(1));
 }

@@ -309,12 +309,13 @@ fn a_label_out_of_range_is_an_error_naming_its_sample() {
     let scce = SparseCategoricalCrossentropy::default();
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let result = trainer.step(&mut net, &x, &[0, 3, 4, 1], 4, &scce, &mut rng);
-    let want = Error::LabelOutOfRange {
-        sample: 2,
+    let source = liandan::LabelOutOfRange {
         label: 4,
         classes: 4,
     };
-    assert_eq!(result, Err(want));
+    assert_eq!(result, Err(Error::Label { sample: 2, source }));
+    let text = "sample 2 of the batch: label 4 is out of range for 4 classes";
+    assert_eq!(result.unwrap_err().to_string(), text);
     assert_eq!(bits(&net), before);
     assert_eq!(trainer.optimizer_state().step, 0);
     // Past the real samples the same label is padding, and the step goes ahead.

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use liandan::data::{CsvOptions, DataError, Dataset, Standardizer};
+use liandan::data::{CsvOptions, DataErrorKind, Dataset, Standardizer};
 use liandan::prelude::*;
 use liandan::rng::SplitMix64;
 use liandan::shape::Shape;
@@ -11,6 +11,7 @@ use liandan::train::callbacks::{snapshot, Mode};
 use liandan::train::{
     EarlyStopping, History, LearningRateScheduler, OnEpochEnd, Schedule, TrainError,
 };
+use liandan::LabelOutOfRange;
 
 network! {
     /// `y = w·x + b`: a linear model whose gradient is easy to write by hand.
@@ -214,11 +215,9 @@ fn validation_split_takes_the_last_fraction() {
         .unwrap_err();
     assert!(
         matches!(
-            err,
-            TrainError::Data {
-                source: DataError::ValidationFraction { .. },
-                ..
-            }
+            &err,
+            TrainError::Data { source, .. }
+                if matches!(source.kind(), DataErrorKind::ValidationFraction { .. })
         ),
         "{err}"
     );
@@ -318,7 +317,7 @@ fn binary_labels_train_a_one_unit_sigmoid() {
     let err = model.fit(&three, silent(1)).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "training data: sample 1: label 2 is out of range for the network's 2 classes"
+        "training data: sample 1: label 2 is out of range for 2 classes"
     );
 }
 
@@ -335,29 +334,35 @@ fn a_label_beyond_the_outputs_is_named_by_part_and_sample() {
         &[Metric::Accuracy],
     );
     let before = snapshot::<f32>(model.network());
-    let want = "training data: sample 3: label 2 is out of range for the network's 2 classes";
+    let want = "training data: sample 3: label 2 is out of range for 2 classes";
     assert_eq!(model.fit(&data, silent(1)).unwrap_err().to_string(), want);
     assert_eq!(snapshot::<f32>(model.network()), before, "nothing trained");
     let err = model
         .fit(&good, silent(1).validation_data(&data))
         .unwrap_err();
+    let label = LabelOutOfRange {
+        label: 2,
+        classes: 2,
+    };
     assert!(matches!(
         err,
-        TrainError::LabelOutOfRange {
+        TrainError::Label {
             part: "validation data",
             sample: 3,
-            label: 2,
-            classes: 2
-        }
+            source,
+        } if source == label
     ));
     let err = model.evaluate(&data).unwrap_err();
     assert!(matches!(
         err,
-        TrainError::LabelOutOfRange {
+        TrainError::Label {
             part: "evaluation data",
             ..
         }
     ));
+    // The label is the cause, one type wherever labels are checked.
+    let cause = std::error::Error::source(&err).and_then(|e| e.downcast_ref());
+    assert_eq!(cause, Some(&label));
 }
 
 #[test]
@@ -382,11 +387,9 @@ fn targets_that_do_not_fit_the_loss_are_a_data_error() {
     let err = small_model(1).evaluate(&values).unwrap_err();
     assert!(
         matches!(
-            err,
-            TrainError::Data {
-                source: DataError::NotClasses { .. },
-                ..
-            }
+            &err,
+            TrainError::Data { source, .. }
+                if matches!(source.kind(), DataErrorKind::NotClasses { .. })
         ),
         "{err}"
     );
@@ -462,12 +465,12 @@ fn empty_data_and_images_of_the_wrong_size() {
     let labels = bundled("mnist/mnist-10k-labels-idx1-ubyte.gz");
     let err = Dataset::<f32, Flat<4>>::from_idx(&images, labels, 10).unwrap_err();
     assert!(matches!(
-        err,
-        DataError::ImageSize {
+        err.kind(),
+        DataErrorKind::ImageSize {
             rows: 28,
             cols: 28,
-            features: 4,
-            ..
+            shape: [4],
         }
     ));
+    assert_eq!(err.path(), Some(images.as_path()));
 }

@@ -26,7 +26,7 @@
 use nalgebra::SMatrix;
 
 use super::dataset::check_indices;
-use super::{DataError, Dataset, Targets};
+use super::{DataError, DataErrorKind, Dataset, Targets};
 use crate::shape::{Batch as Samples, Buffer, Shape};
 use crate::Float;
 
@@ -41,9 +41,10 @@ pub trait BatchTargets<T: Float, const B: usize> {
 impl<T: Float, const B: usize> BatchTargets<T, B> for [usize; B] {
     fn fill(&mut self, targets: &Targets<T>, indices: &[usize]) -> Result<(), DataError> {
         let Targets::Classes { labels, .. } = targets else {
-            return Err(DataError::NotClasses {
+            return Err(DataErrorKind::NotClasses {
                 operation: "a batch of class labels",
-            });
+            }
+            .into());
         };
         let (real, padding) = self.split_at_mut(indices.len());
         real.iter_mut()
@@ -61,10 +62,11 @@ impl<T: Float, const O: usize, const B: usize> BatchTargets<T, B> for SMatrix<T,
     fn fill(&mut self, targets: &Targets<T>, indices: &[usize]) -> Result<(), DataError> {
         let binary = matches!(targets, Targets::Classes { classes: 2, .. }) && O == 1;
         if targets.width() != O && !binary {
-            return Err(DataError::TargetWidth {
+            return Err(DataErrorKind::TargetWidth {
                 width: targets.width(),
                 outputs: O,
-            });
+            }
+            .into());
         }
         self.fill(T::zero());
         for (j, &i) in indices.iter().enumerate() {
@@ -119,10 +121,11 @@ impl<T: Float, S: Shape> Dataset<T, S> {
 
     fn check_batch<const B: usize>(&self, indices: &[usize]) -> Result<(), DataError> {
         if indices.len() > B {
-            return Err(DataError::BatchSize {
+            return Err(DataErrorKind::BatchSize {
                 samples: indices.len(),
                 batch: B,
-            });
+            }
+            .into());
         }
         check_indices(indices, self.len())
     }

@@ -19,8 +19,8 @@ use std::path::Path;
 use std::string::{String, ToString};
 use std::vec::Vec;
 
-use super::{DataError, Targets};
-use crate::Float;
+use super::{DataError, DataErrorKind, Place, Targets};
+use crate::{Float, LabelOutOfRange};
 use lines::Lines;
 
 mod lines;
@@ -148,21 +148,20 @@ struct Samples<'a, T> {
 impl<T: Float> Rules for Samples<'_, T> {
     fn columns(&self, path: &Path, columns: usize) -> Result<(), DataError> {
         let label = self.options.label_column;
-        if label >= columns {
-            return Err(DataError::LabelColumn {
-                path: path.into(),
+        let kind = if label >= columns {
+            DataErrorKind::LabelColumn {
                 column: label,
                 columns,
-            });
-        }
-        if columns - 1 != self.features {
-            return Err(DataError::FeatureCount {
-                path: path.into(),
+            }
+        } else if columns - 1 != self.features {
+            DataErrorKind::FeatureCount {
                 found: columns - 1,
                 expected: self.features,
-            });
-        }
-        Ok(())
+            }
+        } else {
+            return Ok(());
+        };
+        Err(kind.at(Place::file(path)))
     }
 
     fn cell(&self, column: usize, value: f64) -> Result<(), BadCell> {
@@ -187,10 +186,8 @@ fn scalar_name<T: Float>() -> &'static str {
 
 /// Reads the file at `path` into a table, line by line, each cell checked against `rules`.
 fn read_table(path: &Path, header: Header, rules: &dyn Rules) -> Result<Table, DataError> {
-    let file = File::open(path).map_err(|source| DataError::Io {
-        path: path.into(),
-        source,
-    })?;
+    let file =
+        File::open(path).map_err(|source| DataErrorKind::Io { source }.at(Place::file(path)))?;
     let mut lines = Lines::new(path, BufReader::new(file));
     let mut table = Table {
         names: None,
@@ -255,13 +252,12 @@ impl Table {
         let found = text.split(',').count();
         if found != self.columns {
             let expected = self.columns;
-            return Err(DataError::Ragged {
-                path: path.into(),
-                line,
+            let ragged = DataErrorKind::Ragged {
                 found,
                 expected,
                 first,
-            });
+            };
+            return Err(ragged.at(Place::line(path, line)));
         }
         for (i, cell) in text.split(',').map(str::trim).enumerate() {
             let value = number(cell)
@@ -311,54 +307,32 @@ enum BadCell {
     /// Beyond the range of the scalar type named.
     OutOfRange(&'static str),
     NotAClass,
-    ClassOutOfRange(usize),
+    Label(LabelOutOfRange),
 }
 
 impl BadCell {
     /// The error for the cell written `text` at `line` and `column` (both 1-based).
     fn at(self, path: &Path, line: usize, column: usize, text: &str) -> DataError {
-        let (path, text) = (path.into(), text.to_string());
-        match self {
-            BadCell::NotANumber => DataError::NotANumber {
-                path,
-                line,
-                column,
-                text,
-            },
-            BadCell::OutOfRange(scalar) => DataError::OutOfRange {
-                path,
-                line,
-                column,
-                text,
-                scalar,
-            },
-            BadCell::NotAClass => DataError::NotAClass {
-                path,
-                line,
-                column,
-                text,
-            },
-            BadCell::ClassOutOfRange(classes) => DataError::ClassOutOfRange {
-                path,
-                line,
-                column,
-                text,
-                classes,
-            },
-        }
+        let text = text.to_string();
+        let kind = match self {
+            BadCell::NotANumber => DataErrorKind::NotANumber { text },
+            BadCell::OutOfRange(scalar) => DataErrorKind::OutOfRange { text, scalar },
+            BadCell::NotAClass => DataErrorKind::NotAClass { text },
+            BadCell::Label(label) => DataErrorKind::Label(label),
+        };
+        kind.at(Place::cell(path, line, column))
     }
 }
 
-/// `v` as a class index below `classes`: a non-negative integer, however it was written.
+/// `v` as a class index below `classes`: a non-negative integer, however it was written (`2`,
+/// `2.0`, `2e0`).
 fn class_index(v: f64, classes: usize) -> Result<usize, BadCell> {
-    if v < 0.0 || v.fract() != 0.0 {
+    // 2⁶⁴ on 64-bit targets: an integral `f64` below it converts to a `usize` exactly.
+    let past_usize = 2f64.powi(usize::BITS as i32);
+    if v < 0.0 || v.fract() != 0.0 || v >= past_usize {
         return Err(BadCell::NotAClass);
     }
-    // `classes as f64` rounds only above 2⁵³ classes, which no dataset has.
-    if v >= classes as f64 {
-        return Err(BadCell::ClassOutOfRange(classes));
-    }
-    Ok(v as usize)
+    LabelOutOfRange::check(v as usize, classes).map_err(BadCell::Label)
 }
 
 /// Whether the first line's `cells` are a header.
@@ -378,7 +352,7 @@ fn unquote(name: &str) -> &str {
 }
 
 fn no_rows(path: &Path) -> DataError {
-    DataError::NoRows { path: path.into() }
+    DataErrorKind::NoRows.at(Place::file(path))
 }
 
 #[cfg(test)]
@@ -418,14 +392,8 @@ mod tests {
     fn non_numeric_cell_names_line_and_column() {
         let text = "a,b,c,d\n1,2,3,4\n1,2,abc,4\n";
         let err = table("bad.csv", text, Header::Detect).unwrap_err();
-        assert!(matches!(
-            err,
-            DataError::NotANumber {
-                line: 3,
-                column: 3,
-                ..
-            }
-        ));
+        assert!(matches!(err.kind(), DataErrorKind::NotANumber { text } if text == "abc"));
+        assert_eq!((err.line(), err.column()), (Some(3), Some(3)));
         assert!(
             err.to_string()
                 .ends_with("bad.csv line 3 column 3: `abc` is not a number"),
@@ -449,15 +417,14 @@ mod tests {
     fn ragged_rows() {
         let err = table("ragged.csv", "x,y,z\n1,2,3\n\n4,5\n", Header::Detect).unwrap_err();
         assert!(matches!(
-            err,
-            DataError::Ragged {
-                line: 4,
+            err.kind(),
+            DataErrorKind::Ragged {
                 found: 2,
                 expected: 3,
                 first: 1,
-                ..
             }
         ));
+        assert_eq!((err.line(), err.column()), (Some(4), None));
         assert!(err
             .to_string()
             .ends_with("ragged.csv line 4: 2 columns, but line 1 has 3"));
@@ -467,10 +434,8 @@ mod tests {
     fn no_rows_and_not_utf8() {
         let err = table("only-header.csv", "a,b\n\n", Header::Detect).unwrap_err();
         assert!(err.to_string().ends_with("only-header.csv: no data rows"));
-        assert!(matches!(
-            table("blank.csv", "", Header::Detect),
-            Err(DataError::NoRows { .. })
-        ));
+        let err = table("blank.csv", "", Header::Detect).unwrap_err();
+        assert!(matches!(err.kind(), DataErrorKind::NoRows));
         let err = read_csv(write("latin1.csv", b"1,2\n3,\xe9\n"), Header::Absent).unwrap_err();
         assert!(err
             .to_string()
@@ -483,7 +448,7 @@ mod tests {
             crate::data::idx::tests::temp_path("nope.csv"),
             Header::Detect,
         );
-        assert!(matches!(err, Err(DataError::Io { .. })));
+        assert!(matches!(err.unwrap_err().kind(), DataErrorKind::Io { .. }));
     }
 
     #[test]
@@ -519,9 +484,15 @@ mod tests {
             .to_string()
             .ends_with("line 3 column 2: `1.5` is not a class index (a non-negative integer)"));
         let err = samples("f,y\n1,0\n2,3\n", CsvOptions::classes(1, 3)).unwrap_err();
+        let label = LabelOutOfRange {
+            label: 3,
+            classes: 3,
+        };
+        assert!(matches!(err.kind(), DataErrorKind::Label(l) if *l == label));
+        assert_eq!((err.line(), err.column()), (Some(3), Some(2)));
         assert!(err
             .to_string()
-            .ends_with("line 3 column 2: label 3 is out of range for 3 classes"));
+            .ends_with("labels.csv line 3 column 2: label 3 is out of range for 3 classes"));
         let err = samples("1,0\n", CsvOptions::classes(2, 3)).unwrap_err();
         assert!(err
             .to_string()
@@ -529,7 +500,7 @@ mod tests {
         let err = samples("1,2,0\n", CsvOptions::classes(2, 3)).unwrap_err();
         assert!(err
             .to_string()
-            .ends_with("labels.csv: 2 feature columns but the network takes 1"));
+            .ends_with("labels.csv: 2 feature columns but the dataset's samples take 1"));
     }
 
     #[test]
@@ -544,14 +515,8 @@ mod tests {
             .ends_with("line 1 column 2: `x` is not a number"));
         // Anywhere else it is a character like another.
         let err = table("bom-later.csv", "1,2\n\u{feff}3,4\n", Header::Absent).unwrap_err();
-        assert!(matches!(
-            err,
-            DataError::NotANumber {
-                line: 2,
-                column: 1,
-                ..
-            }
-        ));
+        assert!(matches!(err.kind(), DataErrorKind::NotANumber { .. }));
+        assert_eq!((err.line(), err.column()), (Some(2), Some(1)));
     }
 
     #[test]
@@ -577,14 +542,10 @@ mod tests {
         };
         let err = samples("a,b,y\n1,2,0\n1,1e39,1\n", CsvOptions::classes(2, 2)).unwrap_err();
         assert!(matches!(
-            err,
-            DataError::OutOfRange {
-                line: 3,
-                column: 2,
-                scalar: "f32",
-                ..
-            }
+            err.kind(),
+            DataErrorKind::OutOfRange { scalar: "f32", .. }
         ));
+        assert_eq!((err.line(), err.column()), (Some(3), Some(2)));
         assert!(
             err.to_string()
                 .ends_with("line 3 column 2: `1e39` is out of range for f32"),
@@ -609,22 +570,25 @@ mod tests {
     }
 
     #[test]
-    fn a_label_is_told_as_written() {
+    fn a_label_is_its_integer_or_else_the_cell_as_written() {
         let samples = |text: &str| {
             let path = write("written.csv", text.as_bytes());
             read_samples::<f32>(&path, 1, &CsvOptions::classes(1, 3))
         };
+        let not_a_class =
+            |cell| std::format!("`{cell}` is not a class index (a non-negative integer)");
         for (cell, message) in [
-            ("1e300", "label 1e300 is out of range for 3 classes"),
-            ("3.0", "label 3.0 is out of range for 3 classes"),
+            ("3.0", "label 3 is out of range for 3 classes".into()),
+            ("3e0", "label 3 is out of range for 3 classes".into()),
+            // The largest f64 below 2⁶⁴ is a usize; 2⁶⁴ is not.
             (
-                "1.50",
-                "`1.50` is not a class index (a non-negative integer)",
+                "18446744073709549568",
+                "label 18446744073709549568 is out of range for 3 classes".into(),
             ),
-            (
-                "-1e300",
-                "`-1e300` is not a class index (a non-negative integer)",
-            ),
+            ("18446744073709551616", not_a_class("18446744073709551616")),
+            ("1e300", not_a_class("1e300")),
+            ("1.50", not_a_class("1.50")),
+            ("-1e300", not_a_class("-1e300")),
         ] {
             let err = samples(&std::format!("f,y\n1,0\n2,{cell}\n")).unwrap_err();
             assert!(

@@ -23,7 +23,7 @@ use std::vec::Vec;
 
 use super::csv::{read_samples, CsvOptions};
 use super::idx::{read_images, read_labels};
-use super::{DataError, Targets};
+use super::{DataError, DataErrorKind, Place, Targets};
 use crate::shape::{Shape, Text};
 use crate::Float;
 
@@ -43,17 +43,19 @@ impl<T: Float, S: Shape> Dataset<T, S> {
         // `is_multiple_of(0)` holds only for 0 values, so N = 0 takes no feature values, and
         // the targets alone then say how many samples there are.
         if !features.len().is_multiple_of(S::LEN) {
-            return Err(DataError::PartialSample {
+            return Err(DataErrorKind::PartialSample {
                 values: features.len(),
                 features: S::LEN,
-            });
+            }
+            .into());
         }
         let samples = features.len().checked_div(S::LEN).unwrap_or(targets.len());
         if samples != targets.len() {
-            return Err(DataError::SampleCount {
+            return Err(DataErrorKind::SampleCount {
                 features: samples,
                 targets: targets.len(),
-            });
+            }
+            .into());
         }
         Ok(Dataset {
             features,
@@ -115,21 +117,19 @@ impl<T: Float, S: Shape> Dataset<T, S> {
         let images = read_images(images_path)?;
         if !image_fits::<S>(images.rows, images.cols) {
             let (rows, cols) = (images.rows, images.cols);
-            return Err(DataError::ImageSize {
-                path: images_path.into(),
-                rows,
-                cols,
-                features: S::LEN,
-            });
+            let shape = S::DIMS;
+            let kind = DataErrorKind::ImageSize { rows, cols, shape };
+            return Err(kind.at(Place::file(images_path)));
         }
         let labels = class_labels(labels_path, classes)?;
         if labels.len() != images.count {
-            return Err(DataError::CountMismatch {
+            return Err(DataErrorKind::CountMismatch {
                 images: images_path.into(),
                 image_count: images.count,
                 labels: labels_path.into(),
                 label_count: labels.len(),
-            });
+            }
+            .into());
         }
         let features = images.pixels.into_iter().map(pixel).collect();
         Self::new(features, Targets::Classes { labels, classes })
@@ -228,27 +228,14 @@ impl<T: Float, S: Shape> Dataset<T, S> {
 /// Reads the labels file and checks each label is below `classes`.
 fn class_labels(path: &Path, classes: usize) -> Result<Vec<usize>, DataError> {
     let labels: Vec<usize> = read_labels(path)?.into_iter().map(usize::from).collect();
-    super::targets::check_labels(&labels, classes).map_err(|e| match e {
-        DataError::LabelOutOfRange {
-            sample,
-            label,
-            classes,
-            ..
-        } => DataError::LabelOutOfRange {
-            path: Some(path.into()),
-            sample,
-            label,
-            classes,
-        },
-        other => other,
-    })?;
+    super::targets::check_labels(&labels, classes).map_err(|e| e.in_file(path))?;
     Ok(labels)
 }
 
 /// Fails on the first index at or beyond `len`.
 pub(crate) fn check_indices(indices: &[usize], len: usize) -> Result<(), DataError> {
     match indices.iter().find(|&&i| i >= len) {
-        Some(&index) => Err(DataError::SampleIndex { index, len }),
+        Some(&index) => Err(DataErrorKind::SampleIndex { index, len }.into()),
         None => Ok(()),
     }
 }
@@ -281,7 +268,8 @@ impl<S: Shape, const N: usize> SampleSize<S, N> {
 mod tests {
     use super::*;
     use crate::data::idx::tests::{gzip, idx_bytes, temp_path, write};
-    use crate::shape::Flat;
+    use crate::shape::{Flat, Hw};
+    use crate::LabelOutOfRange;
     use std::string::ToString;
     use std::vec;
 
@@ -328,8 +316,24 @@ mod tests {
     #[test]
     fn image_size_mismatch() {
         let (images, labels) = tiny_mnist("size", &[2, 0, 1]);
-        let err = Dataset::<f32, Flat<100>>::from_idx(&images, labels, 3).unwrap_err();
-        let want = "images are 2x2 = 4 features but the network takes 100";
+        let err = Dataset::<f32, Flat<100>>::from_idx(&images, &labels, 3).unwrap_err();
+        let want = "images are 2x2, but the samples are of shape `[100]`";
+        assert_eq!(
+            err.to_string(),
+            std::format!("{}: {want}", images.display())
+        );
+        // As many values, another shape: the message names the shape, not a value count
+        // that would match.
+        let err = Dataset::<f32, Hw<1, 4>>::from_idx(&images, &labels, 3).unwrap_err();
+        assert!(matches!(
+            err.kind(),
+            DataErrorKind::ImageSize {
+                rows: 2,
+                cols: 2,
+                shape: [1, 4]
+            }
+        ));
+        let want = "images are 2x2, but the samples are of shape `[1, 4]`";
         assert_eq!(
             err.to_string(),
             std::format!("{}: {want}", images.display())
@@ -340,15 +344,15 @@ mod tests {
     fn label_out_of_range_names_file_and_sample() {
         let (images, labels) = tiny_mnist("range", &[2, 12, 1]);
         let err = Dataset::<f32, Flat<4>>::from_idx(images, &labels, 10).unwrap_err();
-        assert!(matches!(
-            err,
-            DataError::LabelOutOfRange {
-                sample: 1,
-                label: 12,
-                classes: 10,
-                ..
-            }
-        ));
+        let label = LabelOutOfRange {
+            label: 12,
+            classes: 10,
+        };
+        assert!(matches!(err.kind(), DataErrorKind::Label(l) if *l == label));
+        assert_eq!(
+            (err.path(), err.sample()),
+            (Some(labels.as_path()), Some(1))
+        );
         let want = "sample 1: label 12 is out of range for 10 classes";
         assert_eq!(
             err.to_string(),
@@ -362,8 +366,8 @@ mod tests {
         let err = Dataset::<f32, Flat<4>>::from_idx(images, labels, 3).unwrap_err();
         assert!(
             matches!(
-                err,
-                DataError::CountMismatch {
+                err.kind(),
+                DataErrorKind::CountMismatch {
                     image_count: 3,
                     label_count: 2,
                     ..
@@ -377,14 +381,11 @@ mod tests {
     fn missing_files() {
         let (images, labels) = tiny_mnist("missing", &[0, 0, 0]);
         let nowhere = temp_path("nowhere.idx1");
-        assert!(matches!(
-            Dataset::<f32, Flat<4>>::from_idx(&images, &nowhere, 3),
-            Err(DataError::Io { .. })
-        ));
-        assert!(matches!(
-            Dataset::<f32, Flat<4>>::from_idx(&nowhere, &labels, 3),
-            Err(DataError::Io { .. })
-        ));
+        for (images, labels) in [(&images, &nowhere), (&nowhere, &labels)] {
+            let err = Dataset::<f32, Flat<4>>::from_idx(images, labels, 3).unwrap_err();
+            assert!(matches!(err.kind(), DataErrorKind::Io { .. }), "{err}");
+            assert_eq!(err.path(), Some(nowhere.as_path()));
+        }
     }
 
     #[test]

@@ -25,12 +25,12 @@
 use std::boxed::Box;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::vec::Vec;
 
 use flate2::read::MultiGzDecoder;
 
-use super::DataError;
+use super::{DataError, DataErrorKind, Place};
 
 /// The element-type byte of unsigned bytes, the only IDX type read here.
 const U8: u32 = 0x08;
@@ -121,31 +121,32 @@ impl Source<'_> {
     }
 
     fn truncated(&self, part: &'static str, expected: u64) -> DataError {
-        DataError::Truncated {
-            path: self.path.into(),
+        let end = self.offset;
+        self.fail(DataErrorKind::Truncated {
             part,
-            end: self.offset,
+            end,
             expected,
-        }
+        })
     }
 
     /// A read error; from a gzip stream, corrupt data is the likely cause, so it says so.
     fn error(&self, source: io::Error) -> DataError {
-        let path = self.path.into();
-        if self.gzip {
-            DataError::Gzip { path, source }
+        self.fail(if self.gzip {
+            DataErrorKind::Gzip { source }
         } else {
-            DataError::Io { path, source }
-        }
+            DataErrorKind::Io { source }
+        })
+    }
+
+    /// The error `kind` in this file.
+    fn fail(&self, kind: DataErrorKind) -> DataError {
+        kind.at(Place::file(self.path))
     }
 }
 
 /// Opens `path`, decompressing if it starts with the gzip magic bytes.
 fn open(path: &Path) -> Result<Source<'_>, DataError> {
-    let io_error = |source| DataError::Io {
-        path: PathBuf::from(path),
-        source,
-    };
+    let io_error = |source| DataErrorKind::Io { source }.at(Place::file(path));
     let file = File::open(path).map_err(io_error)?;
     let len = file
         .metadata()
@@ -177,12 +178,7 @@ fn read_header(source: &mut Source<'_>, dims: u8) -> Result<Vec<u32>, DataError>
     let found = u32::from_be_bytes(word);
     let expected = (U8 << 8) | u32::from(dims);
     if found != expected {
-        let path = source.path.into();
-        return Err(DataError::WrongMagic {
-            path,
-            found,
-            expected,
-        });
+        return Err(source.fail(DataErrorKind::WrongMagic { found, expected }));
     }
     let mut shape = Vec::with_capacity(dims.into());
     for _ in 0..dims {
@@ -197,10 +193,10 @@ fn read_header(source: &mut Source<'_>, dims: u8) -> Result<Vec<u32>, DataError>
 /// Memory grows with the bytes actually read, not with the header's claim, so a corrupt header
 /// that claims terabytes fails as truncated instead of exhausting memory.
 fn read_payload(source: &mut Source<'_>, shape: &[u32]) -> Result<Vec<u8>, DataError> {
-    let len = element_count(shape).ok_or_else(|| DataError::TooLarge {
-        path: source.path.into(),
+    let too_large = || DataErrorKind::TooLarge {
         dims: shape.to_vec(),
-    })?;
+    };
+    let len = element_count(shape).ok_or_else(|| source.fail(too_large()))?;
     let end = source.offset + len as u64;
     let mut values = Vec::new();
     let read = (&mut source.reader)
@@ -232,17 +228,15 @@ fn check_end(source: &mut Source<'_>, end: u64) -> Result<(), DataError> {
     if source.fill(&mut [0u8; 1])? == 0 {
         return Ok(());
     }
-    Err(DataError::TrailingBytes {
-        path: source.path.into(),
-        end,
-        extra: source.len.map(|len| len.saturating_sub(end)),
-    })
+    let extra = source.len.map(|len| len.saturating_sub(end));
+    Err(source.fail(DataErrorKind::TrailingBytes { end, extra }))
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
     use std::io::Write;
+    use std::path::PathBuf;
     use std::string::ToString;
     use std::vec;
 
@@ -310,7 +304,7 @@ pub(crate) mod tests {
     fn missing_file() {
         let err = read_images(temp_path("no-such-file.idx3")).unwrap_err();
         assert!(
-            matches!(&err, DataError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
+            matches!(err.kind(), DataErrorKind::Io { source } if source.kind() == io::ErrorKind::NotFound)
         );
         assert!(
             err.to_string().contains("no-such-file.idx3: cannot read: "),
@@ -323,8 +317,8 @@ pub(crate) mod tests {
         let path = write("mnist.idx3", &idx_bytes(&[2, 2], &[0; 4]));
         let err = read_images(&path).unwrap_err();
         assert!(matches!(
-            err,
-            DataError::WrongMagic {
+            err.kind(),
+            DataErrorKind::WrongMagic {
                 found: 0x802,
                 expected: 0x803,
                 ..
@@ -349,8 +343,8 @@ pub(crate) mod tests {
         let bytes = idx_bytes(&[10, 28, 28], &[]);
         let err = read_images(write("short-header.idx3", &bytes[..9])).unwrap_err();
         assert!(matches!(
-            err,
-            DataError::Truncated {
+            err.kind(),
+            DataErrorKind::Truncated {
                 part: "header",
                 end: 9,
                 expected: 16,
@@ -361,7 +355,10 @@ pub(crate) mod tests {
             "truncated header: the data ends at byte 9, but the header ends at byte 16"
         ));
         let err = read_images(write("two-bytes.idx3", &bytes[..2])).unwrap_err();
-        assert!(matches!(err, DataError::Truncated { end: 2, .. }));
+        assert!(matches!(
+            err.kind(),
+            DataErrorKind::Truncated { end: 2, .. }
+        ));
     }
 
     #[test]
@@ -374,8 +371,8 @@ pub(crate) mod tests {
             let err = read_images(write(name, &data)).unwrap_err();
             assert!(
                 matches!(
-                    err,
-                    DataError::Truncated {
+                    err.kind(),
+                    DataErrorKind::Truncated {
                         part: "payload",
                         end: 23,
                         expected: 24,
@@ -393,8 +390,8 @@ pub(crate) mod tests {
         bytes.extend_from_slice(b"junk");
         let err = read_labels(write("trailing.idx1", &bytes)).unwrap_err();
         assert!(matches!(
-            err,
-            DataError::TrailingBytes {
+            err.kind(),
+            DataErrorKind::TrailingBytes {
                 end: 11,
                 extra: Some(4),
                 ..
@@ -416,8 +413,8 @@ pub(crate) mod tests {
         let err = read_labels(write("bomb.idx1.gz", &data)).unwrap_err();
         assert!(
             matches!(
-                err,
-                DataError::TrailingBytes {
+                err.kind(),
+                DataErrorKind::TrailingBytes {
                     end: 11,
                     extra: None,
                     ..
@@ -435,7 +432,7 @@ pub(crate) mod tests {
     fn huge_dimensions_overflow_without_allocating() {
         let bytes = idx_bytes(&[u32::MAX, u32::MAX, u32::MAX], &[]);
         let err = read_images(write("huge.idx3", &bytes)).unwrap_err();
-        assert!(matches!(err, DataError::TooLarge { .. }));
+        assert!(matches!(err.kind(), DataErrorKind::TooLarge { .. }));
         assert!(err
             .to_string()
             .contains("dimensions 4294967295x4294967295x4294967295"));
@@ -443,8 +440,8 @@ pub(crate) mod tests {
         let bytes = idx_bytes(&[1 << 20, 1 << 10, 1 << 10], &[0; 5]);
         let err = read_images(write("claims-a-tebibyte.idx3", &bytes)).unwrap_err();
         assert!(matches!(
-            err,
-            DataError::Truncated {
+            err.kind(),
+            DataErrorKind::Truncated {
                 part: "payload",
                 end: 21,
                 ..
@@ -460,7 +457,10 @@ pub(crate) mod tests {
         data.truncate(data.len() - 4);
         let err = read_labels(write("corrupt.idx1.gz", &data)).unwrap_err();
         assert!(
-            matches!(err, DataError::Gzip { .. } | DataError::Truncated { .. }),
+            matches!(
+                err.kind(),
+                DataErrorKind::Gzip { .. } | DataErrorKind::Truncated { .. }
+            ),
             "{err}"
         );
     }

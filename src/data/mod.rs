@@ -53,7 +53,7 @@ mod targets;
 pub use batch::{Batch, BatchTargets, Batches};
 pub use csv::{read_csv, CsvOptions, Header, Table, Target};
 pub use dataset::Dataset;
-pub use error::DataError;
+pub use error::{DataError, DataErrorKind, Place};
 pub use idx::{read_idx, read_images, read_labels, IdxArray, Images};
 pub use shuffle::{shuffle, shuffled_indices};
 pub use standardize::Standardizer;

@@ -23,7 +23,7 @@
 
 use std::vec::Vec;
 
-use super::{DataError, Dataset, Targets};
+use super::{DataError, DataErrorKind, Dataset, Targets};
 use crate::rng::SplitMix64;
 use crate::shape::Shape;
 use crate::Float;
@@ -68,9 +68,10 @@ impl<T: Float, S: Shape> Dataset<T, S> {
             return Ok(cut(&all, part_sizes(all.len(), fractions)));
         }
         let Targets::Classes { labels, classes } = self.targets() else {
-            return Err(DataError::NotClasses {
+            return Err(DataErrorKind::NotClasses {
                 operation: "a stratified split",
-            });
+            }
+            .into());
         };
         Ok(stratified_indices(labels, *classes, fractions, &mut rng))
     }
@@ -82,7 +83,7 @@ impl<T: Float, S: Shape> Dataset<T, S> {
     /// file first if its samples are sorted (by class, say), or the validation part is skewed.
     pub fn validation_split(&self, fraction: f64) -> Result<(Self, Self), DataError> {
         if !(0.0..=1.0).contains(&fraction) {
-            return Err(DataError::ValidationFraction { fraction });
+            return Err(DataErrorKind::ValidationFraction { fraction }.into());
         }
         let at = (self.len() as f64 * (1.0 - fraction)) as usize;
         let train: Vec<usize> = (0..at).collect();
@@ -98,7 +99,7 @@ fn check_fractions((a, b, c): (f64, f64, f64)) -> Result<[f64; 3], DataError> {
     let valid =
         fractions.iter().all(|f| f.is_finite() && *f >= 0.0) && (sum - 1.0).abs() <= TOLERANCE;
     if !valid {
-        return Err(DataError::Fractions { fractions });
+        return Err(DataErrorKind::Fractions { fractions }.into());
     }
     Ok(fractions.map(|f| f / sum))
 }
@@ -234,7 +235,7 @@ mod tests {
     fn bad_fractions() {
         let d = indexed(10, |_| 0, 1);
         let err = d.split((0.8, 0.1, 0.2), 0, false).unwrap_err();
-        assert!(matches!(err, DataError::Fractions { .. }));
+        assert!(matches!(err.kind(), DataErrorKind::Fractions { .. }));
         assert!(err.to_string().starts_with(
             "split fractions (0.8, 0.1, 0.2) must be non-negative and sum to 1, but sum to 1.1"
         ));

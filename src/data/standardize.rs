@@ -21,7 +21,7 @@
 use core::marker::PhantomData;
 use std::vec::Vec;
 
-use super::{DataError, Dataset};
+use super::{DataError, DataErrorKind, Dataset};
 use crate::shape::Shape;
 use crate::Float;
 
@@ -39,9 +39,10 @@ impl<T: Float, S: Shape> Standardizer<T, S> {
     /// Sums are taken in `f64`, so `f32` datasets of millions of samples keep their precision.
     pub fn fit(data: &Dataset<T, S>) -> Result<Self, DataError> {
         if data.is_empty() {
-            return Err(DataError::Empty {
+            return Err(DataErrorKind::Empty {
                 operation: "standardize",
-            });
+            }
+            .into());
         }
         let count = data.len() as f64;
         let mut sum = std::vec![0.0f64; S::LEN];

@@ -2,8 +2,9 @@
 
 use std::vec::Vec;
 
-use super::DataError;
+use super::{DataError, DataErrorKind, Place};
 use crate::Float;
+use crate::LabelOutOfRange;
 
 /// The targets of a dataset, one per sample.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,10 +35,11 @@ impl<T: Float> Targets<T> {
     /// Real values, `width` per sample, checked to split into whole targets.
     pub fn values(values: Vec<T>, width: usize) -> Result<Self, DataError> {
         if width == 0 || !values.len().is_multiple_of(width) {
-            return Err(DataError::PartialTarget {
+            return Err(DataErrorKind::PartialTarget {
                 values: values.len(),
                 width,
-            });
+            }
+            .into());
         }
         Ok(Targets::Values { values, width })
     }
@@ -67,9 +69,10 @@ impl<T: Float> Targets<T> {
     /// but a 1 at `k` (for a categorical cross-entropy).
     pub fn one_hot(&self) -> Result<Self, DataError> {
         let Targets::Classes { labels, classes } = self else {
-            return Err(DataError::NotClasses {
+            return Err(DataErrorKind::NotClasses {
                 operation: "one-hot encoding",
-            });
+            }
+            .into());
         };
         let mut values = std::vec![T::zero(); labels.len() * classes];
         for (row, &label) in values.chunks_exact_mut(*classes).zip(labels) {
@@ -112,13 +115,8 @@ impl<T: Float> Targets<T> {
 
 /// Fails on the first label at or above `classes`, naming its sample.
 pub(crate) fn check_labels(labels: &[usize], classes: usize) -> Result<(), DataError> {
-    match labels.iter().position(|&label| label >= classes) {
-        Some(sample) => Err(DataError::LabelOutOfRange {
-            path: None,
-            sample,
-            label: labels[sample],
-            classes,
-        }),
+    match LabelOutOfRange::first(labels, classes) {
+        Some((sample, label)) => Err(DataErrorKind::Label(label).at(Place::sample(sample))),
         None => Ok(()),
     }
 }
@@ -165,8 +163,8 @@ mod tests {
     fn partial_targets() {
         let err = Targets::<f32>::values(vec![1.0; 5], 2).unwrap_err();
         assert!(matches!(
-            err,
-            DataError::PartialTarget {
+            err.kind(),
+            DataErrorKind::PartialTarget {
                 values: 5,
                 width: 2
             }

@@ -40,14 +40,17 @@ impl From<WeightsErrorKind> for WeightsError {
 }
 
 /// The ways a weight file can be unreadable or not fit what it is loaded into.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WeightsErrorKind {
     /// The file could not be read (it is missing, or not readable).
-    Read(std::io::Error),
+    #[error("cannot read the weight file: {0}")]
+    Read(#[source] std::io::Error),
     /// The file could not be written.
-    Write(std::io::Error),
+    #[error("cannot write the weight file: {0}")]
+    Write(#[source] std::io::Error),
     /// The file ends before its 8-byte header length, or before the header it announces.
+    #[error("truncated header: the file has {len} bytes, but its header needs {needed}")]
     TruncatedHeader {
         /// The file's length in bytes.
         len: usize,
@@ -55,26 +58,41 @@ pub enum WeightsErrorKind {
         needed: u64,
     },
     /// The header is not text, is implausibly large, or describes impossible tensor sizes.
+    #[error("corrupt header: {0}")]
     CorruptHeader(&'static str),
     /// The header is not the JSON safetensors expects.
+    #[error("the header is not valid safetensors JSON: {0}")]
     Json(String),
     /// A tensor's data range overlaps another's, or leaves a gap before it.
+    #[error("the data offsets of tensor `{tensor}` overlap the previous tensor or leave a gap")]
     Offsets {
         /// The first tensor (in file order) whose range is wrong.
         tensor: String,
     },
     /// A tensor's data range does not hold `shape × dtype size` bytes.
+    #[error("a tensor's data offsets do not span its shape times its element size")]
     TensorSize,
     /// The tensors' ranges do not end where the file does: the data is truncated, has trailing
     /// bytes, or an offset points past the end.
+    #[error(
+        "the tensors' data offsets do not end at the file's end ({data} data bytes): \
+         truncated or corrupt data"
+    )]
     DataLength {
         /// The bytes after the header.
         data: usize,
     },
     /// Two tensors have the same name in the file read, or would get it in the file written.
+    #[error("two tensors are both named `{0}`")]
     DuplicateName(String),
     /// The file goes on past the most that what it is loaded into can take: its 8-byte header
     /// length, the header it announces, and every value at 8 bytes. It is read no further.
+    #[error(
+        "the file is larger than {} bytes, the most its {header}-byte header and the \
+         {data} data bytes of what it is loaded into take: the weights of a larger \
+         network, or not a weight file",
+        8u64.saturating_add(*.header).saturating_add(*.data)
+    )]
     FileTooLarge {
         /// The header length the file announces.
         header: u64,
@@ -82,6 +100,7 @@ pub enum WeightsErrorKind {
         data: u64,
     },
     /// The file's architecture is not the network's.
+    #[error("the file holds weights of `{file}`, but the network is `{network}`")]
     Architecture {
         /// The architecture recorded in the file.
         file: String,
@@ -89,6 +108,7 @@ pub enum WeightsErrorKind {
         network: String,
     },
     /// The file's optimizer is not the one whose state is loaded.
+    #[error("the file holds the state of optimizer `{file}`, but it is loaded into `{expected}`")]
     Optimizer {
         /// The optimizer recorded in the file.
         file: String,
@@ -96,10 +116,15 @@ pub enum WeightsErrorKind {
         expected: &'static str,
     },
     /// A tensor the network needs is not in the file.
+    #[error("tensor `{0}` is missing from the file")]
     Missing(String),
     /// The file holds a tensor the network does not have.
+    #[error("the file has tensor `{0}`, which the network does not")]
     Extra(String),
     /// A tensor has another shape in the file than in the network.
+    #[error(
+        "tensor `{tensor}` has shape {file:?} in the file, but the network needs {expected:?}"
+    )]
     Shape {
         /// The tensor's name.
         tensor: String,
@@ -110,6 +135,10 @@ pub enum WeightsErrorKind {
     },
     /// A value is NaN or infinite, and the load does not allow that
     /// ([`LoadOptions::allowing_non_finite`](crate::io::LoadOptions::allowing_non_finite)).
+    #[error(
+        "tensor `{tensor}` holds {value} at element {index} (row-major, as in the file); \
+         load with `LoadOptions::allowing_non_finite()` to keep it"
+    )]
     NonFinite {
         /// The tensor's name.
         tensor: String,
@@ -119,6 +148,10 @@ pub enum WeightsErrorKind {
         value: f64,
     },
     /// A finite `f64` value beyond `f32`'s range, which converting would make infinite.
+    #[error(
+        "tensor `{tensor}` holds {value:e} at element {index} (row-major, as in the file), \
+         beyond the range of f32: converting would make it infinite"
+    )]
     OutOfRange {
         /// The tensor's name.
         tensor: String,
@@ -129,6 +162,10 @@ pub enum WeightsErrorKind {
     },
     /// A negative value in optimizer state that is never negative: Adam's `v`, a mean of
     /// squared gradients, whose square root the update takes.
+    #[error(
+        "tensor `{tensor}` holds {value:e} at element {index} (row-major, as in the file), \
+         but a mean of squares is never negative"
+    )]
     Negative {
         /// The tensor's name.
         tensor: String,
@@ -138,11 +175,16 @@ pub enum WeightsErrorKind {
         value: f64,
     },
     /// An optimizer step count of `u64::MAX`: the next update's count would not fit.
+    #[error("`optimizer.step` is {step}: the next update's step count would not fit in a u64")]
     StepOutOfRange {
         /// The step count in the file.
         step: u64,
     },
     /// A tensor has another element type in the file than in the network.
+    #[error(
+        "tensor `{tensor}` is {file} in the file, but the network is {expected}{}",
+        convert_hint(.file)
+    )]
     Dtype {
         /// The tensor's name.
         tensor: String,
@@ -162,112 +204,18 @@ impl fmt::Display for WeightsError {
     }
 }
 
-impl fmt::Display for WeightsErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use WeightsErrorKind::*;
-        match self {
-            Read(e) => write!(f, "cannot read the weight file: {e}"),
-            Write(e) => write!(f, "cannot write the weight file: {e}"),
-            TruncatedHeader { len, needed } => write!(
-                f,
-                "truncated header: the file has {len} bytes, but its header needs {needed}"
-            ),
-            CorruptHeader(why) => write!(f, "corrupt header: {why}"),
-            Json(e) => write!(f, "the header is not valid safetensors JSON: {e}"),
-            Offsets { tensor } => write!(
-                f,
-                "the data offsets of tensor `{tensor}` overlap the previous tensor or leave a gap"
-            ),
-            TensorSize => write!(
-                f,
-                "a tensor's data offsets do not span its shape times its element size"
-            ),
-            DataLength { data } => write!(
-                f,
-                "the tensors' data offsets do not end at the file's end ({data} data bytes): \
-                 truncated or corrupt data"
-            ),
-            DuplicateName(name) => write!(f, "two tensors are both named `{name}`"),
-            FileTooLarge { header, data } => write!(
-                f,
-                "the file is larger than {} bytes, the most its {header}-byte header and the \
-                 {data} data bytes of what it is loaded into take: the weights of a larger \
-                 network, or not a weight file",
-                8u64.saturating_add(*header).saturating_add(*data)
-            ),
-            Architecture { file, network } => write!(
-                f,
-                "the file holds weights of `{file}`, but the network is `{network}`"
-            ),
-            Optimizer { file, expected } => write!(
-                f,
-                "the file holds the state of optimizer `{file}`, but it is loaded into `{expected}`"
-            ),
-            Missing(name) => write!(f, "tensor `{name}` is missing from the file"),
-            Extra(name) => write!(f, "the file has tensor `{name}`, which the network does not"),
-            Shape {
-                tensor,
-                file,
-                expected,
-            } => write!(
-                f,
-                "tensor `{tensor}` has shape {file:?} in the file, but the network needs {expected:?}"
-            ),
-            NonFinite {
-                tensor,
-                index,
-                value,
-            } => write!(
-                f,
-                "tensor `{tensor}` holds {value} at element {index} (row-major, as in the file); \
-                 load with `LoadOptions::allowing_non_finite()` to keep it"
-            ),
-            OutOfRange {
-                tensor,
-                index,
-                value,
-            } => write!(
-                f,
-                "tensor `{tensor}` holds {value:e} at element {index} (row-major, as in the file), \
-                 beyond the range of f32: converting would make it infinite"
-            ),
-            Negative {
-                tensor,
-                index,
-                value,
-            } => write!(
-                f,
-                "tensor `{tensor}` holds {value:e} at element {index} (row-major, as in the file), \
-                 but a mean of squares is never negative"
-            ),
-            StepOutOfRange { step } => write!(
-                f,
-                "`optimizer.step` is {step}: the next update's step count would not fit in a u64"
-            ),
-            Dtype {
-                tensor,
-                file,
-                expected,
-            } => write!(
-                f,
-                "tensor `{tensor}` is {file} in the file, but the network is {expected}{}",
-                if matches!(file.as_str(), "F32" | "F64") {
-                    "; load with `LoadOptions::converting()` to convert"
-                } else {
-                    ""
-                }
-            ),
-        }
+/// The hint of [`WeightsErrorKind::Dtype`]: a float of the other width converts on request.
+fn convert_hint(file: &str) -> &'static str {
+    if matches!(file, "F32" | "F64") {
+        "; load with `LoadOptions::converting()` to convert"
+    } else {
+        ""
     }
 }
 
 impl std::error::Error for WeightsError {
+    /// The I/O error of a file that could not be read or written: the kind's own cause.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
-            WeightsErrorKind::Read(e) | WeightsErrorKind::Write(e) => Some(e),
-            _ => None,
-        }
+        self.kind.source()
     }
 }
-
-impl std::error::Error for WeightsErrorKind {}

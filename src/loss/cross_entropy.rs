@@ -28,7 +28,7 @@ use nalgebra::SMatrix;
 
 use super::{batch, clip, Loss, EPSILON};
 use crate::layer::Seed;
-use crate::{Error, Float, Head};
+use crate::{Error, Float, Head, LabelOutOfRange};
 
 /// Keras' `CategoricalCrossentropy`: for one-hot (or soft) targets over `N` exclusive classes,
 /// usually after a softmax.
@@ -119,17 +119,8 @@ impl<T: Float, const N: usize, const B: usize> Loss<T, SMatrix<T, N, B>>
     /// Also rejects a label of a real sample that is not below `N`, naming the first.
     fn validate(&self, labels: &[usize; B], n: usize) -> Result<(), Error> {
         batch::check_size(n, B)?;
-        let first_bad = labels
-            .iter()
-            .take(n)
-            .enumerate()
-            .find(|(_, &label)| label >= N);
-        match first_bad {
-            Some((sample, &label)) => Err(Error::LabelOutOfRange {
-                sample,
-                label,
-                classes: N,
-            }),
+        match LabelOutOfRange::first(&labels[..n], N) {
+            Some((sample, source)) => Err(Error::Label { sample, source }),
             None => Ok(()),
         }
     }
@@ -303,6 +294,7 @@ mod tests {
     use super::*;
     use crate::activation::{Activation, Softmax};
     use crate::loss::check;
+    use std::string::ToString;
 
     const CCE: CategoricalCrossentropy = CategoricalCrossentropy { from_logits: false };
     const CCE_LOGITS: CategoricalCrossentropy = CategoricalCrossentropy { from_logits: true };
@@ -496,12 +488,13 @@ mod tests {
     fn validate_names_the_first_label_out_of_range() {
         let labels = [2, 3, 7, 9];
         let err = Loss::<f64, SMatrix<f64, 3, 4>>::validate(&SPARSE, &labels, 3);
-        let want = Error::LabelOutOfRange {
-            sample: 1,
+        let source = LabelOutOfRange {
             label: 3,
             classes: 3,
         };
-        assert_eq!(err, Err(want));
+        assert_eq!(err, Err(Error::Label { sample: 1, source }));
+        let text = "sample 1 of the batch: label 3 is out of range for 3 classes";
+        assert_eq!(err.unwrap_err().to_string(), text);
         // Padding labels are not read.
         assert_eq!(
             Loss::<f64, SMatrix<f64, 3, 4>>::validate(&SPARSE, &labels, 1),

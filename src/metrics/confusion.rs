@@ -13,11 +13,13 @@
 //! }
 //! assert_eq!((m.precision(1), m.recall(0), m.accuracy()), (Some(2.0 / 3.0), Some(0.5), 0.75));
 //! println!("{m}");
-//! # Ok::<(), liandan::metrics::ClassOutOfRange>(())
+//! # Ok::<(), liandan::LabelOutOfRange>(())
 //! ```
 
 use alloc::vec::Vec;
 use core::fmt;
+
+use crate::LabelOutOfRange;
 
 /// Counts of (true class, predicted class) pairs over `classes` classes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,28 +27,6 @@ pub struct ConfusionMatrix {
     classes: usize,
     counts: Vec<usize>,
 }
-
-/// A class index at or above the number of classes of a [`ConfusionMatrix`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ClassOutOfRange {
-    /// The class given.
-    pub class: usize,
-    /// The number of classes.
-    pub classes: usize,
-}
-
-impl fmt::Display for ClassOutOfRange {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (class, classes) = (self.class, self.classes);
-        write!(
-            f,
-            "class {class} is out of range for a confusion matrix of {classes} classes"
-        )
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for ClassOutOfRange {}
 
 impl ConfusionMatrix {
     /// An empty matrix over `classes` classes.
@@ -57,12 +37,14 @@ impl ConfusionMatrix {
         }
     }
 
-    /// Counts one sample of class `truth` predicted as `predicted`.
-    pub fn add(&mut self, truth: usize, predicted: usize) -> Result<(), ClassOutOfRange> {
+    /// Counts one sample of class `truth` predicted as `predicted`; either at or above the
+    /// number of classes is refused, the true class first, and nothing is counted.
+    pub fn add(&mut self, truth: usize, predicted: usize) -> Result<(), LabelOutOfRange> {
         let classes = self.classes;
-        if let Some(&class) = [truth, predicted].iter().find(|&&c| c >= classes) {
-            return Err(ClassOutOfRange { class, classes });
-        }
+        let (truth, predicted) = (
+            LabelOutOfRange::check(truth, classes)?,
+            LabelOutOfRange::check(predicted, classes)?,
+        );
         self.counts[truth * classes + predicted] += 1;
         Ok(())
     }
@@ -199,18 +181,16 @@ mod tests {
     #[test]
     fn out_of_range_classes_are_refused() {
         let mut m = ConfusionMatrix::new(3);
-        let err = m.add(1, 3).unwrap_err();
+        let err: LabelOutOfRange = m.add(1, 3).unwrap_err();
         assert_eq!(
             err,
-            ClassOutOfRange {
-                class: 3,
+            LabelOutOfRange {
+                label: 3,
                 classes: 3
             }
         );
-        assert_eq!(
-            err.to_string(),
-            "class 3 is out of range for a confusion matrix of 3 classes"
-        );
+        assert_eq!(err.to_string(), "label 3 is out of range for 3 classes");
+        assert_eq!(m.add(4, 5).unwrap_err().label, 4, "the true class first");
         assert_eq!(m.total(), 0);
     }
 

@@ -34,7 +34,7 @@
 mod confusion;
 
 #[cfg(feature = "alloc")]
-pub use confusion::{ClassOutOfRange, ConfusionMatrix};
+pub use confusion::ConfusionMatrix;
 
 use nalgebra::SMatrix;
 

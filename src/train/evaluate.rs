@@ -103,11 +103,10 @@ where
             let truth = true_class(data.targets(), i, outputs).unwrap_or(outputs);
             matrix
                 .add(truth, predicted)
-                .map_err(|e| TrainError::LabelOutOfRange {
+                .map_err(|source| TrainError::Label {
                     part: part::EVALUATION,
                     sample: i,
-                    label: e.class,
-                    classes,
+                    source,
                 })?;
         }
         Ok(matrix)
@@ -125,15 +124,10 @@ fn true_class<T: Float>(targets: &Targets<T>, i: usize, width: usize) -> Option<
 /// A core error of an evaluation batch, with the sample named by its index in the data.
 fn in_data(e: Error, part: &'static str, indices: &[usize]) -> TrainError {
     match e {
-        Error::LabelOutOfRange {
-            sample,
-            label,
-            classes,
-        } => TrainError::LabelOutOfRange {
+        Error::Label { sample, source } => TrainError::Label {
             part,
             sample: indices.get(sample).copied().unwrap_or(sample),
-            label,
-            classes,
+            source,
         },
         other => TrainError::Core(other),
     }

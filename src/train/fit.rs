@@ -318,15 +318,10 @@ fn step_error(
             step: step + 1,
             steps,
         },
-        Error::LabelOutOfRange {
-            sample,
-            label,
-            classes,
-        } => TrainError::LabelOutOfRange {
+        Error::Label { sample, source } => TrainError::Label {
             part: part::TRAINING,
             sample: indices.get(sample).copied().unwrap_or(sample),
-            label,
-            classes,
+            source,
         },
         other => TrainError::Core(other),
     }

@@ -64,7 +64,7 @@ use crate::loss::Loss;
 use crate::metrics::{classes_of, BatchTarget, Metric, MetricState, ResolveAccuracy};
 use crate::optim::Optimizer;
 use crate::shape::{Buffer, Shape};
-use crate::{Float, Network, Summary, Train, Trainer, Zeroed};
+use crate::{Float, LabelOutOfRange, Network, Summary, Train, Trainer, Zeroed};
 
 /// What a loss's batch targets must be for a [`Model`]: filled from a dataset, read by the
 /// metrics, and allocated zeroed (`[usize; B]` and `SMatrix<T, O, B>` are).
@@ -225,12 +225,11 @@ fn check_finite<T: Float>(
 /// The first label that is not one of the `classes` the network's outputs stand for
 /// ([`classes_of`]).
 fn check_labels(labels: &[usize], classes: usize, part: &'static str) -> Result<(), TrainError> {
-    match labels.iter().position(|&l| l >= classes) {
-        Some(sample) => Err(TrainError::LabelOutOfRange {
+    match LabelOutOfRange::first(labels, classes) {
+        Some((sample, source)) => Err(TrainError::Label {
             part,
             sample,
-            label: labels[sample],
-            classes,
+            source,
         }),
         None => Ok(()),
     }

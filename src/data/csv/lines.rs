@@ -5,7 +5,7 @@ use std::path::Path;
 use std::vec::Vec;
 
 use super::MAX_LINE;
-use crate::data::DataError;
+use crate::data::{DataError, DataErrorKind, Place};
 
 /// A file's lines, numbered from 1, read one at a time and none longer than [`MAX_LINE`]: a
 /// line ends at `\n`, `\r\n` or a lone `\r`.
@@ -40,10 +40,8 @@ impl<'a, R: BufRead> Lines<'a, R> {
             return Ok(None);
         }
         self.number += 1;
-        let text = std::str::from_utf8(&self.line).map_err(|_| DataError::NotText {
-            path: self.path.into(),
-            line: self.number,
-        })?;
+        let not_text = |_| DataErrorKind::NotText.at(Place::line(self.path, self.number));
+        let text = std::str::from_utf8(&self.line).map_err(not_text)?;
         let text = match self.number {
             1 => text.strip_prefix('\u{feff}').unwrap_or(text),
             _ => text,
@@ -56,10 +54,10 @@ impl<'a, R: BufRead> Lines<'a, R> {
     fn fill(&mut self) -> Result<bool, DataError> {
         self.line.clear();
         loop {
-            let chunk = self.reader.fill_buf().map_err(|source| DataError::Io {
-                path: self.path.into(),
-                source,
-            })?;
+            let chunk = self
+                .reader
+                .fill_buf()
+                .map_err(|source| DataErrorKind::Io { source }.at(Place::file(self.path)))?;
             if chunk.is_empty() {
                 return Ok(!self.line.is_empty());
             }
@@ -70,11 +68,8 @@ impl<'a, R: BufRead> Lines<'a, R> {
             let end = chunk.iter().position(|&b| b == b'\n' || b == b'\r');
             let part = &chunk[..end.unwrap_or(chunk.len())];
             if self.line.len() + part.len() > MAX_LINE {
-                return Err(DataError::LineTooLong {
-                    path: self.path.into(),
-                    line: self.number + 1,
-                    limit: MAX_LINE,
-                });
+                let too_long = DataErrorKind::LineTooLong { limit: MAX_LINE };
+                return Err(too_long.at(Place::line(self.path, self.number + 1)));
             }
             self.line.extend_from_slice(part);
             let used = part.len() + usize::from(end.is_some());
@@ -99,13 +94,10 @@ mod tests {
         let mut lines = Lines::new(Path::new("zero"), BufReader::new(std::io::repeat(0)));
         let err = lines.next().unwrap_err();
         assert!(matches!(
-            err,
-            DataError::LineTooLong {
-                line: 1,
-                limit: MAX_LINE,
-                ..
-            }
+            err.kind(),
+            DataErrorKind::LineTooLong { limit: MAX_LINE }
         ));
+        assert_eq!(err.line(), Some(1));
         assert_eq!(
             err.to_string(),
             "zero line 1: longer than 16777216 bytes, the most a CSV line may have"

@@ -1,0 +1,4 @@
+//! A gzip IDX file through every IDX reader: see `liandan_fuzz::idx::check_gzip`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| liandan_fuzz::idx::check_gzip(data));
