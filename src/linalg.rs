@@ -97,7 +97,7 @@ pub fn gemm_nt<T: Float, const M: usize, const K: usize, const N: usize>(
 /// `∂L/∂W = δ·xᵀ + β·∂L/∂W` and `∂L/∂b = Σⱼ δⱼ + β·∂L/∂b` into `grad`, and `∂L/∂x = Wᵀ·δ` into
 /// `dx` if given (`β` is 1 to add to the gradient, 0 to overwrite it without reading it).
 ///
-/// The two are independent: with `parallel`, when [`concurrent`](crate::parallel) says so, they
+/// The two are independent: with `parallel`, when the thread policy says so (`concurrent`), they
 /// run at the same time on two threads.
 #[allow(clippy::type_complexity)]
 pub fn dense_gradients<T: Float, const I: usize, const O: usize, const B: usize>(

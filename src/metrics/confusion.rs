@@ -133,7 +133,7 @@ impl fmt::Display for Share {
         let mut text = [0u8; 8];
         let s = match self.0 {
             Some(r) => {
-                let thousandths = (r * 1000.0).round() as u32;
+                let thousandths = libm::round(r * 1000.0) as u32;
                 let (whole, frac) = (thousandths / 1000, thousandths % 1000);
                 text[0] = b'0' + whole as u8;
                 text[1] = b'.';
