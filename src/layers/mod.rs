@@ -2,14 +2,18 @@
 
 mod activation;
 mod chain;
+mod conv2d;
 mod dense;
 mod dropout;
 mod flatten;
 mod normalization;
+pub(crate) mod window;
 
 pub use activation::Activation;
 pub use chain::{Chain, ChainTape};
+pub use conv2d::{Conv2D, Conv2DTape, Kernel, Patches};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
 pub use normalization::Normalization;
+pub use window::{Padding, Same, Valid};
