@@ -156,6 +156,36 @@ impl Window {
     }
 }
 
+impl Window {
+    /// The pixels of the input that window `pixel` covers (the padding left out), as indices
+    /// `row·W + col` in row-major window order: the order in which a max-pool's ties are
+    /// broken.
+    #[inline]
+    pub fn inputs(&self, pixel: usize, mut f: impl FnMut(usize)) {
+        let (rows, cols) = (self.rows, self.cols);
+        let (oh, ow) = (pixel / cols.output, pixel % cols.output);
+        let ((r0, r1), (c0, c1)) = (rows.taps(oh), cols.taps(ow));
+        for t in r0..r1 {
+            let row = rows.position(oh, t) * cols.input;
+            for u in c0..c1 {
+                f(row + cols.position(ow, u));
+            }
+        }
+    }
+
+    /// How many input pixels window `pixel` covers: at least one for every window of a
+    /// [`Valid`] or [`Same`] axis, since the padding before is less than the window.
+    #[inline]
+    pub fn count(&self, pixel: usize) -> usize {
+        let (rows, cols) = (self.rows, self.cols);
+        let ((r0, r1), (c0, c1)) = (
+            rows.taps(pixel / cols.output),
+            cols.taps(pixel % cols.output),
+        );
+        (r1 - r0) * (c1 - c0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,6 +221,18 @@ mod tests {
         assert_eq!(wide.taps(2), (0, 2));
         let stride_past = Axis::new(5, 1, 3, true); // out 2, total 0
         assert_eq!((stride_past.output, stride_past.before), (2, 0));
+    }
+
+    #[test]
+    fn windows_list_their_inputs_in_row_major_order() {
+        let w = Window::new([3, 4], [2, 2], [2, 2], true); // 2×2 windows, one padded column
+        let mut seen = std::vec::Vec::new();
+        w.inputs(0, |p| seen.push(p));
+        assert_eq!(seen, [0, 1, 4, 5]);
+        seen.clear();
+        w.inputs(3, |p| seen.push(p)); // row 1, col 1: input rows 2 (and padding), cols 2–3
+        assert_eq!(seen, [10, 11]);
+        assert_eq!((w.count(0), w.count(3)), (4, 2));
     }
 
     #[test]
