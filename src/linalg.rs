@@ -52,9 +52,15 @@ pub fn gemm_tn<T: Float, const M: usize, const K: usize, const N: usize>(
     );
 }
 
-/// [`gemm_tn`] on slices: blocks of `mc` rows of `C` by `kc` of the inner dimension, each
+/// [`gemm_tn`] on slices (`C` is `m×n` with leading dimension `m`): blocks of `mc` rows of `C` by `kc` of the inner dimension, each
 /// block of `Aᵀ` copied to the stack column-major, so the kernel reads it in place.
-fn tn<T: Float>((m, k, n): (usize, usize, usize), a: &[T], b: &[T], beta: T, c: &mut [T]) {
+pub(crate) fn tn<T: Float>(
+    (m, k, n): (usize, usize, usize),
+    a: &[T],
+    b: &[T],
+    beta: T,
+    c: &mut [T],
+) {
     let mut pack = [T::zero(); PACK];
     let kc = k.clamp(1, 256);
     let mc = (PACK / kc).min(m.max(1));

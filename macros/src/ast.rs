@@ -3,7 +3,9 @@
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{braced, bracketed, Attribute, Ident, LitFloat, LitInt, LitStr, Token, Visibility};
+use syn::{
+    braced, bracketed, Attribute, Ident, LitBool, LitFloat, LitInt, LitStr, Token, Visibility,
+};
 
 /// `[$crate] <network>`: what `liandan::network!` forwards to the proc macro.
 pub struct Invocation {
@@ -40,7 +42,7 @@ pub struct Network {
 ///     $(#[$attr])*                         // doc comments, derives
 ///     $vis struct $Name {
 ///         input: [$dim, ...],              // the shape of one sample
-///         $layer, ...                      // Flatten | Dense<..> | Activation<..> | Dropout<..>
+///         $layer, ...                      // Flatten | Dense<..> | Conv2D<..> | MaxPooling2D<..> | ..
 ///         output: [$dim, ...],             // optional: the expected output shape
 ///         weights: "$path.safetensors",    // optional: compile these weights in
 ///     }
@@ -162,10 +164,23 @@ pub enum Arg {
     Float { minus: bool, lit: LitFloat },
     /// `Relu`: an activation.
     Name(Ident),
+    /// `false`: a switch, after a key.
+    Bool(LitBool),
+    /// `strides = 2`, `padding = Same`, `use_bias = false`: a keyword argument, as Keras names
+    /// them.
+    Key(Ident, Box<Arg>),
 }
 
 impl Parse for Arg {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+            let key = input.parse()?;
+            input.parse::<Token![=]>()?;
+            if input.peek(LitBool) {
+                return Ok(Arg::Key(key, Box::new(Arg::Bool(input.parse()?))));
+            }
+            return Ok(Arg::Key(key, Box::new(input.parse()?)));
+        }
         let minus = input.parse::<Option<Token![-]>>()?.is_some();
         let lookahead = input.lookahead1();
         if lookahead.peek(LitFloat) {
@@ -201,6 +216,8 @@ impl Arg {
             Arg::Arrow(i, o) => i.span().join(o.span()).unwrap_or(i.span()),
             Arg::Float { lit, .. } => lit.span(),
             Arg::Name(ident) => ident.span(),
+            Arg::Bool(lit) => lit.span(),
+            Arg::Key(key, value) => key.span().join(value.span()).unwrap_or(key.span()),
         }
     }
 
@@ -211,6 +228,8 @@ impl Arg {
             Arg::Arrow(i, o) => format!("{i} -> {o}"),
             Arg::Float { minus, lit } => format!("{}{lit}", if *minus { "-" } else { "" }),
             Arg::Name(ident) => ident.to_string(),
+            Arg::Bool(lit) => lit.value.to_string(),
+            Arg::Key(key, value) => format!("{key} = {}", value.text()),
         }
     }
 }

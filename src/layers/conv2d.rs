@@ -102,9 +102,8 @@ pub struct Conv2D<
     marker: PhantomData<(A, P)>,
 }
 
-/// What a training pass of [`Conv2D`] keeps: the pre-activation, the patches of the batch
-/// (which the kernel gradient reads, then the input gradient overwrites), and the kernel read
-/// as `F × taps` (for the input gradient's product).
+/// What a training pass of [`Conv2D`] keeps: the pre-activation and the patches of the batch
+/// (which the kernel gradient reads, then the input gradient overwrites).
 #[derive(Clone, Debug)]
 pub struct Conv2DTape<
     T,
@@ -118,7 +117,6 @@ pub struct Conv2DTape<
 > {
     z: HwcBatch<T, OH, OW, F, B>,
     patches: Patches<T, C, KH, KW, OH, OW, B>,
-    kernel_t: [[[[T; C]; KW]; KH]; F],
 }
 
 // Safety: arrays of zeroed floats.
@@ -317,15 +315,8 @@ conv2d!(impl Float; Train for ty!() where A: Activation, P: Padding {
             }
         }
         let Some(dx) = dx else { return };
-        // The kernel read as `taps × F` (column-major), the transposed operand of `K·δ`.
-        let kernel_t = tape.kernel_t.as_flattened_mut().as_flattened_mut();
-        let kernel_t = kernel_t.as_flattened_mut();
-        for (q, row) in self.kernel_values().chunks_exact(F).enumerate() {
-            for (f, &v) in row.iter().enumerate() {
-                kernel_t[q + f * taps] = v;
-            }
-        }
-        T::gemm((taps, F, n), kernel_t, taps, delta, (1, F), T::zero(), p, taps);
+        // `K·δ` with `K` read as `taps × F`: the transpose of the `F × taps` kernel.
+        crate::linalg::tn((taps, F, n), self.kernel_values(), delta, T::zero(), p);
         let dx = dx.as_mut_slice();
         dx.fill(T::zero());
         col2im_add(&g, p, dx);

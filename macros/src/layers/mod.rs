@@ -6,10 +6,15 @@
 //! `src/layers/`; nothing else in the macro matches on layer names.
 
 mod activation;
+mod average_pooling;
+mod conv2d;
 mod dense;
 mod dropout;
 mod flatten;
+mod global_average_pooling;
+mod max_pooling;
 mod normalization;
+mod window;
 
 use proc_macro2::TokenStream;
 use syn::Error;
@@ -24,6 +29,10 @@ pub const KINDS: &[&dyn Kind] = &[
     &activation::Activation,
     &dropout::Dropout,
     &normalization::Normalization,
+    &conv2d::Conv2D,
+    &max_pooling::MaxPooling2D,
+    &average_pooling::AveragePooling2D,
+    &global_average_pooling::GlobalAveragePooling2D,
 ];
 
 /// The kind named `name`, or the error listing the known ones.
