@@ -40,6 +40,11 @@ pub fn kind(decl: &LayerDecl) -> syn::Result<&'static dyn Kind> {
     if let Some(kind) = KINDS.iter().find(|k| decl.name == k.name()) {
         return Ok(*kind);
     }
+    let name = decl.name.to_string();
+    if let Some(kind) = KINDS.iter().find(|k| k.name().eq_ignore_ascii_case(&name)) {
+        let msg = format!("unknown layer `{name}`; did you mean `{}`?", kind.name());
+        return Err(Error::new(decl.name.span(), msg));
+    }
     let known: Vec<String> = KINDS.iter().map(|k| format!("`{}`", k.name())).collect();
     let msg = format!(
         "unknown layer `{}`; expected one of {}",

@@ -28,8 +28,12 @@ pub fn pair(lit: &LitInt, what: &str, ctx: &Context<'_>) -> syn::Result<Pair> {
         return Err(Error::new(lit.span(), usage));
     };
     if rows == 0 || cols == 0 {
+        let what = match what {
+            "strides" => "strides".to_string(),
+            _ => format!("a {what}"),
+        };
         let msg = format!(
-            "{} has a {what} of {rows}×{cols}; each side is at least 1",
+            "{} has {what} of {rows}×{cols}; each is at least 1",
             ctx.this()
         );
         return Err(Error::new(lit.span(), msg));
