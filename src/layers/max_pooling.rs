@@ -60,15 +60,16 @@ pub struct MaxPooling2D<
 >(PhantomData<(T, P)>);
 
 /// What a training pass of [`MaxPooling2D`] keeps: for each output value, the index in its
-/// sample of the input value that is the window's maximum.
+/// sample of the input value that is the window's maximum, as a float of the layer's type (so
+/// the tape is as large as an output batch; exact, as the rule keeps images below 2²⁴ values).
 #[derive(Clone, Debug)]
-pub struct MaxPoolingTape<const C: usize, const OH: usize, const OW: usize, const B: usize> {
-    argmax: [[[[u32; C]; OW]; OH]; B],
+pub struct MaxPoolingTape<T, const C: usize, const OH: usize, const OW: usize, const B: usize> {
+    argmax: HwcBatch<T, OH, OW, C, B>,
 }
 
-// Safety: arrays of integers.
-unsafe impl<const C: usize, const OH: usize, const OW: usize, const B: usize> Zeroed
-    for MaxPoolingTape<C, OH, OW, B>
+// Safety: a batch of floats.
+unsafe impl<T: Zeroed, const C: usize, const OH: usize, const OW: usize, const B: usize> Zeroed
+    for MaxPoolingTape<T, C, OH, OW, B>
 {
 }
 
@@ -120,10 +121,10 @@ pooling!(impl; ty!() {
     const WINDOW: Window = Window::new([H, W], [PH, PW], [SH, SW], P::SAME);
 
     /// The rule, checked where the layer is used: positive sizes, the stated output size is
-    /// the window's, and an input index fits the tape's `u32`.
+    /// the window's, and an input index is exact in the tape's floats (below 2²⁴).
     const RULE: () = {
         Self::WINDOW.check("MaxPooling2D", P::NAME, [OH, OW]);
-        assert!(H * W * C <= u32::MAX as usize, "`MaxPooling2D`: an image of over 2³² values");
+        assert!(H * W * C <= 1 << 24, "`MaxPooling2D` of an image of over 2²⁴ values");
     };
 
     /// The layer; `const`, for networks built at compile time.
@@ -135,7 +136,7 @@ pooling!(impl; ty!() {
 
 pooling!(impl Float; ty!() {
     /// Each window's maximum per channel into `y`, and with `argmax` where it is.
-    fn pool(x: &[T], y: &mut [T], mut argmax: Option<&mut [u32]>) {
+    fn pool(x: &[T], y: &mut [T], mut argmax: Option<&mut [T]>) {
         let window = Self::WINDOW;
         let images = x.chunks_exact(H * W * C).zip(y.chunks_exact_mut(OH * OW * C));
         for (n, (image, out)) in images.enumerate() {
@@ -150,7 +151,7 @@ pooling!(impl Float; ty!() {
                         if first || v > *b {
                             *b = v;
                             if let Some(at) = at.as_deref_mut() {
-                                at[c] = (p * C + c) as u32;
+                                at[c] = T::of((p * C + c) as f64);
                             }
                         }
                     }
@@ -175,7 +176,7 @@ pooling!(impl Float; Forward for ty!() {
 pooling!(impl Float; Accepts<Hwc<H, W, C>> for ty!() {});
 
 pooling!(impl Float; Train for ty!() {
-    type Tape<const B: usize> = MaxPoolingTape<C, OH, OW, B>;
+    type Tape<const B: usize> = MaxPoolingTape<T, C, OH, OW, B>;
     type Grad = crate::layer::NoParams;
     const HEAD: Head = Head::Other;
 
@@ -187,20 +188,20 @@ pooling!(impl Float; Train for ty!() {
         _: Option<&mut dyn RngCore>,
     ) {
         let () = Self::RULE;
-        let argmax = tape.argmax.as_flattened_mut().as_flattened_mut().as_flattened_mut();
+        let argmax = tape.argmax.as_mut_slice();
         Self::pool(x.as_slice(), y.as_mut_slice(), Some(argmax));
     }
 
     /// `∂L/∂x[argmax] += ∂L/∂y`, zero elsewhere.
     fn backward<const B: usize>(&self, ctx: Backward<'_, Self, B>) {
         let Some(dx) = ctx.dx else { return };
-        let argmax = ctx.tape.argmax.as_flattened().as_flattened().as_flattened();
+        let argmax = ctx.tape.argmax.as_slice();
         let dx = dx.as_mut_slice();
         dx.fill(T::zero());
         let (outputs, dy) = (argmax.chunks_exact(OH * OW * C), ctx.dy.as_slice());
         for ((image, at), dy) in dx.chunks_exact_mut(H * W * C).zip(outputs).zip(dy.chunks_exact(OH * OW * C)) {
             for (&i, &d) in at.iter().zip(dy) {
-                image[i as usize] += d;
+                image[i.to_f64() as usize] += d;
             }
         }
     }
@@ -241,7 +242,7 @@ mod tests {
         type Pool = MaxPooling2D<f64, 2, 4, 1, 2, 2, 1, 2>;
         let x = HwcBatch::<f64, 2, 4, 1, 1>::from_slice(&[1.0, 3.0, 2.0, 2.0, 3.0, 0.0, 2.0, 2.0]);
         let mut y = HwcBatch::<f64, 1, 2, 1, 1>::zeroed();
-        let mut tape = MaxPoolingTape::<1, 1, 2, 1>::zeroed();
+        let mut tape = MaxPoolingTape::<f64, 1, 1, 2, 1>::zeroed();
         Pool::new().forward_train(&x, &mut y, &mut tape, None);
         assert_eq!(y.as_slice(), [3.0, 2.0]);
         let mut dy = HwcBatch::<f64, 1, 2, 1, 1>::from_slice(&[10.0, 20.0]);

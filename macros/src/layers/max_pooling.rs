@@ -45,7 +45,7 @@ impl Resolved for Resolution {
         quote!(#k::layers::MaxPooling2D::new())
     }
 
-    /// Where each output's maximum is, one `u32` per output value (the size of an `f32`).
+    /// Where each output's maximum is, one scalar per output value.
     fn tape_width(&self) -> usize {
         crate::shape::len(&self.0.output())
     }
