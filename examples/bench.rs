@@ -151,6 +151,99 @@ fn main() {
     dense::<128, 10, Softmax>(&r, true);
     adam(&r);
     phases(&r);
+    convnet_train_step::<32>(&r);
+    convnet_train_step::<128>(&r);
+    convnet_predict::<1>(&r);
+    convnet_predict::<256>(&r);
+    convnet_passes(&r);
+}
+
+fn convnet_train_step<const B: usize>(r: &Report) {
+    let name = format!("convnet train_step B={B}");
+    if !r.wants(&name) {
+        return;
+    }
+    let mut net = convnet();
+    let mut trainer = Convnet::<f32>::trainer::<Adam, B>(Adam::default());
+    let (x, y) = (inputs::<Hwc<28, 28, 1>, B>(2), labels::<B>(3));
+    let (loss, mut g) = (SparseCategoricalCrossentropy::default(), rng(4));
+    let secs = median_secs(9, || {
+        trainer.step(&mut net, &x, &y, B, &loss, &mut g).unwrap();
+    });
+    r.line(&name, secs, B, convnet_train_flop(B));
+}
+
+fn convnet_predict<const B: usize>(r: &Report) {
+    let name = format!("convnet predict B={B}");
+    if !r.wants(&name) {
+        return;
+    }
+    let net = convnet();
+    let mut trainer = Convnet::<f32>::trainer::<Adam, B>(Adam::default());
+    let x = inputs::<Hwc<28, 28, 1>, B>(5);
+    let secs = median_secs(9, || {
+        black_box(trainer.predict(&net, black_box(&*x)));
+    });
+    r.line(&name, secs, B, convnet_predict_flop(B));
+}
+
+/// Each pass of the convnet's layers at batch 32, alone, on the buffers of a training step.
+fn convnet_passes(r: &Report) {
+    use liandan::layer::{In, Out, Train};
+    const B: usize = 32;
+    fn passes<L: Train<Element = f32> + Zeroed>(
+        r: &Report,
+        name: &str,
+        net: &L,
+        flop: f64,
+        with_dx: bool,
+    ) {
+        if !r.wants(name) {
+            return;
+        }
+        let x = inputs::<L::Input, B>(7);
+        let (mut y, mut tape) = (Out::<L, B>::boxed(), L::Tape::<B>::boxed());
+        let secs = median_secs(9, || net.forward(black_box(&*x), &mut *y));
+        r.line(&format!("{name} forward B={B}"), secs, B, flop);
+        let secs = median_secs(9, || {
+            net.forward_train(&*x, &mut *y, &mut *tape, Some(&mut rng(8)))
+        });
+        r.line(&format!("{name} forward_train B={B}"), secs, B, flop);
+        let (mut dy, mut grad, mut dx) =
+            (Out::<L, B>::boxed(), L::Grad::boxed(), In::<L, B>::boxed());
+        let secs = median_secs(9, || {
+            dy.as_mut_slice()
+                .iter_mut()
+                .enumerate()
+                .for_each(|(i, d)| *d = (i % 7) as f32 * 0.01);
+            let mut pass = Backward::new(&*x, &*y, &mut *tape, &mut *dy, &mut *grad);
+            pass.dx = if with_dx { Some(&mut *dx) } else { None };
+            net.backward(pass)
+        });
+        let (what, flop) = if with_dx {
+            ("backward+dx", 2.0 * flop)
+        } else {
+            ("backward", flop)
+        };
+        r.line(&format!("{name} {what} B={B}"), secs, B, flop);
+    }
+    let net = convnet();
+    passes(
+        r,
+        "conv2d 28x28x1->32 3x3",
+        &net.conv2d_1,
+        conv_forward_flop(26 * 26, 32, 9, B),
+        false,
+    );
+    passes(r, "max_pooling2d 26x26x32", &net.max_pooling2d_1, 0.0, true);
+    passes(
+        r,
+        "conv2d 13x13x32->64 3x3",
+        &net.conv2d_2,
+        conv_forward_flop(11 * 11, 64, 288, B),
+        true,
+    );
+    passes(r, "max_pooling2d 11x11x64", &net.max_pooling2d_2, 0.0, true);
 }
 
 /// Where a batch-128 training step goes: each pass of the seed network timed alone, in a loop,

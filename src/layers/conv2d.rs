@@ -215,6 +215,22 @@ conv2d!(impl Float; ty!() where A: Activation, P: Padding {
         filters: F,
     };
 
+    /// Samples per chunk of a training pass: enough for about 1024 output pixels, so that one
+    /// chunk's patches and outputs stay in cache between the steps of the pass.
+    const CHUNK: usize = 1024_usize.div_ceil(if OH * OW == 0 { 1 } else { OH * OW });
+
+    /// The input, patches and pre-activation of a batch, chunk by chunk of samples.
+    fn chunks<'a>(
+        x: &'a [T],
+        p: &'a mut [T],
+        z: &'a mut [T],
+    ) -> impl Iterator<Item = ((&'a [T], &'a mut [T]), &'a mut [T])> {
+        let taps = KH * KW * C;
+        let x = x.chunks(Self::CHUNK * H * W * C);
+        let p = p.chunks_mut(Self::CHUNK * OH * OW * taps);
+        x.zip(p).zip(z.chunks_mut(Self::CHUNK * OH * OW * F))
+    }
+
     /// The kernel as a flat slice: a column-major `F × taps` matrix.
     fn kernel_values(&self) -> &[T] {
         self.kernel.as_flattened().as_flattened().as_flattened()
@@ -252,9 +268,12 @@ conv2d!(impl Float; Forward for ty!() where A: Activation, P: Padding {
 
     fn forward<const B: usize>(&self, x: &HwcBatch<T, H, W, C, B>, y: &mut HwcBatch<T, OH, OW, F, B>) {
         let () = Self::RULE;
-        let y = y.as_mut_slice();
-        conv_forward(&Self::GEOMETRY, self.kernel_values(), x.as_slice(), y);
-        self.bias_and_activation(y);
+        // A chunk of samples at a time, so the bias and the activation find it in cache.
+        let x = x.as_slice().chunks(Self::CHUNK * H * W * C);
+        for (x, y) in x.zip(y.as_mut_slice().chunks_mut(Self::CHUNK * OH * OW * F)) {
+            conv_forward(&Self::GEOMETRY, self.kernel_values(), x, y);
+            self.bias_and_activation(y);
+        }
     }
 });
 
@@ -269,7 +288,9 @@ conv2d!(impl Float; Train for ty!() where A: Activation, P: Padding {
         head => head,
     };
 
-    /// The patches of the batch into the tape, then one product `Z = Kᵀ·P`.
+    /// The patches of the batch into the tape, then `Z = Kᵀ·P`, `z + b` and `y = f(z)`, a few
+    /// samples at a time so that each chunk's patches and outputs are still in cache for the
+    /// next step.
     fn forward_train<const B: usize>(
         &self,
         x: &HwcBatch<T, H, W, C, B>,
@@ -279,47 +300,54 @@ conv2d!(impl Float; Train for ty!() where A: Activation, P: Padding {
     ) {
         let () = Self::RULE;
         let g = Self::GEOMETRY;
-        let p = flat6(&mut tape.patches);
-        im2col(&g, x.as_slice(), p);
-        let (taps, n) = (g.taps(), g.pixels() * B);
-        let z = tape.z.as_mut_slice();
-        T::gemm((F, taps, n), self.kernel_values(), F, p, (1, taps), T::zero(), z, F);
-        self.add_bias(z);
-        let y = y.as_mut_slice();
-        y.copy_from_slice(z);
-        A::apply(y, F);
+        let taps = g.taps();
+        let chunks = Self::chunks(x.as_slice(), flat6(&mut tape.patches), tape.z.as_mut_slice());
+        for (((x, p), z), y) in chunks.zip(y.as_mut_slice().chunks_mut(Self::CHUNK * OH * OW * F)) {
+            im2col(&g, x, p);
+            let n = z.len() / F;
+            T::gemm((F, taps, n), self.kernel_values(), F, p, (1, taps), T::zero(), z, F);
+            self.add_bias(z);
+            y.copy_from_slice(z);
+            A::apply(y, F);
+        }
     }
 
-    /// `δ` in `dy` (unless it is the seed already), `∂L/∂K = δ·Pᵀ`, `∂L/∂b = Σ δ`, then, if
-    /// wanted, `∂L/∂x = col2im(K·δ)` through the patches' storage.
+    /// Chunk by chunk of samples: `δ` in `dy` (unless it is the seed already), `∂L/∂K += δ·Pᵀ`,
+    /// `∂L/∂b += Σ δ`, then, if wanted, `∂L/∂x = col2im(K·δ)` through the patches' storage.
     fn backward<const B: usize>(&self, ctx: Backward<'_, Self, B>) {
-        let Backward { y, tape, dy, seed, grad, mode, dx, .. } = ctx;
+        let Backward { y, tape, dy, seed, grad, mode, mut dx, .. } = ctx;
         let g = Self::GEOMETRY;
-        let (taps, n) = (g.taps(), g.pixels() * B);
-        let delta = dy.as_mut_slice();
-        if seed == Seed::Output {
-            A::backward(tape.z.as_slice(), y.as_slice(), delta, F);
+        let taps = g.taps();
+        let mut beta = mode.beta::<T>();
+        if BIAS && beta == T::zero() {
+            grad.bias.fill(T::zero());
         }
-        let beta = mode.beta::<T>();
-        let p = flat6(&mut tape.patches);
         let dk = grad.kernel.as_flattened_mut().as_flattened_mut().as_flattened_mut();
-        T::gemm((F, n, taps), delta, F, p, (taps, 1), beta, dk, F);
-        if BIAS {
-            if beta == T::zero() {
-                grad.bias.fill(T::zero());
+        let out = Self::CHUNK * OH * OW * F;
+        let images = dx.as_deref_mut().map(|dx| dx.as_mut_slice().chunks_mut(Self::CHUNK * H * W * C));
+        let mut images = images.into_iter().flatten();
+        let (z, y) = (tape.z.as_slice().chunks(out), y.as_slice().chunks(out));
+        let patches = flat6(&mut tape.patches).chunks_mut(Self::CHUNK * OH * OW * taps);
+        for ((delta, p), (z, y)) in dy.as_mut_slice().chunks_mut(out).zip(patches).zip(z.zip(y)) {
+            let n = delta.len() / F;
+            if seed == Seed::Output {
+                A::backward(z, y, delta, F);
             }
-            for pixel in delta.chunks_exact(F) {
-                for (b, &d) in grad.bias.as_mut_slice().iter_mut().zip(pixel) {
-                    *b += d;
+            T::gemm((F, n, taps), delta, F, p, (taps, 1), beta, dk, F);
+            beta = T::one();
+            if BIAS {
+                for pixel in delta.chunks_exact(F) {
+                    for (b, &d) in grad.bias.as_mut_slice().iter_mut().zip(pixel) {
+                        *b += d;
+                    }
                 }
             }
+            let Some(dx) = images.next() else { continue };
+            // `K·δ` with `K` read as `taps × F`: the transpose of the `F × taps` kernel.
+            crate::linalg::tn((taps, F, n), self.kernel_values(), delta, T::zero(), p);
+            dx.fill(T::zero());
+            col2im_add(&g, p, dx);
         }
-        let Some(dx) = dx else { return };
-        // `K·δ` with `K` read as `taps × F`: the transpose of the `F × taps` kernel.
-        crate::linalg::tn((taps, F, n), self.kernel_values(), delta, T::zero(), p);
-        let dx = dx.as_mut_slice();
-        dx.fill(T::zero());
-        col2im_add(&g, p, dx);
     }
 
     fn init<R: RngCore + ?Sized>(&mut self, rng: &mut R) {

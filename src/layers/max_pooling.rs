@@ -59,9 +59,9 @@ pub struct MaxPooling2D<
     const SW: usize = PW,
 >(PhantomData<(T, P)>);
 
-/// What a training pass of [`MaxPooling2D`] keeps: for each output value, the index in its
-/// sample of the input value that is the window's maximum, as a float of the layer's type (so
-/// the tape is as large as an output batch; exact, as the rule keeps images below 2²⁴ values).
+/// What a training pass of [`MaxPooling2D`] keeps: for each output value, the pixel `h·W + w`
+/// of its sample where the window's maximum is, as a float of the layer's type (so the tape is
+/// as large as an output batch; exact, as the rule keeps images below 2²⁴ pixels).
 #[derive(Clone, Debug)]
 pub struct MaxPoolingTape<T, const C: usize, const OH: usize, const OW: usize, const B: usize> {
     argmax: HwcBatch<T, OH, OW, C, B>,
@@ -121,10 +121,10 @@ pooling!(impl; ty!() {
     const WINDOW: Window = Window::new([H, W], [PH, PW], [SH, SW], P::SAME);
 
     /// The rule, checked where the layer is used: positive sizes, the stated output size is
-    /// the window's, and an input index is exact in the tape's floats (below 2²⁴).
+    /// the window's, and a pixel's index is exact in the tape's floats (below 2²⁴).
     const RULE: () = {
         Self::WINDOW.check("MaxPooling2D", P::NAME, [OH, OW]);
-        assert!(H * W * C <= 1 << 24, "`MaxPooling2D` of an image of over 2²⁴ values");
+        assert!(H * W <= 1 << 24, "`MaxPooling2D` of an image of over 2²⁴ pixels");
     };
 
     /// The layer; `const`, for networks built at compile time.
@@ -135,28 +135,41 @@ pooling!(impl; ty!() {
 });
 
 pooling!(impl Float; ty!() {
-    /// Each window's maximum per channel into `y`, and with `argmax` where it is.
-    fn pool(x: &[T], y: &mut [T], mut argmax: Option<&mut [T]>) {
-        let window = Self::WINDOW;
-        let images = x.chunks_exact(H * W * C).zip(y.chunks_exact_mut(OH * OW * C));
-        for (n, (image, out)) in images.enumerate() {
-            for (pixel, best) in out.chunks_exact_mut(C).enumerate() {
-                let start = (n * OH * OW + pixel) * C;
-                let mut at = argmax.as_deref_mut().map(|a| &mut a[start..start + C]);
-                let mut first = true;
-                window.inputs(pixel, |p| {
-                    let values = &image[p * C..(p + 1) * C];
-                    // The first maximum wins a tie: a later value must be strictly larger.
-                    for (c, (b, &v)) in best.iter_mut().zip(values).enumerate() {
-                        if first || v > *b {
-                            *b = v;
-                            if let Some(at) = at.as_deref_mut() {
-                                at[c] = T::of((p * C + c) as f64);
+    /// Each window's maximum per channel into `y`, and with `argmax` the pixel `h·W + w` it
+    /// is at. The channels of a pixel are one array, so each comparison is a vector's.
+    fn pool<const B: usize>(
+        x: &HwcBatch<T, H, W, C, B>,
+        y: &mut HwcBatch<T, OH, OW, C, B>,
+        mut argmax: Option<&mut HwcBatch<T, OH, OW, C, B>>,
+    ) {
+        let Window { rows, cols } = Self::WINDOW;
+        for n in 0..B {
+            let image = x.sample(n);
+            for i in 0..OH {
+                let (r0, r1) = rows.taps(i);
+                for j in 0..OW {
+                    let (c0, c1) = cols.taps(j);
+                    let first = (rows.position(i, r0), cols.position(j, c0));
+                    let mut best = image[first.0][first.1];
+                    let mut at = [T::of((first.0 * W + first.1) as f64); C];
+                    for t in r0..r1 {
+                        let h = rows.position(i, t);
+                        for u in c0..c1 {
+                            let w = cols.position(j, u);
+                            let pixel = T::of((h * W + w) as f64);
+                            // The first maximum wins a tie: a later value must be larger.
+                            for ((b, a), &v) in best.iter_mut().zip(&mut at).zip(&image[h][w]) {
+                                let larger = v > *b;
+                                *b = if larger { v } else { *b };
+                                *a = if larger { pixel } else { *a };
                             }
                         }
                     }
-                    first = false;
-                });
+                    y.sample_mut(n)[i][j] = best;
+                    if let Some(argmax) = argmax.as_deref_mut() {
+                        argmax.sample_mut(n)[i][j] = at;
+                    }
+                }
             }
         }
     }
@@ -169,7 +182,7 @@ pooling!(impl Float; Forward for ty!() {
 
     fn forward<const B: usize>(&self, x: &HwcBatch<T, H, W, C, B>, y: &mut HwcBatch<T, OH, OW, C, B>) {
         let () = Self::RULE;
-        Self::pool(x.as_slice(), y.as_mut_slice(), None);
+        Self::pool(x, y, None);
     }
 });
 
@@ -188,20 +201,20 @@ pooling!(impl Float; Train for ty!() {
         _: Option<&mut dyn RngCore>,
     ) {
         let () = Self::RULE;
-        let argmax = tape.argmax.as_mut_slice();
-        Self::pool(x.as_slice(), y.as_mut_slice(), Some(argmax));
+        Self::pool(x, y, Some(&mut tape.argmax));
     }
 
     /// `∂L/∂x[argmax] += ∂L/∂y`, zero elsewhere.
     fn backward<const B: usize>(&self, ctx: Backward<'_, Self, B>) {
         let Some(dx) = ctx.dx else { return };
-        let argmax = ctx.tape.argmax.as_slice();
-        let dx = dx.as_mut_slice();
-        dx.fill(T::zero());
-        let (outputs, dy) = (argmax.chunks_exact(OH * OW * C), ctx.dy.as_slice());
-        for ((image, at), dy) in dx.chunks_exact_mut(H * W * C).zip(outputs).zip(dy.chunks_exact(OH * OW * C)) {
-            for (&i, &d) in at.iter().zip(dy) {
-                image[i.to_f64() as usize] += d;
+        dx.as_mut_slice().fill(T::zero());
+        for n in 0..B {
+            let (argmax, dy) = (ctx.tape.argmax.sample(n), ctx.dy.sample(n));
+            let image = dx.sample_mut(n).as_flattened_mut();
+            for (at, dy) in argmax.iter().flatten().zip(dy.iter().flatten()) {
+                for (c, (&pixel, &d)) in at.iter().zip(dy).enumerate() {
+                    image[pixel.to_f64() as usize][c] += d;
+                }
             }
         }
     }

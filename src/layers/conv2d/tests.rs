@@ -13,6 +13,10 @@ fn gradients_match_finite_differences() {
     check_layer::<Conv2D<f64, 4, 4, 3, 2, 1, 1, 4, 4, Softmax>>();
     check_layer::<Conv2D<f64, 5, 5, 2, 3, 3, 3, 3, 3, Identity, Valid, 1, 1, false>>();
     check_layer::<Conv2D<f64, 3, 2, 2, 2, 5, 4, 3, 1, Tanh, Same, 1, 2>>();
+    // 1024 output pixels: one sample per chunk, three chunks in a pass.
+    type Large = Conv2D<f64, 34, 34, 1, 2, 3, 3, 32, 32, Tanh>;
+    assert_eq!(Large::CHUNK, 1);
+    check_layer::<Large>();
 }
 
 #[test]
