@@ -315,7 +315,7 @@ conv2d!(impl Float; Train for ty!() where A: Activation, P: Padding {
     /// Chunk by chunk of samples: `δ` in `dy` (unless it is the seed already), `∂L/∂K += δ·Pᵀ`,
     /// `∂L/∂b += Σ δ`, then, if wanted, `∂L/∂x = col2im(K·δ)` through the patches' storage.
     fn backward<const B: usize>(&self, ctx: Backward<'_, Self, B>) {
-        let Backward { y, tape, dy, seed, grad, mode, mut dx, .. } = ctx;
+        let Backward { y, tape, dy, seed, grad, mode, dx, .. } = ctx;
         let g = Self::GEOMETRY;
         let taps = g.taps();
         let mut beta = mode.beta::<T>();
@@ -324,7 +324,7 @@ conv2d!(impl Float; Train for ty!() where A: Activation, P: Padding {
         }
         let dk = grad.kernel.as_flattened_mut().as_flattened_mut().as_flattened_mut();
         let out = Self::CHUNK * OH * OW * F;
-        let images = dx.as_deref_mut().map(|dx| dx.as_mut_slice().chunks_mut(Self::CHUNK * H * W * C));
+        let images = dx.map(|dx| dx.as_mut_slice().chunks_mut(Self::CHUNK * H * W * C));
         let mut images = images.into_iter().flatten();
         let (z, y) = (tape.z.as_slice().chunks(out), y.as_slice().chunks(out));
         let patches = flat6(&mut tape.patches).chunks_mut(Self::CHUNK * OH * OW * taps);
