@@ -5,6 +5,7 @@
 //! ```text
 //! cargo run --release --example bench                      # every figure
 //! cargo run --release --example bench -- "train_step B=128"  # those whose name contains it
+//! cargo run --release --example bench -- --json convnet      # JSON lines for tools/conv_peers
 //! ```
 
 #[path = "../benches/common/mod.rs"]
@@ -45,6 +46,9 @@ fn median_secs(runs: usize, mut f: impl FnMut()) -> f64 {
 
 struct Report {
     peak: f64,
+    /// `--json`: the convnet's step and predictions as tools/conv_peers reads them, timed as
+    /// it times its peers.
+    json: bool,
     /// Only figures whose name contains this (or that start a name it contains) are measured.
     filter: String,
 }
@@ -136,8 +140,13 @@ fn main() {
     let mut c = vec![0.0f32; n * n];
     let secs = median_secs(5, || sgemm(n, &a, &b, &mut c));
     let peak = sgemm_flop(n) / secs / 1e9;
-    let filter = std::env::args().nth(1).unwrap_or_default();
-    let r = Report { peak, filter };
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let json = args.first().is_some_and(|a| a == "--json");
+    if json {
+        args.remove(0);
+    }
+    let filter = args.first().cloned().unwrap_or_default();
+    let r = Report { peak, filter, json };
     println!("# liandan benchmark, one core, f32; medians; FLOP counts in benches/common/mod.rs");
     r.line("sgemm 2048^3 (matrixmultiply)", secs, 0, sgemm_flop(n));
     handoff(&r);
@@ -167,9 +176,13 @@ fn convnet_train_step<const B: usize>(r: &Report) {
     let mut trainer = Convnet::<f32>::trainer::<Adam, B>(Adam::default());
     let (x, y) = (inputs::<Hwc<28, 28, 1>, B>(2), labels::<B>(3));
     let (loss, mut g) = (SparseCategoricalCrossentropy::default(), rng(4));
-    let secs = median_secs(9, || {
+    let step = || {
         trainer.step(&mut net, &x, &y, B, &loss, &mut g).unwrap();
-    });
+    };
+    if r.json {
+        return peer_line("train", B, step);
+    }
+    let secs = median_secs(9, step);
     r.line(&name, secs, B, convnet_train_flop(B));
 }
 
@@ -181,10 +194,61 @@ fn convnet_predict<const B: usize>(r: &Report) {
     let net = convnet();
     let mut trainer = Convnet::<f32>::trainer::<Adam, B>(Adam::default());
     let x = inputs::<Hwc<28, 28, 1>, B>(5);
-    let secs = median_secs(9, || {
+    let call = || {
         black_box(trainer.predict(&net, black_box(&*x)));
-    });
+    };
+    if r.json {
+        return peer_line("predict", B, call);
+    }
+    let secs = median_secs(9, call);
     r.line(&name, secs, B, convnet_predict_flop(B));
+}
+
+/// One JSON line as tools/conv_peers prints its peers': 0.3 s of calls untimed, then at least
+/// 1 s and 30 calls; the median call's wall time, and the mean CPU and wall seconds per call.
+fn peer_line(task: &str, batch: usize, mut f: impl FnMut()) {
+    let warm = Instant::now();
+    while warm.elapsed().as_secs_f64() < 0.3 {
+        f();
+    }
+    let (start, cpu) = (Instant::now(), cpu_seconds());
+    let mut calls = Vec::new();
+    while calls.len() < 30 || start.elapsed().as_secs_f64() < 1.0 {
+        let t = Instant::now();
+        f();
+        calls.push(t.elapsed().as_secs_f64());
+    }
+    let (wall, cpu) = (start.elapsed().as_secs_f64(), cpu_seconds() - cpu);
+    let n = calls.len() as f64;
+    calls.sort_by(f64::total_cmp);
+    let median = calls[calls.len() / 2];
+    println!(
+        "{{\"peer\": \"liandan\", \"task\": \"{task}\", \"batch\": {batch}, \"samples_per_s\": {:.1}, \"us_per_batch\": {:.1}, \"cpu_s\": {:.6}, \"wall_s\": {:.6}}}",
+        batch as f64 / median,
+        median * 1e6,
+        cpu / n,
+        wall / n
+    );
+}
+
+/// This process's CPU seconds (user and system) from `/proc/self/stat`, in clock ticks of
+/// 1/100 s; 0 where there is no `/proc`.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// Each pass of the convnet's layers at batch 32, alone, on the buffers of a training step.
