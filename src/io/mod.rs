@@ -24,7 +24,8 @@
 //! checked either way.
 //!
 //! A layer's non-trainable tensors ([`Buffers`](crate::Buffers)) are saved and loaded after the
-//! parameters, named the same way, each in its own element type and read exactly as saved.
+//! parameters, named the same way, each in its own element type: an integer one is read exactly
+//! as saved, a float one as the parameters are (of the other width only when converting).
 //!
 //! # Metadata
 //!
