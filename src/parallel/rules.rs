@@ -12,7 +12,13 @@ pub(crate) fn two_threads() -> bool {
 /// `size` weights at a batch of `depth`. The optimizer splits a kernel's update by the same
 /// rule as its gradient product, so each thread updates the weights whose gradient it computed.
 pub(crate) fn splits(size: usize, depth: usize) -> bool {
-    two_threads() && size.saturating_mul(depth) >= MIN_WORK
+    two_threads() && worth_splitting(size, depth)
+}
+
+/// Whether a product of `size` values times `depth` is work enough to split, given a second
+/// thread.
+fn worth_splitting(size: usize, depth: usize) -> bool {
+    size.saturating_mul(depth) >= MIN_WORK
 }
 
 /// Where to split the `n` columns of an `m×k` by `k×n` product, or `None` to keep it whole.
@@ -98,9 +104,21 @@ const ADAM_WORK: usize = 1 << 16;
 /// gradient it computed and which it reads in the next forward pass. After a step on `batch`
 /// samples, a kernel whose products were not split (too little work) is not split either:
 /// otherwise half of it would move between the cores' caches, which made a batch-1 step of the
-/// seed network 1.6x slower.
+/// seed network 1.6x slower. Without a second thread nothing is split, whether or not the
+/// batch is known.
 pub(crate) fn adam_split(len: usize, rows: Option<usize>, batch: Option<usize>) -> Option<usize> {
-    let half = halves(len, ADAM_WORK).filter(|_| batch.is_none_or(|b| splits(len, b)))?;
+    adam_split_on(two_threads(), len, rows, batch)
+}
+
+/// [`adam_split`] on a machine with a second thread (`two`) or without one.
+fn adam_split_on(
+    two: bool,
+    len: usize,
+    rows: Option<usize>,
+    batch: Option<usize>,
+) -> Option<usize> {
+    let worth = batch.is_none_or(|b| worth_splitting(len, b));
+    let half = halves(len, ADAM_WORK).filter(|_| two && worth)?;
     let at_columns = rows
         .filter(|&r| r > 0 && len.is_multiple_of(r))
         .and_then(|r| Some(r * column_split(len / r)?));
@@ -155,6 +173,21 @@ mod tests {
             );
         }
         assert!(!splits(100_352, 10) && splits(100_352, 11) == two_threads());
+    }
+
+    #[test]
+    fn adam_splits_only_with_a_second_thread_even_without_a_batch() {
+        // `Optimizer::update` called directly: the batch is unknown.
+        assert_eq!(adam_split_on(false, 100_352, Some(128), None), None);
+        assert_eq!(adam_split_on(false, 100_352, None, None), None);
+        assert_eq!(adam_split_on(false, 100_352, Some(128), Some(32)), None);
+        assert_eq!(
+            adam_split_on(true, 100_352, Some(128), None),
+            Some(128 * 396)
+        );
+        assert_eq!(adam_split_on(true, 100_352, None, None), Some(50_176));
+        assert_eq!(adam_split_on(true, 100_352, Some(128), Some(1)), None);
+        assert_eq!(adam_split_on(true, 1000, None, None), None);
     }
 
     #[test]
