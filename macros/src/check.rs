@@ -186,12 +186,20 @@ fn width(lit: &LitInt, what: &str, errors: &mut Errors) -> Option<usize> {
     }
 }
 
-/// `output: [..]` must equal the last layer's output shape, e.g. `[10]` after `Dense<10>`.
+/// `output: [..]` must equal the last layer's output shape, e.g. `[10]` (or `[10usize]`, `[0xa]`)
+/// after `Dense<10>`: the values are compared, not their spelling.
 fn check_output(decl: &ShapeDecl, gives: &str, shape: &[usize], errors: &mut Errors) {
-    let stated: Vec<String> = decl.dims.iter().map(LitInt::to_string).collect();
-    let stated = format!("[{}]", stated.join(", "));
-    if stated != format!("{}", Dims(shape)) {
-        let msg = format!("`output: {stated}` does not match the network: {gives}");
+    let parsed: Result<Vec<usize>, Error> = decl.dims.iter().map(LitInt::base10_parse).collect();
+    let stated = match parsed {
+        Ok(stated) => stated,
+        Err(error) => return errors.push(error),
+    };
+    if stated != shape {
+        let written: Vec<String> = decl.dims.iter().map(LitInt::to_string).collect();
+        let msg = format!(
+            "`output: [{}]` does not match the network: {gives}",
+            written.join(", ")
+        );
         errors.push(Error::new(decl.span, msg));
     }
 }
@@ -520,5 +528,12 @@ mod tests {
             ["`output: [2]` does not match the network: layer 1 `Dense<3>` outputs `[3]`"]
         );
         assert!(errors(quote!(struct N { input: [2], Dense<3>, output: [3] })).is_empty());
+        assert!(errors(quote!(struct N { input: [2], Dense<10>, output: [10usize] })).is_empty());
+        assert!(errors(quote!(struct N { input: [2], Dense<10>, output: [0xa] })).is_empty());
+        let found = errors(quote!(struct N { input: [2], Dense<3>, output: [2usize] }));
+        assert_eq!(
+            found,
+            ["`output: [2usize]` does not match the network: layer 1 `Dense<3>` outputs `[3]`"]
+        );
     }
 }
