@@ -67,6 +67,15 @@ pub enum Error {
     /// A loss that is NaN or infinite.
     #[error("the loss is not finite (NaN or infinity)")]
     NonFiniteLoss,
+    /// A slice of another length than the batch it fills
+    /// ([`Buffer::try_from_slice`](crate::shape::Buffer::try_from_slice)).
+    #[error("{given} values given for a batch of {holds}")]
+    Length {
+        /// The number of values given.
+        given: usize,
+        /// The values the batch holds.
+        holds: usize,
+    },
     /// Values that do not split into whole samples.
     #[error("{values} values are not a whole number of samples of {sample} values")]
     PartialSample {

@@ -21,8 +21,9 @@
 //! let mut images = Batch::<f32, Hwc<2, 2, 3>, 4>::zeroed();
 //! images.as_mut_slice()[12] = 1.0; // sample 1, row 0, column 0, channel 0
 //! assert_eq!(images.sample(1)[0][0], [1.0, 0.0, 0.0]);
-//! let flat: Batch<f32, Flat<12>, 4> = Buffer::from_slice(images.as_slice());
+//! let flat: Batch<f32, Flat<12>, 4> = Buffer::try_from_slice(images.as_slice())?;
 //! assert_eq!(flat[(0, 1)], 1.0);
+//! # Ok::<(), liandan::Error>(())
 //! ```
 
 mod rule;
@@ -34,7 +35,7 @@ use core::mem::{align_of, size_of};
 
 use nalgebra::SMatrix;
 
-use crate::{Element, Zeroed};
+use crate::{Element, Error, Zeroed};
 
 /// The shape of one sample, as a type: [`Flat`], [`Hw`] or [`Hwc`].
 ///
@@ -76,8 +77,33 @@ pub unsafe trait Buffer<E: Element>: Zeroed {
     /// The values, mutably.
     fn as_mut_slice(&mut self) -> &mut [E];
 
-    /// A batch holding `values`; panics unless there are exactly as many as it holds, as
-    /// `slice::copy_from_slice` does.
+    /// A batch holding `values`, or [`Error::Length`] unless there are exactly as many as it
+    /// holds (`SAMPLE · SAMPLES`).
+    ///
+    /// ```
+    /// use liandan::shape::{Buffer, Hw, Sample};
+    /// use liandan::Error;
+    ///
+    /// let image: Sample<f32, Hw<2, 2>> = Buffer::try_from_slice(&[0.0, 0.5, 1.0, 0.5])?;
+    /// assert_eq!(image.sample(0)[1], [1.0, 0.5]);
+    /// let short = Sample::<f32, Hw<2, 2>>::try_from_slice(&[0.0; 3]);
+    /// assert_eq!(short.unwrap_err(), Error::Length { given: 3, holds: 4 });
+    /// # Ok::<(), Error>(())
+    /// ```
+    fn try_from_slice(values: &[E]) -> Result<Self, Error> {
+        let mut batch = Self::zeroed();
+        let slots = batch.as_mut_slice();
+        if values.len() != slots.len() {
+            let (given, holds) = (values.len(), slots.len());
+            return Err(Error::Length { given, holds });
+        }
+        slots.copy_from_slice(values);
+        Ok(batch)
+    }
+
+    /// A batch holding `values`, for a length known to be right; panics unless there are
+    /// exactly as many as it holds, as `slice::copy_from_slice` does. Values of a length not
+    /// known in advance go through [`try_from_slice`](Buffer::try_from_slice).
     fn from_slice(values: &[E]) -> Self {
         let mut batch = Self::zeroed();
         batch.as_mut_slice().copy_from_slice(values);
@@ -298,6 +324,19 @@ mod tests {
         }
         fn as_mut_slice(&mut self) -> &mut [f32] {
             &mut self.0
+        }
+    }
+
+    #[test]
+    fn try_from_slice_refuses_another_length_and_fills_an_exact_one() {
+        type Images = Batch<f32, Hwc<1, 2, 3>, 2>;
+        let values: [f32; 12] = core::array::from_fn(|i| i as f32);
+        let images = Images::try_from_slice(&values).expect("12 values fill 2 samples of 6");
+        assert_eq!(images.as_slice(), &values);
+        for given in [0, 11, 13] {
+            let values = [0.0; 13];
+            let err = Images::try_from_slice(&values[..given]).unwrap_err();
+            assert_eq!(err, Error::Length { given, holds: 12 });
         }
     }
 
