@@ -242,6 +242,9 @@ pub struct TensorInfo {
     /// PyTorch's order of the same axes: PyTorch's axis `k` is Keras' axis `torch[k]`. A dense
     /// kernel is `[1, 0]` (PyTorch's `nn.Linear.weight` is `[outputs, inputs]`), a bias `[0]`.
     pub torch: &'static [usize],
+    /// Whether every value is at least zero by its meaning (a variance, a mean of squares):
+    /// loading refuses a negative one.
+    pub non_negative: bool,
 }
 
 impl TensorInfo {
@@ -253,6 +256,15 @@ impl TensorInfo {
             name,
             shape,
             torch: AXES.split_at(shape.len()).0,
+            non_negative: false,
+        }
+    }
+
+    /// The same tensor, declared never negative (see [`TensorInfo::non_negative`]).
+    pub const fn non_negative(self) -> Self {
+        TensorInfo {
+            non_negative: true,
+            ..self
         }
     }
 

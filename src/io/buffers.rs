@@ -92,8 +92,8 @@ pub(crate) fn checked<'f, P: Buffers>(
             });
         }
         match buffer {
-            BufferRef::F32(_) => check::values::<f32>(&found, spec, options, false)?,
-            BufferRef::F64(_) => check::values::<f64>(&found, spec, options, false)?,
+            BufferRef::F32(_) => check::values::<f32>(&found, spec, options, spec.non_negative)?,
+            BufferRef::F64(_) => check::values::<f64>(&found, spec, options, spec.non_negative)?,
             _ => {}
         }
         Ok(found)
@@ -206,5 +206,26 @@ mod tests {
                 if tensor == "normalization_1.mean" && *value == 1e300
         ));
         assert_eq!(narrow, Scaled::<f32>::zeroed());
+    }
+
+    #[test]
+    fn a_negative_variance_is_refused_and_changes_nothing() {
+        let (mut net, _) = wide();
+        net.normalization_1.variance[1] = -0.5;
+        let bytes = params_to_bytes(&net).unwrap();
+        let mut loaded = Scaled::<f64>::zeroed();
+        let err = params_from_bytes(&mut loaded, &bytes, &LoadOptions::default());
+        assert!(matches!(
+            err.unwrap_err().kind(),
+            WeightsErrorKind::Negative { tensor, index: 1, value }
+                if tensor == "normalization_1.variance" && *value == -0.5
+        ));
+        assert_eq!(loaded, Scaled::<f64>::zeroed());
+        // A negative mean is a mean like any other.
+        let (mut net, _) = wide();
+        net.normalization_1.mean[0] = -3.0;
+        let bytes = params_to_bytes(&net).unwrap();
+        params_from_bytes(&mut loaded, &bytes, &LoadOptions::default()).unwrap();
+        assert_eq!(loaded.normalization_1.mean[0], -3.0);
     }
 }

@@ -160,11 +160,11 @@ pub enum WeightsErrorKind {
         /// The value.
         value: f64,
     },
-    /// A negative value in optimizer state that is never negative: Adam's `v`, a mean of
-    /// squared gradients, whose square root the update takes.
+    /// A negative value in a tensor that is never negative, whose square root is taken:
+    /// Adam's `v` (a mean of squared gradients), a `Normalization`'s variance.
     #[error(
         "tensor `{tensor}` holds {value:e} at element {index} (row-major, as in the file), \
-         but a mean of squares is never negative"
+         but it is a variance or a mean of squares, never negative"
     )]
     Negative {
         /// The tensor's name.

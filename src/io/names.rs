@@ -19,6 +19,8 @@ pub(crate) struct Spec {
     pub shape: Vec<usize>,
     /// PyTorch's axis `k` is Keras' axis `torch[k]` (see [`TensorInfo::torch`]).
     pub torch: Vec<usize>,
+    /// Whether a negative value is refused on load (see [`TensorInfo::non_negative`]).
+    pub non_negative: bool,
 }
 
 impl Spec {
@@ -87,6 +89,7 @@ fn spec(info: &TensorInfo, k: usize) -> Spec {
         name,
         shape: info.shape.to_vec(),
         torch: info.torch.to_vec(),
+        non_negative: info.non_negative,
     }
 }
 
@@ -169,6 +172,7 @@ mod tests {
             name: "conv_1.kernel".into(),
             shape: vec![3, 3, 2, 4],
             torch: vec![3, 2, 0, 1],
+            non_negative: false,
         };
         assert_eq!(conv.file_shape(Layout::PyTorch), [4, 2, 3, 3]);
         // Keras (1, 2, 1, 3) = ((1·3 + 2)·2 + 1)·4 + 3 = 47; PyTorch (3, 1, 1, 2) = 65.
@@ -184,6 +188,7 @@ mod tests {
             name: "a.kernel".into(),
             shape: vec![1],
             torch: vec![0],
+            non_negative: false,
         }];
         let twice = [s[0].clone(), s[0].clone()];
         assert!(matches!(

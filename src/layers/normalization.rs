@@ -116,9 +116,19 @@ impl<T: Float, S: Shape, const C: usize> Normalization<T, S, C> {
         Ok(())
     }
 
-    /// `s = max(√variance, ε)` of index `c`, what `x - mean` is divided by.
+    /// `s = max(√variance, ε)` of index `c`, what `x - mean` is divided by: Keras 3's
+    /// `maximum(sqrt(variance), epsilon())`, the square root per index first, then the floor
+    /// (not `√(variance + ε)`). A variance is never negative: loading refuses one, `adapt`
+    /// computes none; a negative one set by hand gives NaN, as in Keras, not `ε`.
     fn scale(&self, c: usize) -> T {
-        self.variance[c].sqrt().max(T::of(EPSILON))
+        let root = self.variance[c].sqrt();
+        let epsilon = T::of(EPSILON);
+        // `root <= ε` is false for NaN, so NaN stays NaN.
+        if root <= epsilon {
+            epsilon
+        } else {
+            root
+        }
     }
 }
 
@@ -204,7 +214,7 @@ impl<T: Element, S, const C: usize> Buffers for Normalization<T, S, C> {
     fn buffer_info(i: usize) -> Option<TensorInfo> {
         match i {
             0 => Some(TensorInfo::new("mean", const { &[C] })),
-            1 => Some(TensorInfo::new("variance", const { &[C] })),
+            1 => Some(TensorInfo::new("variance", const { &[C] }).non_negative()),
             2 => Some(TensorInfo::new("count", &[])),
             _ => None,
         }
@@ -252,6 +262,16 @@ mod tests {
         let mut y = SMatrix::<f32, 1, 1>::zeros();
         layer.forward(&SMatrix::<f32, 1, 1>::new(2.0), &mut y);
         assert_eq!(y[0], 0.0);
+    }
+
+    #[test]
+    fn the_scale_is_the_root_floored_at_epsilon_per_index() {
+        let mut layer = Normalization::<f64, Flat<4>, 4>::new();
+        layer.variance = SVector::<f64, 4>::new(4.0, 1e-16, 0.0, -1.0);
+        let scales: std::vec::Vec<f64> = (0..4).map(|c| layer.scale(c)).collect();
+        assert_eq!(&scales[..3], [2.0, EPSILON, EPSILON]);
+        // Not √(1e-16 + ε) = 3.2e-4: the root of 1e-16 is 1e-8, floored at ε = 1e-7.
+        assert!(scales[3].is_nan(), "{scales:?}");
     }
 
     #[test]
