@@ -115,6 +115,15 @@ pub enum WeightsErrorKind {
         /// The optimizer loaded into.
         expected: &'static str,
     },
+    /// A tensor whose [`TensorInfo`](crate::TensorInfo) fails its check: too many axes, or a
+    /// PyTorch order that is not a permutation.
+    #[error("tensor `{tensor}` cannot be described in a file: {source}")]
+    TensorInfo {
+        /// The tensor's name.
+        tensor: String,
+        /// What is wrong with its description.
+        source: crate::TensorInfoError,
+    },
     /// A tensor the network needs is not in the file.
     #[error("tensor `{0}` is missing from the file")]
     Missing(String),

@@ -67,14 +67,21 @@ pub(crate) fn buffer_specs<P: Buffers>() -> Result<Vec<Spec>, WeightsErrorKind> 
     named((0..P::BUFFERS).filter_map(P::buffer_info).collect())
 }
 
-/// The specs of tensors described by `infos`, unnamed layers numbered; refused if a name
-/// occurs twice.
+/// The specs of tensors described by `infos`, unnamed layers numbered; refused if a
+/// description fails [`TensorInfo::check`] or a name occurs twice.
 fn named(infos: Vec<TensorInfo>) -> Result<Vec<Spec>, WeightsErrorKind> {
     let specs: Vec<Spec> = infos
         .iter()
         .zip(unnamed_layers(&infos))
         .map(|(info, k)| spec(info, k))
         .collect();
+    for (info, spec) in infos.iter().zip(&specs) {
+        info.check()
+            .map_err(|source| WeightsErrorKind::TensorInfo {
+                tensor: spec.name.clone(),
+                source,
+            })?;
+    }
     reject_duplicates(&specs)?;
     Ok(specs)
 }
@@ -179,6 +186,45 @@ mod tests {
         assert_eq!(
             conv.file_index(47, Layout::PyTorch),
             ((3 * 2 + 1) * 3 + 1) * 3 + 2
+        );
+    }
+
+    /// A layer whose descriptions cannot be used: nine axes, or a PyTorch order naming an
+    /// axis twice.
+    struct Odd;
+
+    impl Params<f32> for Odd {
+        const TENSORS: usize = 2;
+        const PARAMS: usize = 2;
+        fn tensor(&self, _: usize) -> &[f32] {
+            &[]
+        }
+        fn tensor_mut(&mut self, _: usize) -> &mut [f32] {
+            &mut []
+        }
+        fn tensor_info(i: usize) -> Option<TensorInfo> {
+            match i {
+                0 => Some(TensorInfo::new("deep", &[1; 9])),
+                1 => Some(TensorInfo::new("twice", &[2, 1]).torch(&[0, 0])),
+                _ => None,
+            }
+        }
+    }
+
+    #[test]
+    fn descriptions_that_fail_their_check_are_errors() {
+        let err = specs::<f32, Odd>().unwrap_err();
+        assert!(matches!(
+            err,
+            WeightsErrorKind::TensorInfo { ref tensor, source: crate::TensorInfoError::Rank { rank: 9, max: 8 } }
+                if tensor == "layer_1.deep"
+        ));
+        let infos = vec![TensorInfo::new("twice", &[2, 1]).torch(&[0, 0])];
+        let err = named(infos).unwrap_err();
+        assert_eq!(
+            std::string::ToString::to_string(&err),
+            "tensor `layer_1.twice` cannot be described in a file: PyTorch's axis order is not \
+             a permutation of the 2 axes"
         );
     }
 

@@ -89,10 +89,16 @@ impl<T: Float, S: Shape, const C: usize> Normalization<T, S, C> {
 
     /// Sets the statistics from `features`, samples of shape `S` one after another (a
     /// dataset's [`features`](crate::data::Dataset::features)): each index's mean and
-    /// population variance, computed in `f64`, as Keras' `adapt`. Fails, changing nothing, if
-    /// `features` is not whole samples or holds none.
+    /// population variance, computed in `f64`, as Keras' `adapt`. Fails, changing nothing,
+    /// with [`Error::NoSamples`] if `features` is empty and [`Error::PartialSample`] if it is
+    /// not whole samples. The layer's rule (`C` is the last axis of `S`) is checked where
+    /// `adapt` is used, so a layer made with `zeroed()` is held to it too.
     pub fn adapt(&mut self, features: &[T]) -> Result<(), Error> {
-        if features.is_empty() || !features.len().is_multiple_of(S::LEN) {
+        let () = Self::RULE;
+        if features.is_empty() {
+            return Err(Error::NoSamples { sample: S::LEN });
+        }
+        if !features.len().is_multiple_of(S::LEN) {
             let sample = S::LEN;
             return Err(Error::PartialSample {
                 values: features.len(),
@@ -228,6 +234,7 @@ mod tests {
     use crate::shape::{Flat, Hwc};
     use crate::Network;
     use nalgebra::SMatrix;
+    use std::string::ToString;
 
     #[test]
     fn images_are_normalized_per_channel() {
@@ -285,7 +292,11 @@ mod tests {
                 sample: 2
             }
         );
-        assert!(layer.adapt(&[]).is_err());
+        assert_eq!(layer.adapt(&[]), Err(Error::NoSamples { sample: 2 }));
+        assert_eq!(
+            layer.adapt(&[]).unwrap_err().to_string(),
+            "no samples: statistics need at least one sample of 2 values"
+        );
         assert_eq!(layer, Normalization::new());
     }
 
