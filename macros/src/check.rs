@@ -291,10 +291,7 @@ impl Walk {
 
     /// "layer 3 `Dropout<0.2>` outputs 128", or "the input has 128" for the network's input.
     fn gives(&self, what: impl std::fmt::Display) -> String {
-        match &self.source {
-            Some(layer) => format!("{layer} outputs {what}"),
-            None => format!("the input has {what}"),
-        }
+        layers::gives(self.source.as_deref(), what)
     }
 
     /// Resolves layer `position`; `Ok(None)` when its input is unknown after an earlier error.

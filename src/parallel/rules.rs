@@ -10,7 +10,8 @@ pub(crate) fn two_threads() -> bool {
 
 /// Whether a product of `size` values times `depth` is large enough to split, e.g. a kernel of
 /// `size` weights at a batch of `depth`. The optimizer splits a kernel's update by the same
-/// rule as its gradient product, so each thread updates the weights whose gradient it computed.
+/// rule as its gradient product ([`adam_split`]), so each thread updates the weights whose
+/// gradient it computed.
 pub(crate) fn splits(size: usize, depth: usize) -> bool {
     two_threads() && worth_splitting(size, depth)
 }
@@ -58,9 +59,8 @@ pub(crate) fn strip_width(n: usize) -> usize {
 /// dense layer's forward product `W·x` reads only the half of `W` whose gradient the same
 /// thread computed (that product splits `W`'s columns at the same `k0`) and whose Adam update
 /// it made, instead of all of `W`, half of which the other core had just written. The pipeline
-/// pays one strip of waiting at each end, yet even short ones win: a batch-12 step of the seed
-/// network took 55 us with two strips against 95 us with the forward product split by columns
-/// (and 80 us on one thread), a batch-32 step 96 us against 98 (154).
+/// pays one strip of waiting at each end, which even a pipeline of two strips wins back (the
+/// README's Speed section has the measurements).
 pub(crate) fn depth_split((m, k, n): (usize, usize, usize), beta_zero: bool) -> Option<usize> {
     if !beta_zero || !splits(m.saturating_mul(k), n) || n.div_ceil(strip_width(n)) < 2 || k < n {
         return None;
