@@ -476,6 +476,21 @@ mod tests {
     }
 
     #[test]
+    fn a_softmax_of_an_image_normalises_its_channels_as_the_layer_does() {
+        assert!(errors(quote!(struct N { input: [2, 2, 3], Activation<Softmax> })).is_empty());
+        assert!(errors(quote!(struct N { input: [4, 5], Activation<Softmax> })).is_empty());
+        let found = errors(quote!(struct N { input: [2, 2, 1], Activation<Softmax> }));
+        assert_eq!(
+            found,
+            [
+                "layer 1 `Activation<Softmax>`: a softmax normalises the last axis, of one value \
+              here, so it always outputs 1, and the input has shape `[2, 2, 1]`; use \
+              `Activation<Sigmoid>` for yes/no values"
+            ]
+        );
+    }
+
+    #[test]
     fn a_softmax_over_two_units_and_a_sigmoid_over_one_are_fine() {
         for tokens in [
             quote!(struct N { input: [3], Dense<2, Softmax> }),
