@@ -245,6 +245,12 @@ pub struct TensorInfo {
     /// Whether every value is at least zero by its meaning (a variance, a mean of squares):
     /// loading refuses a negative one.
     pub non_negative: bool,
+    /// Keras' name for the kind of layer holding it (`"dense"`, `"normalization"`), or `""`.
+    /// Weight files name a tensor of an unnamed layer after it, numbering the layers of each
+    /// kind from 1 as Keras and `network!` do: a bare `Chain` of a `Normalization` and two
+    /// `Dense` layers has `normalization_1.mean`, `dense_1.kernel` and `dense_2.kernel`, its
+    /// parameters and buffers numbered alike. A layer of no kind is `layer_{k}`.
+    pub kind: &'static str,
 }
 
 impl TensorInfo {
@@ -266,7 +272,13 @@ impl TensorInfo {
             shape,
             torch: AXES.split_at(rank).0,
             non_negative: false,
+            kind: "",
         }
+    }
+
+    /// The same tensor, of a layer of Keras' kind `kind` (see [`TensorInfo::kind`]).
+    pub const fn kind(self, kind: &'static str) -> Self {
+        TensorInfo { kind, ..self }
     }
 
     /// The same tensor, declared never negative (see [`TensorInfo::non_negative`]).

@@ -62,6 +62,7 @@ fn the_seed_network_has_keras_sizes() {
             shape: &[128, 10],
             torch: &[1, 0],
             non_negative: false,
+            kind: "dense",
         })
     );
     assert_eq!(<Mnist as Params<f32>>::tensor_info(4), None);

@@ -218,12 +218,13 @@ impl<T: Element, S, const C: usize> Buffers for Normalization<T, S, C> {
     }
 
     fn buffer_info(i: usize) -> Option<TensorInfo> {
-        match i {
+        let info = match i {
             0 => Some(TensorInfo::new("mean", const { &[C] })),
             1 => Some(TensorInfo::new("variance", const { &[C] }).non_negative()),
             2 => Some(TensorInfo::new("count", &[])),
             _ => None,
-        }
+        };
+        info.map(|t| t.kind("normalization"))
     }
 }
 
