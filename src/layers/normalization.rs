@@ -92,7 +92,26 @@ impl<T: Float, S: Shape, const C: usize> Normalization<T, S, C> {
     /// population variance, computed in `f64`, as Keras' `adapt`. Fails, changing nothing,
     /// with [`Error::NoSamples`] if `features` is empty and [`Error::PartialSample`] if it is
     /// not whole samples. The layer's rule (`C` is the last axis of `S`) is checked where
-    /// `adapt` is used, so a layer made with `zeroed()` is held to it too.
+    /// `adapt` is used, so a layer made with `zeroed()` is held to it too:
+    ///
+    /// ```compile_fail,E0080
+    /// use liandan::layers::Normalization;
+    /// use liandan::prelude::*;
+    ///
+    /// // Three channels, two statistics: the rule fails when the crate is built.
+    /// let mut layer = Normalization::<f32, Hwc<2, 2, 3>, 2>::zeroed();
+    /// let _ = layer.adapt(&[0.0; 24]);
+    /// ```
+    ///
+    /// ```
+    /// use liandan::layers::Normalization;
+    /// use liandan::prelude::*;
+    ///
+    /// let mut layer = Normalization::<f32, Hwc<2, 2, 3>, 3>::zeroed();
+    /// layer.adapt(&[0.0; 24])?;
+    /// assert_eq!(layer.count, 8);
+    /// # Ok::<(), liandan::Error>(())
+    /// ```
     pub fn adapt(&mut self, features: &[T]) -> Result<(), Error> {
         let () = Self::RULE;
         if features.is_empty() {
