@@ -110,6 +110,71 @@ mod tests {
         Gen { k: &k, net: &net }.weights(&weights).to_string()
     }
 
+    /// A layer keeping one `I32` buffer, which no const decoder reads.
+    struct Counter;
+
+    impl crate::layers::Resolved for Counter {
+        fn field(&self) -> &'static str {
+            "counter"
+        }
+        fn description(&self) -> String {
+            "Counter".into()
+        }
+        fn output(&self) -> Vec<usize> {
+            vec![1]
+        }
+        fn ty(&self, _: &proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+            quote!(Counter)
+        }
+        fn buffers(&self) -> Vec<crate::layers::Tensor> {
+            let tensor = crate::layers::Tensor::scalar("ticks", vec![]);
+            vec![crate::layers::Tensor {
+                dtype: Some("I32"),
+                ..tensor
+            }]
+        }
+        fn construct(
+            &self,
+            _: &proc_macro2::TokenStream,
+            _: &[proc_macro2::TokenStream],
+        ) -> proc_macro2::TokenStream {
+            quote!(Counter)
+        }
+        fn tape_width(&self) -> usize {
+            0
+        }
+    }
+
+    #[test]
+    fn a_tensor_no_decoder_reads_is_a_sentence_on_its_layer() {
+        let span = proc_macro2::Span::call_site();
+        let net = crate::ir::Network {
+            attrs: Vec::new(),
+            vis: syn::Visibility::Inherited,
+            name: crate::ir::ident("N", span),
+            input_shape: vec![1],
+            layers: vec![crate::ir::Layer {
+                field: crate::ir::ident("counter_1", span),
+                position: 1,
+                input: vec![1],
+                resolved: Box::new(Counter),
+            }],
+            weights: None,
+        };
+        let weights = Weights {
+            path: "/w.safetensors".into(),
+            scalar: Scalar::F32,
+            offsets: vec![("counter_1.ticks".into(), 8)],
+        };
+        let k = quote!(::liandan);
+        let text = Gen { k: &k, net: &net }.weights(&weights).to_string();
+        assert_eq!(
+            text,
+            ":: core :: compile_error ! { \"tensor `counter_1.ticks` is I32; compiled-in weights decode \
+             F32, F64 and I64 tensors\" }"
+        );
+    }
+
     #[test]
     fn a_missing_offset_is_a_sentence_not_a_zero() {
         let all = ["dense_1.kernel", "dense_1.bias", "normalization_1.mean"];
