@@ -242,17 +242,50 @@ pub struct TensorInfo {
     /// PyTorch's order of the same axes: PyTorch's axis `k` is Keras' axis `torch[k]`. A dense
     /// kernel is `[1, 0]` (PyTorch's `nn.Linear.weight` is `[outputs, inputs]`), a bias `[0]`.
     pub torch: &'static [usize],
+    /// Whether every value is at least zero by its meaning (a variance, a mean of squares):
+    /// loading refuses a negative one.
+    pub non_negative: bool,
+    /// Keras' name for the kind of layer holding it (`"dense"`, `"normalization"`), or `""`.
+    /// Weight files name a tensor of an unnamed layer after it, numbering the layers of each
+    /// kind from 1 as Keras and `network!` do: a bare `Chain` of a `Normalization` and two
+    /// `Dense` layers has `normalization_1.mean`, `dense_1.kernel` and `dense_2.kernel`, its
+    /// parameters and buffers numbered alike. A layer of no kind is `layer_{k}`.
+    pub kind: &'static str,
 }
 
 impl TensorInfo {
-    /// A tensor of a bare layer whose PyTorch layout is Keras' own.
+    /// The most axes a described tensor has.
+    pub const MAX_RANK: usize = 8;
+
+    /// A tensor of a bare layer whose PyTorch layout is Keras' own. A shape of more than
+    /// [`MAX_RANK`](TensorInfo::MAX_RANK) axes is described, but fails [`check`](TensorInfo::check).
     pub const fn new(name: &'static str, shape: &'static [usize]) -> Self {
         const AXES: &[usize] = &[0, 1, 2, 3, 4, 5, 6, 7];
+        let rank = if shape.len() < AXES.len() {
+            shape.len()
+        } else {
+            AXES.len()
+        };
         TensorInfo {
             layer: "",
             name,
             shape,
-            torch: AXES.split_at(shape.len()).0,
+            torch: AXES.split_at(rank).0,
+            non_negative: false,
+            kind: "",
+        }
+    }
+
+    /// The same tensor, of a layer of Keras' kind `kind` (see [`TensorInfo::kind`]).
+    pub const fn kind(self, kind: &'static str) -> Self {
+        TensorInfo { kind, ..self }
+    }
+
+    /// The same tensor, declared never negative (see [`TensorInfo::non_negative`]).
+    pub const fn non_negative(self) -> Self {
+        TensorInfo {
+            non_negative: true,
+            ..self
         }
     }
 
@@ -279,6 +312,37 @@ impl TensorInfo {
     /// Whether the tensor has no values.
     pub const fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Whether the description is one weight files can use: at most
+    /// [`MAX_RANK`](TensorInfo::MAX_RANK) axes, and a PyTorch order naming each exactly once.
+    ///
+    /// ```
+    /// use liandan::{TensorInfo, TensorInfoError};
+    ///
+    /// assert_eq!(TensorInfo::new("kernel", &[4, 5]).torch(&[1, 0]).check(), Ok(()));
+    /// let twice = TensorInfo::new("kernel", &[4, 5]).torch(&[1, 1]).check();
+    /// assert_eq!(twice, Err(TensorInfoError::Torch { rank: 2 }));
+    /// let deep = TensorInfo::new("t", &[1; 9]).check();
+    /// assert_eq!(deep, Err(TensorInfoError::Rank { rank: 9, max: 8 }));
+    /// ```
+    pub fn check(&self) -> Result<(), crate::TensorInfoError> {
+        use crate::TensorInfoError;
+        let rank = self.shape.len();
+        if rank > Self::MAX_RANK {
+            let max = Self::MAX_RANK;
+            return Err(TensorInfoError::Rank { rank, max });
+        }
+        let mut seen = [false; Self::MAX_RANK];
+        let each_once = self.torch.len() == rank
+            && self
+                .torch
+                .iter()
+                .all(|&axis| axis < rank && !core::mem::replace(&mut seen[axis], true));
+        match each_once {
+            true => Ok(()),
+            false => Err(TensorInfoError::Torch { rank }),
+        }
     }
 }
 

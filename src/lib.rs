@@ -39,7 +39,7 @@ mod trainer;
 mod zeroed;
 
 pub use element::Element;
-pub use error::{Error, LabelOutOfRange};
+pub use error::{Error, LabelOutOfRange, TensorInfoError};
 pub use float::Float;
 pub use layer::{Accepts, Buffers, Forward, Head, Params, TensorInfo, Train};
 pub use network::{LayerInfo, Network, Summary};

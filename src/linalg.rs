@@ -31,8 +31,8 @@ pub fn gemm_nn<T: Float, const M: usize, const K: usize, const N: usize>(
     T::gemm((M, K, N), a, M, b, (1, K), beta, c.as_mut_slice(), M);
 }
 
-/// The scalars in the transposed-`A` buffer of [`gemm_tn`]: 4 KiB of `f32` on the stack, kept
-/// small for embedded stacks (the product only computes input gradients, never the largest).
+/// The scalars in the transposed-`A` buffer of [`gemm_tn`] on the stack (4 KiB of `f32`, 8 KiB
+/// of `f64`), kept small for embedded stacks (the product only computes input gradients, never the largest).
 const PACK: usize = 1024;
 
 /// `C = Aᵀ·B + beta·C`, reading `A` (K×M) transposed.

@@ -224,6 +224,12 @@ macro_rules! shapes_chapter {
                 "input-rank",
                 "A sample has at most three dimensions: height, width and channels."
             ),
+            mistake!(
+                "input-too-large",
+                "Every size is a `usize`, in the types and in the counts of parameters and \
+                 bytes. One sample of this input has 10^22 values, more than a `usize` holds \
+                 on a 64-bit machine, so the macro refuses it before computing anything with it."
+            ),
             "## Other mistakes in a declaration\n\n",
             mistake!(
                 "missing-input",

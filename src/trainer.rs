@@ -14,8 +14,8 @@ use crate::{Error, Float, Zeroed};
 /// Everything a training step of `N` at batch size `B` needs besides the network: the tape,
 /// the output and its gradient, the parameter gradient and the optimizer's state.
 ///
-/// Build it once ([`Trainer::boxed`] on the heap, or [`Trainer::new`] where it fits the stack
-/// or a `static`); then [`step`](Trainer::step) allocates nothing.
+/// Build it once ([`Trainer::boxed`] on the heap, or [`Trainer::new`] where it fits the
+/// stack); then [`step`](Trainer::step) allocates nothing.
 pub struct Trainer<N, Opt, const B: usize>
 where
     N: Train,
@@ -37,7 +37,8 @@ where
     N: Train,
     Opt: Optimizer<N::Element>,
 {
-    /// A trainer built on the stack: for small networks and `static`s.
+    /// A trainer built on the stack and returned by value: for small networks (larger ones
+    /// use [`boxed`](Trainer::boxed), which builds it in place).
     pub fn new(optimizer: Opt) -> Self {
         Trainer {
             optimizer,

@@ -60,7 +60,9 @@ fn the_seed_network_has_keras_sizes() {
             layer: "dense_2",
             name: "kernel",
             shape: &[128, 10],
-            torch: &[1, 0]
+            torch: &[1, 0],
+            non_negative: false,
+            kind: "dense",
         })
     );
     assert_eq!(<Mnist as Params<f32>>::tensor_info(4), None);

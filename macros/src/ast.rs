@@ -41,16 +41,18 @@ pub struct Network {
 /// network! {
 ///     $(#[$attr])*                         // doc comments, derives
 ///     $vis struct $Name {
-///         input: [$dim, ...],              // the shape of one sample
-///         $layer, ...                      // Flatten | Dense<..> | Conv2D<..> | MaxPooling2D<..> | ..
+///         input: [$dim, ...],              // the shape of one sample: one to three dimensions
+///         $layer, ...                      // a name with optional `<args>`: `Conv2D<32, 3x3, Relu>`
 ///         output: [$dim, ...],             // optional: the expected output shape
 ///         weights: "$path.safetensors",    // optional: compile these weights in
 ///     }
 /// }
 /// ```
 ///
-/// Layers are parsed as a name with optional `<args>`; which names and arguments are valid is
-/// decided in `check`, so that unknown names get a message listing the known ones.
+/// The entries come in any order; a layer's place among the layers is its place in the
+/// network. Layers are parsed as a name with optional `<args>`; which names and arguments are
+/// valid is decided by the kinds of `layers/` (`layers::KINDS`, listed in the message for an
+/// unknown name) when `check` resolves them.
 impl Parse for Network {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;

@@ -3,7 +3,7 @@
 use proc_macro2::{Ident, Span};
 use syn::{Attribute, Visibility};
 
-use crate::layers::{Resolved, Tensor};
+use crate::layers::{self, Resolved};
 use crate::shape::{self, Dims};
 
 /// A network that passed every check.
@@ -47,14 +47,14 @@ pub struct Layer {
 }
 
 /// One tensor of the network: a parameter or a buffer.
-pub struct Param<'a> {
+pub struct Tensor<'a> {
     /// The layer holding it.
     pub layer: &'a Layer,
-    /// The tensor.
-    pub tensor: Tensor,
+    /// The tensor as its layer lists it.
+    pub tensor: layers::Tensor,
 }
 
-impl Param<'_> {
+impl Tensor<'_> {
     /// `dense_1.kernel`: its name in weight files.
     pub fn name(&self) -> String {
         format!("{}.{}", self.layer.field, self.tensor.name)
@@ -74,7 +74,7 @@ impl Network {
 
     /// Every tensor as a weight file holds them: the parameters layer by layer (the order of
     /// the network's `Params`), then the buffers layer by layer (of its `Buffers`).
-    pub fn tensors(&self) -> Vec<Param<'_>> {
+    pub fn tensors(&self) -> Vec<Tensor<'_>> {
         let mut all = Vec::new();
         for buffers in [false, true] {
             for layer in &self.layers {
@@ -82,7 +82,7 @@ impl Network {
                     false => layer.resolved.params(),
                     true => layer.resolved.buffers(),
                 };
-                all.extend(tensors.into_iter().map(|tensor| Param { layer, tensor }));
+                all.extend(tensors.into_iter().map(|tensor| Tensor { layer, tensor }));
             }
         }
         all

@@ -113,4 +113,16 @@ mod tests {
             Head::Other
         );
     }
+
+    crate::network! {
+        struct PixelClasses { input: [1, 2, 2], Activation<Softmax> }
+    }
+
+    #[test]
+    fn network_accepts_a_softmax_of_an_image_and_gives_the_layers_answer() {
+        let net = PixelClasses::<f64>::boxed();
+        let x = Batch::<f64, Hwc<1, 2, 2>, 1>::from_slice(&[0.0, 0.0, 1.0, 1.0]);
+        let y = crate::Network::predict(&*net, &x);
+        assert_eq!(y.as_slice(), [0.5; 4]);
+    }
 }

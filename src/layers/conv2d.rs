@@ -394,8 +394,8 @@ conv2d!(impl Float; Params<T> for ty!() {
     fn tensor_info(i: usize) -> Option<TensorInfo> {
         match i {
             // Keras' `(KH, KW, C, F)`; PyTorch's `nn.Conv2d.weight` is `(F, C, KH, KW)`.
-            0 => Some(TensorInfo::new("kernel", const { &[KH, KW, C, F] }).torch(&[3, 2, 0, 1])),
-            1 if BIAS => Some(TensorInfo::new("bias", const { &[F] })),
+            0 => Some(TensorInfo::new("kernel", const { &[KH, KW, C, F] }).torch(&[3, 2, 0, 1]).kind("conv2d")),
+            1 if BIAS => Some(TensorInfo::new("bias", const { &[F] }).kind("conv2d")),
             _ => None,
         }
     }

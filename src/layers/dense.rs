@@ -173,12 +173,13 @@ impl<T: Float, const I: usize, const O: usize, A> Params<T> for Dense<T, I, O, A
     }
 
     fn tensor_info(i: usize) -> Option<TensorInfo> {
-        match i {
+        let info = match i {
             // Keras' `(in, out)`, PyTorch's `nn.Linear.weight` `(out, in)`.
             0 => Some(TensorInfo::new("kernel", const { &[I, O] }).torch(&[1, 0])),
             1 => Some(TensorInfo::new("bias", const { &[O] })),
             _ => None,
-        }
+        };
+        info.map(|t| t.kind("dense"))
     }
 }
 

@@ -84,10 +84,7 @@ impl Context<'_> {
 
     /// "layer 3 `Dropout<0.2>` outputs 128", or "the input has 128" for the network's input.
     pub fn gives(&self, what: impl std::fmt::Display) -> String {
-        match self.source {
-            Some(layer) => format!("{layer} outputs {what}"),
-            None => format!("the input has {what}"),
-        }
+        gives(self.source, what)
     }
 
     /// The arriving shape as written: "shape `[28, 28]`".
@@ -121,6 +118,15 @@ impl Context<'_> {
                 self.gives_shape(shape)
             ))),
         }
+    }
+}
+
+/// What `source` gives: "layer 3 `Dropout<0.2>` outputs 128", or "the input has 128" when
+/// `source` is `None`, the network's input.
+pub fn gives(source: Option<&str>, what: impl std::fmt::Display) -> String {
+    match source {
+        Some(layer) => format!("{layer} outputs {what}"),
+        None => format!("the input has {what}"),
     }
 }
 
