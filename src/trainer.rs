@@ -187,6 +187,7 @@ where
 
     /// The tape, for inference in it ([`Train::forward_in`]) without touching the output of
     /// the last training batch.
+    #[cfg(feature = "std")]
     pub(crate) fn tape_mut(&mut self) -> &mut N::Tape<B> {
         &mut self.tape
     }
