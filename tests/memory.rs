@@ -178,6 +178,8 @@ fn a_network_whose_activations_outgrow_the_stack_infers_in_a_boxed_scratch() {
             SMatrix::<f32, 10, B>::boxed(),
             Scratch::<Broad<f32>, B>::boxed(),
         );
+        // Set-up: with the `parallel` feature the first split product starts the helper thread.
+        net.forward(&x, &mut y, &mut scratch);
         let (n, ()) = allocations_in(|| net.forward(&x, &mut y, &mut scratch));
         assert_eq!(n, 0);
         let sums: Vec<f32> = y.column_iter().map(|c| c.sum()).collect();
