@@ -92,7 +92,8 @@ fn predict<const B: usize>(r: &Report) {
     let net = network();
     let x = inputs::<Hw<28, 28>, B>(5);
     let mut y = SMatrix::<f32, 10, B>::boxed();
-    let secs = median_secs(15, || net.predict_batch(black_box(&*x), &mut *y));
+    let mut scratch = Scratch::<Mnist<f32>, B>::boxed();
+    let secs = median_secs(15, || net.forward(black_box(&*x), &mut *y, &mut *scratch));
     r.line(&name, secs, B, predict_flop(B));
 }
 
@@ -111,7 +112,7 @@ fn dense<const I: usize, const O: usize, A: liandan::activation::Activation>(
     let mut grad = Dense::<f32, I, O, A>::boxed();
     let mut dx = SMatrix::<f32, I, B>::boxed();
     let fwd = dense_forward_flop(I, O, B);
-    let secs = median_secs(15, || layer.forward(black_box(&*x), &mut *y));
+    let secs = median_secs(15, || layer.forward(black_box(&*x), &mut *y, &mut ()));
     r.line(&format!("dense {I}->{O} forward B={B}"), secs, B, fwd);
     layer.forward_train(&*x, &mut *y, &mut *z, Some(&mut rng(8)));
     let dy = SMatrix::<f32, O, B>::from_fn(|i, j| ((i * 7 + j) % 5) as f32 * 0.01);

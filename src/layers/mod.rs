@@ -8,7 +8,7 @@ mod flatten;
 mod normalization;
 
 pub use activation::Activation;
-pub use chain::{Chain, ChainTape};
+pub use chain::{Chain, ChainScratch, ChainTape};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
