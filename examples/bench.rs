@@ -96,7 +96,8 @@ fn predict<const B: usize>(r: &Report) {
     let net = network();
     let x = inputs::<Hw<28, 28>, B>(5);
     let mut y = SMatrix::<f32, 10, B>::boxed();
-    let secs = median_secs(15, || net.predict_batch(black_box(&*x), &mut *y));
+    let mut scratch = Scratch::<Mnist<f32>, B>::boxed();
+    let secs = median_secs(15, || net.forward(black_box(&*x), &mut *y, &mut *scratch));
     r.line(&name, secs, B, predict_flop(B));
 }
 
@@ -115,7 +116,7 @@ fn dense<const I: usize, const O: usize, A: liandan::activation::Activation>(
     let mut grad = Dense::<f32, I, O, A>::boxed();
     let mut dx = SMatrix::<f32, I, B>::boxed();
     let fwd = dense_forward_flop(I, O, B);
-    let secs = median_secs(15, || layer.forward(black_box(&*x), &mut *y));
+    let secs = median_secs(15, || layer.forward(black_box(&*x), &mut *y, &mut ()));
     r.line(&format!("dense {I}->{O} forward B={B}"), secs, B, fwd);
     layer.forward_train(&*x, &mut *y, &mut *z, Some(&mut rng(8)));
     let dy = SMatrix::<f32, O, B>::from_fn(|i, j| ((i * 7 + j) % 5) as f32 * 0.01);
@@ -253,7 +254,7 @@ fn cpu_seconds() -> f64 {
 
 /// Each pass of the convnet's layers at batch 32, alone, on the buffers of a training step.
 fn convnet_passes(r: &Report) {
-    use liandan::layer::{In, Out, Train};
+    use liandan::layer::{In, Out, Scratch, Train};
     const B: usize = 32;
     fn passes<L: Train<Element = f32> + Zeroed>(
         r: &Report,
@@ -267,7 +268,8 @@ fn convnet_passes(r: &Report) {
         }
         let x = inputs::<L::Input, B>(7);
         let (mut y, mut tape) = (Out::<L, B>::boxed(), L::Tape::<B>::boxed());
-        let secs = median_secs(9, || net.forward(black_box(&*x), &mut *y));
+        let mut scratch = Scratch::<L, B>::boxed();
+        let secs = median_secs(9, || net.forward(black_box(&*x), &mut *y, &mut scratch));
         r.line(&format!("{name} forward B={B}"), secs, B, flop);
         let secs = median_secs(9, || {
             net.forward_train(&*x, &mut *y, &mut *tape, Some(&mut rng(8)))

@@ -28,6 +28,10 @@ pub type In<L, const B: usize> = Batch<<L as Forward>::Element, <L as Forward>::
 /// A batch of `L`'s output at batch size `B`.
 pub type Out<L, const B: usize> = Batch<<L as Forward>::Element, <L as Forward>::Output, B>;
 
+/// What `L`'s inference at batch size `B` works in besides its input and output
+/// ([`Forward::Scratch`]).
+pub type Scratch<L, const B: usize> = <L as Forward>::Scratch<B>;
+
 /// Inference: `y = f(x)` from a batch of one shape to a batch of another, dropout off.
 ///
 /// Implemented by every layer in [`layers`](crate::layers), by
@@ -39,9 +43,21 @@ pub trait Forward {
     type Input: Shape;
     /// The shape of one output sample.
     type Output: Shape;
+    /// What inference at batch size `B` needs besides its input and output: the intermediate
+    /// activations of a network, a layer's working space. `()` for a layer that needs none
+    /// (every layer in [`layers`](crate::layers)); the caller owns it, so nothing large is on
+    /// the stack and nothing allocates: `Zeroed::boxed()` with `alloc`, a `static`
+    /// ([`zeroed`](crate::zeroed())), or `Zeroed::zeroed()` where it is small.
+    type Scratch<const B: usize>: Zeroed;
 
-    /// `y = f(x)`, sample by sample.
-    fn forward<const B: usize>(&self, x: &In<Self, B>, y: &mut Out<Self, B>);
+    /// `y = f(x)`, sample by sample, working in `scratch`. What `scratch` holds before the call
+    /// does not matter, and after it is unspecified.
+    fn forward<const B: usize>(
+        &self,
+        x: &In<Self, B>,
+        y: &mut Out<Self, B>,
+        scratch: &mut Self::Scratch<B>,
+    );
 }
 
 /// That a layer takes inputs of shape `S`: what [`Chain`](crate::layers::Chain) asks of its
@@ -182,17 +198,30 @@ pub trait Train: Forward<Element: Float> + Params<<Self as Forward>::Element> {
     /// The last operation of the layer, for fused loss gradients.
     const HEAD: Head;
 
-    /// Inference like [`forward`](Forward::forward), but with intermediate activations kept in
-    /// `tape` instead of on the stack: for large networks or batches, where the stack may not
-    /// hold them. Layers without intermediates just call `forward`.
+    /// Inference like [`forward`](Forward::forward), working in `tape` instead of a
+    /// [`Scratch`]: what [`Trainer::predict`](crate::Trainer::predict) runs, so inference next
+    /// to training needs no memory besides the trainer's. A network keeps its intermediate
+    /// activations in its tape's output buffers and passes each layer its own tape.
+    ///
+    /// The default calls `forward` with a `Scratch<B>` made on the stack, which is right only
+    /// for a layer whose scratch is empty (`()`); for any other it fails to build (a `const`
+    /// assertion, evaluated when the method is instantiated, so `cargo build` reports it and
+    /// `cargo check` does not). A layer with working space overrides this method, keeping that
+    /// space in its `Tape<B>`.
     fn forward_in<const B: usize>(
         &self,
         x: &In<Self, B>,
         y: &mut Out<Self, B>,
         tape: &mut Self::Tape<B>,
     ) {
+        const {
+            assert!(
+                core::mem::size_of::<Self::Scratch<B>>() == 0,
+                "a layer whose `Forward::Scratch` is not empty must override `Train::forward_in`"
+            )
+        };
         let _ = tape;
-        self.forward(x, y);
+        self.forward(x, y, &mut Zeroed::zeroed());
     }
 
     /// Training forward pass: `y = f(x)`, keeping in `tape` what backward needs.

@@ -186,6 +186,13 @@ where
         &self.output
     }
 
+    /// The tape, for inference in it ([`Train::forward_in`]) without touching the output of
+    /// the last training batch.
+    #[cfg(feature = "std")]
+    pub(crate) fn tape_mut(&mut self) -> &mut N::Tape<B> {
+        &mut self.tape
+    }
+
     /// The network's output for the last batch, as computed in training mode.
     pub fn output(&self) -> &Out<N, B> {
         &self.output

@@ -7,7 +7,7 @@ mod golden;
 
 use golden::conv::*;
 use liandan::activation::Identity;
-use liandan::layer::{Backward, In, Out, Params, Train};
+use liandan::layer::{Backward, In, Out, Params, Scratch, Train};
 use liandan::layers::{
     AveragePooling2D, Conv2D, GlobalAveragePooling2D, MaxPooling2D, Same, Valid,
 };
@@ -41,7 +41,7 @@ fn check<L: Train<Element = f64> + Zeroed>(case: Case<'_>) {
     layer.forward_train(&x, &mut *y, &mut *tape, None);
     close("y", y.as_slice(), case.y);
     let mut inference = Out::<L, 1>::boxed();
-    layer.forward(&x, &mut *inference);
+    layer.forward(&x, &mut *inference, &mut *Scratch::<L, 1>::boxed());
     close("y at inference", inference.as_slice(), case.y);
     let mut dy = Out::<L, 1>::from_slice(case.dy);
     let (mut grad, mut dx) = (L::Grad::boxed(), In::<L, 1>::boxed());

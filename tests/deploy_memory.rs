@@ -66,6 +66,33 @@ fn tape_bytes_are_the_tape_type() {
     assert_eq!(Mnist::<f32>::tape_bytes(32), 778 * 32 * 4);
 }
 
+#[test]
+fn scratch_bytes_are_the_scratch_type() {
+    assert_eq!(
+        size_of::<Scratch<Mnist<f32>, 32>>(),
+        Mnist::<f32>::scratch_bytes(32)
+    );
+    assert_eq!(
+        size_of::<MnistScratch<f32, 1>>(),
+        Mnist::<f32>::scratch_bytes(1)
+    );
+    assert_eq!(
+        size_of::<MnistScratch<f64, 7>>(),
+        Mnist::<f64>::scratch_bytes(7)
+    );
+    assert_eq!(
+        size_of::<SmallScratch<f64, 3>>(),
+        Small::<f64>::scratch_bytes(3)
+    );
+    // The hidden dense output alone: Flatten and Dropout copy nothing at inference.
+    assert_eq!(Mnist::<f32>::scratch_bytes(32), 128 * 32 * 4);
+    // Small: tanh's output (6), the swish dense's (5), the dense's before softmax (4).
+    assert_eq!(Small::<f64>::scratch_bytes(3), (6 + 5 + 4) * 3 * 8);
+    // Inference of one sample is its input, its output and that scratch.
+    let one = |input: usize, output: usize| (input + output) * 4 + Mnist::<f32>::scratch_bytes(1);
+    assert_eq!(Mnist::<f32>::INFERENCE_BYTES, one(784, 10));
+}
+
 /// The size of a value of `bytes` bytes with the alignment of `T`, as the compiler pads it.
 fn padded<T>(bytes: usize) -> usize {
     bytes.next_multiple_of(std::mem::align_of::<T>())

@@ -20,7 +20,7 @@
 //! let pool = AveragePooling2D::<f32, 3, 3, 1, 3, 3, 3, 3, Same, 1, 1>::new();
 //! let x = Batch::<f32, Hwc<3, 3, 1>, 1>::from_slice(&[4.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
 //! let mut y = Batch::<f32, Hwc<3, 3, 1>, 1>::zeroed();
-//! pool.forward(&x, &mut y);
+//! pool.forward(&x, &mut y, &mut ());
 //! assert_eq!(y.as_slice()[..3], [1.0, 4.0 / 6.0, 0.0]);
 //! ```
 
@@ -115,8 +115,9 @@ pooling!(impl Float; Forward for ty!() {
     type Element = T;
     type Input = Hwc<H, W, C>;
     type Output = Hwc<OH, OW, C>;
+    type Scratch<const B: usize> = ();
 
-    fn forward<const B: usize>(&self, x: &HwcBatch<T, H, W, C, B>, y: &mut HwcBatch<T, OH, OW, C, B>) {
+    fn forward<const B: usize>(&self, x: &HwcBatch<T, H, W, C, B>, y: &mut HwcBatch<T, OH, OW, C, B>, _: &mut ()) {
         let () = Self::RULE;
         let window = Self::WINDOW;
         let images = x.as_slice().chunks_exact(H * W * C);
@@ -149,7 +150,7 @@ pooling!(impl Float; Train for ty!() {
         _: &mut (),
         _: Option<&mut dyn RngCore>,
     ) {
-        self.forward(x, y);
+        self.forward(x, y, &mut ());
     }
 
     /// `∂L/∂x[h, w] += ∂L/∂y[i, j] / n(i, j)` for every window `(i, j)` over `(h, w)`.

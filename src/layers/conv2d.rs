@@ -38,7 +38,7 @@
 //!     *v = i as f64; // 0 1 2 / 3 4 5 / 6 7 8
 //! }
 //! let mut y = Batch::<f64, Hwc<2, 2, 2>, 1>::zeroed();
-//! conv.forward(&x, &mut y);
+//! conv.forward(&x, &mut y, &mut ());
 //! assert_eq!(y.sample(0)[0][1], [1.0, 5.5]); // pixel (0, 1): x[0, 1] and x[1, 2] + 0.5
 //! ```
 
@@ -265,8 +265,9 @@ conv2d!(impl Float; Forward for ty!() where A: Activation, P: Padding {
     type Element = T;
     type Input = Hwc<H, W, C>;
     type Output = Hwc<OH, OW, F>;
+    type Scratch<const B: usize> = ();
 
-    fn forward<const B: usize>(&self, x: &HwcBatch<T, H, W, C, B>, y: &mut HwcBatch<T, OH, OW, F, B>) {
+    fn forward<const B: usize>(&self, x: &HwcBatch<T, H, W, C, B>, y: &mut HwcBatch<T, OH, OW, F, B>, _: &mut ()) {
         let () = Self::RULE;
         // A chunk of samples at a time, so the bias and the activation find it in cache.
         let x = x.as_slice().chunks(Self::CHUNK * H * W * C);

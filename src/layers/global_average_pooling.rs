@@ -13,7 +13,7 @@
 //! let pool = GlobalAveragePooling2D::<f32, 2, 1, 2>::new();
 //! let x = Batch::<f32, Hwc<2, 1, 2>, 1>::from_slice(&[1.0, 10.0, 3.0, 30.0]);
 //! let mut y = SMatrix::<f32, 2, 1>::zeros();
-//! pool.forward(&x, &mut y);
+//! pool.forward(&x, &mut y, &mut ());
 //! assert_eq!(y.as_slice(), [2.0, 20.0]);
 //! ```
 
@@ -64,8 +64,14 @@ impl<T: Float, const H: usize, const W: usize, const C: usize> Forward
     type Element = T;
     type Input = Hwc<H, W, C>;
     type Output = Flat<C>;
+    type Scratch<const B: usize> = ();
 
-    fn forward<const B: usize>(&self, x: &HwcBatch<T, H, W, C, B>, y: &mut Batch<T, Flat<C>, B>) {
+    fn forward<const B: usize>(
+        &self,
+        x: &HwcBatch<T, H, W, C, B>,
+        y: &mut Batch<T, Flat<C>, B>,
+        _: &mut (),
+    ) {
         let () = Self::RULE;
         let count = T::of((H * W) as f64);
         let images = x.as_slice().chunks_exact(H * W * C);
@@ -100,7 +106,7 @@ impl<T: Float, const H: usize, const W: usize, const C: usize> Train
         _: &mut (),
         _: Option<&mut dyn RngCore>,
     ) {
-        self.forward(x, y);
+        self.forward(x, y, &mut ());
     }
 
     /// `∂L/∂x[h, w, c] = ∂L/∂y[c] / (H·W)` at every pixel.

@@ -26,7 +26,7 @@
 //!     *v = i as f32; // rows 0..4, 4..8, 8..12, 12..16
 //! }
 //! let mut y = Batch::<f32, Hwc<2, 2, 1>, 1>::zeroed();
-//! pool.forward(&x, &mut y);
+//! pool.forward(&x, &mut y, &mut ());
 //! assert_eq!(y.as_slice(), [5.0, 7.0, 13.0, 15.0]);
 //! ```
 
@@ -179,8 +179,9 @@ pooling!(impl Float; Forward for ty!() {
     type Element = T;
     type Input = Hwc<H, W, C>;
     type Output = Hwc<OH, OW, C>;
+    type Scratch<const B: usize> = ();
 
-    fn forward<const B: usize>(&self, x: &HwcBatch<T, H, W, C, B>, y: &mut HwcBatch<T, OH, OW, C, B>) {
+    fn forward<const B: usize>(&self, x: &HwcBatch<T, H, W, C, B>, y: &mut HwcBatch<T, OH, OW, C, B>, _: &mut ()) {
         let () = Self::RULE;
         Self::pool(x, y, None);
     }

@@ -14,7 +14,7 @@ pub(crate) mod window;
 
 pub use activation::Activation;
 pub use average_pooling::AveragePooling2D;
-pub use chain::{Chain, ChainTape};
+pub use chain::{Chain, ChainScratch, ChainTape};
 pub use conv2d::{Conv2D, Conv2DTape, Kernel, Patches};
 pub use dense::Dense;
 pub use dropout::Dropout;

@@ -19,7 +19,7 @@
 //! layer.adapt(&[1.0, 10.0, 3.0, 30.0])?;
 //! assert_eq!((layer.mean[0], layer.variance[1]), (2.0, 100.0));
 //! let mut y = SMatrix::<f64, 2, 1>::zeros();
-//! layer.forward(&SMatrix::<f64, 2, 1>::new(3.0, 0.0), &mut y);
+//! layer.forward(&SMatrix::<f64, 2, 1>::new(3.0, 0.0), &mut y, &mut ());
 //! assert_eq!(y, SMatrix::<f64, 2, 1>::new(1.0, -2.0));
 //! # Ok::<(), liandan::Error>(())
 //! ```
@@ -167,8 +167,9 @@ impl<T: Float, S: Shape, const C: usize> Forward for Normalization<T, S, C> {
     type Element = T;
     type Input = S;
     type Output = S;
+    type Scratch<const B: usize> = ();
 
-    fn forward<const B: usize>(&self, x: &Batch<T, S, B>, y: &mut Batch<T, S, B>) {
+    fn forward<const B: usize>(&self, x: &Batch<T, S, B>, y: &mut Batch<T, S, B>, _: &mut ()) {
         let () = Self::RULE;
         let values = y.as_mut_slice().iter_mut().zip(x.as_slice());
         for (j, (y, &x)) in values.enumerate() {
@@ -192,7 +193,7 @@ impl<T: Float, S: Shape, const C: usize> Train for Normalization<T, S, C> {
         _: &mut (),
         _: Option<&mut dyn RngCore>,
     ) {
-        self.forward(x, y);
+        self.forward(x, y, &mut ());
     }
 
     /// `∂L/∂x = ∂L/∂y / s`, index by index of the last axis.
@@ -266,7 +267,7 @@ mod tests {
         assert_eq!((layer.variance[0], layer.variance[1]), (5.0, 100.0));
         let x = Batch::<f64, Hwc<1, 2, 2>, 2>::from_slice(&x);
         let mut y = Zeroed::zeroed();
-        layer.forward(&x, &mut y);
+        layer.forward(&x, &mut y, &mut ());
         let want = [-3.0 / 5f64.sqrt(), -1.0, -1.0 / 5f64.sqrt(), -1.0];
         assert_eq!(&y.as_slice()[..4], want);
     }
@@ -287,7 +288,7 @@ mod tests {
         let mut layer = Normalization::<f32, Flat<1>, 1>::new();
         layer.adapt(&[2.0, 2.0]).unwrap();
         let mut y = SMatrix::<f32, 1, 1>::zeros();
-        layer.forward(&SMatrix::<f32, 1, 1>::new(2.0), &mut y);
+        layer.forward(&SMatrix::<f32, 1, 1>::new(2.0), &mut y, &mut ());
         assert_eq!(y[0], 0.0);
     }
 

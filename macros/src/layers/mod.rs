@@ -184,6 +184,12 @@ pub trait Resolved {
     /// Scalars per sample of the layer's own training tape.
     fn tape_width(&self) -> usize;
 
+    /// Scalars per sample of the layer's own inference scratch (its `Forward::Scratch`):
+    /// none for a layer that works in its input and output alone.
+    fn scratch_width(&self) -> usize {
+        0
+    }
+
     /// Whether the layer computes anything in training (`Flatten` moves nothing: each batch
     /// is its input's bytes already).
     fn trains(&self) -> bool {
