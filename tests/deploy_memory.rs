@@ -129,3 +129,55 @@ fn predict_and_a_training_step_allocate_nothing_after_set_up() {
     });
     assert_eq!(n, 0);
 }
+
+network! {
+    /// keras.io's convnet, and a convolution of each kind besides.
+    struct Convnet {
+        input: [28, 28, 1],
+        Conv2D<32, 3x3, Relu>,
+        MaxPooling2D<2>,
+        Conv2D<64, 3x3, Relu>,
+        MaxPooling2D<2>,
+        Conv2D<8, 3x3, Tanh, padding = Same>,
+        AveragePooling2D<2, padding = Same>,
+        GlobalAveragePooling2D,
+        Dropout<0.5>,
+        Dense<10, Softmax>,
+    }
+}
+
+#[test]
+fn the_memory_figures_cover_convolutions_and_pooling() {
+    assert_eq!(size_of::<ConvnetGrad<f32>>(), Convnet::<f32>::PARAM_BYTES);
+    assert_eq!(
+        size_of::<ConvnetTape<f32, 32>>(),
+        Convnet::<f32>::tape_bytes(32)
+    );
+    assert_eq!(
+        size_of::<ConvnetTape<f64, 3>>(),
+        Convnet::<f64>::tape_bytes(3)
+    );
+    assert_eq!(
+        size_of::<ConvnetScratch<f32, 32>>(),
+        Convnet::<f32>::scratch_bytes(32)
+    );
+    assert_eq!(
+        size_of::<ConvnetScratch<f64, 1>>(),
+        Convnet::<f64>::scratch_bytes(1)
+    );
+    let io = (28 * 28 + 10) * 4;
+    assert_eq!(
+        Convnet::<f32>::INFERENCE_BYTES,
+        io + Convnet::<f32>::scratch_bytes(1)
+    );
+    // The convolution's tape: its pre-activation and its patches, per sample.
+    let conv1 = 26 * 26 * 32 + 26 * 26 * 9;
+    let tape = Convnet::<f32>::tape_bytes(1) / 4;
+    assert!(tape > conv1, "{tape}");
+    // Besides `training_bytes`: Adam's hyperparameters, the dropout switch, and the padding
+    // to the trainer's alignment.
+    type Training = Trainer<Convnet<f32>, Adam, 32>;
+    let adam = Convnet::<f32>::training_bytes::<Adam>(32) + size_of::<Adam>() + 1;
+    let aligned = adam.next_multiple_of(core::mem::align_of::<Training>());
+    assert_eq!(size_of::<Training>(), aligned);
+}

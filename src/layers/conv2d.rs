@@ -97,7 +97,8 @@ pub struct Conv2D<
 > {
     /// The kernel, `kernel[kh][kw][c][f]`.
     pub kernel: Kernel<T, KH, KW, C, F>,
-    /// The bias, one entry per filter; zero and not a parameter without `BIAS`.
+    /// The bias, one entry per filter; zero and not a parameter without `BIAS` (the layer then
+    /// still holds its `F` zeros, so its size is its parameters' and `F` more).
     pub bias: SVector<T, F>,
     marker: PhantomData<(A, P)>,
 }
