@@ -77,6 +77,9 @@ pub mod generated {
     }
 }
 
+#[doc = chapter!("20-convolution.md")]
+pub mod convolution {}
+
 /// One compile-fail case of `tests/ui/`: a heading, the explanation, the source as written and
 /// the compiler's output, each read from the files the `ui` test compiles and compares.
 macro_rules! mistake {
