@@ -85,9 +85,16 @@ pub(crate) fn patch<T: Float>(g: &Geometry, x: &[T], pixel: usize, q0: usize, ou
     });
 }
 
+/// Writes values `q0..q0 + out.len()` of the patch of a pixel of an image into `out`, as
+/// [`patch`] does: the layer's own, which copies whole rows of the window as arrays of its
+/// const sizes where the window lies inside the image.
+pub(crate) trait Patcher<T>: Fn(&[T], usize, usize, &mut [T]) {}
+
+impl<T, F: Fn(&[T], usize, usize, &mut [T])> Patcher<T> for F {}
+
 /// The patches of every pixel of `samples` images `x`, one after another, into `p`
-/// (`taps × pixels·samples`, column-major).
-pub(crate) fn im2col<T: Float>(g: &Geometry, x: &[T], p: &mut [T]) {
+/// (`taps × pixels·samples`, column-major), each written by `patch`.
+pub(crate) fn im2col<T: Float>(g: &Geometry, x: &[T], p: &mut [T], patch: &impl Patcher<T>) {
     let (taps, pixels) = (g.taps(), g.pixels());
     if taps == 0 || pixels == 0 {
         return;
@@ -95,7 +102,7 @@ pub(crate) fn im2col<T: Float>(g: &Geometry, x: &[T], p: &mut [T]) {
     let images = x.chunks_exact(g.input_len());
     for (image, columns) in images.zip(p.chunks_exact_mut(taps * pixels)) {
         for (pixel, column) in columns.chunks_exact_mut(taps).enumerate() {
-            patch(g, image, pixel, 0, column);
+            patch(image, pixel, 0, column);
         }
     }
 }
@@ -128,11 +135,18 @@ const PACK: usize = 4096;
 /// Pixels per product, at least: the widest tile of the product kernel.
 const MIN_PIXELS: usize = 12;
 
-/// `y = Kᵀ·P` for `samples` images `x` without their patch matrix: the patches of a few pixels
+/// `y = Kᵀ·P` for `samples` images `x` without their patch matrix: the patches (by `patch`) of a
+/// few pixels
 /// at a time are packed into a buffer on the stack (at most [`PACK`] values), in blocks of taps
 /// when a patch is long, and multiplied into `y` (each pixel's `F` filters together). `kernel`
 /// is Keras' `(KH, KW, C, F)` kernel, a column-major `F × taps` matrix.
-pub(crate) fn forward<T: Float>(g: &Geometry, kernel: &[T], x: &[T], y: &mut [T]) {
+pub(crate) fn forward<T: Float>(
+    g: &Geometry,
+    kernel: &[T],
+    x: &[T],
+    y: &mut [T],
+    patch: &impl Patcher<T>,
+) {
     let (taps, pixels, f) = (g.taps(), g.pixels(), g.filters);
     if f == 0 || pixels == 0 {
         return;
@@ -157,7 +171,7 @@ pub(crate) fn forward<T: Float>(g: &Geometry, kernel: &[T], x: &[T], y: &mut [T]
             for q0 in (0..taps).step_by(kc) {
                 let k = kc.min(taps - q0);
                 for (j, column) in pack.chunks_exact_mut(k).take(n).enumerate() {
-                    patch(g, image, j0 + j, q0, column);
+                    patch(image, j0 + j, q0, column);
                 }
                 let beta = if q0 == 0 { T::zero() } else { T::one() };
                 T::gemm((f, k, n), &kernel[q0 * f..], f, &pack, (1, k), beta, c, f);
@@ -170,6 +184,11 @@ pub(crate) fn forward<T: Float>(g: &Geometry, kernel: &[T], x: &[T], y: &mut [T]
 mod tests {
     use super::*;
     use crate::layers::window::Window;
+
+    /// [`patch`] as a [`Patcher`].
+    fn by_slices<T: Float>(g: Geometry) -> impl Patcher<T> {
+        move |image: &[T], pixel, q0, out: &mut [T]| patch(&g, image, pixel, q0, out)
+    }
 
     fn geometry(input: [usize; 2], size: [usize; 2], stride: [usize; 2], same: bool) -> Geometry {
         Geometry {
@@ -234,7 +253,7 @@ mod tests {
         let n = 2 * g.pixels() * g.taps();
         let p: std::vec::Vec<f64> = (0..n).map(|i| (i as f64 * 0.53).cos()).collect();
         let mut cols = std::vec![0.0; n];
-        im2col(&g, &x, &mut cols);
+        im2col(&g, &x, &mut cols, &by_slices(g));
         let mut back = std::vec![0.0; x.len()];
         col2im_add(&g, &p, &mut back);
         let left: f64 = cols.iter().zip(&p).map(|(a, b)| a * b).sum();
@@ -257,9 +276,9 @@ mod tests {
                 .collect();
             let k: std::vec::Vec<f32> = (0..taps * 5).map(|i| (i as f32 * 0.91).cos()).collect();
             let mut y = std::vec![f32::NAN; 2 * g.pixels() * g.filters];
-            forward(&g, &k, &x, &mut y);
+            forward(&g, &k, &x, &mut y, &by_slices(g));
             let mut p = std::vec![0.0; 2 * pixels * taps];
-            im2col(&g, &x, &mut p);
+            im2col(&g, &x, &mut p, &by_slices(g));
             for (j, patch) in p.chunks_exact(taps).enumerate() {
                 for f in 0..5 {
                     let want: f32 = (0..taps).map(|q| k[q * 5 + f] * patch[q]).sum();

@@ -50,7 +50,7 @@ use rand::RngCore;
 use super::window::{Padding, Valid, Window};
 use crate::activation::{Activation, Identity};
 use crate::init::Initializer;
-use crate::kernel::{col2im_add, conv_forward, im2col, Geometry};
+use crate::kernel::{col2im_add, conv_forward, im2col, patch, Geometry};
 use crate::layer::{Accepts, Backward, Buffers, Forward, Head, Params, Seed, TensorInfo, Train};
 use crate::shape::{Buffer, Hwc, HwcBatch, Text};
 use crate::{Float, Zeroed};
@@ -232,6 +232,30 @@ conv2d!(impl Float; ty!() where A: Activation, P: Padding {
         x.zip(p).zip(z.chunks_mut(Self::CHUNK * OH * OW * F))
     }
 
+    /// Writes values `q0..` of the patch of output pixel `pixel` of `image` into `out`: a whole
+    /// patch of a window inside the image is `KH` rows of `KW` pixels, each row one copy of a
+    /// `[[T; C]; KW]` array; anything else goes through the kernel's general `patch`.
+    #[inline]
+    fn patch(image: &[T], pixel: usize, q0: usize, out: &mut [T]) {
+        let Window { rows, cols } = Self::WINDOW;
+        let (i, j) = (pixel / OW, pixel % OW);
+        let inside = rows.taps(i) == (0, KH) && cols.taps(j) == (0, KW);
+        if q0 == 0 && out.len() == KH * KW * C && inside {
+            let (pixels, _) = image.as_chunks::<C>();
+            let (taps, _) = out.as_chunks_mut::<C>();
+            let (out_rows, _) = taps.as_chunks_mut::<KW>();
+            let w0 = cols.position(j, 0);
+            for (t, row) in out_rows.iter_mut().enumerate() {
+                let start = rows.position(i, t) * W + w0;
+                if let Some(window) = pixels[start..].first_chunk::<KW>() {
+                    *row = *window;
+                }
+            }
+            return;
+        }
+        patch(&Self::GEOMETRY, image, pixel, q0, out);
+    }
+
     /// The kernel as a flat slice: a column-major `F × taps` matrix.
     fn kernel_values(&self) -> &[T] {
         self.kernel.as_flattened().as_flattened().as_flattened()
@@ -273,7 +297,7 @@ conv2d!(impl Float; Forward for ty!() where A: Activation, P: Padding {
         // A chunk of samples at a time, so the bias and the activation find it in cache.
         let x = x.as_slice().chunks(Self::CHUNK * H * W * C);
         for (x, y) in x.zip(y.as_mut_slice().chunks_mut(Self::CHUNK * OH * OW * F)) {
-            conv_forward(&Self::GEOMETRY, self.kernel_values(), x, y);
+            conv_forward(&Self::GEOMETRY, self.kernel_values(), x, y, &Self::patch);
             self.bias_and_activation(y);
         }
     }
@@ -305,7 +329,7 @@ conv2d!(impl Float; Train for ty!() where A: Activation, P: Padding {
         let taps = g.taps();
         let chunks = Self::chunks(x.as_slice(), flat6(&mut tape.patches), tape.z.as_mut_slice());
         for (((x, p), z), y) in chunks.zip(y.as_mut_slice().chunks_mut(Self::CHUNK * OH * OW * F)) {
-            im2col(&g, x, p);
+            im2col(&g, x, p, &Self::patch);
             let n = z.len() / F;
             T::gemm((F, taps, n), self.kernel_values(), F, p, (1, taps), T::zero(), z, F);
             self.add_bias(z);
