@@ -27,7 +27,7 @@ mod x86;
 
 pub(crate) use crate::parallel::by_columns;
 pub(crate) use adam::adam_tensor;
-pub(crate) use conv::{col2im_add, forward as conv_forward, im2col, patch, Geometry, Patcher};
+pub(crate) use conv::{col2im_add, forward as conv_forward, im2col, patch, Geometry};
 pub(crate) use dropout::{dropout, masked, Mask};
 
 /// The kernels of a scalar type, one body each for `f32` and `f64`.
