@@ -74,7 +74,7 @@ pub struct Config {
     pub max_wait: Duration,
     /// The largest request body read, in bytes; a larger one is refused with 413.
     pub max_body: usize,
-    /// Requests handled at once; one more is refused with 503.
+    /// Inference requests handled at once; one more is refused with 503.
     pub max_in_flight: usize,
     /// Connections open at once; further ones wait in the listener's backlog.
     pub max_connections: usize,
@@ -114,7 +114,7 @@ pub struct Flags {
     /// The largest request body, in bytes.
     #[arg(long, default_value_t = 4 << 20)]
     pub max_body_bytes: usize,
-    /// Requests handled at once; more are refused with 503.
+    /// Inference requests handled at once; more are refused with 503.
     #[arg(long, default_value_t = 256)]
     pub max_in_flight: usize,
     /// Connections open at once; more wait to be accepted.

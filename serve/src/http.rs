@@ -221,7 +221,8 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// Refuses a request beyond the in-flight bound with 503, and counts and logs every answer.
+/// Refuses an inference request beyond the in-flight bound with 503, and counts and logs every
+/// answer. Health, metadata and metrics are outside the bound, so they answer under load.
 async fn observe<E: Float>(
     State(app): State<Arc<App<E>>>,
     request: Request,
@@ -229,18 +230,22 @@ async fn observe<E: Float>(
 ) -> Response {
     let start = Instant::now();
     let (method, path) = (request.method().clone(), request.uri().path().to_string());
-    let count = app.metrics.enter();
-    let guard = InFlight(&app.metrics);
-    let response = if count > app.config.max_in_flight as u64 {
-        let limit = app.config.max_in_flight;
-        ApiError::unavailable(format!("over {limit} requests in flight; retry later"))
-            .into_response()
+    let route = route(&path);
+    let response = if matches!(route, "kserve_infer" | "tfserving_predict") {
+        let count = app.metrics.enter();
+        let _guard = InFlight(&app.metrics);
+        if count > app.config.max_in_flight as u64 {
+            let limit = app.config.max_in_flight;
+            ApiError::unavailable(format!("over {limit} requests in flight; retry later"))
+                .into_response()
+        } else {
+            next.run(request).await
+        }
     } else {
         next.run(request).await
     };
-    drop(guard);
     let (status, elapsed) = (response.status(), start.elapsed());
-    app.metrics.request(route(&path), status.as_u16(), elapsed);
+    app.metrics.request(route, status.as_u16(), elapsed);
     let micros = elapsed.as_micros();
     if status.is_server_error() {
         tracing::warn!(%method, path, status = status.as_u16(), micros, "request");

@@ -156,7 +156,7 @@ impl Metrics {
             "liandan_abandoned_total {}",
             self.abandoned.load(Relaxed)
         );
-        out.push_str("# HELP liandan_in_flight Requests being handled.\n");
+        out.push_str("# HELP liandan_in_flight Inference requests being handled.\n");
         out.push_str("# TYPE liandan_in_flight gauge\n");
         let _ = writeln!(out, "liandan_in_flight {}", self.in_flight.load(Relaxed));
         out
