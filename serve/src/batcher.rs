@@ -1,6 +1,6 @@
 //! Batching on the fly: requests queue for one inference thread, which gathers their samples
-//! into one batch until it is full or the first sample has waited long enough, runs it, and
-//! answers each request with its own outputs.
+//! into one batch until it is full or the first sample has waited long enough (or no other
+//! request is in flight to wait for), runs it, and answers each request with its own outputs.
 //!
 //! A request of more samples than a batch holds is split across consecutive batches; a partial
 //! batch runs at the smallest const size that holds it ([`Lanes`]). Every buffer the thread
@@ -145,8 +145,9 @@ impl<'a, N: Network> Batcher<'a, N> {
         }
     }
 
-    /// Copies samples of the queued requests into `input` until the batch is full or
-    /// `deadline` passes with nothing more arriving; returns how many.
+    /// Copies samples of the queued requests into `input` until the batch is full, or
+    /// `deadline` passes with nothing more arriving, or no other request is in flight;
+    /// returns how many.
     fn gather(&mut self, deadline: Instant) -> usize {
         let max = self.lanes.max();
         let len = <N::Input as Shape>::LEN;
@@ -163,7 +164,10 @@ impl<'a, N: Network> Batcher<'a, N> {
                     next += 1;
                 }
             }
-            if filled == max {
+            // Waiting helps only if a request is on its way: if every inference request in
+            // flight is already in this batch, run it now.
+            let coming = self.metrics.in_flight() > self.queue.len() as u64;
+            if filled == max || !coming {
                 return filled;
             }
             let left = deadline.saturating_duration_since(Instant::now());

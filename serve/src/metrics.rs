@@ -115,6 +115,11 @@ impl Metrics {
         self.in_flight.fetch_add(1, Relaxed) + 1
     }
 
+    /// The requests being handled.
+    pub(crate) fn in_flight(&self) -> u64 {
+        self.in_flight.load(Relaxed)
+    }
+
     /// One request fewer being handled.
     pub(crate) fn leave(&self) {
         self.in_flight.fetch_sub(1, Relaxed);
