@@ -74,6 +74,9 @@ pub struct Config {
     pub max_wait: Duration,
     /// The largest request body read, in bytes; a larger one is refused with 413.
     pub max_body: usize,
+    /// How long a request body may take to arrive; a slower one is refused with 408, so slow
+    /// clients cannot hold the in-flight places forever.
+    pub body_timeout: Duration,
     /// Inference requests handled at once; one more is refused with 503.
     pub max_in_flight: usize,
     /// Connections open at once; further ones wait in the listener's backlog.
@@ -87,6 +90,7 @@ impl Default for Config {
             batch: BatchSize::Sixteen,
             max_wait: Duration::from_micros(200),
             max_body: 4 << 20,
+            body_timeout: Duration::from_secs(30),
             max_in_flight: 256,
             max_connections: 512,
         }
@@ -114,6 +118,9 @@ pub struct Flags {
     /// The largest request body, in bytes.
     #[arg(long, default_value_t = 4 << 20)]
     pub max_body_bytes: usize,
+    /// How long a request body may take to arrive, in milliseconds.
+    #[arg(long, default_value_t = 30_000)]
+    pub body_timeout_ms: u64,
     /// Inference requests handled at once; more are refused with 503.
     #[arg(long, default_value_t = 256)]
     pub max_in_flight: usize,
@@ -130,6 +137,7 @@ impl Flags {
             batch: self.batch_size,
             max_wait: Duration::from_micros(self.max_wait_us),
             max_body: self.max_body_bytes,
+            body_timeout: Duration::from_millis(self.body_timeout_ms),
             max_in_flight: self.max_in_flight,
             max_connections: self.max_connections,
         }

@@ -168,13 +168,14 @@ pub(crate) fn json_response(value: &impl Serialize) -> Response {
     }
 }
 
-/// The request body, refused with 413 if over `limit`: by its declared length before any of
-/// it is read, otherwise as soon as more than `limit` bytes have arrived.
+/// The request body, refused with 413 if over the limit (by its declared length before any
+/// of it is read, otherwise as soon as more has arrived) and with 408 if it takes too long.
 pub(crate) async fn read_body(
     headers: &HeaderMap,
     body: Body,
-    limit: usize,
+    config: &Config,
 ) -> Result<Bytes, ApiError> {
+    let limit = config.max_body;
     let too_large = |size: &str| {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -188,7 +189,13 @@ pub(crate) async fn read_body(
     if let Some(length) = declared.filter(|&n| n > limit as u64) {
         return Err(too_large(&length.to_string()));
     }
-    axum::body::to_bytes(body, limit).await.map_err(|e| {
+    let read = tokio::time::timeout(config.body_timeout, axum::body::to_bytes(body, limit));
+    let Ok(read) = read.await else {
+        let ms = config.body_timeout.as_millis();
+        let message = format!("the request body did not arrive within {ms} ms");
+        return Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, message));
+    };
+    read.map_err(|e| {
         let over = std::error::Error::source(&e)
             .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
         if over {

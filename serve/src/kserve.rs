@@ -169,7 +169,7 @@ async fn infer<E: Float>(
     body: Body,
 ) -> Result<Response, ApiError> {
     app.check_name(&name)?;
-    let body = read_body(&headers, body, app.config.max_body).await?;
+    let body = read_body(&headers, body, &app.config).await?;
     let request: InferRequest =
         serde_json::from_slice(&body).map_err(|e| ApiError::json(&e, &body))?;
     let (values, samples) = check_input::<E>(&app, request.inputs)?;

@@ -29,7 +29,8 @@
 //! [`Config::max_wait`], run at the smallest of the const sizes 1, 4, 16, 64 that holds them
 //! (padded), and each request is answered with its own outputs; a request of more samples
 //! than a batch is split across batches. A bad request gets a 4xx saying what is wrong; a body
-//! over [`Config::max_body`] is refused with 413 before it is read whole; more than
+//! over [`Config::max_body`] is refused with 413 before it is read whole, one slower than
+//! [`Config::body_timeout`] with 408; more than
 //! [`Config::max_in_flight`] inference requests at once are refused with 503; more than
 //! [`Config::max_connections`] connections wait to be accepted. On ctrl-c or SIGTERM the server
 //! stops accepting, finishes the requests in flight, then returns.

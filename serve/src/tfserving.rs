@@ -80,7 +80,7 @@ async fn predict<E: Float>(
         return Err(ApiError::new(StatusCode::NOT_FOUND, message));
     };
     app.check_name(name)?;
-    let body = read_body(&headers, body, app.config.max_body).await?;
+    let body = read_body(&headers, body, &app.config).await?;
     let request: PredictRequest =
         serde_json::from_slice(&body).map_err(|e| ApiError::json(&e, &body))?;
     let instances = request.instances;

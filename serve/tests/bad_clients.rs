@@ -347,6 +347,25 @@ fn too_many_requests_in_flight_are_a_503_and_the_rest_complete() {
 }
 
 #[test]
+fn a_body_slower_than_the_timeout_is_a_408_and_frees_its_place() {
+    let config = Config {
+        body_timeout: Duration::from_millis(200),
+        max_in_flight: 1,
+        ..Config::default()
+    };
+    let server = serve(config);
+    let body = kserve_request(&[&digits(1)[0]]);
+    let mut slow = half_request(server.addr(), &body);
+    let answer = read_answer(&mut slow).unwrap();
+    assert_eq!(answer.status, 408);
+    assert_eq!(
+        answer.error(),
+        "the request body did not arrive within 200 ms"
+    );
+    still_correct(&mut Client::new(server.addr()));
+}
+
+#[test]
 fn a_client_that_leaves_mid_request_costs_nothing_after() {
     let server = serve(Config::default());
     let mut client = Client::new(server.addr());

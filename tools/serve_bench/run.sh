@@ -18,7 +18,7 @@ if [ ! -x "$work/venv/bin/uvicorn" ]; then
     "$work/venv/bin/pip" install --quiet -r tools/serve_bench/requirements.txt
 fi
 "$work/venv/bin/python" tools/serve_bench/export_onnx.py ffi/weights/mnist.safetensors "$work/mnist.onnx"
-cargo build --quiet --release -p liandan-serve --example mnist --example loadgen
+cargo build --quiet --release -p liandan-serve --example serve-mnist --example loadgen
 
 wait_for() {
     for _ in $(seq 100); do
@@ -31,7 +31,7 @@ wait_for() {
 }
 
 echo "## liandan-serve (--batch-size 16 --max-wait-us 200)"
-target/release/examples/mnist --address 127.0.0.1:18080 2>/dev/null &
+target/release/examples/serve-mnist --address 127.0.0.1:18080 2>/dev/null &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 wait_for 127.0.0.1:18080

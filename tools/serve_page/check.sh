@@ -16,8 +16,8 @@ count="${1:-20}"
 work=target/serve_page
 mkdir -p "$work"
 browser=$(command -v chromium || command -v chromium-browser) || { echo "no chromium" >&2; exit 1; }
-cargo build --quiet --release -p liandan-serve --example mnist
-target/release/examples/mnist --address 127.0.0.1:18090 2>/dev/null &
+cargo build --quiet --release -p liandan-serve --example serve-mnist
+target/release/examples/serve-mnist --address 127.0.0.1:18090 2>/dev/null &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:18090/v2/health/ready && break; sleep 0.2; done

@@ -1,14 +1,18 @@
 //! The seed's MNIST network as an inference service.
 //!
 //! ```text
-//! cargo run --release -p liandan-serve --example mnist [-- --address 127.0.0.1:8000
+//! cargo run --release -p liandan-serve --example serve-mnist [-- --address 127.0.0.1:8000
 //!     --weights FILE --batch-size 16 --max-wait-us 200]
 //! ```
 //!
-//! Without `--weights` it serves the trained weights committed at `ffi/weights/mnist.safetensors`
-//! (written by `cargo run --release --example deploy -- --train`); `cargo run --release --example mnist` writes its own to
-//! `target/mnist/mnist.safetensors`, which `--weights` takes too. The file's architecture is
-//! checked against the declaration below when it loads.
+//! Without `--weights` it serves the trained weights committed at
+//! `ffi/weights/mnist.safetensors` (written by `cargo run --release --example deploy -- --train`);
+//! `cargo run --release --example mnist` writes its own to `target/mnist/mnist.safetensors`,
+//! which `--weights` takes too. The file's architecture is checked against the declaration
+//! below when it loads.
+//!
+//! The name is not `mnist`: that is the core's training example, and two examples of one name
+//! in a workspace are one file in `target/` (cargo's output filename collision).
 
 use std::path::PathBuf;
 
