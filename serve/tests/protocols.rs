@@ -99,12 +99,17 @@ fn concurrent_requests_share_batches() {
     };
     let server = serve(config);
     let addr = server.addr();
+    // Every client connected before any sends, so the requests arrive together.
+    let ready = std::sync::Barrier::new(digits.len());
     std::thread::scope(|scope| {
         for digit in &digits {
             let expected = predict(&net, digit);
+            let ready = &ready;
             scope.spawn(move || {
-                let answer =
-                    Client::new(addr).post("/v2/models/mnist/infer", &kserve_request(&[digit]));
+                let mut client = Client::new(addr);
+                assert_eq!(client.get("/v2/health/live").status, 200);
+                ready.wait();
+                let answer = client.post("/v2/models/mnist/infer", &kserve_request(&[digit]));
                 assert_eq!(answer.status, 200, "{}", answer.body);
                 assert_eq!(kserve_outputs(&answer), [expected]);
             });
