@@ -205,3 +205,75 @@ impl<'a, N: Network> Batcher<'a, N> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use liandan::prelude::*;
+    use liandan::rng::SplitMix64;
+
+    use super::*;
+    use crate::config::BatchSize;
+
+    network! {
+        struct Small { input: [3], Dense<2, Tanh> }
+    }
+
+    /// Queues `samples` samples starting at value `start`, returning where the answer comes;
+    /// with `gone`, the client has gone before it is queued.
+    fn submit(
+        queue: &Queue<f32>,
+        samples: usize,
+        start: f32,
+        gone: bool,
+    ) -> Option<oneshot::Receiver<Vec<f32>>> {
+        let (reply, answer) = oneshot::channel();
+        let answer = (!gone).then_some(answer);
+        let input = (0..samples * 3).map(|i| start + i as f32 * 0.1).collect();
+        let output = Vec::with_capacity(samples * 2);
+        let job = Job {
+            input,
+            samples,
+            output,
+            reply,
+        };
+        assert_eq!(queue.submit(job), Ok(()));
+        answer
+    }
+
+    #[test]
+    fn requests_are_gathered_split_and_answered_with_their_own_outputs() {
+        let net = Small::<f32>::new(&mut SplitMix64::new(3));
+        let same = Box::new(Small::<f32>::new(&mut SplitMix64::new(3)));
+        let config = Config {
+            batch: BatchSize::Four,
+            max_wait: Duration::from_millis(50),
+            ..Config::default()
+        };
+        let metrics = Arc::new(Metrics::new());
+        let (queue, thread) = spawn(same, &config, metrics.clone()).unwrap();
+        // 1 + 6 + 2 samples: the six cannot fit one batch of four.
+        let sizes = [(1, 0.0), (6, 1.0), (2, -2.0)];
+        let answers: Vec<_> = sizes
+            .iter()
+            .map(|&(n, s)| submit(&queue, n, s, false))
+            .collect();
+        submit(&queue, 2, 5.0, true);
+        for (answer, &(samples, start)) in answers.into_iter().zip(&sizes) {
+            let output = answer.unwrap().blocking_recv().unwrap();
+            let expected: Vec<f32> = (0..samples)
+                .flat_map(|j| {
+                    let x = (0..3).map(|i| start + (j * 3 + i) as f32 * 0.1);
+                    let x = SVector::<f32, 3>::from_iterator(x);
+                    net.predict(&x).as_slice().to_vec()
+                })
+                .collect();
+            assert_eq!(output, expected);
+        }
+        drop(queue);
+        thread.join().unwrap();
+        // 9 samples in batches of at most 4; the abandoned request never ran.
+        let text = metrics.render();
+        assert!(text.contains("liandan_batch_samples_sum 9\n"), "{text}");
+        assert!(text.contains("liandan_abandoned_total 1\n"), "{text}");
+    }
+}
