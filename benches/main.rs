@@ -46,9 +46,10 @@ fn predict_batch<const B: usize>(
     let net = network();
     let x = inputs::<Hw<28, 28>, B>(5);
     let mut y = SMatrix::<f32, 10, B>::boxed();
+    let mut scratch = Scratch::<Mnist<f32>, B>::boxed();
     c.throughput(Throughput::Elements(B as u64));
     c.bench_function(BenchmarkId::from_parameter(B), |b| {
-        b.iter(|| net.predict_batch(black_box(&*x), &mut *y))
+        b.iter(|| net.forward(black_box(&*x), &mut *y, &mut *scratch))
     });
 }
 
@@ -82,7 +83,7 @@ fn dense<const I: usize, const O: usize, A: liandan::activation::Activation>(
     let mut grad = Dense::<f32, I, O, A>::boxed();
     let mut dx = SMatrix::<f32, I, B>::boxed();
     g.bench_function("forward", |b| {
-        b.iter(|| layer.forward(black_box(&*x), &mut *y))
+        b.iter(|| layer.forward(black_box(&*x), &mut *y, &mut ()))
     });
     layer.forward_train(&*x, &mut *y, &mut *z, Some(&mut rng(8)));
     let dy = SMatrix::<f32, O, B>::from_fn(|i, j| ((i * 7 + j) % 5) as f32 * 0.01);

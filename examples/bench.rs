@@ -5,6 +5,7 @@
 //! ```text
 //! cargo run --release --example bench                      # every figure
 //! cargo run --release --example bench -- "train_step B=128"  # those whose name contains it
+//! cargo run --release --example bench -- --json convnet      # JSON lines for tools/conv_peers
 //! ```
 
 #[path = "../benches/common/mod.rs"]
@@ -45,6 +46,9 @@ fn median_secs(runs: usize, mut f: impl FnMut()) -> f64 {
 
 struct Report {
     peak: f64,
+    /// `--json`: the convnet's step and predictions as tools/conv_peers reads them, timed as
+    /// it times its peers.
+    json: bool,
     /// Only figures whose name contains this (or that start a name it contains) are measured.
     filter: String,
 }
@@ -92,7 +96,8 @@ fn predict<const B: usize>(r: &Report) {
     let net = network();
     let x = inputs::<Hw<28, 28>, B>(5);
     let mut y = SMatrix::<f32, 10, B>::boxed();
-    let secs = median_secs(15, || net.predict_batch(black_box(&*x), &mut *y));
+    let mut scratch = Scratch::<Mnist<f32>, B>::boxed();
+    let secs = median_secs(15, || net.forward(black_box(&*x), &mut *y, &mut *scratch));
     r.line(&name, secs, B, predict_flop(B));
 }
 
@@ -111,7 +116,7 @@ fn dense<const I: usize, const O: usize, A: liandan::activation::Activation>(
     let mut grad = Dense::<f32, I, O, A>::boxed();
     let mut dx = SMatrix::<f32, I, B>::boxed();
     let fwd = dense_forward_flop(I, O, B);
-    let secs = median_secs(15, || layer.forward(black_box(&*x), &mut *y));
+    let secs = median_secs(15, || layer.forward(black_box(&*x), &mut *y, &mut ()));
     r.line(&format!("dense {I}->{O} forward B={B}"), secs, B, fwd);
     layer.forward_train(&*x, &mut *y, &mut *z, Some(&mut rng(8)));
     let dy = SMatrix::<f32, O, B>::from_fn(|i, j| ((i * 7 + j) % 5) as f32 * 0.01);
@@ -136,8 +141,13 @@ fn main() {
     let mut c = vec![0.0f32; n * n];
     let secs = median_secs(5, || sgemm(n, &a, &b, &mut c));
     let peak = sgemm_flop(n) / secs / 1e9;
-    let filter = std::env::args().nth(1).unwrap_or_default();
-    let r = Report { peak, filter };
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let json = args.first().is_some_and(|a| a == "--json");
+    if json {
+        args.remove(0);
+    }
+    let filter = args.first().cloned().unwrap_or_default();
+    let r = Report { peak, filter, json };
     println!("# liandan benchmark, one core, f32; medians; FLOP counts in benches/common/mod.rs");
     r.line("sgemm 2048^3 (matrixmultiply)", secs, 0, sgemm_flop(n));
     handoff(&r);
@@ -151,6 +161,155 @@ fn main() {
     dense::<128, 10, Softmax>(&r, true);
     adam(&r);
     phases(&r);
+    convnet_train_step::<32>(&r);
+    convnet_train_step::<128>(&r);
+    convnet_predict::<1>(&r);
+    convnet_predict::<256>(&r);
+    convnet_passes(&r);
+}
+
+fn convnet_train_step<const B: usize>(r: &Report) {
+    let name = format!("convnet train_step B={B}");
+    if !r.wants(&name) {
+        return;
+    }
+    let mut net = convnet();
+    let mut trainer = Convnet::<f32>::trainer::<Adam, B>(Adam::default());
+    let (x, y) = (inputs::<Hwc<28, 28, 1>, B>(2), labels::<B>(3));
+    let (loss, mut g) = (SparseCategoricalCrossentropy::default(), rng(4));
+    let step = || {
+        trainer.step(&mut net, &x, &y, B, &loss, &mut g).unwrap();
+    };
+    if r.json {
+        return peer_line("train", B, step);
+    }
+    let secs = median_secs(9, step);
+    r.line(&name, secs, B, convnet_train_flop(B));
+}
+
+fn convnet_predict<const B: usize>(r: &Report) {
+    let name = format!("convnet predict B={B}");
+    if !r.wants(&name) {
+        return;
+    }
+    let net = convnet();
+    let mut trainer = Convnet::<f32>::trainer::<Adam, B>(Adam::default());
+    let x = inputs::<Hwc<28, 28, 1>, B>(5);
+    let call = || {
+        black_box(trainer.predict(&net, black_box(&*x)));
+    };
+    if r.json {
+        return peer_line("predict", B, call);
+    }
+    let secs = median_secs(9, call);
+    r.line(&name, secs, B, convnet_predict_flop(B));
+}
+
+/// One JSON line as tools/conv_peers prints its peers': 0.3 s of calls untimed, then at least
+/// 1 s and 30 calls; the median call's wall time, and the mean CPU and wall seconds per call.
+fn peer_line(task: &str, batch: usize, mut f: impl FnMut()) {
+    let warm = Instant::now();
+    while warm.elapsed().as_secs_f64() < 0.3 {
+        f();
+    }
+    let (start, cpu) = (Instant::now(), cpu_seconds());
+    let mut calls = Vec::new();
+    while calls.len() < 30 || start.elapsed().as_secs_f64() < 1.0 {
+        let t = Instant::now();
+        f();
+        calls.push(t.elapsed().as_secs_f64());
+    }
+    let (wall, cpu) = (start.elapsed().as_secs_f64(), cpu_seconds() - cpu);
+    let n = calls.len() as f64;
+    calls.sort_by(f64::total_cmp);
+    let median = calls[calls.len() / 2];
+    println!(
+        "{{\"peer\": \"liandan\", \"task\": \"{task}\", \"batch\": {batch}, \"samples_per_s\": {:.1}, \"us_per_batch\": {:.1}, \"cpu_s\": {:.6}, \"wall_s\": {:.6}}}",
+        batch as f64 / median,
+        median * 1e6,
+        cpu / n,
+        wall / n
+    );
+}
+
+/// This process's CPU seconds (user and system) from `/proc/self/stat`, in clock ticks of
+/// 1/100 s; 0 where there is no `/proc`.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Each pass of the convnet's layers at batch 32, alone, on the buffers of a training step.
+fn convnet_passes(r: &Report) {
+    use liandan::layer::{In, Out, Scratch, Train};
+    const B: usize = 32;
+    fn passes<L: Train<Element = f32> + Zeroed>(
+        r: &Report,
+        name: &str,
+        net: &L,
+        flop: f64,
+        with_dx: bool,
+    ) {
+        if !r.wants(name) {
+            return;
+        }
+        let x = inputs::<L::Input, B>(7);
+        let (mut y, mut tape) = (Out::<L, B>::boxed(), L::Tape::<B>::boxed());
+        let mut scratch = Scratch::<L, B>::boxed();
+        let secs = median_secs(9, || net.forward(black_box(&*x), &mut *y, &mut scratch));
+        r.line(&format!("{name} forward B={B}"), secs, B, flop);
+        let secs = median_secs(9, || {
+            net.forward_train(&*x, &mut *y, &mut *tape, Some(&mut rng(8)))
+        });
+        r.line(&format!("{name} forward_train B={B}"), secs, B, flop);
+        let (mut dy, mut grad, mut dx) =
+            (Out::<L, B>::boxed(), L::Grad::boxed(), In::<L, B>::boxed());
+        let secs = median_secs(9, || {
+            dy.as_mut_slice()
+                .iter_mut()
+                .enumerate()
+                .for_each(|(i, d)| *d = (i % 7) as f32 * 0.01);
+            let mut pass = Backward::new(&*x, &*y, &mut *tape, &mut *dy, &mut *grad);
+            pass.dx = if with_dx { Some(&mut *dx) } else { None };
+            net.backward(pass)
+        });
+        let (what, flop) = if with_dx {
+            ("backward+dx", 2.0 * flop)
+        } else {
+            ("backward", flop)
+        };
+        r.line(&format!("{name} {what} B={B}"), secs, B, flop);
+    }
+    let net = convnet();
+    passes(
+        r,
+        "conv2d 28x28x1->32 3x3",
+        &net.conv2d_1,
+        conv_forward_flop(26 * 26, 32, 9, B),
+        false,
+    );
+    passes(r, "max_pooling2d 26x26x32", &net.max_pooling2d_1, 0.0, true);
+    passes(
+        r,
+        "conv2d 13x13x32->64 3x3",
+        &net.conv2d_2,
+        conv_forward_flop(11 * 11, 64, 288, B),
+        true,
+    );
+    passes(r, "max_pooling2d 11x11x64", &net.max_pooling2d_2, 0.0, true);
 }
 
 /// Where a batch-128 training step goes: each pass of the seed network timed alone, in a loop,

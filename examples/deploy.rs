@@ -97,15 +97,16 @@ fn train(path: &str) -> anyhow::Result<()> {
 /// The fraction of `data` that `net` classifies correctly.
 fn accuracy(net: &Mnist<f32>, data: &Digits) -> f32 {
     let right = (0..data.len())
-        .filter(|&i| Some(classify(net, data.sample(i)).0) == data.label(i))
+        .filter(|&i| classify(net, data.sample(i)).map(|(class, _)| class).ok() == data.label(i))
         .count();
     right as f32 / data.len() as f32
 }
 
-/// The predicted class and the probabilities of one digit.
-fn classify(net: &Mnist<f32>, pixels: &[f32]) -> (usize, SVector<f32, 10>) {
-    let p = net.predict(&Sample::<f32, Hw<28, 28>>::from_slice(pixels));
-    (p.argmax().0, p)
+/// The predicted class and the probabilities of one digit, or an error unless `pixels` is one
+/// 28×28 image.
+fn classify(net: &Mnist<f32>, pixels: &[f32]) -> Result<(usize, SVector<f32, 10>), liandan::Error> {
+    let p = net.predict(&Sample::<f32, Hw<28, 28>>::try_from_slice(pixels)?);
+    Ok((p.argmax().0, p))
 }
 
 fn expected(out: &str, path: &str) -> anyhow::Result<()> {
@@ -117,7 +118,7 @@ fn expected(out: &str, path: &str) -> anyhow::Result<()> {
     bytes.extend((count as u32).to_le_bytes());
     for i in 0..count {
         let pixels = test.sample(i);
-        let (class, p) = classify(&net, pixels);
+        let (class, p) = classify(&net, pixels)?;
         pixels.iter().for_each(|v| bytes.extend(v.to_le_bytes()));
         let label = test.label(i).context("the test digits have labels")?;
         bytes.extend((label as u32).to_le_bytes());

@@ -18,7 +18,10 @@
 //! assert_eq!(M, SMatrix::<f32, 2, 2>::new(1.0, 3.0, 2.0, 4.0));
 //! ```
 
-use nalgebra::{ArrayStorage, SMatrix};
+use nalgebra::{ArrayStorage, SMatrix, SVector};
+
+use crate::layers::Kernel;
+use crate::Float;
 
 /// The `R×C` matrix of `f32`s stored column-major, little-endian, at `bytes[start..]`.
 ///
@@ -81,6 +84,44 @@ pub const fn i64_value(bytes: &[u8], start: usize) -> i64 {
     i64::from_le_bytes(word)
 }
 
+/// A convolution's kernel from its decoded matrix: Keras' row-major `(KH, KW, C, F)` kernel
+/// read column-major is the `F × KH·KW·C` matrix `m`, which has the same values in the same
+/// order as the array `[kh][kw][c][f]`.
+pub const fn kernel<
+    T: Float,
+    const F: usize,
+    const TAPS: usize,
+    const KH: usize,
+    const KW: usize,
+    const C: usize,
+>(
+    m: SMatrix<T, F, TAPS>,
+) -> Kernel<T, KH, KW, C, F> {
+    assert!(TAPS == KH * KW * C, "a kernel of KH·KW·C taps");
+    /// The two views of the same `F·TAPS` values.
+    union Values<
+        T: Copy,
+        const F: usize,
+        const TAPS: usize,
+        const KH: usize,
+        const KW: usize,
+        const C: usize,
+    > {
+        matrix: SMatrix<T, F, TAPS>,
+        kernel: Kernel<T, KH, KW, C, F>,
+    }
+    // Safety: both are `F·TAPS` values of `T` in the same order with no padding (an
+    // `SMatrix` is its `[[T; F]; TAPS]` array, `repr(C)`), and every bit pattern of a float
+    // is a float.
+    unsafe { Values { matrix: m }.kernel }
+}
+
+/// `N` zeros: the bias of a layer without one.
+pub const fn zeros<T: Float, const N: usize>() -> SVector<T, N> {
+    // Safety: all-zero bits are the float 0.0, and an `SVector` is an array of floats.
+    unsafe { core::mem::zeroed() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +143,23 @@ mod tests {
             .iter()
             .zip(values)
             .all(|(a, b)| a.to_bits() == (b as f32).to_bits()));
+    }
+
+    #[test]
+    fn a_kernel_matrix_is_the_keras_array() {
+        const M: SMatrix<f32, 2, 6> = SMatrix::from_array_storage(ArrayStorage([
+            [0.0, 1.0],
+            [2.0, 3.0],
+            [4.0, 5.0],
+            [6.0, 7.0],
+            [8.0, 9.0],
+            [10.0, 11.0],
+        ]));
+        const K: Kernel<f32, 1, 3, 2, 2> = kernel(M);
+        // [kh][kw][c][f] = (kw·2 + c)·2 + f
+        assert_eq!(K[0][2][1], [10.0, 11.0]);
+        assert_eq!(K[0][1][0], [4.0, 5.0]);
+        const Z: SVector<f64, 3> = zeros();
+        assert_eq!(Z, SVector::<f64, 3>::zeros());
     }
 }

@@ -44,6 +44,26 @@ impl LabelOutOfRange {
     }
 }
 
+/// A [`TensorInfo`](crate::TensorInfo) that cannot describe a tensor in a file
+/// ([`TensorInfo::check`](crate::TensorInfo::check)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TensorInfoError {
+    /// More axes than a tensor description has (safetensors and PyTorch orders go up to 8).
+    #[error("a tensor of {rank} axes; at most {max} are described")]
+    Rank {
+        /// The number of axes of the shape.
+        rank: usize,
+        /// The most there may be, [`TensorInfo::MAX_RANK`](crate::TensorInfo::MAX_RANK).
+        max: usize,
+    },
+    /// A PyTorch order that is not each Keras axis exactly once.
+    #[error("PyTorch's axis order is not a permutation of the {rank} axes")]
+    Torch {
+        /// The number of axes of the shape.
+        rank: usize,
+    },
+}
+
 /// An error from the core: a bad target or batch, or a loss that is not finite.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -67,6 +87,22 @@ pub enum Error {
     /// A loss that is NaN or infinite.
     #[error("the loss is not finite (NaN or infinity)")]
     NonFiniteLoss,
+    /// A slice of another length than the batch it fills
+    /// ([`Buffer::try_from_slice`](crate::shape::Buffer::try_from_slice)).
+    #[error("{given} values given for a batch of {holds}")]
+    Length {
+        /// The number of values given.
+        given: usize,
+        /// The values the batch holds.
+        holds: usize,
+    },
+    /// No samples where statistics need at least one
+    /// ([`Normalization::adapt`](crate::layers::Normalization::adapt) of an empty slice).
+    #[error("no samples: statistics need at least one sample of {sample} values")]
+    NoSamples {
+        /// The values of one sample.
+        sample: usize,
+    },
     /// Values that do not split into whole samples.
     #[error("{values} values are not a whole number of samples of {sample} values")]
     PartialSample {

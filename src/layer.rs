@@ -28,6 +28,10 @@ pub type In<L, const B: usize> = Batch<<L as Forward>::Element, <L as Forward>::
 /// A batch of `L`'s output at batch size `B`.
 pub type Out<L, const B: usize> = Batch<<L as Forward>::Element, <L as Forward>::Output, B>;
 
+/// What `L`'s inference at batch size `B` works in besides its input and output
+/// ([`Forward::Scratch`]).
+pub type Scratch<L, const B: usize> = <L as Forward>::Scratch<B>;
+
 /// Inference: `y = f(x)` from a batch of one shape to a batch of another, dropout off.
 ///
 /// Implemented by every layer in [`layers`](crate::layers), by
@@ -39,9 +43,21 @@ pub trait Forward {
     type Input: Shape;
     /// The shape of one output sample.
     type Output: Shape;
+    /// What inference at batch size `B` needs besides its input and output: the intermediate
+    /// activations of a network, a layer's working space. `()` for a layer that needs none
+    /// (every layer in [`layers`](crate::layers)); the caller owns it, so nothing large is on
+    /// the stack and nothing allocates: `Zeroed::boxed()` with `alloc`, a `static`
+    /// ([`zeroed`](crate::zeroed())), or `Zeroed::zeroed()` where it is small.
+    type Scratch<const B: usize>: Zeroed;
 
-    /// `y = f(x)`, sample by sample.
-    fn forward<const B: usize>(&self, x: &In<Self, B>, y: &mut Out<Self, B>);
+    /// `y = f(x)`, sample by sample, working in `scratch`. What `scratch` holds before the call
+    /// does not matter, and after it is unspecified.
+    fn forward<const B: usize>(
+        &self,
+        x: &In<Self, B>,
+        y: &mut Out<Self, B>,
+        scratch: &mut Self::Scratch<B>,
+    );
 }
 
 /// That a layer takes inputs of shape `S`: what [`Chain`](crate::layers::Chain) asks of its
@@ -182,17 +198,30 @@ pub trait Train: Forward<Element: Float> + Params<<Self as Forward>::Element> {
     /// The last operation of the layer, for fused loss gradients.
     const HEAD: Head;
 
-    /// Inference like [`forward`](Forward::forward), but with intermediate activations kept in
-    /// `tape` instead of on the stack: for large networks or batches, where the stack may not
-    /// hold them. Layers without intermediates just call `forward`.
+    /// Inference like [`forward`](Forward::forward), working in `tape` instead of a
+    /// [`Scratch`]: what [`Trainer::predict`](crate::Trainer::predict) runs, so inference next
+    /// to training needs no memory besides the trainer's. A network keeps its intermediate
+    /// activations in its tape's output buffers and passes each layer its own tape.
+    ///
+    /// The default calls `forward` with a `Scratch<B>` made on the stack, which is right only
+    /// for a layer whose scratch is empty (`()`); for any other it fails to build (a `const`
+    /// assertion, evaluated when the method is instantiated, so `cargo build` reports it and
+    /// `cargo check` does not). A layer with working space overrides this method, keeping that
+    /// space in its `Tape<B>`.
     fn forward_in<const B: usize>(
         &self,
         x: &In<Self, B>,
         y: &mut Out<Self, B>,
         tape: &mut Self::Tape<B>,
     ) {
+        const {
+            assert!(
+                core::mem::size_of::<Self::Scratch<B>>() == 0,
+                "a layer whose `Forward::Scratch` is not empty must override `Train::forward_in`"
+            )
+        };
         let _ = tape;
-        self.forward(x, y);
+        self.forward(x, y, &mut Zeroed::zeroed());
     }
 
     /// Training forward pass: `y = f(x)`, keeping in `tape` what backward needs.
@@ -242,17 +271,50 @@ pub struct TensorInfo {
     /// PyTorch's order of the same axes: PyTorch's axis `k` is Keras' axis `torch[k]`. A dense
     /// kernel is `[1, 0]` (PyTorch's `nn.Linear.weight` is `[outputs, inputs]`), a bias `[0]`.
     pub torch: &'static [usize],
+    /// Whether every value is at least zero by its meaning (a variance, a mean of squares):
+    /// loading refuses a negative one.
+    pub non_negative: bool,
+    /// Keras' name for the kind of layer holding it (`"dense"`, `"normalization"`), or `""`.
+    /// Weight files name a tensor of an unnamed layer after it, numbering the layers of each
+    /// kind from 1 as Keras and `network!` do: a bare `Chain` of a `Normalization` and two
+    /// `Dense` layers has `normalization_1.mean`, `dense_1.kernel` and `dense_2.kernel`, its
+    /// parameters and buffers numbered alike. A layer of no kind is `layer_{k}`.
+    pub kind: &'static str,
 }
 
 impl TensorInfo {
-    /// A tensor of a bare layer whose PyTorch layout is Keras' own.
+    /// The most axes a described tensor has.
+    pub const MAX_RANK: usize = 8;
+
+    /// A tensor of a bare layer whose PyTorch layout is Keras' own. A shape of more than
+    /// [`MAX_RANK`](TensorInfo::MAX_RANK) axes is described, but fails [`check`](TensorInfo::check).
     pub const fn new(name: &'static str, shape: &'static [usize]) -> Self {
         const AXES: &[usize] = &[0, 1, 2, 3, 4, 5, 6, 7];
+        let rank = if shape.len() < AXES.len() {
+            shape.len()
+        } else {
+            AXES.len()
+        };
         TensorInfo {
             layer: "",
             name,
             shape,
-            torch: AXES.split_at(shape.len()).0,
+            torch: AXES.split_at(rank).0,
+            non_negative: false,
+            kind: "",
+        }
+    }
+
+    /// The same tensor, of a layer of Keras' kind `kind` (see [`TensorInfo::kind`]).
+    pub const fn kind(self, kind: &'static str) -> Self {
+        TensorInfo { kind, ..self }
+    }
+
+    /// The same tensor, declared never negative (see [`TensorInfo::non_negative`]).
+    pub const fn non_negative(self) -> Self {
+        TensorInfo {
+            non_negative: true,
+            ..self
         }
     }
 
@@ -279,6 +341,37 @@ impl TensorInfo {
     /// Whether the tensor has no values.
     pub const fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Whether the description is one weight files can use: at most
+    /// [`MAX_RANK`](TensorInfo::MAX_RANK) axes, and a PyTorch order naming each exactly once.
+    ///
+    /// ```
+    /// use liandan::{TensorInfo, TensorInfoError};
+    ///
+    /// assert_eq!(TensorInfo::new("kernel", &[4, 5]).torch(&[1, 0]).check(), Ok(()));
+    /// let twice = TensorInfo::new("kernel", &[4, 5]).torch(&[1, 1]).check();
+    /// assert_eq!(twice, Err(TensorInfoError::Torch { rank: 2 }));
+    /// let deep = TensorInfo::new("t", &[1; 9]).check();
+    /// assert_eq!(deep, Err(TensorInfoError::Rank { rank: 9, max: 8 }));
+    /// ```
+    pub fn check(&self) -> Result<(), crate::TensorInfoError> {
+        use crate::TensorInfoError;
+        let rank = self.shape.len();
+        if rank > Self::MAX_RANK {
+            let max = Self::MAX_RANK;
+            return Err(TensorInfoError::Rank { rank, max });
+        }
+        let mut seen = [false; Self::MAX_RANK];
+        let each_once = self.torch.len() == rank
+            && self
+                .torch
+                .iter()
+                .all(|&axis| axis < rank && !core::mem::replace(&mut seen[axis], true));
+        match each_once {
+            true => Ok(()),
+            false => Err(TensorInfoError::Torch { rank }),
+        }
     }
 }
 

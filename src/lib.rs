@@ -39,7 +39,7 @@ mod trainer;
 mod zeroed;
 
 pub use element::Element;
-pub use error::{Error, LabelOutOfRange};
+pub use error::{Error, LabelOutOfRange, TensorInfoError};
 pub use float::Float;
 pub use layer::{Accepts, Buffers, Forward, Head, Params, TensorInfo, Train};
 pub use network::{LayerInfo, Network, Summary};
@@ -49,7 +49,7 @@ pub use zeroed::{zeroed, Zeroed};
 /// Everything a program that declares and trains networks needs, in one `use`.
 pub mod prelude {
     pub use crate::activation::{Gelu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Swish, Tanh};
-    pub use crate::layer::{Forward, Params, Train};
+    pub use crate::layer::{Forward, Params, Scratch, Train};
     pub use crate::loss::{
         BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanAbsoluteError, MeanSquaredError,
         SparseCategoricalCrossentropy,

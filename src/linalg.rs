@@ -31,8 +31,8 @@ pub fn gemm_nn<T: Float, const M: usize, const K: usize, const N: usize>(
     T::gemm((M, K, N), a, M, b, (1, K), beta, c.as_mut_slice(), M);
 }
 
-/// The scalars in the transposed-`A` buffer of [`gemm_tn`]: 4 KiB of `f32` on the stack, kept
-/// small for embedded stacks (the product only computes input gradients, never the largest).
+/// The scalars in the transposed-`A` buffer of [`gemm_tn`] on the stack (4 KiB of `f32`, 8 KiB
+/// of `f64`), kept small for embedded stacks (the product only computes input gradients, never the largest).
 const PACK: usize = 1024;
 
 /// `C = Aᵀ·B + beta·C`, reading `A` (K×M) transposed.
@@ -52,9 +52,15 @@ pub fn gemm_tn<T: Float, const M: usize, const K: usize, const N: usize>(
     );
 }
 
-/// [`gemm_tn`] on slices: blocks of `mc` rows of `C` by `kc` of the inner dimension, each
+/// [`gemm_tn`] on slices (`C` is `m×n` with leading dimension `m`): blocks of `mc` rows of `C` by `kc` of the inner dimension, each
 /// block of `Aᵀ` copied to the stack column-major, so the kernel reads it in place.
-fn tn<T: Float>((m, k, n): (usize, usize, usize), a: &[T], b: &[T], beta: T, c: &mut [T]) {
+pub(crate) fn tn<T: Float>(
+    (m, k, n): (usize, usize, usize),
+    a: &[T],
+    b: &[T],
+    beta: T,
+    c: &mut [T],
+) {
     let mut pack = [T::zero(); PACK];
     let kc = k.clamp(1, 256);
     let mc = (PACK / kc).min(m.max(1));

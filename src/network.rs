@@ -7,7 +7,7 @@ use core::fmt;
 
 use rand::RngCore;
 
-use crate::layer::{Buffers, Forward, In, Out, Train};
+use crate::layer::{Buffers, Forward, Out, Scratch, Train};
 use crate::shape::{Sample, Shape};
 use crate::Zeroed;
 #[cfg(feature = "alloc")]
@@ -82,6 +82,12 @@ pub trait Network: Forward + Buffers + Zeroed {
 
     /// The network's output for one sample (dropout off).
     ///
+    /// The scratch for that one sample ([`Scratch<Self, 1>`](crate::layer::Scratch): the
+    /// intermediate activations of one sample) is made on the stack, which suits small
+    /// networks. For a large network or a batch, call [`forward`](Forward::forward) with a
+    /// scratch made once, on the heap (`Zeroed::boxed()`) or in a `static`; or
+    /// [`Trainer::predict`], which works in the trainer's buffers.
+    ///
     /// ```
     /// use liandan::prelude::*;
     ///
@@ -100,13 +106,8 @@ pub trait Network: Forward + Buffers + Zeroed {
         x: &Sample<Self::Element, Self::Input>,
     ) -> Sample<Self::Element, Self::Output> {
         let mut y = Out::<Self, 1>::zeroed();
-        self.forward(x, &mut y);
+        self.forward(x, &mut y, &mut Scratch::<Self, 1>::zeroed());
         y
-    }
-
-    /// The network's outputs for a batch of `B` samples, one after another (dropout off).
-    fn predict_batch<const B: usize>(&self, x: &In<Self, B>, y: &mut Out<Self, B>) {
-        self.forward(x, y);
     }
 
     /// The number of trainable parameters.

@@ -154,6 +154,55 @@ macro_rules! shapes_chapter {
                  product of the input's dimensions; the error does the multiplication. \
                  (`network!` fills the width in itself.)"
             ),
+            "## Images that do not fit\n\n\
+             A convolution or a pooling window slides over an image `[height, width, \
+             channels]`; the macro computes each layer's output size, `⌊(input − window) / \
+             stride⌋ + 1` with `Valid` padding and `⌈input / stride⌉` with `Same`, and says \
+             where a window no longer fits.\n\n",
+            mistake!(
+                "conv-kernel-larger-than-input",
+                "Each convolution without padding shrinks the image by its kernel less one, and \
+                 each pooling halves it: 20 → 18 → 9 → 8 → 4. A 5×5 kernel does not fit in 4×4. \
+                 Padding (`padding = Same`) or a smaller kernel keeps it inside."
+            ),
+            mistake!(
+                "conv-zero-sizes",
+                "Zero filters, a kernel side of zero, a stride of zero and a pool of zero: each \
+                 is a size that must be at least 1, and all four are reported at once."
+            ),
+            mistake!(
+                "dense-after-image",
+                "A dense layer reads flat features; after the convolution and the pooling the \
+                 sample is still a 13×13 image of 32 channels. `Flatten` makes it 5408 \
+                 features."
+            ),
+            mistake!(
+                "conv-after-flat",
+                "`Flatten` has already turned the image into 784 features, and a convolution \
+                 needs the rows, columns and channels back. Convolve first, flatten last."
+            ),
+            mistake!(
+                "conv-needs-channels",
+                "A convolution's kernel spans the channels too, so the image needs a channel \
+                 axis even when there is one: MNIST's grey digits are `[28, 28, 1]`, as in \
+                 Keras."
+            ),
+            mistake!(
+                "conv-stated-channels",
+                "`Conv2D<3 -> 32, 3x3>` states that the layer reads 3 channels (colour); the \
+                 image has 1. Drop the statement, or fix the input."
+            ),
+            mistake!(
+                "conv-unknown-keyword",
+                "Keras' keyword names: `strides` (not `stride`), and `padding` is `Valid` or \
+                 `Same`. Both mistakes are reported together."
+            ),
+            mistake!(
+                "hand-written-conv-chain-mismatch",
+                "Written by hand, every size is in the types: the convolution gives 26×26×32 \
+                 (`Hwc<26, 26, 32>`), and a pooling layer written for 28×28 images does not \
+                 take it."
+            ),
             mistake!(
                 "zero-width",
                 "A layer of zero units, or an input with a zero dimension, has nothing to \
@@ -174,6 +223,12 @@ macro_rules! shapes_chapter {
             mistake!(
                 "input-rank",
                 "A sample has at most three dimensions: height, width and channels."
+            ),
+            mistake!(
+                "input-too-large",
+                "Every size is a `usize`, in the types and in the counts of parameters and \
+                 bytes. One sample of this input has 10^22 values, more than a `usize` holds \
+                 on a 64-bit machine, so the macro refuses it before computing anything with it."
             ),
             "## Other mistakes in a declaration\n\n",
             mistake!(
@@ -196,7 +251,12 @@ macro_rules! shapes_chapter {
             ),
             mistake!(
                 "unknown-layer",
-                "liandan has no convolution layer; the message lists the layers it has."
+                "A layer liandan does not have; the message lists the layers it has."
+            ),
+            mistake!(
+                "misspelt-layer",
+                "Layer names are spelt as Keras and liandan's types spell them: `Conv2D`, not \
+                 `Conv2d` (PyTorch's spelling)."
             ),
             mistake!(
                 "unknown-key",

@@ -14,8 +14,8 @@ use crate::{Error, Float, Zeroed};
 /// Everything a training step of `N` at batch size `B` needs besides the network: the tape,
 /// the output and its gradient, the parameter gradient and the optimizer's state.
 ///
-/// Build it once ([`Trainer::boxed`] on the heap, or [`Trainer::new`] where it fits the stack
-/// or a `static`); then [`step`](Trainer::step) allocates nothing.
+/// Build it once ([`Trainer::boxed`] on the heap, or [`Trainer::new`] where it fits the
+/// stack); then [`step`](Trainer::step) allocates nothing.
 pub struct Trainer<N, Opt, const B: usize>
 where
     N: Train,
@@ -37,7 +37,8 @@ where
     N: Train,
     Opt: Optimizer<N::Element>,
 {
-    /// A trainer built on the stack: for small networks and `static`s.
+    /// A trainer built on the stack and returned by value: for small networks (larger ones
+    /// use [`boxed`](Trainer::boxed), which builds it in place).
     pub fn new(optimizer: Opt) -> Self {
         Trainer {
             optimizer,
@@ -183,6 +184,13 @@ where
     pub fn predict(&mut self, net: &N, x: &In<N, B>) -> &Out<N, B> {
         net.forward_in(x, &mut self.output, &mut self.tape);
         &self.output
+    }
+
+    /// The tape, for inference in it ([`Train::forward_in`]) without touching the output of
+    /// the last training batch.
+    #[cfg(feature = "std")]
+    pub(crate) fn tape_mut(&mut self) -> &mut N::Tape<B> {
+        &mut self.tape
     }
 
     /// The network's output for the last batch, as computed in training mode.

@@ -66,6 +66,33 @@ fn tape_bytes_are_the_tape_type() {
     assert_eq!(Mnist::<f32>::tape_bytes(32), 778 * 32 * 4);
 }
 
+#[test]
+fn scratch_bytes_are_the_scratch_type() {
+    assert_eq!(
+        size_of::<Scratch<Mnist<f32>, 32>>(),
+        Mnist::<f32>::scratch_bytes(32)
+    );
+    assert_eq!(
+        size_of::<MnistScratch<f32, 1>>(),
+        Mnist::<f32>::scratch_bytes(1)
+    );
+    assert_eq!(
+        size_of::<MnistScratch<f64, 7>>(),
+        Mnist::<f64>::scratch_bytes(7)
+    );
+    assert_eq!(
+        size_of::<SmallScratch<f64, 3>>(),
+        Small::<f64>::scratch_bytes(3)
+    );
+    // The hidden dense output alone: Flatten and Dropout copy nothing at inference.
+    assert_eq!(Mnist::<f32>::scratch_bytes(32), 128 * 32 * 4);
+    // Small: tanh's output (6), the swish dense's (5), the dense's before softmax (4).
+    assert_eq!(Small::<f64>::scratch_bytes(3), (6 + 5 + 4) * 3 * 8);
+    // Inference of one sample is its input, its output and that scratch.
+    let one = |input: usize, output: usize| (input + output) * 4 + Mnist::<f32>::scratch_bytes(1);
+    assert_eq!(Mnist::<f32>::INFERENCE_BYTES, one(784, 10));
+}
+
 /// The size of a value of `bytes` bytes with the alignment of `T`, as the compiler pads it.
 fn padded<T>(bytes: usize) -> usize {
     bytes.next_multiple_of(std::mem::align_of::<T>())
@@ -101,4 +128,56 @@ fn predict_and_a_training_step_allocate_nothing_after_set_up() {
         assert!(value.is_ok_and(f32::is_finite));
     });
     assert_eq!(n, 0);
+}
+
+network! {
+    /// keras.io's convnet, and a convolution of each kind besides.
+    struct Convnet {
+        input: [28, 28, 1],
+        Conv2D<32, 3x3, Relu>,
+        MaxPooling2D<2>,
+        Conv2D<64, 3x3, Relu>,
+        MaxPooling2D<2>,
+        Conv2D<8, 3x3, Tanh, padding = Same>,
+        AveragePooling2D<2, padding = Same>,
+        GlobalAveragePooling2D,
+        Dropout<0.5>,
+        Dense<10, Softmax>,
+    }
+}
+
+#[test]
+fn the_memory_figures_cover_convolutions_and_pooling() {
+    assert_eq!(size_of::<ConvnetGrad<f32>>(), Convnet::<f32>::PARAM_BYTES);
+    assert_eq!(
+        size_of::<ConvnetTape<f32, 32>>(),
+        Convnet::<f32>::tape_bytes(32)
+    );
+    assert_eq!(
+        size_of::<ConvnetTape<f64, 3>>(),
+        Convnet::<f64>::tape_bytes(3)
+    );
+    assert_eq!(
+        size_of::<ConvnetScratch<f32, 32>>(),
+        Convnet::<f32>::scratch_bytes(32)
+    );
+    assert_eq!(
+        size_of::<ConvnetScratch<f64, 1>>(),
+        Convnet::<f64>::scratch_bytes(1)
+    );
+    let io = (28 * 28 + 10) * 4;
+    assert_eq!(
+        Convnet::<f32>::INFERENCE_BYTES,
+        io + Convnet::<f32>::scratch_bytes(1)
+    );
+    // The convolution's tape: its pre-activation and its patches, per sample.
+    let conv1 = 26 * 26 * 32 + 26 * 26 * 9;
+    let tape = Convnet::<f32>::tape_bytes(1) / 4;
+    assert!(tape > conv1, "{tape}");
+    // Besides `training_bytes`: Adam's hyperparameters, the dropout switch, and the padding
+    // to the trainer's alignment.
+    type Training = Trainer<Convnet<f32>, Adam, 32>;
+    let adam = Convnet::<f32>::training_bytes::<Adam>(32) + size_of::<Adam>() + 1;
+    let aligned = adam.next_multiple_of(core::mem::align_of::<Training>());
+    assert_eq!(size_of::<Training>(), aligned);
 }

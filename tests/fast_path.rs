@@ -166,6 +166,7 @@ fn training_steps_and_predictions_do_not_allocate() {
     let mut trainer = Mnist::<f32>::trainer::<Adam, B>(Adam::default());
     let x = Batch::<f32, Hw<28, 28>, B>::boxed();
     let mut y = SMatrix::<f32, 10, B>::boxed();
+    let mut scratch = Scratch::<Mnist<f32>, B>::boxed();
     let (labels, loss, mut rng) = (
         [1, 2, 3, 4],
         SparseCategoricalCrossentropy::default(),
@@ -181,7 +182,7 @@ fn training_steps_and_predictions_do_not_allocate() {
             trainer
                 .step(&mut net, &x, &labels, B, &loss, &mut rng)
                 .unwrap();
-            net.predict_batch(&x, &mut y);
+            net.forward(&x, &mut y, &mut scratch);
             std::hint::black_box(net.predict(&one));
         }
     });

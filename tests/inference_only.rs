@@ -23,8 +23,14 @@ impl<const I: usize, const O: usize> Forward for DenseI8<I, O> {
     type Element = i8;
     type Input = Flat<I>;
     type Output = Flat<O>;
+    type Scratch<const B: usize> = ();
 
-    fn forward<const B: usize>(&self, x: &SMatrix<i8, I, B>, y: &mut SMatrix<i8, O, B>) {
+    fn forward<const B: usize>(
+        &self,
+        x: &SMatrix<i8, I, B>,
+        y: &mut SMatrix<i8, O, B>,
+        _: &mut (),
+    ) {
         for j in 0..B {
             for o in 0..O {
                 let dot: i32 = (0..I)
@@ -82,9 +88,15 @@ impl Forward for Named {
     type Element = i8;
     type Input = Hw<2, 2>;
     type Output = Flat<2>;
+    type Scratch<const B: usize> = Scratch<Tiny8, B>;
 
-    fn forward<const B: usize>(&self, x: &Batch<i8, Hw<2, 2>, B>, y: &mut Batch<i8, Flat<2>, B>) {
-        self.0.forward(x, y)
+    fn forward<const B: usize>(
+        &self,
+        x: &Batch<i8, Hw<2, 2>, B>,
+        y: &mut Batch<i8, Flat<2>, B>,
+        scratch: &mut Scratch<Tiny8, B>,
+    ) {
+        self.0.forward(x, y, scratch)
     }
 }
 
@@ -145,7 +157,7 @@ fn an_integer_network_predicts_without_a_backward_pass() {
     assert_eq!(y, SVector::<i8, 2>::new(127, -50));
     let mut batch = Batch::<i8, Flat<2>, 2>::zeroed();
     let images = Batch::<i8, Hw<2, 2>, 2>::from_slice(&[10, 20, 30, 40, 0, 0, 0, 2]);
-    net.predict_batch(&images, &mut batch);
+    net.forward(&images, &mut batch, &mut Zeroed::zeroed());
     assert_eq!(batch.sample_values(1), [5, -1]);
 }
 

@@ -156,7 +156,7 @@ fn the_seed_network_learns_synthetic_digits_in_f32() {
     // A fresh batch, at inference (dropout off): all 32 right for this seed.
     data.fill(&mut x, &mut labels, &mut rng);
     let mut p = SMatrix::<f32, 10, 32>::boxed();
-    net.predict_batch(&x, &mut p);
+    net.forward(&x, &mut p, &mut Scratch::<Mnist<f32>, 32>::boxed());
     let right = p
         .column_iter()
         .zip(labels)
@@ -207,7 +207,7 @@ fn a_sine_is_fitted_to_low_error() {
             .unwrap();
     }
     let mut y = SMatrix::<f64, 1, 64>::zeros();
-    net.predict_batch(&x, &mut y);
+    net.forward(&x, &mut y, &mut Scratch::<Fit<f64>, 64>::boxed());
     let mse = MeanSquaredError.loss(&y, &t, 64);
     // Measured with this learning rate over seeds 0 to 4: the initial MSE is 0.32 to 1.13, after
     // 1500 steps 4e-6 to 5.7e-5 (6.4e-6 for this seed). 1e-3 is a sine fitted to about ±0.03,

@@ -78,7 +78,8 @@ fn inference_at_batch_one_allocates_nothing() {
     let net = Mnist::<f32>::new_boxed(&mut ChaCha8Rng::seed_from_u64(3));
     let x = Sample::<f32, Hw<28, 28>>::from_slice(&[0.5; 784]);
     let mut y = SMatrix::<f32, 10, 1>::zeros();
-    let (n, ()) = allocations_in(|| net.forward(&x, &mut y));
+    let mut scratch = Scratch::<Mnist<f32>, 1>::zeroed();
+    let (n, ()) = allocations_in(|| net.forward(&x, &mut y, &mut scratch));
     assert_eq!(n, 0);
     let (n, p) = allocations_in(|| net.predict(&x));
     assert_eq!(n, 0);
@@ -149,4 +150,50 @@ fn a_large_network_predicts_in_a_small_stack_through_its_trainer() {
         .unwrap()
         .join()
         .unwrap();
+}
+
+network! {
+    /// Its intermediate activations at batch 40 (a dense layer's 8,192 outputs, then tanh's, per
+    /// sample) are 2.5 MiB: more than the whole 2 MiB stack of a debug test thread.
+    struct Broad {
+        input: [4, 4],
+        Flatten,
+        Dense<8192, Relu>,
+        Dropout<0.5>,
+        Activation<Tanh>,
+        Dense<10, Softmax>,
+    }
+}
+
+#[test]
+fn a_network_whose_activations_outgrow_the_stack_infers_in_a_boxed_scratch() {
+    const B: usize = 40;
+    assert!(Broad::<f32>::scratch_bytes(B) > 2 << 20);
+    let run = || {
+        let mut rng = ChaCha8Rng::seed_from_u64(6);
+        let net = Broad::<f32>::new_boxed(&mut rng);
+        let mut x = Batch::<f32, Hw<4, 4>, B>::boxed();
+        x.as_mut_slice().iter_mut().for_each(|v| *v = rng.random());
+        let (mut y, mut scratch) = (
+            SMatrix::<f32, 10, B>::boxed(),
+            Scratch::<Broad<f32>, B>::boxed(),
+        );
+        // Set-up: with the `parallel` feature the first split product starts the helper thread.
+        net.forward(&x, &mut y, &mut scratch);
+        let (n, ()) = allocations_in(|| net.forward(&x, &mut y, &mut scratch));
+        assert_eq!(n, 0);
+        let sums: Vec<f32> = y.column_iter().map(|c| c.sum()).collect();
+        assert!(sums.iter().all(|s| (s - 1.0).abs() < 1e-4), "{sums:?}");
+        // The same bits as inference in the training tape, the other way to infer.
+        let (mut in_tape, mut tape) =
+            (SMatrix::<f32, 10, B>::boxed(), BroadTape::<f32, B>::boxed());
+        net.forward_in(&x, &mut in_tape, &mut tape);
+        assert_eq!(y, in_tape);
+    };
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(run)
+        .unwrap()
+        .join()
+        .expect("the worker overflowed or panicked");
 }

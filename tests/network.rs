@@ -60,7 +60,9 @@ fn the_seed_network_has_keras_sizes() {
             layer: "dense_2",
             name: "kernel",
             shape: &[128, 10],
-            torch: &[1, 0]
+            torch: &[1, 0],
+            non_negative: false,
+            kind: "dense",
         })
     );
     assert_eq!(<Mnist as Params<f32>>::tensor_info(4), None);
@@ -138,7 +140,7 @@ fn a_trainer_switches_dropout_off_only_when_asked() {
     let x = Batch::<f32, Hw<28, 28>, 32>::from_slice(pixels.as_slice());
     let labels = [3; 32];
     let mut inference = SMatrix::<f32, 10, 32>::zeros();
-    net.predict_batch(&x, &mut inference);
+    net.forward(&x, &mut inference, &mut Scratch::<Mnist<f32>, 32>::boxed());
     let mut trainer = Mnist::<f32>::trainer::<Adam, 32>(Adam::default());
     let loss = SparseCategoricalCrossentropy::default();
     let mut rng = SplitMix64::new(5);
@@ -203,12 +205,12 @@ fn networks_are_layers_and_nest() {
     let outer = Chain::new(inner, Dense::<f64, 3, 2, Sigmoid>::zeroed());
     let x = Sample::<f64, Hw<2, 3>>::from_slice(&[0.5; 6]);
     let mut y = SMatrix::<f64, 2, 1>::zeros();
-    outer.forward(&x, &mut y);
+    outer.forward(&x, &mut y, &mut Zeroed::zeroed());
     assert_eq!(y, SMatrix::<f64, 2, 1>::from_element(0.5));
 }
 
 #[test]
-fn inference_in_the_tape_equals_inference_on_the_stack() {
+fn inference_in_the_tape_equals_inference_in_the_scratch() {
     use liandan::layers::{Chain, Dense};
     let net = Chain::new(Small::<f64>::new(&mut SplitMix64::new(8)), {
         let mut d = Dense::<f64, 3, 2, Tanh>::zeroed();
@@ -217,9 +219,10 @@ fn inference_in_the_tape_equals_inference_on_the_stack() {
     });
     let x = SMatrix::<f64, 6, 5>::from_fn(|i, j| (i as f64 - j as f64) * 0.3);
     let x = Batch::<f64, Hw<2, 3>, 5>::from_slice(x.as_slice());
-    let (mut on_stack, mut in_tape) = (SMatrix::<f64, 2, 5>::zeros(), SMatrix::zeros());
-    net.forward(&x, &mut on_stack);
-    let mut tape = <Chain<Small<f64>, Dense<f64, 3, 2, Tanh>> as Train>::Tape::<5>::boxed();
+    let (mut in_scratch, mut in_tape) = (SMatrix::<f64, 2, 5>::zeros(), SMatrix::zeros());
+    type Net = Chain<Small<f64>, Dense<f64, 3, 2, Tanh>>;
+    net.forward(&x, &mut in_scratch, &mut Scratch::<Net, 5>::boxed());
+    let mut tape = <Net as Train>::Tape::<5>::boxed();
     net.forward_in(&x, &mut in_tape, &mut tape);
-    assert_eq!(on_stack, in_tape);
+    assert_eq!(in_scratch, in_tape);
 }

@@ -241,7 +241,7 @@ fn a_negative_second_moment_is_refused() {
     );
     assert!(err.to_string().ends_with(
         "tensor `optimizer.v.dense_1.bias` holds -1e-3 at element 2 (row-major, as in the file), \
-         but a mean of squares is never negative"
+         but it is a variance or a mean of squares, never negative"
     ));
     // Allowing non-finite values does not allow this.
     let keep = LoadOptions::default().allowing_non_finite();

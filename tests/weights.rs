@@ -128,7 +128,7 @@ fn architecture_is_one_stable_line() {
 }
 
 #[test]
-fn bare_layers_are_named_layer_k() {
+fn bare_layers_are_named_by_kind_as_keras_names_them() {
     let dir = scratch("bare");
     let chain = Chain::new(
         Dense::<f64, 2, 3, Relu>::zeroed(),
@@ -140,10 +140,10 @@ fn bare_layers_are_named_layer_k() {
     let bytes = std::fs::read(dir.join("c.safetensors")).unwrap();
     let header = String::from_utf8_lossy(&bytes);
     for name in [
-        "layer_1.kernel",
-        "layer_1.bias",
-        "layer_2.kernel",
-        "layer_2.bias",
+        "dense_1.kernel",
+        "dense_1.bias",
+        "dense_2.kernel",
+        "dense_2.bias",
     ] {
         assert!(header.contains(name), "{name}");
     }

@@ -153,3 +153,46 @@ fn sum_lanes(v: &[f32]) -> f32 {
     }
     lanes.iter().sum::<f32>() + tail
 }
+
+network! {
+    /// keras.io's "Simple MNIST convnet": 34,826 parameters.
+    pub struct Convnet {
+        input: [28, 28, 1],
+        Conv2D<32, 3x3, Relu>,
+        MaxPooling2D<2>,
+        Conv2D<64, 3x3, Relu>,
+        MaxPooling2D<2>,
+        Flatten,
+        Dropout<0.5>,
+        Dense<10, Softmax>,
+    }
+}
+
+/// FLOP of one convolution's forward pass, `H×W×C` to `OH×OW×F` with a `KH×KW` kernel:
+/// `2·OH·OW·F·KH·KW·C·B` (`Z = Kᵀ·P`). Its kernel gradient costs the same, and so does its
+/// input gradient when computed.
+pub const fn conv_forward_flop(pixels: usize, filters: usize, taps: usize, b: usize) -> f64 {
+    (2 * pixels * filters * taps * b) as f64
+}
+
+/// FLOP of predicting `b` samples with the convnet: the two convolutions (26·26·32 outputs of
+/// 9 taps, 11·11·64 of 288) and the dense layer, `4,881,920·B`.
+pub const fn convnet_predict_flop(b: usize) -> f64 {
+    conv_forward_flop(26 * 26, 32, 9, b)
+        + conv_forward_flop(11 * 11, 64, 288, b)
+        + dense_forward_flop(1600, 10, b)
+}
+
+/// FLOP of one convnet training step at batch `b`: the forward pass, every kernel gradient,
+/// and the input gradients of the second convolution and the dense layer (the first layer's
+/// is not computed), `14,256,384·B` (the 14.26 MFLOP per sample).
+pub const fn convnet_train_flop(b: usize) -> f64 {
+    2.0 * convnet_predict_flop(b)
+        + conv_forward_flop(11 * 11, 64, 288, b)
+        + dense_forward_flop(1600, 10, b)
+}
+
+/// A freshly initialised convnet, on the heap.
+pub fn convnet() -> Box<Convnet<f32>> {
+    Convnet::<f32>::new_boxed(&mut rng(1))
+}

@@ -109,12 +109,13 @@ where
 {
     const B: usize = 50;
     let (mut x, mut y) = (In::<Net, B>::boxed(), SMatrix::<f32, O, B>::zeros());
+    let mut scratch = Scratch::<Net, B>::boxed();
     let order: Vec<usize> = (0..data.len()).collect();
     let mut right = 0;
     for batch in data.batches::<B>(&order) {
         // The indices come from `0..len`, so the fill cannot fail.
         let n = data.fill_features(batch.indices(), &mut x).unwrap_or(0);
-        net.forward(&x, &mut y);
+        net.forward(&x, &mut y, &mut scratch);
         let labels = batch.indices().iter().map(|&i| data.label(i));
         let predicted = y.column_iter().take(n).map(|p| Some(p.argmax().0));
         right += predicted.zip(labels).filter(|(p, l)| p == l).count();

@@ -3,7 +3,9 @@
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{braced, bracketed, Attribute, Ident, LitFloat, LitInt, LitStr, Token, Visibility};
+use syn::{
+    braced, bracketed, Attribute, Ident, LitBool, LitFloat, LitInt, LitStr, Token, Visibility,
+};
 
 /// `[$crate] <network>`: what `liandan::network!` forwards to the proc macro.
 pub struct Invocation {
@@ -39,16 +41,18 @@ pub struct Network {
 /// network! {
 ///     $(#[$attr])*                         // doc comments, derives
 ///     $vis struct $Name {
-///         input: [$dim, ...],              // the shape of one sample
-///         $layer, ...                      // Flatten | Dense<..> | Activation<..> | Dropout<..>
+///         input: [$dim, ...],              // the shape of one sample: one to three dimensions
+///         $layer, ...                      // a name with optional `<args>`: `Conv2D<32, 3x3, Relu>`
 ///         output: [$dim, ...],             // optional: the expected output shape
 ///         weights: "$path.safetensors",    // optional: compile these weights in
 ///     }
 /// }
 /// ```
 ///
-/// Layers are parsed as a name with optional `<args>`; which names and arguments are valid is
-/// decided in `check`, so that unknown names get a message listing the known ones.
+/// The entries come in any order; a layer's place among the layers is its place in the
+/// network. Layers are parsed as a name with optional `<args>`; which names and arguments are
+/// valid is decided by the kinds of `layers/` (`layers::KINDS`, listed in the message for an
+/// unknown name) when `check` resolves them.
 impl Parse for Network {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
@@ -162,10 +166,23 @@ pub enum Arg {
     Float { minus: bool, lit: LitFloat },
     /// `Relu`: an activation.
     Name(Ident),
+    /// `false`: a switch, after a key.
+    Bool(LitBool),
+    /// `strides = 2`, `padding = Same`, `use_bias = false`: a keyword argument, as Keras names
+    /// them.
+    Key(Ident, Box<Arg>),
 }
 
 impl Parse for Arg {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+            let key = input.parse()?;
+            input.parse::<Token![=]>()?;
+            if input.peek(LitBool) {
+                return Ok(Arg::Key(key, Box::new(Arg::Bool(input.parse()?))));
+            }
+            return Ok(Arg::Key(key, Box::new(input.parse()?)));
+        }
         let minus = input.parse::<Option<Token![-]>>()?.is_some();
         let lookahead = input.lookahead1();
         if lookahead.peek(LitFloat) {
@@ -201,6 +218,8 @@ impl Arg {
             Arg::Arrow(i, o) => i.span().join(o.span()).unwrap_or(i.span()),
             Arg::Float { lit, .. } => lit.span(),
             Arg::Name(ident) => ident.span(),
+            Arg::Bool(lit) => lit.span(),
+            Arg::Key(key, value) => key.span().join(value.span()).unwrap_or(key.span()),
         }
     }
 
@@ -211,6 +230,8 @@ impl Arg {
             Arg::Arrow(i, o) => format!("{i} -> {o}"),
             Arg::Float { minus, lit } => format!("{}{lit}", if *minus { "-" } else { "" }),
             Arg::Name(ident) => ident.to_string(),
+            Arg::Bool(lit) => lit.value.to_string(),
+            Arg::Key(key, value) => format!("{key} = {}", value.text()),
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::ast::{self, Item, LayerDecl, ShapeDecl, WeightsDecl};
 use crate::errors::Errors;
 use crate::ir;
 use crate::layers::{self, Context};
-use crate::shape::{Dims, MAX_RANK};
+use crate::shape::{checked_len, Dims, MAX_RANK};
 use crate::weights;
 
 /// Checks `decl` and resolves it, or returns every error found.
@@ -42,6 +42,16 @@ pub fn check(decl: &ast::Network) -> syn::Result<ir::Network> {
             shape,
             &mut errors,
         );
+    }
+    if let Some(input) = &input_shape {
+        if !fits(input, &layers) {
+            let msg = format!(
+                "`{}` takes more bytes than a `usize` holds for its parameters and one \
+                 sample's values; make the layers smaller",
+                decl.name
+            );
+            errors.push(Error::new(decl.name.span(), msg));
+        }
     }
     let file = weights_decl(decl, &mut errors);
     errors.finish()?;
@@ -145,7 +155,17 @@ fn input_shape(decl: &ShapeDecl, errors: &mut Errors) -> Option<Vec<usize>> {
         .iter()
         .map(|d| width(d, "input dimension", errors))
         .collect();
-    dims
+    let dims = dims?;
+    if checked_len(&dims).is_none() {
+        let msg = format!(
+            "`input: {}` has more values per sample than a `usize` holds ({})",
+            Dims(&dims),
+            usize::MAX
+        );
+        errors.push(Error::new(decl.span, msg));
+        return None;
+    }
+    Some(dims)
 }
 
 /// A positive width literal. Rule: it parses as a number and is not zero.
@@ -166,14 +186,72 @@ fn width(lit: &LitInt, what: &str, errors: &mut Errors) -> Option<usize> {
     }
 }
 
-/// `output: [..]` must equal the last layer's output shape, e.g. `[10]` after `Dense<10>`.
+/// `output: [..]` must equal the last layer's output shape, e.g. `[10]` (or `[10usize]`, `[0xa]`)
+/// after `Dense<10>`: the values are compared, not their spelling.
 fn check_output(decl: &ShapeDecl, gives: &str, shape: &[usize], errors: &mut Errors) {
-    let stated: Vec<String> = decl.dims.iter().map(LitInt::to_string).collect();
-    let stated = format!("[{}]", stated.join(", "));
-    if stated != format!("{}", Dims(shape)) {
-        let msg = format!("`output: {stated}` does not match the network: {gives}");
+    let parsed: Result<Vec<usize>, Error> = decl.dims.iter().map(LitInt::base10_parse).collect();
+    let stated = match parsed {
+        Ok(stated) => stated,
+        Err(error) => return errors.push(error),
+    };
+    if stated != shape {
+        let written: Vec<String> = decl.dims.iter().map(LitInt::to_string).collect();
+        let msg = format!(
+            "`output: [{}]` does not match the network: {gives}",
+            written.join(", ")
+        );
         errors.push(Error::new(decl.span, msg));
     }
+}
+
+/// Rule: every count the expansion makes (parameters, buffers, activation and tape widths,
+/// and their bytes at 8 per `f64`) fits in a `usize`. Checked on a bound that adds them all,
+/// each layer's output thrice (its output, its output gradient, its tape), so every smaller sum
+/// the expansion computes fits too.
+fn fits(input: &[usize], layers: &[ir::Layer]) -> bool {
+    let layer = |l: &ir::Layer| {
+        let width = checked_len(&l.output())?.checked_mul(3)?;
+        let tensors = tensor_values(&l.resolved.params())?
+            .checked_add(tensor_values(&l.resolved.buffers())?)?;
+        width
+            .checked_add(tensors)?
+            .checked_add(l.resolved.tape_width())
+    };
+    let values = |input| {
+        layers
+            .iter()
+            .try_fold(input, |total: usize, l| total.checked_add(layer(l)?))
+    };
+    checked_len(input)
+        .and_then(values)
+        .and_then(|t| t.checked_mul(8))
+        .is_some()
+}
+
+/// The values of `tensors`, or `None` if there are more than a `usize` holds.
+fn tensor_values(tensors: &[layers::Tensor]) -> Option<usize> {
+    tensors
+        .iter()
+        .try_fold(0usize, |n, t| n.checked_add(checked_len(&t.shape)?))
+}
+
+/// Rule: a layer's parameters and buffers fit in a `usize`, e.g. not
+/// `Dense<100000000000>` after 100000000000 inputs.
+fn check_tensors(ctx: &Context<'_>, resolved: &dyn layers::Resolved) -> syn::Result<()> {
+    for (what, tensors) in [
+        ("parameters", resolved.params()),
+        ("buffer values", resolved.buffers()),
+    ] {
+        if tensor_values(&tensors).is_none() {
+            let msg = format!(
+                "{} has more {what} than a `usize` holds ({})",
+                ctx.this(),
+                usize::MAX
+            );
+            return Err(ctx.error(msg));
+        }
+    }
+    Ok(())
 }
 
 /// Per-kind counters for Keras-style field names: `dense_1`, `dense_2`, `dropout_1`.
@@ -213,10 +291,7 @@ impl Walk {
 
     /// "layer 3 `Dropout<0.2>` outputs 128", or "the input has 128" for the network's input.
     fn gives(&self, what: impl std::fmt::Display) -> String {
-        match &self.source {
-            Some(layer) => format!("{layer} outputs {what}"),
-            None => format!("the input has {what}"),
-        }
+        layers::gives(self.source.as_deref(), what)
     }
 
     /// Resolves layer `position`; `Ok(None)` when its input is unknown after an earlier error.
@@ -232,7 +307,12 @@ impl Walk {
             input: self.shape.as_deref(),
             source: self.source.as_deref(),
         };
-        let resolved = layers::kind(decl).and_then(|kind| kind.resolve(&ctx));
+        let resolved = layers::kind(decl)
+            .and_then(|kind| kind.resolve(&ctx))
+            .and_then(|resolved| match resolved {
+                Some(r) => check_tensors(&ctx, r.as_ref()).map(|()| Some(r)),
+                None => Ok(None),
+            });
         let Some(resolved) = resolved.inspect_err(|_| {
             // What follows an error has an unknown input: one mistake, one message.
             self.shape = None;
@@ -396,6 +476,21 @@ mod tests {
     }
 
     #[test]
+    fn a_softmax_of_an_image_normalises_its_channels_as_the_layer_does() {
+        assert!(errors(quote!(struct N { input: [2, 2, 3], Activation<Softmax> })).is_empty());
+        assert!(errors(quote!(struct N { input: [4, 5], Activation<Softmax> })).is_empty());
+        let found = errors(quote!(struct N { input: [2, 2, 1], Activation<Softmax> }));
+        assert_eq!(
+            found,
+            [
+                "layer 1 `Activation<Softmax>`: a softmax normalises the last axis, of one value \
+              here, so it always outputs 1, and the input has shape `[2, 2, 1]`; use \
+              `Activation<Sigmoid>` for yes/no values"
+            ]
+        );
+    }
+
+    #[test]
     fn a_softmax_over_two_units_and_a_sigmoid_over_one_are_fine() {
         for tokens in [
             quote!(struct N { input: [3], Dense<2, Softmax> }),
@@ -408,6 +503,36 @@ mod tests {
     }
 
     #[test]
+    fn sizes_past_a_usize_are_refused_with_a_sentence() {
+        let found = errors(quote!(struct N { input: [100000000000, 100000000000], Flatten }));
+        assert_eq!(
+            found,
+            [format!(
+                "`input: [100000000000, 100000000000]` has more values per sample than a \
+                 `usize` holds ({})",
+                usize::MAX
+            )]
+        );
+        let found = errors(quote!(struct N { input: [100000000000], Dense<1000000000000> }));
+        assert_eq!(
+            found,
+            [format!(
+                "layer 1 `Dense<1000000000000>` has more parameters than a `usize` holds ({})",
+                usize::MAX
+            )]
+        );
+        // Each layer fits, but together with their bytes they do not.
+        let found = errors(quote!(struct N { input: [4000000000], Dense<1000000000> }));
+        assert_eq!(
+            found,
+            [
+                "`N` takes more bytes than a `usize` holds for its parameters and one sample's \
+              values; make the layers smaller"
+            ]
+        );
+    }
+
+    #[test]
     fn output_must_match() {
         let found = errors(quote!(struct N { input: [2], Dense<3>, output: [2] }));
         assert_eq!(
@@ -415,5 +540,12 @@ mod tests {
             ["`output: [2]` does not match the network: layer 1 `Dense<3>` outputs `[3]`"]
         );
         assert!(errors(quote!(struct N { input: [2], Dense<3>, output: [3] })).is_empty());
+        assert!(errors(quote!(struct N { input: [2], Dense<10>, output: [10usize] })).is_empty());
+        assert!(errors(quote!(struct N { input: [2], Dense<10>, output: [0xa] })).is_empty());
+        let found = errors(quote!(struct N { input: [2], Dense<3>, output: [2usize] }));
+        assert_eq!(
+            found,
+            ["`output: [2usize]` does not match the network: layer 1 `Dense<3>` outputs `[3]`"]
+        );
     }
 }

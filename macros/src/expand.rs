@@ -7,6 +7,7 @@
 //! pub struct Mnist<T: Float = f32> { pub flatten_1: Flatten<T, Hw<28, 28>, 784>, pub dense_1: Dense<..>, .. }
 //! pub struct MnistGrad<T: Float = f32> { pub dense_1: <Dense<..> as Train>::Grad, .. }
 //! pub struct MnistTape<T: Float, const B: usize> { dense_1: <..>::Tape<B>, dense_1_output, .. }
+//! pub struct MnistScratch<T: Float, const B: usize> { dense_1: <..>::Scratch<B>, dense_1_output, .. }
 //! const _: () = { impl Zeroed, Forward, Accepts, Train, Params, Buffers, Network for them };
 //! impl<T: Float> Mnist<T> { pub const INPUT, OUTPUT, PARAMS, .. }
 //! ```
@@ -28,7 +29,12 @@ use crate::shape;
 /// Everything `network!` emits for a checked network.
 pub fn expand(krate: &TokenStream, net: &Network) -> TokenStream {
     let gen = Gen { k: krate, net };
-    let structs = [gen.network_struct(), gen.grad_struct(), gen.tape_struct()];
+    let structs = [
+        gen.network_struct(),
+        gen.grad_struct(),
+        gen.tape_struct(),
+        gen.scratch_struct(),
+    ];
     let impls = [
         gen.zeroed(),
         gen.forward(),
@@ -61,6 +67,10 @@ impl Gen<'_> {
 
     fn tape_name(&self) -> Ident {
         format_ident!("{}Tape", self.net.name)
+    }
+
+    fn scratch_name(&self) -> Ident {
+        format_ident!("{}Scratch", self.net.name)
     }
 
     /// The network's input and output shape types: `Hw<28, 28>`, `Flat<10>`.
@@ -170,23 +180,58 @@ impl Gen<'_> {
         }
     }
 
-    /// `unsafe impl Zeroed` for the three structs, after asserting every field type is `Zeroed`.
+    /// `pub struct MnistScratch<T, const B: usize> { dense_1: <..>::Scratch<B>, dense_1_output:
+    /// .., dense_2: <..>::Scratch<B> }`: for each layer that computes at inference its scratch,
+    /// and for each but the last its output.
+    fn scratch_struct(&self) -> TokenStream {
+        let (k, net) = (self.k, self.net);
+        let (vis, scratch) = (&net.vis, self.scratch_name());
+        let doc = format!(
+            "What inference of [`{}`] works in besides its input and output, for batches of `B` \
+             samples: the intermediate activations, and each layer's own scratch.",
+            net.name
+        );
+        let layers = net.inference_layers();
+        let fields = layers.iter().enumerate().map(|(j, layer)| {
+            let (field, ty) = (&layer.field, self.ty(layer));
+            let (out, _) = buffers(layer);
+            let own = quote!(#field: <#ty as #k::Forward>::Scratch<B>);
+            if j + 1 == layers.len() {
+                return own;
+            }
+            let batch = self.batch(&layer.output());
+            quote!(#own, #out: #batch)
+        });
+        // The marker keeps `T` and `B` used when no layer needs anything.
+        quote! {
+            #[doc = #doc]
+            #vis struct #scratch<T: #k::Float, const B: usize> {
+                #(#fields,)*
+                _batch: ::core::marker::PhantomData<[T; B]>,
+            }
+        }
+    }
+
+    /// `unsafe impl Zeroed` for the four structs, after asserting every field type is `Zeroed`.
     fn zeroed(&self) -> TokenStream {
         let (k, name, grad, tape) = (self.k, &self.net.name, self.grad_name(), self.tape_name());
+        let scratch = self.scratch_name();
         let types = self.net.layers.iter().map(|l| self.ty(l));
         quote! {
             fn assert_fields_zeroed<T: #k::Float>() {
                 fn zeroed<Z: #k::Zeroed>() {}
                 #(zeroed::<#types>();)*
             }
-            // Safety: every field is a layer (asserted `Zeroed` above), a layer's `Grad` or
-            // `Tape<B>` (both `Zeroed` by the `Train` trait's bounds), a batch (`Zeroed`, as
-            // `Buffer` requires) or a `PhantomData`.
+            // Safety: every field is a layer (asserted `Zeroed` above), a layer's `Grad`,
+            // `Tape<B>` or `Scratch<B>` (`Zeroed` by the `Train` and `Forward` traits' bounds),
+            // a batch (`Zeroed`, as `Buffer` requires) or a `PhantomData`.
             unsafe impl<T: #k::Float> #k::Zeroed for #name<T> {}
             // Safety: as above.
             unsafe impl<T: #k::Float> #k::Zeroed for #grad<T> {}
             // Safety: as above.
             unsafe impl<T: #k::Float, const B: usize> #k::Zeroed for #tape<T, B> {}
+            // Safety: as above.
+            unsafe impl<T: #k::Float, const B: usize> #k::Zeroed for #scratch<T, B> {}
         }
     }
 

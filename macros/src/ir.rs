@@ -3,7 +3,7 @@
 use proc_macro2::{Ident, Span};
 use syn::{Attribute, Visibility};
 
-use crate::layers::{Resolved, Tensor};
+use crate::layers::{self, Resolved};
 use crate::shape::{self, Dims};
 
 /// A network that passed every check.
@@ -47,14 +47,14 @@ pub struct Layer {
 }
 
 /// One tensor of the network: a parameter or a buffer.
-pub struct Param<'a> {
+pub struct Tensor<'a> {
     /// The layer holding it.
     pub layer: &'a Layer,
-    /// The tensor.
-    pub tensor: Tensor,
+    /// The tensor as its layer lists it.
+    pub tensor: layers::Tensor,
 }
 
-impl Param<'_> {
+impl Tensor<'_> {
     /// `dense_1.kernel`: its name in weight files.
     pub fn name(&self) -> String {
         format!("{}.{}", self.layer.field, self.tensor.name)
@@ -74,7 +74,7 @@ impl Network {
 
     /// Every tensor as a weight file holds them: the parameters layer by layer (the order of
     /// the network's `Params`), then the buffers layer by layer (of its `Buffers`).
-    pub fn tensors(&self) -> Vec<Param<'_>> {
+    pub fn tensors(&self) -> Vec<Tensor<'_>> {
         let mut all = Vec::new();
         for buffers in [false, true] {
             for layer in &self.layers {
@@ -82,7 +82,7 @@ impl Network {
                     false => layer.resolved.params(),
                     true => layer.resolved.buffers(),
                 };
-                all.extend(tensors.into_iter().map(|tensor| Param { layer, tensor }));
+                all.extend(tensors.into_iter().map(|tensor| Tensor { layer, tensor }));
             }
         }
         all
@@ -111,16 +111,28 @@ impl Network {
         outputs.fold(self.input_width(), usize::max)
     }
 
-    /// The scalars one sample's inference holds at once: the input, the output, and the
-    /// intermediate outputs of the layers that compute at inference, which the generated
-    /// `forward` keeps in locals (`784 + 128 + 10` for MNIST: Flatten and Dropout copy nothing).
-    pub fn inference_width(&self) -> usize {
-        let computing: Vec<&Layer> = self.layers.iter().filter(|l| l.infers()).collect();
+    /// The layers that compute at inference, in order: the ones the generated `forward` calls
+    /// (not Flatten, not Dropout).
+    pub fn inference_layers(&self) -> Vec<&Layer> {
+        self.layers.iter().filter(|l| l.infers()).collect()
+    }
+
+    /// The scalars per sample of the inference scratch: each computing layer's own scratch,
+    /// and the output of every computing layer but the last (`128` for MNIST).
+    pub fn scratch_width(&self) -> usize {
+        let computing = self.inference_layers();
+        let own: usize = computing.iter().map(|l| l.resolved.scratch_width()).sum();
         let intermediate: usize = match computing.split_last() {
             Some((_, before)) => before.iter().map(|l| l.output_width()).sum(),
             None => 0,
         };
-        self.input_width() + intermediate + self.output_width()
+        own + intermediate
+    }
+
+    /// The scalars one sample's inference holds at once: the input, the output and the
+    /// scratch (`784 + 10 + 128` for MNIST).
+    pub fn inference_width(&self) -> usize {
+        self.input_width() + self.output_width() + self.scratch_width()
     }
 
     /// The scalars per sample of the training tape: each training layer's own tape (a dense

@@ -35,7 +35,13 @@ pub fn n(value: usize) -> Literal {
     Literal::usize_unsuffixed(value)
 }
 
-/// The values of one sample of `dims`.
+/// The values of one sample of `dims`, for a network that checked (every count fits in a
+/// `usize`, see [`checked_len`]); saturating, so it never panics.
 pub fn len(dims: &[usize]) -> usize {
-    dims.iter().product()
+    dims.iter().fold(1, |n, &d| n.saturating_mul(d))
+}
+
+/// The values of one sample of `dims`, or `None` if there are more than a `usize` holds.
+pub fn checked_len(dims: &[usize]) -> Option<usize> {
+    dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
 }

@@ -58,15 +58,15 @@ struct Needed {
 
 /// The tensors of `net` in file order: the parameters, then the buffers.
 fn needed(net: &Network) -> Vec<Needed> {
-    let needed = net.tensors().into_iter().map(|param| Needed {
-        name: param.name(),
+    let needed = net.tensors().into_iter().map(|tensor| Needed {
+        name: tensor.name(),
         layer: format!(
             "layer {} `{}`",
-            param.layer.position,
-            param.layer.description()
+            tensor.layer.position,
+            tensor.layer.description()
         ),
-        shape: param.tensor.shape,
-        dtype: param.tensor.dtype,
+        shape: tensor.tensor.shape,
+        dtype: tensor.tensor.dtype,
     });
     needed.collect()
 }

@@ -38,8 +38,10 @@ pub struct Dataset<T: Float, S: Shape> {
 
 impl<T: Float, S: Shape> Dataset<T, S> {
     /// A dataset from flat features (the shape's `S::LEN` values per sample, sample after
-    /// sample) and their targets.
+    /// sample) and their targets, checked first ([`Targets::check`]: labels in range, values
+    /// in whole targets), then as many as there are samples.
     pub fn new(features: Vec<T>, targets: Targets<T>) -> Result<Self, DataError> {
+        targets.check()?;
         // `is_multiple_of(0)` holds only for 0 values, so N = 0 takes no feature values, and
         // the targets alone then say how many samples there are.
         if !features.len().is_multiple_of(S::LEN) {
@@ -272,6 +274,49 @@ mod tests {
     use crate::LabelOutOfRange;
     use std::string::ToString;
     use std::vec;
+
+    #[test]
+    fn new_checks_targets_built_by_hand() {
+        let labels = Targets::Classes {
+            labels: vec![0, 5],
+            classes: 3,
+        };
+        let err = Dataset::<f32, Flat<1>>::new(vec![0.0, 1.0], labels).unwrap_err();
+        let bad = LabelOutOfRange {
+            label: 5,
+            classes: 3,
+        };
+        assert!(matches!(err.kind(), DataErrorKind::Label(l) if *l == bad));
+        assert_eq!(
+            err.to_string(),
+            "sample 1: label 5 is out of range for 3 classes"
+        );
+        // A width of 0 would divide by zero when counting the targets.
+        let none_wide = Targets::Values {
+            values: vec![],
+            width: 0,
+        };
+        let err = Dataset::<f32, Flat<1>>::new(vec![], none_wide).unwrap_err();
+        assert!(matches!(
+            err.kind(),
+            DataErrorKind::PartialTarget {
+                values: 0,
+                width: 0
+            }
+        ));
+        let ragged = Targets::Values {
+            values: vec![1.0; 3],
+            width: 2,
+        };
+        let err = Dataset::<f32, Flat<1>>::new(vec![0.0], ragged).unwrap_err();
+        assert!(matches!(
+            err.kind(),
+            DataErrorKind::PartialTarget {
+                values: 3,
+                width: 2
+            }
+        ));
+    }
 
     /// Three 2x2 images and their labels, written as IDX files (the images gzip).
     fn tiny_mnist(prefix: &str, labels: &[u8]) -> (std::path::PathBuf, std::path::PathBuf) {

@@ -34,14 +34,17 @@ impl<T: Float> Targets<T> {
 
     /// Real values, `width` per sample, checked to split into whole targets.
     pub fn values(values: Vec<T>, width: usize) -> Result<Self, DataError> {
-        if width == 0 || !values.len().is_multiple_of(width) {
-            return Err(DataErrorKind::PartialTarget {
-                values: values.len(),
-                width,
-            }
-            .into());
-        }
+        check_width(values.len(), width)?;
         Ok(Targets::Values { values, width })
+    }
+
+    /// Checks targets however they were built (the variants' fields are public): labels below
+    /// `classes`, values in whole targets of a width of at least 1.
+    pub fn check(&self) -> Result<(), DataError> {
+        match self {
+            Targets::Classes { labels, classes } => check_labels(labels, *classes),
+            Targets::Values { values, width } => check_width(values.len(), *width),
+        }
     }
 
     /// How many samples these are the targets of.
@@ -111,6 +114,14 @@ impl<T: Float> Targets<T> {
             },
         }
     }
+}
+
+/// Rule: `values` real values split into whole targets of `width`, at least 1.
+fn check_width(values: usize, width: usize) -> Result<(), DataError> {
+    if width == 0 || !values.is_multiple_of(width) {
+        return Err(DataErrorKind::PartialTarget { values, width }.into());
+    }
+    Ok(())
 }
 
 /// Fails on the first label at or above `classes`, naming its sample.

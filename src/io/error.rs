@@ -115,6 +115,15 @@ pub enum WeightsErrorKind {
         /// The optimizer loaded into.
         expected: &'static str,
     },
+    /// A tensor whose [`TensorInfo`](crate::TensorInfo) fails its check: too many axes, or a
+    /// PyTorch order that is not a permutation.
+    #[error("tensor `{tensor}` cannot be described in a file: {source}")]
+    TensorInfo {
+        /// The tensor's name.
+        tensor: String,
+        /// What is wrong with its description.
+        source: crate::TensorInfoError,
+    },
     /// A tensor the network needs is not in the file.
     #[error("tensor `{0}` is missing from the file")]
     Missing(String),
@@ -160,11 +169,11 @@ pub enum WeightsErrorKind {
         /// The value.
         value: f64,
     },
-    /// A negative value in optimizer state that is never negative: Adam's `v`, a mean of
-    /// squared gradients, whose square root the update takes.
+    /// A negative value in a tensor that is never negative, whose square root is taken:
+    /// Adam's `v` (a mean of squared gradients), a `Normalization`'s variance.
     #[error(
         "tensor `{tensor}` holds {value:e} at element {index} (row-major, as in the file), \
-         but a mean of squares is never negative"
+         but it is a variance or a mean of squares, never negative"
     )]
     Negative {
         /// The tensor's name.

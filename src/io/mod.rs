@@ -12,8 +12,11 @@
 //!
 //! A tensor is named `{layer}.{tensor}` after its [`TensorInfo`](crate::TensorInfo):
 //! `dense_1.kernel`, `dense_1.bias`. Tensors of a layer without a name (a bare layer or
-//! [`Chain`](crate::layers::Chain)) are `layer_{k}.{tensor}`, `k` counting the parameterised
-//! layers from 1. Two tensors with one name are refused rather than written.
+//! [`Chain`](crate::layers::Chain)) are `{kind}_{k}.{tensor}` after the layer's Keras kind
+//! ([`TensorInfo::kind`](crate::TensorInfo::kind)), `k` counting the layers of that kind from
+//! 1, parameters and buffers alike, as `network!` names its fields (`normalization_1.mean`,
+//! `dense_2.kernel`); a layer of no kind is `layer_{k}`. Two tensors with one name are refused
+//! rather than written.
 //!
 //! Shapes follow Keras, in any rank ([`TensorInfo::shape`](crate::TensorInfo::shape)), each
 //! tensor stored row-major in its shape: a dense kernel is `[in, out]`, which is byte for byte
@@ -24,7 +27,8 @@
 //! checked either way.
 //!
 //! A layer's non-trainable tensors ([`Buffers`](crate::Buffers)) are saved and loaded after the
-//! parameters, named the same way, each in its own element type and read exactly as saved.
+//! parameters, named the same way, each in its own element type: an integer one is read exactly
+//! as saved, a float one as the parameters are (of the other width only when converting).
 //!
 //! # Metadata
 //!

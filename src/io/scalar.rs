@@ -28,11 +28,15 @@ pub(crate) fn scalar_name<T: Float>() -> &'static str {
     }
 }
 
-/// Safetensors' name of a dtype: `F32`.
+/// Safetensors' name of a dtype liandan reads (`F32`, `I64`); `another type` for the rest.
 pub(crate) fn dtype_name(dtype: Dtype) -> &'static str {
     match dtype {
         Dtype::F32 => "F32",
         Dtype::F64 => "F64",
+        Dtype::I8 => "I8",
+        Dtype::U8 => "U8",
+        Dtype::I32 => "I32",
+        Dtype::I64 => "I64",
         Dtype::U64 => "U64",
         _ => "another type",
     }

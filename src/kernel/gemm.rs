@@ -21,13 +21,17 @@ use super::portable;
 #[cfg(target_arch = "x86_64")]
 use super::{avx512, x86};
 
-/// The number of elements a strided operand spans: the last element's index plus one.
+/// The number of elements a strided operand spans: the last element's index plus one, or
+/// `usize::MAX` if that does not fit (so no slice holds it).
 fn span(rows: usize, cols: usize, rs: usize, cs: usize) -> usize {
     if rows == 0 || cols == 0 {
-        0
-    } else {
-        (rows - 1) * rs + (cols - 1) * cs + 1
+        return 0;
     }
+    let last = (rows - 1)
+        .checked_mul(rs)
+        .zip((cols - 1).checked_mul(cs))
+        .and_then(|(r, c)| r.checked_add(c));
+    last.map_or(usize::MAX, |last| last.saturating_add(1))
 }
 
 /// Checks that every element of the three operands lies inside its slice.
@@ -83,6 +87,10 @@ pub(crate) fn sgemm(
     ldc: usize,
 ) {
     check_bounds(dims, a, lda, b, b_strides, c, ldc);
+    if dims.0 == 0 || dims.2 == 0 {
+        // `C` has no elements: nothing to compute or write.
+        return;
+    }
     #[cfg(all(feature = "parallel", target_arch = "x86_64"))]
     if x86::available() {
         if let Some(k0) = crate::parallel::depth_split(dims, beta == 0.0) {

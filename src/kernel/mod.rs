@@ -6,6 +6,7 @@
 //! | --- | --- | --- |
 //! | matrix product | `gemm.rs`, `x86.rs`, `avx512.rs`, `portable.rs` | `C = A·B + β·C`, behind [`linalg`](crate::linalg)'s typed products |
 //! | Adam | `adam.rs` | one fused pass over a tensor: both moments and the parameter |
+//! | convolution | `conv.rs` | patches (image to columns) and back, inference through a packing buffer |
 //! | dropout mask | `dropout.rs` | a counter-based mask and `y = m ⊙ x`, vectorised |
 //! | passes by columns | [`by_columns`] | an activation's pass over a batch, split by columns |
 //!
@@ -17,6 +18,7 @@
 mod adam;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+mod conv;
 mod dropout;
 mod gemm;
 mod portable;
@@ -25,6 +27,7 @@ mod x86;
 
 pub(crate) use crate::parallel::by_columns;
 pub(crate) use adam::adam_tensor;
+pub(crate) use conv::{col2im_add, forward as conv_forward, im2col, Geometry};
 pub(crate) use dropout::{dropout, masked, Mask};
 
 /// The kernels of a scalar type, one body each for `f32` and `f64`.

@@ -197,6 +197,35 @@ fn avx512_and_avx2_kernels_agree_bit_for_bit() {
     }
 }
 
+/// Empty products touch nothing outside their (possibly empty) slices, whatever the leading
+/// dimensions and strides: `m = 0` or `n = 0` writes nothing, `k = 0` gives `C = β·C`.
+#[test]
+fn zero_sizes_are_safe_with_any_strides() {
+    let far = usize::MAX;
+    // Every operand empty.
+    for (m, k, n) in [(0, 5, 0), (3, 0, 0), (0, 0, 0), (0, 0, 7)] {
+        let mut c: [f32; 0] = [];
+        f32::gemm((m, k, n), &[], far, &[], (far, far), 0.5, &mut c, far);
+        let mut c: [f64; 0] = [];
+        f64::gemm((m, k, n), &[], far, &[], (far, far), 0.5, &mut c, far);
+    }
+    // No rows: A and C empty, B a real 5×4.
+    let b = [1.0f32; 20];
+    f32::gemm((0, 5, 4), &[], far, &b, (1, 5), 0.5, &mut [], far);
+    // k = 0 with empty A and B: C = β·C, or 0 for β = 0 (a NaN in C not read).
+    for beta in [0.5f32, 0.0] {
+        let (m, n) = (17, 7);
+        let mut c = vec![f32::NAN; m * n];
+        if beta != 0.0 {
+            c.iter_mut().enumerate().for_each(|(i, c)| *c = i as f32);
+        }
+        f32::gemm((m, 0, n), &[], far, &[], (far, far), beta, &mut c, m);
+        for (i, &c) in c.iter().enumerate() {
+            assert_eq!(c, beta * i as f32, "beta={beta} at {i}");
+        }
+    }
+}
+
 #[test]
 #[should_panic(expected = "B out of bounds")]
 fn out_of_bounds_operands_panic() {

@@ -129,18 +129,20 @@ pub(super) struct Operands {
 impl Operands {
     /// The same operands from row `i` and column `j` of `C` on.
     ///
-    /// Safety: `i` and `j` must be inside the product, so the offsets stay in bounds.
+    /// Safe for any `i` and `j`: the offsets wrap rather than assume they stay inside an
+    /// allocation, because an empty operand (`k = 0`: `A` and `B` hold nothing; `m = 0`:
+    /// neither do `A` and `C`) may have any leading dimension, and moving its dangling
+    /// pointer by that would be undefined behaviour. Only the accesses of the kernels, which
+    /// stay inside the product, need the operands' bounds.
     #[inline(always)]
-    pub(super) unsafe fn at(self, i: usize, j: usize) -> Self {
-        // Safety: the caller keeps `i < m` and `j < n`; the bounds check of the whole product
-        // covers every such element.
-        unsafe {
-            Operands {
-                a: self.a.add(i),
-                b: self.b.add(j * self.csb),
-                c: self.c.add(i + j * self.ldc),
-                ..self
-            }
+    pub(super) fn at(self, i: usize, j: usize) -> Self {
+        Operands {
+            a: self.a.wrapping_add(i),
+            b: self.b.wrapping_add(j.wrapping_mul(self.csb)),
+            c: self
+                .c
+                .wrapping_add(i.wrapping_add(j.wrapping_mul(self.ldc))),
+            ..self
         }
     }
 }

@@ -42,8 +42,9 @@ impl<T: Float, S: Shape, A: Function> Forward for Activation<T, S, A> {
     type Element = T;
     type Input = S;
     type Output = S;
+    type Scratch<const B: usize> = ();
 
-    fn forward<const B: usize>(&self, x: &Batch<T, S, B>, y: &mut Batch<T, S, B>) {
+    fn forward<const B: usize>(&self, x: &Batch<T, S, B>, y: &mut Batch<T, S, B>, _: &mut ()) {
         y.as_mut_slice().copy_from_slice(x.as_slice());
         A::apply(y.as_mut_slice(), Self::RUN);
     }
@@ -68,7 +69,7 @@ impl<T: Float, S: Shape, A: Function> Train for Activation<T, S, A> {
         _: &mut (),
         _: Option<&mut dyn RngCore>,
     ) {
-        self.forward(x, y);
+        self.forward(x, y, &mut ());
     }
 
     fn backward<const B: usize>(&self, ctx: Backward<'_, Self, B>) {
@@ -106,11 +107,23 @@ mod tests {
         let layer = Activation::<f64, Hwc<1, 2, 2>, Softmax>::new();
         let x = Batch::<f64, Hwc<1, 2, 2>, 1>::from_slice(&[0.0, 0.0, 1.0, 1.0]);
         let mut y = Zeroed::zeroed();
-        layer.forward(&x, &mut y);
+        layer.forward(&x, &mut y, &mut ());
         assert_eq!(y.as_slice(), [0.5; 4]);
         assert_eq!(
             <Activation<f64, Hwc<1, 2, 2>, Softmax> as Train>::HEAD,
             Head::Other
         );
+    }
+
+    crate::network! {
+        struct PixelClasses { input: [1, 2, 2], Activation<Softmax> }
+    }
+
+    #[test]
+    fn network_accepts_a_softmax_of_an_image_and_gives_the_layers_answer() {
+        let net = PixelClasses::<f64>::boxed();
+        let x = Batch::<f64, Hwc<1, 2, 2>, 1>::from_slice(&[0.0, 0.0, 1.0, 1.0]);
+        let y = crate::Network::predict(&*net, &x);
+        assert_eq!(y.as_slice(), [0.5; 4]);
     }
 }

@@ -1,7 +1,8 @@
 //! Two layers one after the other, `y = g(f(x))`: composing layers by hand, without the macro.
 //!
 //! With `h = f(x)`, backward is the chain rule: `∂L/∂h = g.backward(∂L/∂y)`, then
-//! `∂L/∂x = f.backward(∂L/∂h)`. The middle shape is the first layer's output, so a second
+//! `∂L/∂x = f.backward(∂L/∂h)`. Inference keeps `h` in the chain's scratch ([`ChainScratch`]),
+//! training in its tape ([`ChainTape`]). The middle shape is the first layer's output, so a second
 //! layer that takes another shape does not compile (``error[E0277]: `Dense<f32, 127, 10>` does
 //! not take inputs of shape `Flat<128>` ``):
 //!
@@ -17,7 +18,8 @@
 //! use liandan::layers::{Chain, Dense};
 //! let net = Chain::new(Dense::<f64, 4, 3, Relu>::zeroed(), Dense::<f64, 3, 2, Softmax>::zeroed());
 //! let mut y = SMatrix::<f64, 2, 1>::zeros();
-//! net.forward(&SMatrix::<f64, 4, 1>::zeros(), &mut y);
+//! let mut scratch = Zeroed::zeroed(); // a `ChainScratch`: the middle batch, 3 values
+//! net.forward(&SMatrix::<f64, 4, 1>::zeros(), &mut y, &mut scratch);
 //! assert_eq!(y, SMatrix::<f64, 2, 1>::new(0.5, 0.5));
 //! ```
 
@@ -64,6 +66,18 @@ pub struct ChainTape<TF, TS, M> {
 // Safety: every field is `Zeroed`.
 unsafe impl<TF: Zeroed, TS: Zeroed, M: Zeroed> Zeroed for ChainTape<TF, TS, M> {}
 
+/// What a chain's inference works in: each layer's scratch, and the middle batch `M`.
+#[derive(Debug)]
+pub struct ChainScratch<SF, SS, M> {
+    first: SF,
+    second: SS,
+    /// `h = f(x)`.
+    middle: M,
+}
+
+// Safety: every field is `Zeroed`.
+unsafe impl<SF: Zeroed, SS: Zeroed, M: Zeroed> Zeroed for ChainScratch<SF, SS, M> {}
+
 impl<F, S> Forward for Chain<F, S>
 where
     F: Forward,
@@ -72,15 +86,22 @@ where
     type Element = F::Element;
     type Input = F::Input;
     type Output = S::Output;
+    type Scratch<const B: usize> =
+        ChainScratch<F::Scratch<B>, S::Scratch<B>, Batch<F::Element, F::Output, B>>;
 
     fn forward<const B: usize>(
         &self,
         x: &Batch<F::Element, F::Input, B>,
         y: &mut Batch<F::Element, S::Output, B>,
+        scratch: &mut Self::Scratch<B>,
     ) {
-        let mut h = Batch::<F::Element, F::Output, B>::zeroed();
-        self.first.forward(x, &mut h);
-        self.second.forward(&h, y);
+        let ChainScratch {
+            first,
+            second,
+            middle,
+        } = scratch;
+        self.first.forward(x, middle, first);
+        self.second.forward(middle, y, second);
     }
 }
 

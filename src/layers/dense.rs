@@ -16,7 +16,7 @@
 //! layer.bias[1] = -0.5;
 //! let x = SMatrix::<f64, 3, 1>::new(2.0, 0.0, 0.0);
 //! let mut y = SMatrix::<f64, 2, 1>::zeros();
-//! layer.forward(&x, &mut y);
+//! layer.forward(&x, &mut y, &mut ());
 //! assert_eq!(y, SMatrix::<f64, 2, 1>::new(2.0, 0.0)); // relu(-0.5) = 0
 //! ```
 
@@ -78,8 +78,9 @@ impl<T: Float, const I: usize, const O: usize, A: Activation> Forward for Dense<
     type Element = T;
     type Input = Flat<I>;
     type Output = Flat<O>;
+    type Scratch<const B: usize> = ();
 
-    fn forward<const B: usize>(&self, x: &SMatrix<T, I, B>, y: &mut SMatrix<T, O, B>) {
+    fn forward<const B: usize>(&self, x: &SMatrix<T, I, B>, y: &mut SMatrix<T, O, B>, _: &mut ()) {
         self.affine(x, y);
         A::apply(y.as_mut_slice(), O);
     }
@@ -173,12 +174,13 @@ impl<T: Float, const I: usize, const O: usize, A> Params<T> for Dense<T, I, O, A
     }
 
     fn tensor_info(i: usize) -> Option<TensorInfo> {
-        match i {
+        let info = match i {
             // Keras' `(in, out)`, PyTorch's `nn.Linear.weight` `(out, in)`.
             0 => Some(TensorInfo::new("kernel", const { &[I, O] }).torch(&[1, 0])),
             1 => Some(TensorInfo::new("bias", const { &[O] })),
             _ => None,
-        }
+        };
+        info.map(|t| t.kind("dense"))
     }
 }
 
@@ -198,7 +200,7 @@ mod tests {
         d.kernel = SMatrix::<f64, 3, 2>::new(1.0, 2.0, 3.0, 4.0, -1.0, 0.0);
         d.bias = SVector::<f64, 3>::new(0.5, -1.0, 0.0);
         let mut y = SMatrix::<f64, 3, 1>::zeros();
-        d.forward(&SMatrix::<f64, 2, 1>::new(1.0, -1.0), &mut y);
+        d.forward(&SMatrix::<f64, 2, 1>::new(1.0, -1.0), &mut y, &mut ());
         let want = [
             -0.46211715726000974,
             -0.9640275800758169,
@@ -266,7 +268,7 @@ mod tests {
                 &mut z,
                 Some(&mut crate::rng::SplitMix64::new(1)),
             );
-            layer.forward(&x, &mut inference);
+            layer.forward(&x, &mut inference, &mut ());
             let bits = |m: &SMatrix<f32, O, 64>| {
                 m.iter().map(|v| v.to_bits()).collect::<std::vec::Vec<_>>()
             };

@@ -91,9 +91,10 @@ impl<T: Element, S: Shape, const RATE_PPM: u32> Forward for Dropout<T, S, RATE_P
     type Element = T;
     type Input = S;
     type Output = S;
+    type Scratch<const B: usize> = ();
 
     /// The identity: inference keeps every value.
-    fn forward<const B: usize>(&self, x: &Batch<T, S, B>, y: &mut Batch<T, S, B>) {
+    fn forward<const B: usize>(&self, x: &Batch<T, S, B>, y: &mut Batch<T, S, B>, _: &mut ()) {
         y.as_mut_slice().copy_from_slice(x.as_slice());
     }
 }
@@ -165,7 +166,7 @@ mod tests {
         assert!((y.mean() - 1.0).abs() < 0.03, "{}", y.mean());
         assert!(y.iter().all(|&v| v == 0.0 || (v - 1.25).abs() < 1e-12));
         let mut inference = SMatrix::<f64, 100, 50>::zeros();
-        d.forward(&x, &mut inference);
+        d.forward(&x, &mut inference, &mut ());
         assert_eq!(inference, x);
     }
 

@@ -19,7 +19,7 @@
 //! let mut x = Batch::<f32, Hwc<2, 2, 3>, 1>::zeroed();
 //! x.sample_mut(0)[1][0][2] = 5.0; // row 1, column 0, channel 2
 //! let mut y = SMatrix::<f32, 12, 1>::zeros();
-//! flatten.forward(&x, &mut y);
+//! flatten.forward(&x, &mut y, &mut ());
 //! assert_eq!(y[(1 * 2 + 0) * 3 + 2], 5.0);
 //! ```
 
@@ -61,8 +61,14 @@ impl<T: Element, S: Shape, const N: usize> Forward for Flatten<T, S, N> {
     type Element = T;
     type Input = S;
     type Output = Flat<N>;
+    type Scratch<const B: usize> = ();
 
-    fn forward<const B: usize>(&self, x: &Batch<T, S, B>, y: &mut Batch<T, Flat<N>, B>) {
+    fn forward<const B: usize>(
+        &self,
+        x: &Batch<T, S, B>,
+        y: &mut Batch<T, Flat<N>, B>,
+        _: &mut (),
+    ) {
         let () = Self::RULE;
         y.as_mut_slice().copy_from_slice(x.as_slice());
     }
@@ -82,7 +88,7 @@ impl<T: Float, S: Shape, const N: usize> Train for Flatten<T, S, N> {
         _: &mut (),
         _: Option<&mut dyn RngCore>,
     ) {
-        self.forward(x, y);
+        self.forward(x, y, &mut ());
     }
 
     /// `∂L/∂x = ∂L/∂y`, the same values in the same order.

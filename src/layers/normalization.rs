@@ -19,7 +19,7 @@
 //! layer.adapt(&[1.0, 10.0, 3.0, 30.0])?;
 //! assert_eq!((layer.mean[0], layer.variance[1]), (2.0, 100.0));
 //! let mut y = SMatrix::<f64, 2, 1>::zeros();
-//! layer.forward(&SMatrix::<f64, 2, 1>::new(3.0, 0.0), &mut y);
+//! layer.forward(&SMatrix::<f64, 2, 1>::new(3.0, 0.0), &mut y, &mut ());
 //! assert_eq!(y, SMatrix::<f64, 2, 1>::new(1.0, -2.0));
 //! # Ok::<(), liandan::Error>(())
 //! ```
@@ -89,10 +89,35 @@ impl<T: Float, S: Shape, const C: usize> Normalization<T, S, C> {
 
     /// Sets the statistics from `features`, samples of shape `S` one after another (a
     /// dataset's [`features`](crate::data::Dataset::features)): each index's mean and
-    /// population variance, computed in `f64`, as Keras' `adapt`. Fails, changing nothing, if
-    /// `features` is not whole samples or holds none.
+    /// population variance, computed in `f64`, as Keras' `adapt`. Fails, changing nothing,
+    /// with [`Error::NoSamples`] if `features` is empty and [`Error::PartialSample`] if it is
+    /// not whole samples. The layer's rule (`C` is the last axis of `S`) is checked where
+    /// `adapt` is used, so a layer made with `zeroed()` is held to it too:
+    ///
+    /// ```compile_fail,E0080
+    /// use liandan::layers::Normalization;
+    /// use liandan::prelude::*;
+    ///
+    /// // Three channels, two statistics: the rule fails when the crate is built.
+    /// let mut layer = Normalization::<f32, Hwc<2, 2, 3>, 2>::zeroed();
+    /// let _ = layer.adapt(&[0.0; 24]);
+    /// ```
+    ///
+    /// ```
+    /// use liandan::layers::Normalization;
+    /// use liandan::prelude::*;
+    ///
+    /// let mut layer = Normalization::<f32, Hwc<2, 2, 3>, 3>::zeroed();
+    /// layer.adapt(&[0.0; 24])?;
+    /// assert_eq!(layer.count, 8);
+    /// # Ok::<(), liandan::Error>(())
+    /// ```
     pub fn adapt(&mut self, features: &[T]) -> Result<(), Error> {
-        if features.is_empty() || !features.len().is_multiple_of(S::LEN) {
+        let () = Self::RULE;
+        if features.is_empty() {
+            return Err(Error::NoSamples { sample: S::LEN });
+        }
+        if !features.len().is_multiple_of(S::LEN) {
             let sample = S::LEN;
             return Err(Error::PartialSample {
                 values: features.len(),
@@ -116,9 +141,19 @@ impl<T: Float, S: Shape, const C: usize> Normalization<T, S, C> {
         Ok(())
     }
 
-    /// `s = max(√variance, ε)` of index `c`, what `x - mean` is divided by.
+    /// `s = max(√variance, ε)` of index `c`, what `x - mean` is divided by: Keras 3's
+    /// `maximum(sqrt(variance), epsilon())`, the square root per index first, then the floor
+    /// (not `√(variance + ε)`). A variance is never negative: loading refuses one, `adapt`
+    /// computes none; a negative one set by hand gives NaN, as in Keras, not `ε`.
     fn scale(&self, c: usize) -> T {
-        self.variance[c].sqrt().max(T::of(EPSILON))
+        let root = self.variance[c].sqrt();
+        let epsilon = T::of(EPSILON);
+        // `root <= ε` is false for NaN, so NaN stays NaN.
+        if root <= epsilon {
+            epsilon
+        } else {
+            root
+        }
     }
 }
 
@@ -132,8 +167,9 @@ impl<T: Float, S: Shape, const C: usize> Forward for Normalization<T, S, C> {
     type Element = T;
     type Input = S;
     type Output = S;
+    type Scratch<const B: usize> = ();
 
-    fn forward<const B: usize>(&self, x: &Batch<T, S, B>, y: &mut Batch<T, S, B>) {
+    fn forward<const B: usize>(&self, x: &Batch<T, S, B>, y: &mut Batch<T, S, B>, _: &mut ()) {
         let () = Self::RULE;
         let values = y.as_mut_slice().iter_mut().zip(x.as_slice());
         for (j, (y, &x)) in values.enumerate() {
@@ -157,7 +193,7 @@ impl<T: Float, S: Shape, const C: usize> Train for Normalization<T, S, C> {
         _: &mut (),
         _: Option<&mut dyn RngCore>,
     ) {
-        self.forward(x, y);
+        self.forward(x, y, &mut ());
     }
 
     /// `∂L/∂x = ∂L/∂y / s`, index by index of the last axis.
@@ -202,12 +238,13 @@ impl<T: Element, S, const C: usize> Buffers for Normalization<T, S, C> {
     }
 
     fn buffer_info(i: usize) -> Option<TensorInfo> {
-        match i {
+        let info = match i {
             0 => Some(TensorInfo::new("mean", const { &[C] })),
-            1 => Some(TensorInfo::new("variance", const { &[C] })),
+            1 => Some(TensorInfo::new("variance", const { &[C] }).non_negative()),
             2 => Some(TensorInfo::new("count", &[])),
             _ => None,
-        }
+        };
+        info.map(|t| t.kind("normalization"))
     }
 }
 
@@ -218,6 +255,7 @@ mod tests {
     use crate::shape::{Flat, Hwc};
     use crate::Network;
     use nalgebra::SMatrix;
+    use std::string::ToString;
 
     #[test]
     fn images_are_normalized_per_channel() {
@@ -229,7 +267,7 @@ mod tests {
         assert_eq!((layer.variance[0], layer.variance[1]), (5.0, 100.0));
         let x = Batch::<f64, Hwc<1, 2, 2>, 2>::from_slice(&x);
         let mut y = Zeroed::zeroed();
-        layer.forward(&x, &mut y);
+        layer.forward(&x, &mut y, &mut ());
         let want = [-3.0 / 5f64.sqrt(), -1.0, -1.0 / 5f64.sqrt(), -1.0];
         assert_eq!(&y.as_slice()[..4], want);
     }
@@ -250,8 +288,18 @@ mod tests {
         let mut layer = Normalization::<f32, Flat<1>, 1>::new();
         layer.adapt(&[2.0, 2.0]).unwrap();
         let mut y = SMatrix::<f32, 1, 1>::zeros();
-        layer.forward(&SMatrix::<f32, 1, 1>::new(2.0), &mut y);
+        layer.forward(&SMatrix::<f32, 1, 1>::new(2.0), &mut y, &mut ());
         assert_eq!(y[0], 0.0);
+    }
+
+    #[test]
+    fn the_scale_is_the_root_floored_at_epsilon_per_index() {
+        let mut layer = Normalization::<f64, Flat<4>, 4>::new();
+        layer.variance = SVector::<f64, 4>::new(4.0, 1e-16, 0.0, -1.0);
+        let scales: std::vec::Vec<f64> = (0..4).map(|c| layer.scale(c)).collect();
+        assert_eq!(&scales[..3], [2.0, EPSILON, EPSILON]);
+        // Not √(1e-16 + ε) = 3.2e-4: the root of 1e-16 is 1e-8, floored at ε = 1e-7.
+        assert!(scales[3].is_nan(), "{scales:?}");
     }
 
     #[test]
@@ -265,7 +313,11 @@ mod tests {
                 sample: 2
             }
         );
-        assert!(layer.adapt(&[]).is_err());
+        assert_eq!(layer.adapt(&[]), Err(Error::NoSamples { sample: 2 }));
+        assert_eq!(
+            layer.adapt(&[]).unwrap_err().to_string(),
+            "no samples: statistics need at least one sample of 2 values"
+        );
         assert_eq!(layer, Normalization::new());
     }
 

@@ -9,20 +9,19 @@
 //!   `A`; one deeper than wide that overwrites `C` (a dense layer's forward `W·x`) is split by
 //!   depth instead, as a pipeline ([`depth_split`]).
 //! - Adam splits a kernel at the same column as its products, and only where the step split
-//!   them ([`splits`]), so each thread updates the weights whose gradient it computed and which
-//!   it reads next.
+//!   them ([`adam_split`]), so each thread updates the weights whose gradient it computed and
+//!   which it reads next.
 //! - Passes over a batch column by column (activations, dropout) always split it at the same
 //!   column ([`by_columns`]), so the columns one pass leaves in a core's cache are the ones the
 //!   next pass on that core reads.
 //! - A dense layer's two backward products, when too small to split, run at the same time.
 //!
 //! A hand-off to the spinning helper costs about a microsecond, so products from a million
-//! multiply-adds (about 10 us) are split: the seed network's first layer at batch 32 (3.2 M)
+//! multiply-adds ([`MIN_WORK`]) are split: the seed network's first layer at batch 32 (3.2 M)
 //! and 128 (12.8 M) is, its second layer (0.16 M at batch 128) is not. What moves between the
-//! cores' caches costs more than the hand-off: at batch 1, Adam's halves updated on the helper
-//! made a step 1.6x slower than with no `parallel` at all, and at batch 32 a column-split
-//! forward product (each thread reading all of `W`) made it 131 us instead of 97. The README's
-//! Speed section has the measured ratios.
+//! cores' caches costs more than the hand-off, so each split keeps a thread on the weights it
+//! last touched (Adam's halves, a depth-split forward product). The README's Speed section has
+//! the measurements.
 
 #[cfg(feature = "parallel")]
 mod helper;

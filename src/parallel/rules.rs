@@ -10,9 +10,16 @@ pub(crate) fn two_threads() -> bool {
 
 /// Whether a product of `size` values times `depth` is large enough to split, e.g. a kernel of
 /// `size` weights at a batch of `depth`. The optimizer splits a kernel's update by the same
-/// rule as its gradient product, so each thread updates the weights whose gradient it computed.
+/// rule as its gradient product ([`adam_split`]), so each thread updates the weights whose
+/// gradient it computed.
 pub(crate) fn splits(size: usize, depth: usize) -> bool {
-    two_threads() && size.saturating_mul(depth) >= MIN_WORK
+    two_threads() && worth_splitting(size, depth)
+}
+
+/// Whether a product of `size` values times `depth` is work enough to split, given a second
+/// thread.
+fn worth_splitting(size: usize, depth: usize) -> bool {
+    size.saturating_mul(depth) >= MIN_WORK
 }
 
 /// Where to split the `n` columns of an `m×k` by `k×n` product, or `None` to keep it whole.
@@ -52,9 +59,8 @@ pub(crate) fn strip_width(n: usize) -> usize {
 /// dense layer's forward product `W·x` reads only the half of `W` whose gradient the same
 /// thread computed (that product splits `W`'s columns at the same `k0`) and whose Adam update
 /// it made, instead of all of `W`, half of which the other core had just written. The pipeline
-/// pays one strip of waiting at each end, yet even short ones win: a batch-12 step of the seed
-/// network took 55 us with two strips against 95 us with the forward product split by columns
-/// (and 80 us on one thread), a batch-32 step 96 us against 98 (154).
+/// pays one strip of waiting at each end, which even a pipeline of two strips wins back (the
+/// README's Speed section has the measurements).
 pub(crate) fn depth_split((m, k, n): (usize, usize, usize), beta_zero: bool) -> Option<usize> {
     if !beta_zero || !splits(m.saturating_mul(k), n) || n.div_ceil(strip_width(n)) < 2 || k < n {
         return None;
@@ -98,9 +104,21 @@ const ADAM_WORK: usize = 1 << 16;
 /// gradient it computed and which it reads in the next forward pass. After a step on `batch`
 /// samples, a kernel whose products were not split (too little work) is not split either:
 /// otherwise half of it would move between the cores' caches, which made a batch-1 step of the
-/// seed network 1.6x slower.
+/// seed network 1.6x slower. Without a second thread nothing is split, whether or not the
+/// batch is known.
 pub(crate) fn adam_split(len: usize, rows: Option<usize>, batch: Option<usize>) -> Option<usize> {
-    let half = halves(len, ADAM_WORK).filter(|_| batch.is_none_or(|b| splits(len, b)))?;
+    adam_split_on(two_threads(), len, rows, batch)
+}
+
+/// [`adam_split`] on a machine with a second thread (`two`) or without one.
+fn adam_split_on(
+    two: bool,
+    len: usize,
+    rows: Option<usize>,
+    batch: Option<usize>,
+) -> Option<usize> {
+    let worth = batch.is_none_or(|b| worth_splitting(len, b));
+    let half = halves(len, ADAM_WORK).filter(|_| two && worth)?;
     let at_columns = rows
         .filter(|&r| r > 0 && len.is_multiple_of(r))
         .and_then(|r| Some(r * column_split(len / r)?));
@@ -155,6 +173,21 @@ mod tests {
             );
         }
         assert!(!splits(100_352, 10) && splits(100_352, 11) == two_threads());
+    }
+
+    #[test]
+    fn adam_splits_only_with_a_second_thread_even_without_a_batch() {
+        // `Optimizer::update` called directly: the batch is unknown.
+        assert_eq!(adam_split_on(false, 100_352, Some(128), None), None);
+        assert_eq!(adam_split_on(false, 100_352, None, None), None);
+        assert_eq!(adam_split_on(false, 100_352, Some(128), Some(32)), None);
+        assert_eq!(
+            adam_split_on(true, 100_352, Some(128), None),
+            Some(128 * 396)
+        );
+        assert_eq!(adam_split_on(true, 100_352, None, None), Some(50_176));
+        assert_eq!(adam_split_on(true, 100_352, Some(128), Some(1)), None);
+        assert_eq!(adam_split_on(true, 1000, None, None), None);
     }
 
     #[test]

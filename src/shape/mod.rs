@@ -21,8 +21,9 @@
 //! let mut images = Batch::<f32, Hwc<2, 2, 3>, 4>::zeroed();
 //! images.as_mut_slice()[12] = 1.0; // sample 1, row 0, column 0, channel 0
 //! assert_eq!(images.sample(1)[0][0], [1.0, 0.0, 0.0]);
-//! let flat: Batch<f32, Flat<12>, 4> = Buffer::from_slice(images.as_slice());
+//! let flat: Batch<f32, Flat<12>, 4> = Buffer::try_from_slice(images.as_slice())?;
 //! assert_eq!(flat[(0, 1)], 1.0);
+//! # Ok::<(), liandan::Error>(())
 //! ```
 
 mod rule;
@@ -30,10 +31,11 @@ mod rule;
 pub use rule::Text;
 
 use core::fmt;
+use core::mem::{align_of, size_of};
 
 use nalgebra::SMatrix;
 
-use crate::{Element, Zeroed};
+use crate::{Element, Error, Zeroed};
 
 /// The shape of one sample, as a type: [`Flat`], [`Hw`] or [`Hwc`].
 ///
@@ -57,9 +59,12 @@ pub type Sample<E, S> = Batch<E, S, 1>;
 /// A batch's values as one slice: sample after sample, each sample row-major.
 ///
 /// # Safety
-/// A `Buffer` is exactly its values, contiguous, aligned as `E`, and nothing else (an array of
-/// arrays of `E`, or nalgebra's `SMatrix`, which is one): so one batch can be read in place as
-/// another of as many values ([`view`]).
+/// A `Buffer` is exactly its values, contiguous, and nothing else, aligned exactly as `E`: an
+/// array of arrays of `E`, or nalgebra's `SMatrix`, which is one. That is,
+/// `size_of::<Self>() == SAMPLE * SAMPLES * size_of::<E>()` and
+/// `align_of::<Self>() == align_of::<E>()` (not a larger alignment either): so one batch can be
+/// read in place as another of as many values ([`view`], which checks both when the code is
+/// built).
 pub unsafe trait Buffer<E: Element>: Zeroed {
     /// The values of one sample.
     const SAMPLE: usize;
@@ -72,8 +77,33 @@ pub unsafe trait Buffer<E: Element>: Zeroed {
     /// The values, mutably.
     fn as_mut_slice(&mut self) -> &mut [E];
 
-    /// A batch holding `values`; panics unless there are exactly as many as it holds, as
-    /// `slice::copy_from_slice` does.
+    /// A batch holding `values`, or [`Error::Length`] unless there are exactly as many as it
+    /// holds (`SAMPLE · SAMPLES`).
+    ///
+    /// ```
+    /// use liandan::shape::{Buffer, Hw, Sample};
+    /// use liandan::Error;
+    ///
+    /// let image: Sample<f32, Hw<2, 2>> = Buffer::try_from_slice(&[0.0, 0.5, 1.0, 0.5])?;
+    /// assert_eq!(image.sample(0)[1], [1.0, 0.5]);
+    /// let short = Sample::<f32, Hw<2, 2>>::try_from_slice(&[0.0; 3]);
+    /// assert_eq!(short.unwrap_err(), Error::Length { given: 3, holds: 4 });
+    /// # Ok::<(), Error>(())
+    /// ```
+    fn try_from_slice(values: &[E]) -> Result<Self, Error> {
+        let mut batch = Self::zeroed();
+        let slots = batch.as_mut_slice();
+        if values.len() != slots.len() {
+            let (given, holds) = (values.len(), slots.len());
+            return Err(Error::Length { given, holds });
+        }
+        slots.copy_from_slice(values);
+        Ok(batch)
+    }
+
+    /// A batch holding `values`, for a length known to be right; panics unless there are
+    /// exactly as many as it holds, as `slice::copy_from_slice` does. Values of a length not
+    /// known in advance go through [`try_from_slice`](Buffer::try_from_slice).
     fn from_slice(values: &[E]) -> Self {
         let mut batch = Self::zeroed();
         batch.as_mut_slice().copy_from_slice(values);
@@ -102,22 +132,66 @@ unsafe impl<E: Element, const R: usize, const C: usize> Buffer<E> for SMatrix<E,
 }
 
 /// The batch `x` read in place as a batch of another shape of as many values: a
-/// `&Batch<E, Hw<28, 28>, B>` as a `&Batch<E, Flat<784>, B>`, as [`Flatten`] leaves it. A
-/// compile error if the two sizes differ.
+/// `&Batch<E, Hw<28, 28>, B>` as a `&Batch<E, Flat<784>, B>`, as [`Flatten`] leaves it.
+///
+/// A compile error (when the code is built: `cargo check` does not evaluate it) if the two
+/// sizes differ, or if either type breaks [`Buffer`]'s layout contract, such as a buffer of a
+/// larger alignment than its element's, which a reference to a batch of `E` need not have:
+///
+/// ```compile_fail
+/// use liandan::prelude::*;
+/// use liandan::shape::view;
+///
+/// /// Eight values, aligned for a 256-bit load: not a `Buffer` `view` can read into.
+/// #[repr(C, align(32))]
+/// struct Aligned([f32; 8]);
+/// unsafe impl Zeroed for Aligned {}
+/// unsafe impl Buffer<f32> for Aligned {
+///     const SAMPLE: usize = 8;
+///     const SAMPLES: usize = 1;
+///     fn as_slice(&self) -> &[f32] { &self.0 }
+///     fn as_mut_slice(&mut self) -> &mut [f32] { &mut self.0 }
+/// }
+/// let x = SMatrix::<f32, 8, 1>::zeros();
+/// let y: &Aligned = view(&x);
+/// ```
 ///
 /// [`Flatten`]: crate::layers::Flatten
 pub fn view<E: Element, X: Buffer<E>, Y: Buffer<E>>(x: &X) -> &Y {
-    const { assert!(core::mem::size_of::<X>() == core::mem::size_of::<Y>()) };
-    // Safety: both are their values alone, aligned as `E` (`Buffer`'s contract), and of one
-    // size: the same values.
+    const { viewable::<E, X, Y>() };
+    // Safety: both are their values alone, aligned exactly as `E` (checked above, as `Buffer`'s
+    // contract says), and of one size: the same values.
     unsafe { &*(x as *const X).cast::<Y>() }
 }
 
 /// [`view`], mutably.
 pub fn view_mut<E: Element, X: Buffer<E>, Y: Buffer<E>>(x: &mut X) -> &mut Y {
-    const { assert!(core::mem::size_of::<X>() == core::mem::size_of::<Y>()) };
+    const { viewable::<E, X, Y>() };
     // Safety: as in `view`; the borrow is exclusive and passes to the result.
     unsafe { &mut *(x as *mut X).cast::<Y>() }
+}
+
+/// Panics (when [`view`] is built) unless `X` can be read in place as `Y`: both laid out as
+/// [`Buffer`] says, and of one size.
+const fn viewable<E: Element, X: Buffer<E>, Y: Buffer<E>>() {
+    assert!(
+        exact::<E, X>() && exact::<E, Y>(),
+        "`view` reads only a `Buffer` that is its values alone, aligned exactly as its element"
+    );
+    assert!(
+        size_of::<X>() == size_of::<Y>(),
+        "`view` reads a batch as another of as many values"
+    );
+}
+
+/// Whether `X` is laid out as [`Buffer`]'s contract says: its `SAMPLE · SAMPLES` values of `E`
+/// alone, aligned exactly as `E`.
+const fn exact<E: Element, X: Buffer<E>>() -> bool {
+    let bytes = match X::SAMPLE.checked_mul(X::SAMPLES) {
+        Some(values) => values.checked_mul(size_of::<E>()),
+        None => None,
+    };
+    matches!(bytes, Some(n) if n == size_of::<X>()) && align_of::<X>() == align_of::<E>()
 }
 
 /// `N` features: a vector, the input and output of [`Dense`](crate::layers::Dense).
@@ -213,3 +287,70 @@ array_batch!(
     as_flattened as_flattened as_flattened,
     as_flattened_mut as_flattened_mut as_flattened_mut
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Eight values aligned for a 256-bit load: more alignment than `f32`'s.
+    #[repr(C, align(32))]
+    struct Aligned([f32; 8]);
+
+    /// Eight values that claim to be nine.
+    struct Short([f32; 8]);
+
+    // Safety (both): arrays of floats.
+    unsafe impl Zeroed for Aligned {}
+    unsafe impl Zeroed for Short {}
+
+    // Safety: not a `Buffer` by the contract; only `exact` looks at it, to refuse it.
+    unsafe impl Buffer<f32> for Aligned {
+        const SAMPLE: usize = 8;
+        const SAMPLES: usize = 1;
+        fn as_slice(&self) -> &[f32] {
+            &self.0
+        }
+        fn as_mut_slice(&mut self) -> &mut [f32] {
+            &mut self.0
+        }
+    }
+
+    // Safety: as above.
+    unsafe impl Buffer<f32> for Short {
+        const SAMPLE: usize = 9;
+        const SAMPLES: usize = 1;
+        fn as_slice(&self) -> &[f32] {
+            &self.0
+        }
+        fn as_mut_slice(&mut self) -> &mut [f32] {
+            &mut self.0
+        }
+    }
+
+    #[test]
+    fn try_from_slice_refuses_another_length_and_fills_an_exact_one() {
+        type Images = Batch<f32, Hwc<1, 2, 3>, 2>;
+        let values: [f32; 12] = core::array::from_fn(|i| i as f32);
+        let images = Images::try_from_slice(&values).expect("12 values fill 2 samples of 6");
+        assert_eq!(images.as_slice(), &values);
+        for given in [0, 11, 13] {
+            let values = [0.0; 13];
+            let err = Images::try_from_slice(&values[..given]).unwrap_err();
+            assert_eq!(err, Error::Length { given, holds: 12 });
+        }
+    }
+
+    #[test]
+    fn view_reads_only_buffers_of_their_values_alone_aligned_as_their_element() {
+        assert!(exact::<f32, SMatrix<f32, 8, 1>>());
+        assert!(exact::<f64, HwcBatch<f64, 2, 3, 4, 5>>());
+        assert!(!exact::<f32, Aligned>());
+        assert!(!exact::<f32, Short>());
+        // What the network's passes and `Flatten` view, and another batch size over the
+        // same bytes.
+        let _: &SMatrix<f32, 784, 2> = view(&HwBatch::<f32, 28, 28, 2>::zeroed());
+        let x = SMatrix::<f32, 4, 2>::new(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0);
+        let y: &SMatrix<f32, 8, 1> = view(&x);
+        assert_eq!(y.as_slice(), x.as_slice());
+    }
+}

@@ -23,7 +23,8 @@ impl Text {
         }
     }
 
-    /// The text with `s` appended (cut at 200 bytes, between characters as ASCII is).
+    /// The text with `s` appended, cut at 200 bytes on a character boundary (a `·` that does
+    /// not fit whole is left out, so the text stays UTF-8).
     pub const fn str(mut self, s: &str) -> Self {
         let s = s.as_bytes();
         let mut i = 0;
@@ -31,6 +32,11 @@ impl Text {
             self.bytes[self.len] = s[i];
             self.len += 1;
             i += 1;
+        }
+        // Cut inside a character (the next byte continues it, `0b10xx_xxxx`): drop its start.
+        while i > 0 && i < s.len() && s[i] & 0xC0 == 0x80 {
+            i -= 1;
+            self.len -= 1;
         }
         self
     }
@@ -103,5 +109,14 @@ mod tests {
             "`Flatten` of `[26, 26, 32]` gives 26 · 26 · 32 = 21632"
         );
         assert_eq!(Text::new().num(0).num(10).as_str(), "010");
+    }
+
+    #[test]
+    fn a_full_text_is_cut_between_characters() {
+        let a = "a".repeat(199);
+        let t = Text::new().str(&a).str(" · ");
+        assert_eq!(t.as_str(), a + " ");
+        let t = Text::new().str(&"b".repeat(198)).str("··");
+        assert_eq!(t.as_str(), "b".repeat(198) + "·");
     }
 }

@@ -50,7 +50,7 @@ where
             self.loss
                 .validate(&*self.targets, n)
                 .map_err(|e| in_data(e, part, batch.indices()))?;
-            self.net.predict_batch(&self.x, &mut self.output);
+            self.infer();
             total += self.loss.loss(&self.output, &*self.targets, n).to_f64() * n as f64;
             for m in &mut self.metrics {
                 m.update(&*self.output, &*self.targets, n);
@@ -72,11 +72,18 @@ where
             let n = data
                 .fill_features(chunk, &mut self.x)
                 .map_err(|source| data_error(part::PREDICTION, source))?;
-            self.net.predict_batch(&self.x, &mut self.output);
+            self.infer();
             let columns = (0..n).map(|j| Buffer::from_slice(self.output.sample_values(j)));
             outputs.extend(columns);
         }
         Ok(outputs)
+    }
+
+    /// Inference on the batch in `x` into `output`, dropout off, in the trainer's tape: no
+    /// memory besides the model's, whatever the network's size.
+    fn infer(&mut self) {
+        let tape = self.trainer.tape_mut();
+        self.net.forward_in(&self.x, &mut self.output, tape);
     }
 
     /// The confusion matrix of the predicted classes ([`predicted_class`]: the arg-max of the

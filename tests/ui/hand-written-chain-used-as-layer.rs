@@ -6,7 +6,7 @@ where
     L: Forward<Element = f32, Input = Flat<784>, Output = Flat<10>>,
 {
     let mut y = SVector::zeros();
-    layer.forward(x, &mut y);
+    layer.forward(x, &mut y, &mut Zeroed::zeroed());
     y
 }
 

@@ -2,8 +2,8 @@ use liandan::prelude::*;
 
 network! {
     struct Net {
-        input: [28, 28],
-        Conv2d<32>,
+        input: [28, 28, 1],
+        Convolution<32, 3x3>,
         Dense<10, Softmax>,
     }
 }

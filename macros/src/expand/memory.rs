@@ -18,6 +18,13 @@ impl Gen<'_> {
         let (largest, inference) = (n(net.largest_width()), n(net.inference_width()));
         let tape = net.tape_width();
         let tape_scalars = n(tape);
+        let scratch = net.scratch_width();
+        let scratch_scalars = n(scratch);
+        let scratch_doc = format!(
+            "The bytes of [`{name}Scratch<T, B>`]({name}Scratch) for `batch` samples: {scratch} \
+             scalars per sample (the output of every layer that computes at inference but the \
+             last, and each such layer's own scratch; Flatten and Dropout copy nothing then)."
+        );
         let tape_doc = format!(
             "The bytes of [`{name}Tape<T, B>`]({name}Tape) for `batch` samples: {tape} scalars \
              per sample (each dense layer's pre-activation and each dropout's mask, and for every \
@@ -36,10 +43,14 @@ impl Gen<'_> {
                 pub const PARAM_BYTES: usize = #params * ::core::mem::size_of::<T>();
                 /// The bytes of the widest activation of one sample, the input included.
                 pub const ACTIVATION_BYTES: usize = #largest * ::core::mem::size_of::<T>();
-                /// The activation bytes one sample's inference holds at once: input, output,
-                /// and the output of every layer that computes at inference but the last (they
-                /// are locals of `forward`; Flatten and Dropout copy nothing then).
+                /// The bytes one sample's inference holds at once: the input, the output and
+                /// the scratch, `scratch_bytes(1)`, which holds the intermediate activations.
                 pub const INFERENCE_BYTES: usize = #inference * ::core::mem::size_of::<T>();
+
+                #[doc = #scratch_doc]
+                pub const fn scratch_bytes(batch: usize) -> usize {
+                    #scratch_scalars * batch * ::core::mem::size_of::<T>()
+                }
 
                 #[doc = #tape_doc]
                 pub const fn tape_bytes(batch: usize) -> usize {

@@ -36,7 +36,7 @@ impl Gen<'_> {
 
     /// `impl Forward for Mnist<T> { .. }` and `impl Accepts<Hw<28, 28>> for Mnist<T> {}`.
     pub(super) fn forward(&self) -> TokenStream {
-        let (k, name) = (self.k, &self.net.name);
+        let (k, name, scratch) = (self.k, &self.net.name, self.scratch_name());
         let (input, output) = self.io();
         let body = self.inference();
         quote! {
@@ -44,11 +44,13 @@ impl Gen<'_> {
                 type Element = T;
                 type Input = #input;
                 type Output = #output;
+                type Scratch<const B: usize> = #scratch<T, B>;
 
                 fn forward<const B: usize>(
                     &self,
                     x: &#k::shape::Batch<T, #input, B>,
                     y: &mut #k::shape::Batch<T, #output, B>,
+                    scratch: &mut #scratch<T, B>,
                 ) {
                     #body
                 }
@@ -58,35 +60,47 @@ impl Gen<'_> {
         }
     }
 
-    /// Inference through the layers that compute then: `let mut dense_1_output = zeroed();
-    /// dense_1.forward(view(x), &mut dense_1_output); dense_2.forward(&dense_1_output, y);`,
-    /// each intermediate on the stack.
+    /// Inference through the layers that compute then, each working in its own scratch and
+    /// writing into its output buffer in the network's scratch, the last one into `y`:
+    /// `let MnistScratch { dense_1, dense_1_output, dense_2, .. } = scratch;
+    /// dense_1.forward(view(x), &mut *dense_1_output, dense_1); dense_2.forward(&*dense_1_output,
+    /// y, dense_2);`.
     fn inference(&self) -> TokenStream {
         let (k, net) = (self.k, self.net);
-        let layers: Vec<&Layer> = net.layers.iter().filter(|l| l.infers()).collect();
+        let layers = net.inference_layers();
         if layers.is_empty() {
             return copy(k);
         }
+        let mut body = self.destructure_scratch(&layers);
         let (mut input, mut shape) = (quote!(x), net.input_shape.clone());
-        let mut body = TokenStream::new();
         for (j, layer) in layers.iter().enumerate() {
             let (field, ty) = (&layer.field, self.ty(layer));
-            let x = self.reshaped(input, &shape, &layer.input);
-            let forward = quote!(<#ty as #k::Forward>::forward);
-            if j + 1 == layers.len() {
-                let y = self.reshaped_mut(quote!(y), &net.output_shape(), &layer.output());
-                body.extend(quote!(#forward(&self.#field, #x, #y);));
-                break;
-            }
             let (out, _) = buffers(layer);
-            let batch = self.batch(&layer.output());
-            body.extend(quote! {
-                let mut #out = <#batch as #k::Zeroed>::zeroed();
-                #forward(&self.#field, #x, &mut #out);
-            });
-            (input, shape) = (quote!(&#out), layer.output());
+            let x = self.reshaped(input, &shape, &layer.input);
+            let y = if j + 1 == layers.len() {
+                self.reshaped_mut(quote!(y), &net.output_shape(), &layer.output())
+            } else {
+                quote!(&mut *#out)
+            };
+            body.extend(quote!(<#ty as #k::Forward>::forward(&self.#field, #x, #y, #field);));
+            (input, shape) = (quote!(&*#out), layer.output());
         }
         body
+    }
+
+    /// `let MnistScratch { dense_1, dense_1_output, dense_2, .. } = scratch;`
+    fn destructure_scratch(&self, layers: &[&Layer]) -> TokenStream {
+        let scratch = self.scratch_name();
+        let names = layers.iter().enumerate().flat_map(|(j, layer)| {
+            let (out, _) = buffers(layer);
+            let field = layer.field.clone();
+            if j + 1 == layers.len() {
+                vec![field]
+            } else {
+                vec![field, out]
+            }
+        });
+        quote!(let #scratch { #(#names,)* .. } = scratch;)
     }
 
     /// `impl Train for Mnist<T> { type Tape, type Grad, HEAD, the passes, init }`.
@@ -100,7 +114,7 @@ impl Gen<'_> {
             }
             None => quote!(#k::Head::Identity),
         };
-        let inference: Vec<&Layer> = self.net.layers.iter().filter(|l| l.infers()).collect();
+        let inference = self.net.inference_layers();
         let forward_in = self.tape_pass(&inference, quote!(forward_in), TokenStream::new());
         let extra = quote!(, #k::layer::reborrow(&mut rng));
         let forward_train = self.tape_pass(&self.training_layers(), quote!(forward_train), extra);

@@ -22,11 +22,14 @@ fn item_names(file: &syn::File) -> Vec<String> {
 }
 
 #[test]
-fn emits_the_network_its_gradient_and_its_tape() {
+fn emits_the_network_its_gradient_its_tape_and_its_scratch() {
     let file = expanded(quote! {
         pub struct Mnist { input: [28, 28], Flatten, Dense<128, Relu>, Dropout<0.2>, Dense<10, Softmax> }
     });
-    assert_eq!(item_names(&file), ["Mnist", "MnistGrad", "MnistTape"]);
+    assert_eq!(
+        item_names(&file),
+        ["Mnist", "MnistGrad", "MnistTape", "MnistScratch"]
+    );
     let text = quote!(#file).to_string();
     // Flatten moves no data: no pass calls it, and the tape keeps nothing for it.
     let passes = text.split("fn forward <").nth(1).expect("a forward pass");
@@ -36,6 +39,27 @@ fn emits_the_network_its_gradient_and_its_tape() {
     // The gradient struct holds the dense layers only.
     let grad = &file.items[1];
     assert_eq!(quote!(#grad).to_string().matches("pub dense_").count(), 2);
+    // The scratch holds what inference computes: the dense layers' scratch and the first one's
+    // output, nothing for the layers inference skips.
+    let scratch = &file.items[3];
+    let scratch = quote!(#scratch).to_string();
+    for field in ["dense_1 :", "dense_1_output :", "dense_2 :"] {
+        assert!(scratch.contains(field), "{scratch}");
+    }
+    for field in ["flatten_1", "dropout_1", "dense_2_output"] {
+        assert!(!scratch.contains(field), "{scratch}");
+    }
+}
+
+#[test]
+fn inference_keeps_no_batch_in_a_local() {
+    let file = expanded(quote!(struct N { input: [4], Dense<8, Relu>, Dense<8, Relu>, Dense<2> }));
+    let text = quote!(#file).to_string();
+    let forward = text.split("fn forward <").nth(1).expect("a forward pass");
+    let forward = forward.split("fn forward_in").next().expect("ends");
+    assert!(!forward.contains("zeroed"), "{forward}");
+    assert!(!forward.contains("let mut"), "{forward}");
+    assert!(forward.contains("& mut * dense_2_output"), "{forward}");
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! `Activation<Act>`: an activation of its own over any shape; softmax only over a flat one.
+//! `Activation<Act>`: an activation of its own over any shape; a softmax normalises each run
+//! along the last axis (a flat sample; each pixel's channels of an image), as the layer does.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{quote, quote_spanned};
@@ -36,19 +37,26 @@ impl Kind for Activation {
     }
 }
 
-/// What arrives at `Activation<Softmax>`. Rule: a flat vector (a softmax normalises one),
-/// wider than one unit, since a softmax over one unit outputs 1 whatever it is given.
+/// What arrives at `Activation<Softmax>`. Rule: the last axis, which the softmax normalises
+/// (the layer's runs), is wider than one value, since a softmax over one value outputs 1
+/// whatever it is given: not `[1]`, nor `[28, 28, 1]`.
 fn softmax_input(ctx: &Context<'_>, shape: &[usize], softmax: &Ident) -> syn::Result<()> {
-    if ctx.flat_input(shape, "needs a flat input for softmax")? == 1 {
-        let msg = format!(
+    let msg = match shape {
+        [1] => format!(
             "{}: a softmax over one unit always outputs 1, and {}; use `Activation<Sigmoid>` for \
              one yes/no output or `Dense<2>` before it for two classes",
             ctx.this(),
             ctx.gives(1),
-        );
-        return Err(syn::Error::new(softmax.span(), msg));
-    }
-    Ok(())
+        ),
+        [.., 1] => format!(
+            "{}: a softmax normalises the last axis, of one value here, so it always outputs 1, \
+             and {}; use `Activation<Sigmoid>` for yes/no values",
+            ctx.this(),
+            ctx.gives_shape(shape),
+        ),
+        _ => return Ok(()),
+    };
+    Err(syn::Error::new(softmax.span(), msg))
 }
 
 struct Resolution {

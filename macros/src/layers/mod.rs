@@ -6,10 +6,15 @@
 //! `src/layers/`; nothing else in the macro matches on layer names.
 
 mod activation;
+mod average_pooling;
+mod conv2d;
 mod dense;
 mod dropout;
 mod flatten;
+mod global_average_pooling;
+mod max_pooling;
 mod normalization;
+mod window;
 
 use proc_macro2::TokenStream;
 use syn::Error;
@@ -24,12 +29,21 @@ pub const KINDS: &[&dyn Kind] = &[
     &activation::Activation,
     &dropout::Dropout,
     &normalization::Normalization,
+    &conv2d::Conv2D,
+    &max_pooling::MaxPooling2D,
+    &average_pooling::AveragePooling2D,
+    &global_average_pooling::GlobalAveragePooling2D,
 ];
 
 /// The kind named `name`, or the error listing the known ones.
 pub fn kind(decl: &LayerDecl) -> syn::Result<&'static dyn Kind> {
     if let Some(kind) = KINDS.iter().find(|k| decl.name == k.name()) {
         return Ok(*kind);
+    }
+    let name = decl.name.to_string();
+    if let Some(kind) = KINDS.iter().find(|k| k.name().eq_ignore_ascii_case(&name)) {
+        let msg = format!("unknown layer `{name}`; did you mean `{}`?", kind.name());
+        return Err(Error::new(decl.name.span(), msg));
     }
     let known: Vec<String> = KINDS.iter().map(|k| format!("`{}`", k.name())).collect();
     let msg = format!(
@@ -70,10 +84,7 @@ impl Context<'_> {
 
     /// "layer 3 `Dropout<0.2>` outputs 128", or "the input has 128" for the network's input.
     pub fn gives(&self, what: impl std::fmt::Display) -> String {
-        match self.source {
-            Some(layer) => format!("{layer} outputs {what}"),
-            None => format!("the input has {what}"),
-        }
+        gives(self.source, what)
     }
 
     /// The arriving shape as written: "shape `[28, 28]`".
@@ -107,6 +118,15 @@ impl Context<'_> {
                 self.gives_shape(shape)
             ))),
         }
+    }
+}
+
+/// What `source` gives: "layer 3 `Dropout<0.2>` outputs 128", or "the input has 128" when
+/// `source` is `None`, the network's input.
+pub fn gives(source: Option<&str>, what: impl std::fmt::Display) -> String {
+    match source {
+        Some(layer) => format!("{layer} outputs {what}"),
+        None => format!("the input has {what}"),
     }
 }
 
@@ -163,6 +183,12 @@ pub trait Resolved {
 
     /// Scalars per sample of the layer's own training tape.
     fn tape_width(&self) -> usize;
+
+    /// Scalars per sample of the layer's own inference scratch (its `Forward::Scratch`):
+    /// none for a layer that works in its input and output alone.
+    fn scratch_width(&self) -> usize {
+        0
+    }
 
     /// Whether the layer computes anything in training (`Flatten` moves nothing: each batch
     /// is its input's bytes already).

@@ -1,0 +1,409 @@
+//! A 2-D convolution over channels-last images: `y = f(K ⋆ x + b)`, as Keras' `Conv2D`.
+//!
+//! Shapes: the input is `H×W×C`, the kernel `K` is `KH×KW×C×F` (Keras' layout, indexed
+//! `kernel[kh][kw][c][f]`), the bias has `F` entries and the output is `OH×OW×F`, with
+//! `OH×OW` the [window](super::window)'s positions for the strides and the padding. Output
+//! pixel `(i, j)`, filter `f`:
+//!
+//! `z[i, j, f] = b[f] + Σ_{kh, kw, c} K[kh, kw, c, f] · x[i·SH + kh − pt, j·SW + kw − pl, c]`
+//!
+//! (a cross-correlation, as in every framework), where `pt`, `pl` are the padding before the
+//! rows and columns and `x` is zero in the padding. With `P` the matrix whose column for pixel
+//! `n` is its *patch* (the `KH·KW·C` values the sum reads, in the kernel's row order), the layer
+//! is one matrix product `Z = Kᵀ·P` (`F × pixels`), plus `b` per pixel.
+//!
+//! Backward, with `δ = ∂L/∂z = f'(z) ⊙ ∂L/∂y` (the activation's own backward):
+//! - `∂L/∂K[kh, kw, c, f] = Σ_{n, i, j} δ[n, i, j, f] · x[n, i·SH + kh − pt, j·SW + kw − pl, c]`:
+//!   the correlation of the input with `δ`, which is `δ·Pᵀ`;
+//! - `∂L/∂b[f] = Σ_{n, i, j} δ[n, i, j, f]`;
+//! - `∂L/∂x` is the transposed convolution of `δ`: each pixel's patch gradient `K·δ[n, i, j]`
+//!   (the columns of `K·δ`, with `K` read as `taps × F`) added back at the input positions its
+//!   patch read (`col2im`), the padding's share dropped.
+//!
+//! Initialisation as Keras: glorot-uniform with the receptive field in both fans, `fan_in =
+//! KH·KW·C` and `fan_out = KH·KW·F`, and a zero bias.
+//!
+//! ```
+//! use liandan::prelude::*;
+//! use liandan::layers::{Conv2D, Valid};
+//! use liandan::shape::{Batch, Hwc};
+//!
+//! // 3×3 image, one channel, two 2×2 filters: 2×2×2 out.
+//! let mut conv = Conv2D::<f64, 3, 3, 1, 2, 2, 2, 2, 2>::zeroed();
+//! conv.kernel[0][0][0] = [1.0, 0.0]; // filter 0 reads the top-left tap
+//! conv.kernel[1][1][0] = [0.0, 1.0]; // filter 1 the bottom-right one
+//! conv.bias[1] = 0.5;
+//! let mut x = Batch::<f64, Hwc<3, 3, 1>, 1>::zeroed();
+//! for (i, v) in x.as_mut_slice().iter_mut().enumerate() {
+//!     *v = i as f64; // 0 1 2 / 3 4 5 / 6 7 8
+//! }
+//! let mut y = Batch::<f64, Hwc<2, 2, 2>, 1>::zeroed();
+//! conv.forward(&x, &mut y, &mut ());
+//! assert_eq!(y.sample(0)[0][1], [1.0, 5.5]); // pixel (0, 1): x[0, 1] and x[1, 2] + 0.5
+//! ```
+
+use core::marker::PhantomData;
+
+use nalgebra::SVector;
+use rand::RngCore;
+
+use super::window::{Padding, Valid, Window};
+use crate::activation::{Activation, Identity};
+use crate::init::Initializer;
+use crate::kernel::{col2im_add, conv_forward, im2col, Geometry};
+use crate::layer::{Accepts, Backward, Buffers, Forward, Head, Params, Seed, TensorInfo, Train};
+use crate::shape::{Buffer, Hwc, HwcBatch, Text};
+use crate::{Float, Zeroed};
+
+/// Keras' kernel layout: `[kh][kw][c][f]`.
+pub type Kernel<T, const KH: usize, const KW: usize, const C: usize, const F: usize> =
+    [[[[T; F]; C]; KW]; KH];
+
+/// The patches of a batch: `[n][i][j]` is output pixel `(i, j)` of sample `n`'s receptive
+/// field, `[kh][kw][c]`.
+pub type Patches<
+    T,
+    const C: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+    const B: usize,
+> = [[[[[[T; C]; KW]; KH]; OW]; OH]; B];
+
+/// A convolution of `F` filters of `KH×KW` over `H×W×C` images, giving `OH×OW×F`, with
+/// strides `SH×SW`, padding `P` ([`Valid`] or [`Same`](super::Same)), activation `A`, and a
+/// bias if `BIAS`. It is also its own gradient.
+///
+/// The output size is a parameter because stable Rust cannot compute it in a type: `network!`
+/// fills it in, and a wrong one fails to compile with the rule, e.g. `` `Conv2D` of 28×28 with
+/// a 3×3 window, strides 1×1 and valid padding gives 26×26, not 25×26 ``.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conv2D<
+    T,
+    const H: usize,
+    const W: usize,
+    const C: usize,
+    const F: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+    A = Identity,
+    P = Valid,
+    const SH: usize = 1,
+    const SW: usize = 1,
+    const BIAS: bool = true,
+> {
+    /// The kernel, `kernel[kh][kw][c][f]`.
+    pub kernel: Kernel<T, KH, KW, C, F>,
+    /// The bias, one entry per filter; zero and not a parameter without `BIAS` (the layer then
+    /// still holds its `F` zeros, so its size is its parameters' and `F` more).
+    pub bias: SVector<T, F>,
+    marker: PhantomData<(A, P)>,
+}
+
+/// What a training pass of [`Conv2D`] keeps: the pre-activation and the patches of the batch
+/// (which the kernel gradient reads, then the input gradient overwrites).
+#[derive(Clone, Debug)]
+pub struct Conv2DTape<
+    T,
+    const C: usize,
+    const F: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+    const B: usize,
+> {
+    z: HwcBatch<T, OH, OW, F, B>,
+    patches: Patches<T, C, KH, KW, OH, OW, B>,
+}
+
+// Safety: arrays of zeroed floats.
+unsafe impl<
+        T: Zeroed,
+        const C: usize,
+        const F: usize,
+        const KH: usize,
+        const KW: usize,
+        const OH: usize,
+        const OW: usize,
+        const B: usize,
+    > Zeroed for Conv2DTape<T, C, F, KH, KW, OH, OW, B>
+{
+}
+
+/// The generic parameters of [`Conv2D`] in an `impl`, and the type itself.
+macro_rules! conv2d {
+    (impl $($bound:path)? ; $($rest:tt)*) => {
+        impl<
+                T $(: $bound)?,
+                const H: usize,
+                const W: usize,
+                const C: usize,
+                const F: usize,
+                const KH: usize,
+                const KW: usize,
+                const OH: usize,
+                const OW: usize,
+                A,
+                P,
+                const SH: usize,
+                const SW: usize,
+                const BIAS: bool,
+            > $($rest)*
+    };
+}
+
+/// `Conv2D<T, H, W, C, F, KH, KW, OH, OW, A, P, SH, SW, BIAS>`.
+macro_rules! ty {
+    () => {
+        Conv2D<T, H, W, C, F, KH, KW, OH, OW, A, P, SH, SW, BIAS>
+    };
+}
+
+// Safety: arrays of zeroed floats and a PhantomData.
+unsafe impl<
+        T: Zeroed,
+        const H: usize,
+        const W: usize,
+        const C: usize,
+        const F: usize,
+        const KH: usize,
+        const KW: usize,
+        const OH: usize,
+        const OW: usize,
+        A,
+        P,
+        const SH: usize,
+        const SW: usize,
+        const BIAS: bool,
+    > Zeroed for ty!()
+{
+}
+
+conv2d!(impl; ty!() {
+    /// A layer with the given kernel and bias; `const`, so compiled-in weights build it at
+    /// compile time.
+    pub const fn from_parts(kernel: Kernel<T, KH, KW, C, F>, bias: SVector<T, F>) -> Self {
+        Conv2D {
+            kernel,
+            bias,
+            marker: PhantomData,
+        }
+    }
+});
+
+conv2d!(impl Float; ty!() where A: Activation, P: Padding {
+    /// The window of the kernel over the image.
+    const WINDOW: Window = Window::new([H, W], [KH, KW], [SH, SW], P::SAME);
+
+    /// The rule, checked where the layer is used: positive sizes, and the stated output size
+    /// is the window's.
+    const RULE: () = {
+        Self::WINDOW.check("Conv2D", P::NAME, [OH, OW]);
+        if C == 0 || F == 0 {
+            let text = Text::new().str("`Conv2D` needs at least one channel and one filter");
+            panic!("{}", text.as_str());
+        }
+    };
+
+    /// The sizes, for the kernels.
+    const GEOMETRY: Geometry = Geometry {
+        window: Self::WINDOW,
+        channels: C,
+        filters: F,
+    };
+
+    /// Samples per chunk of a training pass: enough for about 1024 output pixels, so that one
+    /// chunk's patches and outputs stay in cache between the steps of the pass.
+    const CHUNK: usize = 1024_usize.div_ceil(if OH * OW == 0 { 1 } else { OH * OW });
+
+    /// The input, patches and pre-activation of a batch, chunk by chunk of samples.
+    fn chunks<'a>(
+        x: &'a [T],
+        p: &'a mut [T],
+        z: &'a mut [T],
+    ) -> impl Iterator<Item = ((&'a [T], &'a mut [T]), &'a mut [T])> {
+        let taps = KH * KW * C;
+        let x = x.chunks(Self::CHUNK * H * W * C);
+        let p = p.chunks_mut(Self::CHUNK * OH * OW * taps);
+        x.zip(p).zip(z.chunks_mut(Self::CHUNK * OH * OW * F))
+    }
+
+    /// The kernel as a flat slice: a column-major `F × taps` matrix.
+    fn kernel_values(&self) -> &[T] {
+        self.kernel.as_flattened().as_flattened().as_flattened()
+    }
+
+    /// Draws the kernel with `init`, the receptive field in both fans, and zeroes the bias.
+    pub fn init_with<R: RngCore + ?Sized>(&mut self, init: Initializer, rng: &mut R) {
+        let kernel = self.kernel.as_flattened_mut().as_flattened_mut().as_flattened_mut();
+        init.fill(kernel, KH * KW * C, KH * KW * F, rng);
+        self.bias.fill(T::zero());
+    }
+
+    /// `y ← f(y + b)`, pixel by pixel.
+    fn bias_and_activation(&self, y: &mut [T]) {
+        self.add_bias(y);
+        A::apply(y, F);
+    }
+
+    /// `y ← y + b`, pixel by pixel (nothing without a bias).
+    fn add_bias(&self, y: &mut [T]) {
+        if BIAS {
+            for pixel in y.chunks_exact_mut(F) {
+                for (v, &b) in pixel.iter_mut().zip(self.bias.as_slice()) {
+                    *v += b;
+                }
+            }
+        }
+    }
+});
+
+conv2d!(impl Float; Forward for ty!() where A: Activation, P: Padding {
+    type Element = T;
+    type Input = Hwc<H, W, C>;
+    type Output = Hwc<OH, OW, F>;
+    type Scratch<const B: usize> = ();
+
+    fn forward<const B: usize>(&self, x: &HwcBatch<T, H, W, C, B>, y: &mut HwcBatch<T, OH, OW, F, B>, _: &mut ()) {
+        let () = Self::RULE;
+        // A chunk of samples at a time, so the bias and the activation find it in cache.
+        let x = x.as_slice().chunks(Self::CHUNK * H * W * C);
+        for (x, y) in x.zip(y.as_mut_slice().chunks_mut(Self::CHUNK * OH * OW * F)) {
+            conv_forward(&Self::GEOMETRY, self.kernel_values(), x, y);
+            self.bias_and_activation(y);
+        }
+    }
+});
+
+conv2d!(impl Float; Accepts<Hwc<H, W, C>> for ty!() where A: Activation, P: Padding {});
+
+conv2d!(impl Float; Train for ty!() where A: Activation, P: Padding {
+    type Tape<const B: usize> = Conv2DTape<T, C, F, KH, KW, OH, OW, B>;
+    type Grad = Self;
+    /// A softmax here is over each pixel's filters, not a whole sample: it fuses with no loss.
+    const HEAD: Head = match A::HEAD {
+        Head::Softmax => Head::Other,
+        head => head,
+    };
+
+    /// The patches of the batch into the tape, then `Z = Kᵀ·P`, `z + b` and `y = f(z)`, a few
+    /// samples at a time so that each chunk's patches and outputs are still in cache for the
+    /// next step.
+    fn forward_train<const B: usize>(
+        &self,
+        x: &HwcBatch<T, H, W, C, B>,
+        y: &mut HwcBatch<T, OH, OW, F, B>,
+        tape: &mut Self::Tape<B>,
+        _rng: Option<&mut dyn RngCore>,
+    ) {
+        let () = Self::RULE;
+        let g = Self::GEOMETRY;
+        let taps = g.taps();
+        let chunks = Self::chunks(x.as_slice(), flat6(&mut tape.patches), tape.z.as_mut_slice());
+        for (((x, p), z), y) in chunks.zip(y.as_mut_slice().chunks_mut(Self::CHUNK * OH * OW * F)) {
+            im2col(&g, x, p);
+            let n = z.len() / F;
+            T::gemm((F, taps, n), self.kernel_values(), F, p, (1, taps), T::zero(), z, F);
+            self.add_bias(z);
+            y.copy_from_slice(z);
+            A::apply(y, F);
+        }
+    }
+
+    /// Chunk by chunk of samples: `δ` in `dy` (unless it is the seed already), `∂L/∂K += δ·Pᵀ`,
+    /// `∂L/∂b += Σ δ`, then, if wanted, `∂L/∂x = col2im(K·δ)` through the patches' storage.
+    fn backward<const B: usize>(&self, ctx: Backward<'_, Self, B>) {
+        let Backward { y, tape, dy, seed, grad, mode, dx, .. } = ctx;
+        let g = Self::GEOMETRY;
+        let taps = g.taps();
+        let mut beta = mode.beta::<T>();
+        if BIAS && beta == T::zero() {
+            grad.bias.fill(T::zero());
+        }
+        let dk = grad.kernel.as_flattened_mut().as_flattened_mut().as_flattened_mut();
+        let out = Self::CHUNK * OH * OW * F;
+        let images = dx.map(|dx| dx.as_mut_slice().chunks_mut(Self::CHUNK * H * W * C));
+        let mut images = images.into_iter().flatten();
+        let (z, y) = (tape.z.as_slice().chunks(out), y.as_slice().chunks(out));
+        let patches = flat6(&mut tape.patches).chunks_mut(Self::CHUNK * OH * OW * taps);
+        for ((delta, p), (z, y)) in dy.as_mut_slice().chunks_mut(out).zip(patches).zip(z.zip(y)) {
+            let n = delta.len() / F;
+            if seed == Seed::Output {
+                A::backward(z, y, delta, F);
+            }
+            T::gemm((F, n, taps), delta, F, p, (taps, 1), beta, dk, F);
+            beta = T::one();
+            if BIAS {
+                for pixel in delta.chunks_exact(F) {
+                    for (b, &d) in grad.bias.as_mut_slice().iter_mut().zip(pixel) {
+                        *b += d;
+                    }
+                }
+            }
+            let Some(dx) = images.next() else { continue };
+            // `K·δ` with `K` read as `taps × F`: the transpose of the `F × taps` kernel.
+            crate::linalg::tn((taps, F, n), self.kernel_values(), delta, T::zero(), p);
+            dx.fill(T::zero());
+            col2im_add(&g, p, dx);
+        }
+    }
+
+    fn init<R: RngCore + ?Sized>(&mut self, rng: &mut R) {
+        self.init_with(Initializer::GlorotUniform, rng);
+    }
+});
+
+/// The patches of a batch as one slice.
+fn flat6<
+    T,
+    const C: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+    const B: usize,
+>(
+    p: &mut Patches<T, C, KH, KW, OH, OW, B>,
+) -> &mut [T] {
+    let p = p.as_flattened_mut().as_flattened_mut().as_flattened_mut();
+    p.as_flattened_mut().as_flattened_mut()
+}
+
+conv2d!(impl Float; Params<T> for ty!() {
+    const TENSORS: usize = if BIAS { 2 } else { 1 };
+    const PARAMS: usize = KH * KW * C * F + if BIAS { F } else { 0 };
+
+    fn tensor(&self, i: usize) -> &[T] {
+        match i {
+            0 => self.kernel.as_flattened().as_flattened().as_flattened(),
+            1 if BIAS => self.bias.as_slice(),
+            _ => &[],
+        }
+    }
+
+    fn tensor_mut(&mut self, i: usize) -> &mut [T] {
+        match i {
+            0 => self.kernel.as_flattened_mut().as_flattened_mut().as_flattened_mut(),
+            1 if BIAS => self.bias.as_mut_slice(),
+            _ => &mut [],
+        }
+    }
+
+    fn tensor_info(i: usize) -> Option<TensorInfo> {
+        match i {
+            // Keras' `(KH, KW, C, F)`; PyTorch's `nn.Conv2d.weight` is `(F, C, KH, KW)`.
+            0 => Some(TensorInfo::new("kernel", const { &[KH, KW, C, F] }).torch(&[3, 2, 0, 1]).kind("conv2d")),
+            1 if BIAS => Some(TensorInfo::new("bias", const { &[F] }).kind("conv2d")),
+            _ => None,
+        }
+    }
+});
+
+conv2d!(impl; Buffers for ty!() {});
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,89 @@
+//! The keras.io "simple MNIST convnet" declared with `network!`: its shapes and parameters,
+//! Keras' and PyTorch's weight files of it (tools/conv_reference/convnet_fixture.py) loading
+//! and reproducing Keras' outputs, and the layers against golden values computed outside
+//! liandan (tools/conv_reference/golden.py).
+
+mod golden;
+
+use liandan::io::{load_weights, load_weights_with, Layout, LoadOptions};
+use liandan::prelude::*;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+network! {
+    /// keras.io's "Simple MNIST convnet": 34,826 parameters.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct Convnet {
+        input: [28, 28, 1],
+        Conv2D<32, 3x3, Relu>,
+        MaxPooling2D<2>,
+        Conv2D<64, 3x3, Relu>,
+        MaxPooling2D<2>,
+        Flatten,
+        Dropout<0.5>,
+        Dense<10, Softmax>,
+    }
+}
+
+#[test]
+fn the_convnet_has_keras_shapes_and_parameters() {
+    assert_eq!(Convnet::<f32>::param_count(), 34_826);
+    let summary = Convnet::<f32>::summary().to_string();
+    for line in [
+        "conv2d_1 (Conv2D)                   (None, 26, 26, 32)         320",
+        "max_pooling2d_1 (MaxPooling2D)      (None, 13, 13, 32)           0",
+        "conv2d_2 (Conv2D)                   (None, 11, 11, 64)      18,496",
+        "max_pooling2d_2 (MaxPooling2D)      (None, 5, 5, 64)             0",
+        "flatten_1 (Flatten)                 (None, 1600)                 0",
+        "dense_1 (Dense)                     (None, 10)              16,010",
+    ] {
+        assert!(summary.contains(line), "{line}\n{summary}");
+    }
+}
+
+/// The fixture's samples: 784 pixels and Keras' ten probabilities each.
+fn samples() -> Vec<(Vec<f32>, Vec<f64>)> {
+    let text = std::fs::read_to_string(format!("{FIXTURES}/convnet_io.txt")).unwrap();
+    let numbers =
+        |s: &str| -> Vec<f64> { s.split_whitespace().map(|v| v.parse().unwrap()).collect() };
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|line| {
+            let (x, y) = line.split_once('|').unwrap();
+            let x = numbers(x).into_iter().map(|v| v as f32).collect();
+            (x, numbers(y))
+        })
+        .collect()
+}
+
+fn reproduces_keras(net: &Convnet<f32>) {
+    let samples = samples();
+    assert_eq!(samples.len(), 3);
+    for (x, want) in samples {
+        let x = Sample::<f32, Hwc<28, 28, 1>>::from_slice(&x);
+        let y = net.predict(&x);
+        for (got, want) in y.iter().zip(want) {
+            let err = (*got as f64 - want).abs();
+            assert!(err <= 1e-6, "output {got} vs Keras {want}: error {err}");
+        }
+    }
+}
+
+#[test]
+fn a_keras_weight_file_reproduces_keras() {
+    let mut net = Convnet::<f32>::boxed();
+    load_weights(&mut *net, format!("{FIXTURES}/convnet_keras.safetensors")).unwrap();
+    reproduces_keras(&net);
+}
+
+#[test]
+fn a_pytorch_weight_file_loads_the_same_network() {
+    let mut keras = Convnet::<f32>::boxed();
+    load_weights(&mut *keras, format!("{FIXTURES}/convnet_keras.safetensors")).unwrap();
+    let mut torch = Convnet::<f32>::boxed();
+    let options = LoadOptions::default().layout(Layout::PyTorch);
+    let path = format!("{FIXTURES}/convnet_torch.safetensors");
+    load_weights_with(&mut *torch, path, &options).unwrap();
+    assert_eq!(torch, keras);
+    reproduces_keras(&torch);
+}
