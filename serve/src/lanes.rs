@@ -1,7 +1,7 @@
 //! The batches the inference thread runs: one input and one output buffer per batch size of the
 //! ladder, allocated once at start, and the one function that calls into the network.
 
-use liandan::layer::{In, Out};
+use liandan::layer::{In, Out, Scratch};
 use liandan::shape::{Buffer, Shape};
 use liandan::{Network, Zeroed};
 
@@ -9,14 +9,21 @@ use crate::config::BatchSize;
 
 /// Runs the network on one batch of `B` samples: the only call into the network, so a change
 /// of the inference contract is a change here.
-fn infer_batch<N: Network, const B: usize>(net: &N, x: &In<N, B>, y: &mut Out<N, B>) {
-    net.forward(x, y);
+fn infer_batch<N: Network, const B: usize>(
+    net: &N,
+    x: &In<N, B>,
+    y: &mut Out<N, B>,
+    scratch: &mut Scratch<N, B>,
+) {
+    net.forward(x, y, scratch);
 }
 
-/// The input and output batch of one const size, on the heap.
+/// The input and output batch of one const size and the scratch inference works in, on the
+/// heap.
 struct Lane<N: Network, const B: usize> {
     x: Box<In<N, B>>,
     y: Box<Out<N, B>>,
+    scratch: Box<Scratch<N, B>>,
 }
 
 impl<N: Network, const B: usize> Lane<N, B> {
@@ -24,6 +31,7 @@ impl<N: Network, const B: usize> Lane<N, B> {
         Lane {
             x: Zeroed::boxed(),
             y: Zeroed::boxed(),
+            scratch: Zeroed::boxed(),
         }
     }
 
@@ -33,7 +41,7 @@ impl<N: Network, const B: usize> Lane<N, B> {
         let x = self.x.as_mut_slice();
         x[..input.len()].copy_from_slice(input);
         x[input.len()..].fill(N::Element::default());
-        infer_batch::<N, B>(net, &self.x, &mut self.y);
+        infer_batch::<N, B>(net, &self.x, &mut self.y, &mut self.scratch);
         output.copy_from_slice(&self.y.as_slice()[..output.len()]);
     }
 }
