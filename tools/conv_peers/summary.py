@@ -34,6 +34,9 @@ def medians(groups):
     for key, rows in groups.items():
         m = {f: statistics.median(r[f] for r in rows) for f in FIELDS}
         m["rounds"] = len(rows)
+        # The spread over the rounds of the per-CPU-second throughput, samples/s.
+        per_cpu = [r["batch"] / r["cpu_s"] for r in rows]
+        m["per_cpu_min"], m["per_cpu_max"] = min(per_cpu), max(per_cpu)
         # cpu_s is CPU seconds per call: a figure 20 times the median call's wall time is a
         # loop total written by mistake, and would make the per-CPU-second ratios meaningless.
         if m["cpu_s"] > 20 * m["us_per_batch"] * 1e-6:
@@ -44,11 +47,12 @@ def medians(groups):
 
 def table(med):
     print(f"{'peer':<12} {'task':<8} {'batch':>5} {'rounds':>6} {'us/batch':>11} "
-          f"{'samples/s':>10} {'per CPU-s':>10} {'CPU/wall':>8}")
+          f"{'samples/s':>10} {'per CPU-s':>10} {'min-max over rounds':>19} {'CPU/wall':>8}")
     by_figure = sorted(med.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0]))
     for (peer, task, batch), m in by_figure:
         print(f"{peer:<12} {task:<8} {batch:>5} {m['rounds']:>6} {m['us_per_batch']:>11.1f} "
               f"{m['samples_per_s']:>10.0f} {batch / m['cpu_s']:>10.0f} "
+              f"{m['per_cpu_min']:>9.0f}-{m['per_cpu_max']:<9.0f} "
               f"{m['cpu_s'] / m['wall_s']:>8.2f}")
 
 
