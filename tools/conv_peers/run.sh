@@ -76,6 +76,9 @@ peers='^(torch|jax|jaxlib|keras|onnxruntime|onnx|numpy)=='
     echo "# $("$py" -m pip freeze | grep -E "$peers" | tr '\n' ' ')"
 } >&2
 
+# Ratios mean something only if the peers run one model: fails the run if they disagree.
+"$py" "$here/check_same.py"
+
 results=$work/results.jsonl
 : > "$results"
 for ((r = 0; r < rounds; r++)); do
