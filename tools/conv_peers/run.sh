@@ -21,11 +21,12 @@ py=$work/venv/bin/python
 mkdir -p "$work"
 
 # Reinstalls when the pins change.
-if ! cmp -s "$here/constraints.txt" "$work/installed.txt"; then
+pins=$(cat "$here/requirements.txt" "$here/constraints.txt")
+if [ "$pins" != "$(cat "$work/installed.txt" 2>/dev/null)" ]; then
     rm -rf "$work/venv"
     python3 -m venv "$work/venv"
     "$py" -m pip install --quiet -r "$here/requirements.txt" -c "$here/constraints.txt"
-    cp "$here/constraints.txt" "$work/installed.txt"
+    printf '%s\n' "$pins" > "$work/installed.txt"
 fi
 
 # One thread in every library, on one core (taskset below). XLA has no intra-op thread count
