@@ -3,7 +3,9 @@
 #  1. clean and incremental release build of an MNIST-like program (the seed network, one
 #     training step and a prediction), liandan and its dependencies included in "clean";
 #  2. `cargo check` (macro expansion + type check, dependencies already checked) of a crate
-#     declaring one network of 4, 16 or 64 dense layers and training it one step.
+#     declaring one network of 4, 16 or 64 dense layers, or of 16 convolutions, and training
+#     it one step;
+#  3. the incremental release build of the same program with keras.io's convnet.
 # Usage: tools/compile_times.sh   (prints one line per figure, seconds of wall time)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,6 +60,45 @@ deep() { # $1 = number of dense layers
   } > "$work/src/main.rs"
 }
 
+convnet() { # keras.io's convnet, one training step and a prediction
+  cat > "$work/src/main.rs" <<'RS'
+use liandan::prelude::*;
+network! {
+    pub struct Convnet { input: [28, 28, 1], Conv2D<32, 3x3, Relu>, MaxPooling2D<2>,
+        Conv2D<64, 3x3, Relu>, MaxPooling2D<2>, Flatten, Dropout<0.5>, Dense<10, Softmax> }
+}
+fn main() {
+    let mut rng = liandan::rng::SplitMix64::new(1);
+    let mut net = Convnet::<f32>::new_boxed(&mut rng);
+    let mut trainer = Convnet::<f32>::trainer::<Adam, 32>(Adam::default());
+    let x = Batch::<f32, Hwc<28, 28, 1>, 32>::boxed();
+    let loss = SparseCategoricalCrossentropy::default();
+    let l = trainer.step(&mut net, &x, &[0; 32], 32, &loss, &mut rng).unwrap();
+    let y = trainer.predict(&net, &x).sum();
+    println!("{l} {}", y + /* edit marker */ 0.0);
+}
+RS
+}
+
+convolutions() { # $1 = number of convolutions, each 8 filters of 3x3 with same padding
+  {
+    echo 'use liandan::prelude::*;'
+    echo 'network! { pub struct Deep { input: [16, 16, 1],'
+    for _ in $(seq 1 "$1"); do echo '  Conv2D<8, 3x3, Relu, padding = Same>,'; done
+    echo '  Flatten, Dense<10, Softmax>,'
+    echo '} }'
+    echo 'fn main() {'
+    echo '  let mut rng = liandan::rng::SplitMix64::new(1);'
+    echo '  let mut net = Deep::<f32>::new_boxed(&mut rng);'
+    echo '  let mut t = Deep::<f32>::trainer::<Adam, 8>(Adam::default());'
+    echo '  let x = Batch::<f32, Hwc<16, 16, 1>, 8>::boxed();'
+    echo '  let loss = SparseCategoricalCrossentropy::default();'
+    echo '  let l = t.step(&mut net, &x, &[0; 8], 8, &loss, &mut rng).unwrap();'
+    echo '  println!("{l}");'
+    echo '}'
+  } > "$work/src/main.rs"
+}
+
 cd "$work"
 mnist
 start=$(now); cargo build --release -q 2>/dev/null; echo "mnist clean release build (with deps): $(elapsed "$start") s"
@@ -68,3 +109,9 @@ for n in 4 16 64; do
   deep "$n"
   start=$(now); cargo check -q; echo "cargo check, $n dense layers:            $(elapsed "$start") s"
 done
+convolutions 16
+start=$(now); cargo check -q; echo "cargo check, 16 convolutions:           $(elapsed "$start") s"
+convnet
+cargo build --release -q 2>/dev/null
+sed -i 's|/\* edit marker \*/ 0.0|/* edit marker */ 1.0|' src/main.rs
+start=$(now); cargo build --release -q 2>/dev/null; echo "convnet incremental release build:      $(elapsed "$start") s"
