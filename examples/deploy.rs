@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release --example deploy -- train [ffi/weights/mnist.safetensors]
 //! cargo run --example deploy -- expected target/ffi/expected.bin [ffi/weights/mnist.safetensors]
+//! cargo run --example deploy -- expected-convnet target/ffi/expected_convnet.bin [ffi/weights/convnet.safetensors]
 //! ```
 //!
 //! `train` reads the bundled digits, splits them 80/10/10 (seed 42, stratified), trains with
@@ -13,6 +14,8 @@
 //! and writes, for the first 100 digits of the test split, little-endian: a `u32` count, then
 //! per digit its 784 `f32` pixels, its `u32` true label, the `u32` predicted class and the 10
 //! `f32` probabilities. `ffi/tests/check.c` reads that file and compares bit for bit.
+//! `expected-convnet` does the same with keras.io's convnet and the weights
+//! `cargo run --release --example mnist_cnn` saved (copied to `ffi/weights/convnet.safetensors`).
 
 use anyhow::Context;
 use std::io::Write;
@@ -34,7 +37,23 @@ network! {
     }
 }
 
+network! {
+    /// keras.io's convnet, as `ffi/` declares it.
+    pub struct Convnet {
+        input: [28, 28, 1],
+        Conv2D<32, 3x3, Relu>,
+        MaxPooling2D<2>,
+        Conv2D<64, 3x3, Relu>,
+        MaxPooling2D<2>,
+        Flatten,
+        Dropout<0.5>,
+        Dense<10, Softmax>,
+    }
+}
+
 const WEIGHTS: &str = "ffi/weights/mnist.safetensors";
+/// The convnet's weights, as `examples/mnist_cnn.rs` saves them (seed 42).
+const CONVNET_WEIGHTS: &str = "ffi/weights/convnet.safetensors";
 const SEED: u64 = 42;
 const EPOCHS: u64 = 8;
 const BATCH: usize = 32;
@@ -55,7 +74,11 @@ fn main() -> anyhow::Result<()> {
         ["train", path] => train(path),
         ["expected", out] => expected(out, WEIGHTS),
         ["expected", out, path] => expected(out, path),
-        _ => anyhow::bail!("usage: deploy train [weights] | deploy expected <out> [weights]"),
+        ["expected-convnet", out] => expected_convnet(out, CONVNET_WEIGHTS),
+        ["expected-convnet", out, path] => expected_convnet(out, path),
+        _ => anyhow::bail!(
+            "usage: deploy train [weights] | deploy expected <out> [weights] | deploy expected-convnet <out> [weights]"
+        ),
     }
 }
 
@@ -110,15 +133,36 @@ fn classify(net: &Mnist<f32>, pixels: &[f32]) -> Result<(usize, SVector<f32, 10>
 }
 
 fn expected(out: &str, path: &str) -> anyhow::Result<()> {
-    let (_, _, test) = digits()?;
     let mut net = Mnist::<f32>::boxed();
     load_weights(&mut *net, path)?;
+    write_expected(out, |pixels| classify(&net, pixels))
+}
+
+/// The convnet's predictions, as `expected` writes the seed network's.
+fn expected_convnet(out: &str, path: &str) -> anyhow::Result<()> {
+    let mut net = Convnet::<f32>::boxed();
+    load_weights(&mut *net, path)?;
+    let mut y = SVector::<f32, 10>::zeros();
+    let mut scratch = ConvnetScratch::<f32, 1>::boxed();
+    write_expected(out, |pixels| {
+        let x = Sample::<f32, Hwc<28, 28, 1>>::try_from_slice(pixels)?;
+        net.forward(&x, &mut y, &mut scratch);
+        Ok((y.argmax().0, y))
+    })
+}
+
+/// Writes the first test digits and what `classify` says of each, in the format above.
+fn write_expected(
+    out: &str,
+    mut classify: impl FnMut(&[f32]) -> Result<(usize, SVector<f32, 10>), liandan::Error>,
+) -> anyhow::Result<()> {
+    let (_, _, test) = digits()?;
     let count = CHECKED.min(test.len());
     let mut bytes = Vec::new();
     bytes.extend((count as u32).to_le_bytes());
     for i in 0..count {
         let pixels = test.sample(i);
-        let (class, p) = classify(&net, pixels)?;
+        let (class, p) = classify(pixels)?;
         pixels.iter().for_each(|v| bytes.extend(v.to_le_bytes()));
         let label = test.label(i).context("the test digits have labels")?;
         bytes.extend((label as u32).to_le_bytes());

@@ -10,6 +10,7 @@ mkdir -p "$out"
 
 # The reference: liandan with std loads the weight file at run time and predicts.
 cargo run --quiet --example deploy -- expected "$out/expected.bin"
+cargo run --quiet --example deploy -- expected-convnet "$out/expected_convnet.bin"
 
 # The firmware side: no std, no heap, the same weights compiled in.
 (cd ffi && cargo build --release --quiet)
@@ -17,7 +18,7 @@ lib=ffi/target/release/libliandan_ffi.a
 
 cc -std=c11 -O2 -Wall -Wextra -Werror -Iffi/include ffi/tests/check.c "$lib" \
     -Wl,--gc-sections -lm -lpthread -o "$out/check"
-"$out/check" "$out/expected.bin"
+"$out/check" "$out/expected.bin" "$out/expected_convnet.bin"
 
 # Flash: the sections the linker kept from the library, in the linked check program. No
 # allocator symbol may be referenced: the library has none and needs none.

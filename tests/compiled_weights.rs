@@ -115,3 +115,29 @@ fn the_compiled_in_network_is_a_const_value() {
     // The parameters and nothing else: the dropout rate is part of the type.
     assert_eq!(core::mem::size_of_val(&MNIST), Mnist::<f32>::PARAM_BYTES);
 }
+
+network! {
+    /// keras.io's convnet with the Keras fixture's weights (tools/conv_reference), compiled in:
+    /// the kernels are decoded in Keras' `(KH, KW, C, F)` layout.
+    #[derive(Debug, PartialEq)]
+    struct Convnet {
+        input: [28, 28, 1],
+        Conv2D<32, 3x3, Relu>,
+        MaxPooling2D<2>,
+        Conv2D<64, 3x3, Relu>,
+        MaxPooling2D<2>,
+        Flatten,
+        Dropout<0.5>,
+        Dense<10, Softmax>,
+        weights: "tests/fixtures/convnet_keras.safetensors",
+    }
+}
+
+#[test]
+fn compiled_conv_weights_are_the_loaded_ones() {
+    static COMPILED: Convnet<f32> = Convnet::WEIGHTS;
+    let mut loaded = Convnet::<f32>::boxed();
+    load_weights(&mut *loaded, "tests/fixtures/convnet_keras.safetensors").unwrap();
+    assert_eq!(&COMPILED, &*loaded);
+    assert_ne!(COMPILED.conv2d_2.kernel[2][1][31][63], 0.0);
+}

@@ -44,6 +44,17 @@ float liandan_train_step(const float pixels[LIANDAN_INPUTS], uint8_t label, floa
  * Returns 0, or -1 if another call is running. */
 int32_t liandan_reset(void);
 
+/* keras.io's MNIST convnet (28x28x1 -> Conv2D 32 3x3 ReLU -> MaxPooling 2 -> Conv2D 64 3x3
+ * ReLU -> MaxPooling 2 -> Dense 10 softmax, 34,826 weights in read-only data), trained by
+ * `cargo run --release --example mnist_cnn`. Its activations live in a zero-initialised
+ * static (.bss); the same images as above. The digit, or 255 if `pixels` is NULL or another
+ * convnet call is running. */
+uint8_t liandan_convnet_classify(const float pixels[LIANDAN_INPUTS]);
+
+/* The convnet's 10 class probabilities into `out`: NaNs if another convnet call is running,
+ * nothing if either pointer is NULL. */
+void liandan_convnet_probabilities(const float pixels[LIANDAN_INPUTS], float out[LIANDAN_CLASSES]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,6 +8,10 @@
 //! and a tape: they live in one zero-initialised `static` (`.bss`, so they cost no flash), and
 //! the first training step copies the weights into it. See `include/liandan.h` for the C API.
 //!
+//! The convnet (`weights/convnet.safetensors`, written by `cargo run --release --example
+//! mnist_cnn`, seed 42) is compiled in the same way; its intermediate activations (145 KB for
+//! one image) are a zero-initialised `static` scratch rather than stack.
+//!
 //! Every entry point takes the state through [`Exclusive`], so a call made while another is
 //! running (from an interrupt handler or another thread) is refused with an error value rather
 //! than racing.
@@ -32,6 +36,27 @@ network! {
         weights: "weights/mnist.safetensors",
     }
 }
+
+network! {
+    /// keras.io's "simple MNIST convnet", with the weights trained by `examples/mnist_cnn.rs`.
+    pub struct Convnet {
+        input: [28, 28, 1],
+        Conv2D<32, 3x3, Relu>,
+        MaxPooling2D<2>,
+        Conv2D<64, 3x3, Relu>,
+        MaxPooling2D<2>,
+        Flatten,
+        Dropout<0.5>,
+        Dense<10, Softmax>,
+        weights: "weights/convnet.safetensors",
+    }
+}
+
+/// The trained convnet in read-only memory.
+static CONVNET: Convnet = Convnet::WEIGHTS;
+
+/// The convnet's intermediate activations for one image.
+static CONVNET_SCRATCH: Exclusive<ConvnetScratch<f32, 1>> = Exclusive::new(liandan::zeroed());
 
 /// Pixels per image.
 const INPUTS: usize = 784;
@@ -167,6 +192,40 @@ pub extern "C" fn liandan_probabilities(
         return;
     };
     match probabilities(pixels) {
+        Some(p) => out.copy_from_slice(p.as_slice()),
+        None => out.fill(f32::NAN),
+    }
+}
+
+/// The convnet's class probabilities of `pixels`, or `None` if its scratch is busy.
+fn convnet_probabilities(pixels: &[f32; INPUTS]) -> Option<SVector<f32, CLASSES>> {
+    let x = Sample::<f32, Hwc<28, 28, 1>>::from_slice(pixels);
+    let mut y = SVector::<f32, CLASSES>::zeros();
+    CONVNET_SCRATCH.with(|scratch| CONVNET.forward(&x, &mut y, scratch))?;
+    Some(y)
+}
+
+/// The digit the convnet reads in `pixels`, or 255 if `pixels` is null or another convnet call
+/// is running.
+#[no_mangle]
+pub extern "C" fn liandan_convnet_classify(pixels: Option<&[f32; INPUTS]>) -> u8 {
+    match pixels.and_then(convnet_probabilities) {
+        Some(p) => p.argmax().0 as u8,
+        None => u8::MAX,
+    }
+}
+
+/// Writes the convnet's 10 class probabilities of `pixels` to `out`; NaNs if another convnet
+/// call is running, nothing if either pointer is null.
+#[no_mangle]
+pub extern "C" fn liandan_convnet_probabilities(
+    pixels: Option<&[f32; INPUTS]>,
+    out: Option<&mut [f32; CLASSES]>,
+) {
+    let (Some(pixels), Some(out)) = (pixels, out) else {
+        return;
+    };
+    match convnet_probabilities(pixels) {
         Some(p) => out.copy_from_slice(p.as_slice()),
         None => out.fill(f32::NAN),
     }

@@ -5,9 +5,11 @@
  *   2. a few on-device training steps lower the loss on the worst-classified digit, and
  *      liandan_reset() restores the compiled-in predictions exactly;
  *   3. bad input (NULL, a label above 9) gives the documented error values;
+ *   4. the convnet's classes and probabilities (`deploy -- expected-convnet FILE`) are bit
+ *      for bit the same too;
  * and measures the stack one classification needs, by painting the stack of a thread.
  *
- * Usage: check EXPECTED_FILE
+ * Usage: check EXPECTED_FILE CONVNET_EXPECTED_FILE
  */
 #define _GNU_SOURCE
 #include <math.h>
@@ -29,6 +31,7 @@ struct digit {
 };
 
 static struct digit *digits; /* on the C side's heap: the library has none */
+static struct digit *convnet_digits;
 static int failures;
 
 #define CHECK(cond, ...)                                   \
@@ -45,9 +48,10 @@ static int read_u32(FILE *f, uint32_t *v) { return fread(v, sizeof *v, 1, f) == 
 
 /* The file the Rust side wrote: u32 count, then per digit 784 f32, u32 label, u32 class, 10 f32
  * (all little-endian, which is this machine's order). */
-static uint32_t load(const char *path) {
+static uint32_t load(const char *path, struct digit **out) {
     FILE *f = fopen(path, "rb");
     uint32_t count = 0;
+    struct digit *digits = NULL;
     if (!f || !read_u32(f, &count) || count > MAX_DIGITS ||
         !(digits = calloc(count, sizeof *digits))) {
         fprintf(stderr, "cannot read %s\n", path);
@@ -63,7 +67,25 @@ static uint32_t load(const char *path) {
         }
     }
     fclose(f);
+    *out = digits;
     return count;
+}
+
+/* The convnet's classes and probabilities equal to the Rust std build's, bit for bit. */
+static void check_convnet(uint32_t count) {
+    int mismatched = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        float p[LIANDAN_CLASSES];
+        uint8_t class = liandan_convnet_classify(convnet_digits[i].pixels);
+        liandan_convnet_probabilities(convnet_digits[i].pixels, p);
+        if (class != convnet_digits[i].predicted ||
+            memcmp(p, convnet_digits[i].probabilities, sizeof p) != 0) {
+            mismatched++;
+        }
+    }
+    CHECK(mismatched == 0, "convnet: %d of %u digits differ from the std build", mismatched, count);
+    CHECK(liandan_convnet_classify(NULL) == 255, "convnet_classify(NULL) is not 255");
+    printf("convnet: %u digits bit for bit as the std build\n", count);
 }
 
 /* Every class and probability equal to the Rust std build's, bit for bit. */
@@ -129,6 +151,10 @@ static void *classify_one(void *arg) {
     return (void *)(uintptr_t)liandan_classify(((const struct digit *)arg)->pixels);
 }
 
+static void *convnet_one(void *arg) {
+    return (void *)(uintptr_t)liandan_convnet_classify(((const struct digit *)arg)->pixels);
+}
+
 static void *train_one(void *arg) {
     const struct digit *d = arg;
     float value = liandan_train_step(d->pixels, (uint8_t)d->label, 0.0f);
@@ -153,12 +179,15 @@ static size_t stack_used(void *(*run)(void *), void *arg) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s EXPECTED_FILE\n", argv[0]);
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s EXPECTED_FILE CONVNET_EXPECTED_FILE\n", argv[0]);
         return 2;
     }
-    uint32_t count = load(argv[1]);
+    uint32_t count = load(argv[1], &digits);
     CHECK(count > 0, "no digits in %s", argv[1]);
+    uint32_t convnet_count = load(argv[2], &convnet_digits);
+    CHECK(convnet_count > 0, "no digits in %s", argv[2]);
+    check_convnet(convnet_count);
     check_predictions(count, "compiled-in weights");
     check_learning(count);
     check_predictions(count, "after liandan_reset");
@@ -170,6 +199,8 @@ int main(int argc, char **argv) {
     /* A step with learning rate 0 leaves the weights as they are. */
     used = stack_used(train_one, &digits[0]);
     printf("stack for one liandan_train_step: %zu bytes\n", used - base);
+    used = stack_used(convnet_one, &convnet_digits[0]);
+    printf("stack for one liandan_convnet_classify: %zu bytes\n", used - base);
     CHECK(liandan_reset() == 0, "reset refused");
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);

@@ -211,7 +211,7 @@ impl Resolved for Resolution {
             None => quote!(#k::embed::zeros()),
         };
         quote!({
-            let kernel: #k::SMatrix<_, #f, #taps> = #kernel;
+            let kernel: #k::prelude::SMatrix<_, #f, #taps> = #kernel;
             #k::layers::Conv2D::from_parts(#k::embed::kernel(kernel), #bias)
         })
     }
