@@ -136,39 +136,71 @@ pooling!(impl; ty!() {
 
 pooling!(impl Float; ty!() {
     /// Each window's maximum per channel into `y`, and with `argmax` the pixel `h·W + w` it
-    /// is at. The channels of a pixel are one array, so each comparison is a vector's.
+    /// is at. The channels of a pixel are one array, so each comparison is a vector's; the
+    /// maxima are kept in `y` itself (in cache), not in registers.
     fn pool<const B: usize>(
         x: &HwcBatch<T, H, W, C, B>,
         y: &mut HwcBatch<T, OH, OW, C, B>,
         mut argmax: Option<&mut HwcBatch<T, OH, OW, C, B>>,
     ) {
-        let Window { rows, cols } = Self::WINDOW;
         for n in 0..B {
-            let image = x.sample(n);
-            for i in 0..OH {
-                let (r0, r1) = rows.taps(i);
-                for j in 0..OW {
-                    let (c0, c1) = cols.taps(j);
-                    let first = (rows.position(i, r0), cols.position(j, c0));
-                    let mut best = image[first.0][first.1];
-                    let mut at = [T::of((first.0 * W + first.1) as f64); C];
-                    for t in r0..r1 {
-                        let h = rows.position(i, t);
-                        for u in c0..c1 {
-                            let w = cols.position(j, u);
-                            let pixel = T::of((h * W + w) as f64);
-                            // The first maximum wins a tie: a later value must be larger.
-                            for ((b, a), &v) in best.iter_mut().zip(&mut at).zip(&image[h][w]) {
-                                let larger = v > *b;
-                                *b = if larger { v } else { *b };
-                                *a = if larger { pixel } else { *a };
-                            }
-                        }
+            let (image, out) = (x.sample(n), y.sample_mut(n));
+            for (i, row) in out.iter_mut().enumerate() {
+                for (j, best) in row.iter_mut().enumerate() {
+                    match argmax.as_deref_mut() {
+                        Some(argmax) => Self::window_argmax(image, (i, j), best, &mut argmax.sample_mut(n)[i][j]),
+                        None => Self::window_max(image, (i, j), best),
                     }
-                    y.sample_mut(n)[i][j] = best;
-                    if let Some(argmax) = argmax.as_deref_mut() {
-                        argmax.sample_mut(n)[i][j] = at;
-                    }
+                }
+            }
+        }
+    }
+
+    /// The input pixels `(h, w)` of window `(i, j)`, in row-major window order.
+    #[inline]
+    fn taps((i, j): (usize, usize), mut f: impl FnMut(usize, usize)) {
+        let Window { rows, cols } = Self::WINDOW;
+        let ((r0, r1), (c0, c1)) = (rows.taps(i), cols.taps(j));
+        for t in r0..r1 {
+            for u in c0..c1 {
+                f(rows.position(i, t), cols.position(j, u));
+            }
+        }
+    }
+
+    /// `best` = each channel's maximum over window `(i, j)` (every window covers a pixel).
+    #[inline]
+    fn window_max(image: &[[[T; C]; W]; H], at: (usize, usize), best: &mut [T; C]) {
+        let mut first = true;
+        Self::taps(at, |h, w| {
+            if first {
+                *best = image[h][w];
+                first = false;
+            }
+            for (b, &v) in best.iter_mut().zip(&image[h][w]) {
+                *b = if v > *b { v } else { *b };
+            }
+        });
+    }
+
+    /// As [`window_max`](Self::window_max), with `argmax` the pixel of each maximum: the
+    /// first of equal ones, since a second pass over the window from its last pixel to its
+    /// first marks every pixel holding the maximum and the first marks last.
+    #[inline]
+    fn window_argmax(image: &[[[T; C]; W]; H], at: (usize, usize), best: &mut [T; C], argmax: &mut [T; C]) {
+        Self::window_max(image, at, best);
+        let Window { rows, cols } = Self::WINDOW;
+        let ((r0, r1), (c0, c1)) = (rows.taps(at.0), cols.taps(at.1));
+        // A NaN maximum equals nothing: its channel keeps the window's first pixel.
+        let first = rows.position(at.0, r0) * W + cols.position(at.1, c0);
+        *argmax = [T::of(first as f64); C];
+        for t in (r0..r1).rev() {
+            let h = rows.position(at.0, t);
+            for u in (c0..c1).rev() {
+                let w = cols.position(at.1, u);
+                let pixel = T::of((h * W + w) as f64);
+                for ((a, &b), &v) in argmax.iter_mut().zip(best.iter()).zip(&image[h][w]) {
+                    *a = if v == b { pixel } else { *a };
                 }
             }
         }
@@ -211,10 +243,18 @@ pooling!(impl Float; Train for ty!() {
         dx.as_mut_slice().fill(T::zero());
         for n in 0..B {
             let (argmax, dy) = (ctx.tape.argmax.sample(n), ctx.dy.sample(n));
-            let image = dx.sample_mut(n).as_flattened_mut();
-            for (at, dy) in argmax.iter().flatten().zip(dy.iter().flatten()) {
-                for (c, (&pixel, &d)) in at.iter().zip(dy).enumerate() {
-                    image[pixel.to_f64() as usize][c] += d;
+            let image = dx.sample_mut(n);
+            for i in 0..OH {
+                for j in 0..OW {
+                    let (at, d) = (&argmax[i][j], &dy[i][j]);
+                    // Each pixel of the window takes the gradient of the channels whose
+                    // maximum it is: a comparison per channel, a vector's.
+                    Self::taps((i, j), |h, w| {
+                        let pixel = T::of((h * W + w) as f64);
+                        for ((g, &a), &d) in image[h][w].iter_mut().zip(at).zip(d) {
+                            *g += if a == pixel { d } else { T::zero() };
+                        }
+                    });
                 }
             }
         }
