@@ -6,6 +6,7 @@
 //! ```text
 //! cargo bench --bench main                 # everything
 //! cargo bench --bench main -- train_step   # one group
+//! cargo bench --bench main -- convnet      # keras.io's convnet
 //! ```
 
 mod common;
@@ -135,5 +136,93 @@ fn sgemm_peak(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, sgemm_peak, train, predict, dense_passes, adam);
+/// keras.io's convnet: a training step at batch 32, predictions at batch 1 and 256, then each
+/// convolution and pooling layer's passes at batch 32.
+fn convnet_step(c: &mut Criterion) {
+    const B: usize = 32;
+    let mut g = c.benchmark_group("convnet");
+    g.sample_size(20);
+    let mut net = convnet();
+    let mut trainer = Convnet::<f32>::trainer::<Adam, B>(Adam::default());
+    let (x, y) = (inputs::<Hwc<28, 28, 1>, B>(2), labels::<B>(3));
+    let (loss, mut r) = (SparseCategoricalCrossentropy::default(), rng(4));
+    g.throughput(Throughput::Elements(B as u64));
+    g.bench_function("train_step_32", |b| {
+        b.iter(|| trainer.step(&mut net, &x, &y, B, &loss, &mut r).unwrap())
+    });
+    g.throughput(Throughput::Elements(1));
+    let mut one = Convnet::<f32>::trainer::<Adam, 1>(Adam::default());
+    let x1 = inputs::<Hwc<28, 28, 1>, 1>(5);
+    g.bench_function("predict_1", |b| {
+        b.iter(|| black_box(one.predict(&net, &x1)[(0, 0)]))
+    });
+    g.throughput(Throughput::Elements(256));
+    let mut many = Convnet::<f32>::trainer::<Adam, 256>(Adam::default());
+    let x256 = inputs::<Hwc<28, 28, 1>, 256>(5);
+    g.bench_function("predict_256", |b| {
+        b.iter(|| black_box(many.predict(&net, &x256)[(0, 0)]))
+    });
+}
+
+/// One layer's forward, training forward and backward at batch 32.
+fn layer_passes<L: liandan::Train<Element = f32> + Zeroed>(
+    c: &mut Criterion,
+    name: &str,
+    layer: &L,
+    with_dx: bool,
+) {
+    use liandan::layer::{In, Out, Scratch};
+    const B: usize = 32;
+    let mut g = c.benchmark_group(name);
+    g.throughput(Throughput::Elements(B as u64));
+    let x = inputs::<L::Input, B>(7);
+    let (mut y, mut tape) = (Out::<L, B>::boxed(), L::Tape::<B>::boxed());
+    let mut scratch = Scratch::<L, B>::boxed();
+    g.bench_function("forward", |b| {
+        b.iter(|| layer.forward(black_box(&*x), &mut *y, &mut scratch))
+    });
+    g.bench_function("forward_train", |b| {
+        b.iter(|| layer.forward_train(&*x, &mut *y, &mut *tape, Some(&mut rng(8))))
+    });
+    let (mut dy, mut grad, mut dx) = (Out::<L, B>::boxed(), L::Grad::boxed(), In::<L, B>::boxed());
+    let mut seed = Out::<L, B>::boxed();
+    seed.as_mut_slice()
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, d)| *d = (i % 7) as f32 * 0.01);
+    g.bench_function(
+        if with_dx {
+            "backward_with_dx"
+        } else {
+            "backward"
+        },
+        |b| {
+            b.iter(|| {
+                dy.as_mut_slice().copy_from_slice(seed.as_slice());
+                let mut pass = Backward::new(&*x, &*y, &mut *tape, &mut *dy, &mut *grad);
+                pass.dx = if with_dx { Some(&mut *dx) } else { None };
+                layer.backward(pass)
+            })
+        },
+    );
+}
+
+fn convnet_passes(c: &mut Criterion) {
+    let net = convnet();
+    layer_passes(c, "conv2d_28x28x1_32", &net.conv2d_1, false);
+    layer_passes(c, "max_pooling2d_26x26x32", &net.max_pooling2d_1, true);
+    layer_passes(c, "conv2d_13x13x32_64", &net.conv2d_2, true);
+    layer_passes(c, "max_pooling2d_11x11x64", &net.max_pooling2d_2, true);
+}
+
+criterion_group!(
+    benches,
+    sgemm_peak,
+    train,
+    predict,
+    dense_passes,
+    adam,
+    convnet_step,
+    convnet_passes
+);
 criterion_main!(benches);
