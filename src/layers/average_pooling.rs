@@ -28,10 +28,10 @@ use core::marker::PhantomData;
 
 use rand::RngCore;
 
-use super::window::{Padding, Valid, Window};
+use super::window::{pooling, Valid, Window};
 use crate::layer::{Accepts, Backward, Forward, Head, NoParams, Train};
 use crate::shape::{Buffer, Hwc, HwcBatch};
-use crate::{Float, Zeroed};
+use crate::Float;
 
 /// Average pooling of `PH×PW` windows over `H×W×C` images, giving `OH×OW×C`, with padding
 /// `P` and strides `SH×SW` (the pool size by default).
@@ -53,25 +53,6 @@ pub struct AveragePooling2D<
     const SW: usize = PW,
 >(PhantomData<(T, P)>);
 
-/// The generic parameters of [`AveragePooling2D`] in an `impl`.
-macro_rules! pooling {
-    (impl $($bound:path)? ; $($rest:tt)*) => {
-        impl<
-                T $(: $bound)?,
-                const H: usize,
-                const W: usize,
-                const C: usize,
-                const PH: usize,
-                const PW: usize,
-                const OH: usize,
-                const OW: usize,
-                P: Padding,
-                const SH: usize,
-                const SW: usize,
-            > $($rest)*
-    };
-}
-
 /// `AveragePooling2D<T, H, W, C, PH, PW, OH, OW, P, SH, SW>`.
 macro_rules! ty {
     () => {
@@ -79,22 +60,7 @@ macro_rules! ty {
     };
 }
 
-// Safety: a PhantomData has no bytes.
-unsafe impl<
-        T,
-        const H: usize,
-        const W: usize,
-        const C: usize,
-        const PH: usize,
-        const PW: usize,
-        const OH: usize,
-        const OW: usize,
-        P,
-        const SH: usize,
-        const SW: usize,
-    > Zeroed for ty!()
-{
-}
+pooling!(zeroed AveragePooling2D);
 
 pooling!(impl; ty!() {
     /// The window of the pool over the image.
@@ -175,19 +141,7 @@ pooling!(impl Float; Train for ty!() {
     fn init<R: RngCore + ?Sized>(&mut self, _: &mut R) {}
 });
 
-crate::layer::no_params!([
-    T,
-    const H: usize,
-    const W: usize,
-    const C: usize,
-    const PH: usize,
-    const PW: usize,
-    const OH: usize,
-    const OW: usize,
-    P,
-    const SH: usize,
-    const SW: usize
-] AveragePooling2D<T, H, W, C, PH, PW, OH, OW, P, SH, SW>);
+pooling!(no_params AveragePooling2D);
 
 #[cfg(test)]
 mod tests {

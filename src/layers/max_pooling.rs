@@ -34,7 +34,7 @@ use core::marker::PhantomData;
 
 use rand::RngCore;
 
-use super::window::{Padding, Valid, Window};
+use super::window::{pooling, Valid, Window};
 use crate::layer::{Accepts, Backward, Forward, Head, Train};
 use crate::shape::{Buffer, Hwc, HwcBatch};
 use crate::{Float, Zeroed};
@@ -73,25 +73,6 @@ unsafe impl<T: Zeroed, const C: usize, const OH: usize, const OW: usize, const B
 {
 }
 
-/// The generic parameters of [`MaxPooling2D`] in an `impl`, and the type itself.
-macro_rules! pooling {
-    (impl $($bound:path)? ; $($rest:tt)*) => {
-        impl<
-                T $(: $bound)?,
-                const H: usize,
-                const W: usize,
-                const C: usize,
-                const PH: usize,
-                const PW: usize,
-                const OH: usize,
-                const OW: usize,
-                P: Padding,
-                const SH: usize,
-                const SW: usize,
-            > $($rest)*
-    };
-}
-
 /// `MaxPooling2D<T, H, W, C, PH, PW, OH, OW, P, SH, SW>`.
 macro_rules! ty {
     () => {
@@ -99,22 +80,7 @@ macro_rules! ty {
     };
 }
 
-// Safety: a PhantomData has no bytes.
-unsafe impl<
-        T,
-        const H: usize,
-        const W: usize,
-        const C: usize,
-        const PH: usize,
-        const PW: usize,
-        const OH: usize,
-        const OW: usize,
-        P,
-        const SH: usize,
-        const SW: usize,
-    > Zeroed for ty!()
-{
-}
+pooling!(zeroed MaxPooling2D);
 
 pooling!(impl; ty!() {
     /// The window of the pool over the image.
@@ -263,19 +229,7 @@ pooling!(impl Float; Train for ty!() {
     fn init<R: RngCore + ?Sized>(&mut self, _: &mut R) {}
 });
 
-crate::layer::no_params!([
-    T,
-    const H: usize,
-    const W: usize,
-    const C: usize,
-    const PH: usize,
-    const PW: usize,
-    const OH: usize,
-    const OW: usize,
-    P,
-    const SH: usize,
-    const SW: usize
-] MaxPooling2D<T, H, W, C, PH, PW, OH, OW, P, SH, SW>);
+pooling!(no_params MaxPooling2D);
 
 #[cfg(test)]
 mod tests {

@@ -40,6 +40,61 @@ impl Padding for Same {
     const SAME: bool = true;
 }
 
+/// The generics of a pooling layer (`MaxPooling2D`, `AveragePooling2D`: `T, H, W, C, PH, PW,
+/// OH, OW, P, SH, SW`) that each of its impls repeats: `pooling!(impl Float; Forward for ..)`,
+/// `pooling!(zeroed MaxPooling2D)` (it is a `PhantomData`), `pooling!(no_params MaxPooling2D)`.
+macro_rules! pooling {
+    (impl $($bound:path)? ; $($rest:tt)*) => {
+        impl<
+                T $(: $bound)?,
+                const H: usize,
+                const W: usize,
+                const C: usize,
+                const PH: usize,
+                const PW: usize,
+                const OH: usize,
+                const OW: usize,
+                P: $crate::layers::Padding,
+                const SH: usize,
+                const SW: usize,
+            > $($rest)*
+    };
+    (zeroed $layer:ident) => {
+        // Safety: a PhantomData has no bytes.
+        unsafe impl<
+                T,
+                const H: usize,
+                const W: usize,
+                const C: usize,
+                const PH: usize,
+                const PW: usize,
+                const OH: usize,
+                const OW: usize,
+                P,
+                const SH: usize,
+                const SW: usize,
+            > $crate::Zeroed for $layer<T, H, W, C, PH, PW, OH, OW, P, SH, SW>
+        {
+        }
+    };
+    (no_params $layer:ident) => {
+        $crate::layer::no_params!([
+            T,
+            const H: usize,
+            const W: usize,
+            const C: usize,
+            const PH: usize,
+            const PW: usize,
+            const OH: usize,
+            const OW: usize,
+            P,
+            const SH: usize,
+            const SW: usize
+        ] $layer<T, H, W, C, PH, PW, OH, OW, P, SH, SW>);
+    };
+}
+pub(crate) use pooling;
+
 /// One axis of a sliding window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Axis {
