@@ -197,3 +197,52 @@ fn a_network_whose_activations_outgrow_the_stack_infers_in_a_boxed_scratch() {
         .join()
         .expect("the worker overflowed or panicked");
 }
+
+network! {
+    /// keras.io's convnet: a batch-32 tape of 20 MB, 145 KB of activations per image.
+    struct Convnet {
+        input: [28, 28, 1],
+        Conv2D<32, 3x3, Relu>,
+        MaxPooling2D<2>,
+        Conv2D<64, 3x3, Relu>,
+        MaxPooling2D<2>,
+        Flatten,
+        Dropout<0.5>,
+        Dense<10, Softmax>,
+    }
+}
+
+#[test]
+fn the_convnet_trains_and_infers_in_a_two_mib_thread_without_allocating() {
+    let run = || {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut net = Convnet::<f32>::new_boxed(&mut rng);
+        let mut trainer = Convnet::<f32>::trainer::<Adam, 8>(Adam::default());
+        let mut x = Batch::<f32, Hwc<28, 28, 1>, 8>::boxed();
+        x.as_mut_slice().iter_mut().for_each(|v| *v = rng.random());
+        let labels: [usize; 8] = core::array::from_fn(|i| i % 10);
+        let scce = SparseCategoricalCrossentropy::default();
+        // Set-up: with the `parallel` feature the first split product starts the helper thread.
+        trainer
+            .step(&mut net, &x, &labels, 8, &scce, &mut rng)
+            .unwrap();
+        let (n, loss) = allocations_in(|| trainer.step(&mut net, &x, &labels, 8, &scce, &mut rng));
+        assert_eq!(n, 0);
+        assert!(loss.unwrap().is_finite());
+        let (mut y, mut scratch) = (
+            SMatrix::<f32, 10, 8>::boxed(),
+            Scratch::<Convnet<f32>, 8>::boxed(),
+        );
+        let (n, ()) = allocations_in(|| net.forward(&x, &mut y, &mut scratch));
+        assert_eq!(n, 0);
+        let (n, p) = allocations_in(|| trainer.predict(&net, &x)[(0, 0)]);
+        assert_eq!(n, 0);
+        assert!((p - y[(0, 0)]).abs() < 1e-5, "{p} {}", y[(0, 0)]);
+    };
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(run)
+        .unwrap()
+        .join()
+        .expect("the worker overflowed or panicked");
+}
