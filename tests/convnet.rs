@@ -87,3 +87,38 @@ fn a_pytorch_weight_file_loads_the_same_network() {
     assert_eq!(torch, keras);
     reproduces_keras(&torch);
 }
+
+#[test]
+fn a_pytorch_layout_save_is_the_pytorch_file() {
+    // The Keras file saved in PyTorch's layout holds the PyTorch fixture's tensors: the same
+    // names, shapes `(F, C, KH, KW)` and `(10, 1600)`, and bytes.
+    let mut net = Convnet::<f32>::boxed();
+    load_weights(&mut *net, format!("{FIXTURES}/convnet_keras.safetensors")).unwrap();
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("convnet");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("torch.safetensors");
+    liandan::io::save_weights_with(&*net, &path, Layout::PyTorch).unwrap();
+    let (ours, theirs) = (
+        std::fs::read(&path).unwrap(),
+        std::fs::read(format!("{FIXTURES}/convnet_torch.safetensors")).unwrap(),
+    );
+    let ours = safetensors::SafeTensors::deserialize(&ours).unwrap();
+    let theirs = safetensors::SafeTensors::deserialize(&theirs).unwrap();
+    let mut names = theirs.names();
+    names.sort();
+    assert_eq!(names.len(), 6);
+    for name in names {
+        let (a, b) = (ours.tensor(name).unwrap(), theirs.tensor(name).unwrap());
+        assert_eq!(a.shape(), b.shape(), "{name}");
+        assert_eq!(a.data(), b.data(), "{name}");
+    }
+    assert_eq!(
+        ours.tensor("conv2d_2.kernel").unwrap().shape(),
+        [64, 32, 3, 3]
+    );
+    // And it reads back as PyTorch's layout.
+    let mut back = Convnet::<f32>::boxed();
+    let options = LoadOptions::default().layout(Layout::PyTorch);
+    load_weights_with(&mut *back, &path, &options).unwrap();
+    assert_eq!(back, net);
+}

@@ -98,7 +98,7 @@ mod params;
 mod scalar;
 
 pub use error::{WeightsError, WeightsErrorKind};
-pub use network::{architecture, load_weights, load_weights_with, save_weights};
+pub use network::{architecture, load_weights, load_weights_with, save_weights, save_weights_with};
 pub use optimizer::{
     load_optimizer_state, load_optimizer_state_with, save_optimizer_state, OptimizerState,
 };

@@ -1,11 +1,12 @@
 //! The [`Network`] conveniences: weight files that carry the architecture they belong to.
 
 use std::path::Path;
-use std::string::String;
+use std::string::{String, ToString};
+use std::vec::Vec;
 
 use crate::io::file::{self, File};
 use crate::io::params::{decode_params, encode_params};
-use crate::io::{LoadOptions, WeightsError, ARCHITECTURE_KEY};
+use crate::io::{Layout, LoadOptions, WeightsError, ARCHITECTURE_KEY};
 use crate::shape::Shape;
 use crate::{Float, Network, Params};
 
@@ -42,10 +43,43 @@ where
     N: Network + Params<N::Element>,
     N::Element: Float,
 {
+    save_weights_with(net, path, Layout::Keras)
+}
+
+/// [`save_weights`] with the kernels' axes in `layout`: [`Layout::PyTorch`] writes a dense
+/// kernel `(out, in)` and a convolution's `(F, C, KH, KW)`, as PyTorch's `state_dict` holds
+/// them (biases are the same in both), with the metadata `format: pt` PyTorch's safetensors
+/// files carry. [`load_weights_with`] and that layout read it back.
+///
+/// ```
+/// use liandan::io::{load_weights_with, save_weights_with, Layout, LoadOptions};
+/// use liandan::prelude::*;
+///
+/// network! { struct Net { input: [3], Dense<2> } }
+/// let net = Net::<f32>::new_boxed(&mut liandan::rng::SplitMix64::new(1));
+/// let path = std::env::temp_dir().join("liandan-doc-pytorch.safetensors");
+/// save_weights_with(&*net, &path, Layout::PyTorch)?;
+/// let mut back = Net::<f32>::boxed();
+/// load_weights_with(&mut *back, &path, &LoadOptions::default().layout(Layout::PyTorch))?;
+/// assert_eq!(back.dense_1.kernel, net.dense_1.kernel);
+/// # Ok::<(), liandan::io::WeightsError>(())
+/// ```
+pub fn save_weights_with<N>(
+    net: &N,
+    path: impl AsRef<Path>,
+    layout: Layout,
+) -> Result<(), WeightsError>
+where
+    N: Network + Params<N::Element>,
+    N::Element: Float,
+{
     let path = path.as_ref();
-    let metadata = [(ARCHITECTURE_KEY, architecture::<N>())];
-    let bytes = encode_params(net, &metadata).map_err(|e| WeightsError::from(e).at(path))?;
-    file::write(path, &bytes)
+    let mut metadata = Vec::from([(ARCHITECTURE_KEY, architecture::<N>())]);
+    if layout == Layout::PyTorch {
+        metadata.push(("format", "pt".to_string()));
+    }
+    let bytes = encode_params(net, &metadata, layout);
+    file::write(path, &bytes.map_err(|e| WeightsError::from(e).at(path))?)
 }
 
 /// Loads `net`'s weights from `path`, strictly (Keras layout, same element type). A file

@@ -6,7 +6,9 @@ pub enum Layout {
     /// Keras' `(in, out)`, row-major: liandan's own layout, read byte for byte.
     #[default]
     Keras,
-    /// PyTorch's `nn.Linear.weight`, `(out, in)` row-major: transposed while loading.
+    /// PyTorch's `nn.Linear.weight`, `(out, in)`, and `nn.Conv2d.weight`, `(F, C, KH, KW)`,
+    /// row-major: the axes reordered while loading, or while saving with
+    /// [`save_weights_with`](crate::io::save_weights_with).
     PyTorch,
 }
 

@@ -9,7 +9,9 @@ use crate::io::file::{self, File, Tensor, TensorRef};
 use crate::io::names::{buffer_specs, specs, Spec};
 use crate::io::scalar::{dtype_of, encode, scalar_name};
 use crate::io::{buffers, check};
-use crate::io::{LoadOptions, WeightsError, WeightsErrorKind, ARCHITECTURE_KEY, SCALAR_KEY};
+use crate::io::{
+    Layout, LoadOptions, WeightsError, WeightsErrorKind, ARCHITECTURE_KEY, SCALAR_KEY,
+};
 use crate::{Buffers, Float, Params};
 
 /// Writes all of `params`' tensors to a safetensors file at `path`.
@@ -52,7 +54,7 @@ pub fn load_params_with<T: Float, P: Params<T> + Buffers>(
 pub fn params_to_bytes<T: Float, P: Params<T> + Buffers>(
     params: &P,
 ) -> Result<Vec<u8>, WeightsError> {
-    Ok(encode_params(params, &[])?)
+    Ok(encode_params(params, &[], Layout::Keras)?)
 }
 
 /// Reads all of `params`' tensors from safetensors `bytes` (e.g. from `include_bytes!`). On
@@ -65,21 +67,40 @@ pub fn params_from_bytes<T: Float, P: Params<T> + Buffers>(
     Ok(decode_params(params, &File::parse(bytes)?, options, None)?)
 }
 
-/// The file bytes of `params`, with `liandan.scalar` and the extra `metadata`.
+/// The file bytes of `params`, with `liandan.scalar` and the extra `metadata`, the parameters'
+/// axes ordered as `layout` orders them.
 pub(crate) fn encode_params<T: Float, P: Params<T> + Buffers>(
     params: &P,
     metadata: &[(&str, String)],
+    layout: Layout,
 ) -> Result<Vec<u8>, WeightsErrorKind> {
     let specs = specs::<T, P>()?;
     let mut tensors: Vec<_> = (0..P::TENSORS)
         .map(|i| params.tensor(i))
         .zip(&specs)
-        .map(|(data, spec)| file_tensor(spec, data))
+        .map(|(data, spec)| laid_out(spec, data, layout))
         .collect();
     tensors.extend(buffers::encode(params, &buffer_specs::<P>()?));
     let mut all = Vec::from([(SCALAR_KEY, scalar_name::<T>().to_string())]);
     all.extend_from_slice(metadata);
     file::encode(tensors, &all)
+}
+
+/// `data` as a file of `layout` holds it: in PyTorch's order of the axes, value `i` moves to
+/// [`Spec::file_index`]`(i)` (the permutation a PyTorch load undoes).
+fn laid_out<T: Float>(spec: &Spec, data: &[T], layout: Layout) -> (String, Tensor) {
+    if layout == Layout::Keras {
+        return file_tensor(spec, data);
+    }
+    let mut values = std::vec![T::zero(); data.len()];
+    for (i, &v) in data.iter().enumerate() {
+        values[spec.file_index(i, layout)] = v;
+    }
+    let shaped = Spec {
+        shape: spec.file_shape(layout),
+        ..spec.clone()
+    };
+    file_tensor(&shaped, &values)
 }
 
 /// `data` as the file holds it under `spec`'s name and shape.
