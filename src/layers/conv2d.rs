@@ -134,11 +134,18 @@ unsafe impl<
 {
 }
 
-/// The generic parameters of [`Conv2D`] in an `impl`, and the type itself.
+/// The generic parameters of [`Conv2D`] in an `impl` (`conv2d!(impl Float; ..)`, or
+/// `conv2d!(unsafe impl Zeroed; ..)`), and the type itself.
 macro_rules! conv2d {
+    (unsafe impl $bound:path ; $($rest:tt)*) => {
+        conv2d!(@generics [unsafe impl] [T: $bound] $($rest)*);
+    };
     (impl $($bound:path)? ; $($rest:tt)*) => {
-        impl<
-                T $(: $bound)?,
+        conv2d!(@generics [impl] [T $(: $bound)?] $($rest)*);
+    };
+    (@generics [$($head:tt)*] [$($t:tt)*] $($rest:tt)*) => {
+        $($head)*<
+                $($t)*,
                 const H: usize,
                 const W: usize,
                 const C: usize,
@@ -164,24 +171,7 @@ macro_rules! ty {
 }
 
 // Safety: arrays of zeroed floats and a PhantomData.
-unsafe impl<
-        T: Zeroed,
-        const H: usize,
-        const W: usize,
-        const C: usize,
-        const F: usize,
-        const KH: usize,
-        const KW: usize,
-        const OH: usize,
-        const OW: usize,
-        A,
-        P,
-        const SH: usize,
-        const SW: usize,
-        const BIAS: bool,
-    > Zeroed for ty!()
-{
-}
+conv2d!(unsafe impl Zeroed; Zeroed for ty!() {});
 
 conv2d!(impl; ty!() {
     /// A layer with the given kernel and bias; `const`, so compiled-in weights build it at

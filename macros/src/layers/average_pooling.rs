@@ -1,52 +1,25 @@
 //! `AveragePooling2D<pool>`: `AveragePooling2D<2>` (2×2), `AveragePooling2D<3x2>`, with the
 //! keywords `strides` (the pool size unless given, as in Keras) and `padding` (`Valid` unless
-//! given).
+//! given). It keeps no training tape.
 
-use proc_macro2::TokenStream;
-use quote::quote;
-
-use super::window::Pooling;
+use super::window::{Pool, Pooling};
 use super::{Context, Kind, Resolved};
 
 pub struct AveragePooling2D;
 
+/// What the macro knows of the layer beside the arguments every pooling layer reads.
+static POOL: Pool = Pool {
+    name: "AveragePooling2D",
+    field: "average_pooling2d",
+    tape_per_output: false,
+};
+
 impl Kind for AveragePooling2D {
     fn name(&self) -> &'static str {
-        "AveragePooling2D"
+        POOL.name
     }
 
     fn resolve(&self, ctx: &Context<'_>) -> syn::Result<Option<Box<dyn Resolved>>> {
-        let pooling = Pooling::resolve(ctx)?;
-        Ok(pooling.map(|pooling| Box::new(Resolution(pooling)) as Box<dyn Resolved>))
-    }
-}
-
-struct Resolution(Pooling);
-
-impl Resolved for Resolution {
-    fn field(&self) -> &'static str {
-        "average_pooling2d"
-    }
-
-    fn description(&self) -> String {
-        self.0.description("AveragePooling2D")
-    }
-
-    fn output(&self) -> Vec<usize> {
-        self.0.output()
-    }
-
-    /// `AveragePooling2D<T, 26, 26, 32, 2, 2, 13, 13, Valid, 2, 2>`.
-    fn ty(&self, k: &TokenStream) -> TokenStream {
-        let generics = self.0.generics(k);
-        quote!(#k::layers::AveragePooling2D<T, #generics>)
-    }
-
-    fn construct(&self, k: &TokenStream, _: &[TokenStream]) -> TokenStream {
-        quote!(#k::layers::AveragePooling2D::new())
-    }
-
-    fn tape_width(&self) -> usize {
-        0
+        Pooling::resolve(&POOL, ctx)
     }
 }

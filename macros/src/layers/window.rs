@@ -6,7 +6,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::{Error, Ident, LitInt};
 
-use super::Context;
+use super::{Context, Resolved};
 use crate::ast::Arg;
 use crate::errors::both;
 use crate::shape::n;
@@ -183,8 +183,20 @@ pub fn outputs(
     Ok([rows, cols])
 }
 
-/// A pooling layer resolved: `MaxPooling2D` and `AveragePooling2D` read the same arguments.
+/// What tells `MaxPooling2D` and `AveragePooling2D` apart in the macro: they read the same
+/// arguments and resolve alike.
+pub struct Pool {
+    /// The layer's name, as written and as its type in `src/layers/`: `MaxPooling2D`.
+    pub name: &'static str,
+    /// Its field prefix, Keras' name: `max_pooling2d`.
+    pub field: &'static str,
+    /// Whether its training tape keeps one scalar per output (max-pooling's argmax).
+    pub tape_per_output: bool,
+}
+
+/// A pooling layer resolved.
 pub struct Pooling {
+    pool: &'static Pool,
     image: [usize; 3],
     size: Pair,
     strides: Pair,
@@ -194,7 +206,10 @@ pub struct Pooling {
 
 impl Pooling {
     /// `<2>`, `<3x2>`, then `strides` (the pool size by default) and `padding`.
-    pub fn resolve(ctx: &Context<'_>) -> syn::Result<Option<Pooling>> {
+    pub fn resolve(
+        pool: &'static Pool,
+        ctx: &Context<'_>,
+    ) -> syn::Result<Option<Box<dyn Resolved>>> {
         let usage = format!(
             "`{}` takes its pool size, then optional keywords, e.g. `{0}<2>` or `{0}<3x3, strides = 2>`",
             ctx.decl.name
@@ -211,34 +226,61 @@ impl Pooling {
         let Some(image) = image else { return Ok(None) };
         let strides = keywords.strides.unwrap_or(size);
         let output = outputs(ctx, image, size, strides, keywords.padding, lit.span())?;
-        Ok(Some(Pooling {
+        Ok(Some(Box::new(Pooling {
+            pool,
             image,
             size,
             strides,
             padding: keywords.padding,
             output,
-        }))
+        })))
+    }
+
+    /// The layer's type name, as an identifier.
+    fn layer(&self) -> Ident {
+        Ident::new(self.pool.name, Span::call_site())
+    }
+}
+
+impl Resolved for Pooling {
+    fn field(&self) -> &'static str {
+        self.pool.field
     }
 
     /// `MaxPooling2D<[26, 26, 32], 2x2, strides = 2x2, padding = Valid>`.
-    pub fn description(&self, name: &str) -> String {
+    fn description(&self) -> String {
         let ([h, w, c], [ph, pw], [sh, sw]) = (self.image, self.size, self.strides);
-        let padding = self.padding.name();
+        let (name, padding) = (self.pool.name, self.padding.name());
         format!("{name}<[{h}, {w}, {c}], {ph}x{pw}, strides = {sh}x{sw}, padding = {padding}>")
     }
 
     /// `[OH, OW, C]`.
-    pub fn output(&self) -> Vec<usize> {
+    fn output(&self) -> Vec<usize> {
         vec![self.output[0], self.output[1], self.image[2]]
     }
 
-    /// `26, 26, 32, 2, 2, 13, 13, Valid, 2, 2`: the layer's generics after `T`.
-    pub fn generics(&self, k: &TokenStream) -> TokenStream {
+    /// `MaxPooling2D<T, 26, 26, 32, 2, 2, 13, 13, Valid, 2, 2>`.
+    fn ty(&self, k: &TokenStream) -> TokenStream {
         let [h, w, c] = self.image.map(n);
         let ([ph, pw], [oh, ow], [sh, sw]) =
             (self.size.map(n), self.output.map(n), self.strides.map(n));
-        let p = Ident::new(self.padding.name(), Span::call_site());
-        quote!(#h, #w, #c, #ph, #pw, #oh, #ow, #k::layers::#p, #sh, #sw)
+        let (layer, p) = (
+            self.layer(),
+            Ident::new(self.padding.name(), Span::call_site()),
+        );
+        quote!(#k::layers::#layer<T, #h, #w, #c, #ph, #pw, #oh, #ow, #k::layers::#p, #sh, #sw>)
+    }
+
+    fn construct(&self, k: &TokenStream, _: &[TokenStream]) -> TokenStream {
+        let layer = self.layer();
+        quote!(#k::layers::#layer::new())
+    }
+
+    fn tape_width(&self) -> usize {
+        match self.pool.tape_per_output {
+            true => crate::shape::len(&self.output()),
+            false => 0,
+        }
     }
 }
 
