@@ -46,6 +46,27 @@ pub const TINY_TENSORS: [(&str, &[usize]); 4] = [
     ("dense_2.bias", &[3]),
 ];
 
+network! {
+    /// The convolutional network the weight-file properties load into: a 4-D kernel whose four
+    /// axes all differ in size, so a file read with two of them swapped cannot pass.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct TinyConv {
+        input: [3, 4, 4],
+        Conv2D<5, 2x3, Relu>,
+        Flatten,
+        Dense<2, Softmax>,
+    }
+}
+
+/// `TinyConv`'s tensors as [`TINY_TENSORS`] lists `Tiny`'s: the kernel `(KH, KW, C, F)`, the
+/// dense kernel over the flattened 2×2×5 map.
+pub const TINY_CONV_TENSORS: [(&str, &[usize]); 4] = [
+    ("conv2d_1.kernel", &[2, 3, 4, 5]),
+    ("conv2d_1.bias", &[5]),
+    ("dense_1.kernel", &[20, 2]),
+    ("dense_1.bias", &[2]),
+];
+
 /// A file in the system's temporary directory, removed when dropped.
 ///
 /// The name holds the process id and a counter, so fuzzing processes and the replay test's

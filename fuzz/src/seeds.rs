@@ -4,12 +4,12 @@
 //! `UPDATE_SEEDS=1 cargo test --test fuzz_corpus` writes them to `fuzz/corpus/<target>/`.
 //! Crashers found by fuzzing are committed as `cargo fuzz tmin` left them, renamed.
 
-use liandan::io::{params_to_bytes, save_optimizer_state, save_weights};
+use liandan::io::{params_to_bytes, save_optimizer_state, save_weights_with, Layout};
 use liandan::optim::{AdamState, SgdState};
 use liandan::prelude::*;
 
 use super::idx::{gzip, idx_bytes};
-use super::{seeded, TempFile, Tiny};
+use super::{seeded, TempFile, Tiny, TinyConv};
 
 /// One corpus file: its target's directory, its name, its bytes.
 pub struct Seed {
@@ -78,6 +78,14 @@ pub fn all() -> Vec<Seed> {
     let mut nan = net.clone();
     nan.dense_2.bias[1] = f32::NAN;
     add("weights", "nan-bias.safetensors", weights(&nan));
+    let mut conv = TinyConv::<f32>::zeroed();
+    seeded(&mut conv, 5);
+    add("weights", "tinyconv-keras.safetensors", weights(&conv));
+    add(
+        "weights",
+        "tinyconv-pytorch.safetensors",
+        weights_in(&conv, Layout::PyTorch),
+    );
     wide.dense_1.kernel[3] = 1e300;
     add("weights", "f64-1e300.safetensors", weights(&wide));
     add(
@@ -128,9 +136,20 @@ pub fn all() -> Vec<Seed> {
 }
 
 /// `net`'s weight file, as `save_weights` writes it.
-fn weights<T: Float>(net: &Tiny<T>) -> Vec<u8> {
+fn weights<N: Network + Params<N::Element>>(net: &N) -> Vec<u8>
+where
+    N::Element: Float,
+{
+    weights_in(net, Layout::Keras)
+}
+
+/// `net`'s weight file in `layout`, as `save_weights_with` writes it.
+fn weights_in<N: Network + Params<N::Element>>(net: &N, layout: Layout) -> Vec<u8>
+where
+    N::Element: Float,
+{
     let file = TempFile::new("seed.safetensors", &[]);
-    save_weights(net, file.path()).expect("a seed network saves");
+    save_weights_with(net, file.path(), layout).expect("a seed network saves");
     std::fs::read(file.path()).expect("the saved seed reads back")
 }
 

@@ -6,12 +6,12 @@ use liandan::io::{
     architecture, load_weights, params_from_bytes, Layout, LoadOptions, WeightsError,
     WeightsErrorKind,
 };
-use liandan::{Float, Zeroed};
+use liandan::{Buffers, Float, Network, Params, Zeroed};
 
 use safetensors::{Dtype, SafeTensorError, SafeTensors};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 
-use super::{bits, seeded, Bits, TempFile, Tiny, TINY_TENSORS};
+use super::{bits, seeded, Bits, TempFile, Tiny, TinyConv, TINY_CONV_TENSORS, TINY_TENSORS};
 
 /// `f32` or `f64`: its safetensors type, and a file's values converted to it.
 pub trait Scalar: Float + Bits {
@@ -205,11 +205,12 @@ impl Reference<'_> {
             }
             dtype => return Err(format!("{name} is {dtype:?}")),
         };
-        let pytorch = layout == Layout::PyTorch && shape.len() == 2;
-        let mut file_shape = shape.to_vec();
-        if pytorch {
-            file_shape.reverse();
-        }
+        let pytorch = layout == Layout::PyTorch;
+        let file_shape = if pytorch {
+            torch_shape(shape)
+        } else {
+            shape.to_vec()
+        };
         if view.shape() != file_shape {
             return Err(format!("{name} has shape {:?}", view.shape()));
         }
@@ -219,79 +220,111 @@ impl Reference<'_> {
         if !pytorch {
             return Ok(values);
         }
-        // PyTorch's row-major (out, in) to liandan's column-major out x in: W[o, i] from
-        // o * in + i to o + i * out.
-        let (inputs, outputs) = (shape[0], shape[1]);
-        let at = |k: usize| values[(k % outputs) * inputs + k / outputs];
-        Ok((0..values.len()).map(at).collect())
+        Ok((0..values.len())
+            .map(|k| values[torch_index(shape, k)])
+            .collect())
+    }
+}
+
+/// The shape PyTorch stores a tensor of Keras shape `shape` in: a dense kernel `[in, out]` as
+/// `(out, in)`, a convolution's `[KH, KW, C, F]` as `(F, C, KH, KW)`, a bias as it is.
+fn torch_shape(shape: &[usize]) -> Vec<usize> {
+    match *shape {
+        [inputs, outputs] => vec![outputs, inputs],
+        [kh, kw, c, f] => vec![f, c, kh, kw],
+        _ => shape.to_vec(),
+    }
+}
+
+/// Where a PyTorch file holds value `k` of a tensor of Keras shape `shape`, `k` counted
+/// row-major over that shape (liandan's order: a dense kernel column-major `out × in`).
+fn torch_index(shape: &[usize], k: usize) -> usize {
+    match *shape {
+        // W[o, i] from o · in + i to o + i · out.
+        [inputs, outputs] => (k % outputs) * inputs + k / outputs,
+        // K[kh, kw, c, f] from ((kh · KW + kw) · C + c) · F + f to ((f · C + c) · KH + kh) · KW + kw.
+        [kh, kw, c, f] => {
+            let (i_f, rest) = (k % f, k / f);
+            let (i_c, rest) = (rest % c, rest / c);
+            let (i_kw, i_kh) = (rest % kw, rest / kw);
+            ((i_f * c + i_c) * kh + i_kh) * kw + i_kw
+        }
+        _ => k,
     }
 }
 
 /// `Tiny`'s tensors, named as a weight file names them.
 pub fn tiny_tensors(prefix: &str) -> Vec<(String, Vec<usize>)> {
-    TINY_TENSORS
+    named(&TINY_TENSORS, prefix)
+}
+
+/// `tensors` under `prefix`, as a weight file names them.
+fn named(tensors: &[(&str, &[usize])], prefix: &str) -> Vec<(String, Vec<usize>)> {
+    tensors
         .iter()
         .map(|(name, shape)| (format!("{prefix}{name}"), shape.to_vec()))
         .collect()
 }
 
-/// `bytes` as a weight file: through `load_weights` into a `Tiny<f32>`, and through
-/// `params_from_bytes` into a `Tiny<f32>` (converting; or in PyTorch's layout) and a
-/// `Tiny<f64>`.
+/// `bytes` as a weight file of a `Tiny` and of a `TinyConv`: see [`check_network`].
 pub fn check(bytes: &[u8]) {
     let reference = reference(bytes);
+    check_network::<Tiny<f32>, Tiny<f64>>(bytes, &reference, &named(&TINY_TENSORS, ""));
+    let conv = named(&TINY_CONV_TENSORS, "");
+    check_network::<TinyConv<f32>, TinyConv<f64>>(bytes, &reference, &conv);
+}
+
+/// `bytes` as a weight file of the network `N` (whose tensors are `tensors`): through
+/// `load_weights` into an `N`, and through `params_from_bytes` into an `N` (converting; or in
+/// PyTorch's layout) and a `Wide`, the same network in `f64`.
+pub fn check_network<N, Wide>(
+    bytes: &[u8],
+    reference: &Result<Reference<'_>, Refusal>,
+    tensors: &[(String, Vec<usize>)],
+) where
+    N: Network<Element = f32> + Params<f32> + Buffers + Zeroed,
+    Wide: Params<f64> + Buffers + Zeroed,
+{
     let file = TempFile::new("weights.safetensors", bytes);
-    let mut net = Tiny::<f32>::zeroed();
+    let mut net = N::zeroed();
     seeded(&mut net, 0);
     let before = bits(&net);
     let got = load_weights(&mut net, file.path());
     if let Err(e) = &got {
         assert_eq!(e.path(), Some(file.path()), "the error names no file: {e}");
     }
-    let network = architecture::<Tiny<f32>>();
-    let want = readable(&reference).and_then(|r| match r.metadata(liandan::io::ARCHITECTURE_KEY) {
+    let network = architecture::<N>();
+    let want = readable(reference).and_then(|r| match r.metadata(liandan::io::ARCHITECTURE_KEY) {
         Some(a) if a != network => Err(format!("the file is a {a}")),
-        _ => r.tensors::<f32>(&tiny_tensors(""), &[], Layout::Keras, false),
+        _ => r.tensors::<f32>(tensors, &[], Layout::Keras, false),
     });
     let (after, want) = (bits(&net), want.map(|w| flat_bits(&w)));
-    compare(
-        &before,
-        &after,
-        got,
-        &reference,
-        want,
-        "load_weights into Tiny<f32>",
-    );
+    let what = format!("load_weights into {}<f32>", N::NAME);
+    compare(&before, &after, got, reference, want, &what);
 
     for (layout, convert) in [(Layout::Keras, true), (Layout::PyTorch, false)] {
         let mut options = LoadOptions::default().layout(layout);
         options.convert = convert;
-        let mut net = Tiny::<f32>::zeroed();
+        let mut net = N::zeroed();
         seeded(&mut net, 1);
         let before = bits(&net);
         let got = params_from_bytes(&mut net, bytes, &options);
-        let want = readable(&reference)
-            .and_then(|r| r.tensors::<f32>(&tiny_tensors(""), &[], layout, convert));
+        let want =
+            readable(reference).and_then(|r| r.tensors::<f32>(tensors, &[], layout, convert));
         let (after, want) = (bits(&net), want.map(|w| flat_bits(&w)));
-        let what = format!("params_from_bytes into Tiny<f32>, {options:?}");
-        compare(&before, &after, got, &reference, want, &what);
+        let what = format!("params_from_bytes into {}<f32>, {options:?}", N::NAME);
+        compare(&before, &after, got, reference, want, &what);
     }
 
-    let mut net = Tiny::<f64>::zeroed();
+    let mut net = Wide::zeroed();
     seeded(&mut net, 2);
     let before = bits(&net);
     let got = params_from_bytes(&mut net, bytes, &LoadOptions::default());
-    let want = readable(&reference)
-        .and_then(|r| r.tensors::<f64>(&tiny_tensors(""), &[], Layout::Keras, false));
+    let want =
+        readable(reference).and_then(|r| r.tensors::<f64>(tensors, &[], Layout::Keras, false));
     let (after, want) = (bits(&net), want.map(|w| flat_bits(&w)));
-    compare(
-        &before,
-        &after,
-        got,
-        &reference,
-        want,
-        "params_from_bytes into Tiny<f64>",
-    );
+    let what = format!("params_from_bytes into {}<f64>", N::NAME);
+    compare(&before, &after, got, reference, want, &what);
 }
 
 /// The reference's file, or why it refuses it, as text.
