@@ -4,11 +4,14 @@
 //!
 //! ```text
 //! cargo run --release -p liandan-serve --example loadgen -- --address 127.0.0.1:8000
-//!     [--model mnist] [--clients 1,16,64] [--seconds 10]
+//!     [--model mnist] [--shape 28,28] [--clients 1,16,64] [--seconds 10]
 //! ```
 //!
-//! `tools/serve_bench/run.sh` runs it against this crate's MNIST example and against ONNX
-//! Runtime behind FastAPI.
+//! `--shape` is one sample's dimensions as the model declares them (`28,28,1` for the
+//! convnet); the digit's 784 values are the same either way.
+//!
+//! `tools/serve_bench/run.sh` runs it against this crate's MNIST and convnet examples and
+//! against ONNX Runtime behind FastAPI.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -28,6 +31,9 @@ struct Args {
     /// The model's name in the URL.
     #[arg(long, default_value = "mnist")]
     model: String,
+    /// One sample's dimensions in the request's `shape` (after the batch axis of 1).
+    #[arg(long, value_delimiter = ',', default_value = "28,28")]
+    shape: Vec<usize>,
     /// The numbers of concurrent clients to measure, one after another.
     #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
     clients: Vec<usize>,
@@ -36,8 +42,13 @@ struct Args {
     seconds: u64,
 }
 
-/// Request bodies: one KServe v2 request per bundled digit, the first 100.
-fn bodies() -> anyhow::Result<Vec<String>> {
+/// Request bodies: one KServe v2 request per bundled digit, the first 100, each of shape
+/// `[1, dims...]`.
+fn bodies(dims: &[usize]) -> anyhow::Result<Vec<String>> {
+    if dims.iter().product::<usize>() != 784 {
+        bail!("shape {dims:?} does not hold a digit's 784 values");
+    }
+    let shape: Vec<usize> = std::iter::once(1).chain(dims.iter().copied()).collect();
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/mnist/");
     let data = Dataset::<f32, Hw<28, 28>>::from_idx(
         format!("{dir}mnist-10k-images-idx3-ubyte.gz"),
@@ -47,7 +58,7 @@ fn bodies() -> anyhow::Result<Vec<String>> {
     let body = |i| {
         let values: Vec<f32> = data.sample(i).to_vec();
         serde_json::json!({
-            "inputs": [{ "name": "input", "datatype": "FP32", "shape": [1, 28, 28], "data": values }]
+            "inputs": [{ "name": "input", "datatype": "FP32", "shape": shape, "data": values }]
         })
         .to_string()
     };
@@ -89,19 +100,26 @@ fn client(
     stream.set_nodelay(true)?;
     let mut reader = BufReader::new(stream);
     let path = format!("/v2/models/{}/infer", args.model);
-    let mut latencies = Vec::new();
+    // Whole requests written once, so a request costs the client a write and the reads.
+    let requests: Vec<Vec<u8>> = bodies
+        .iter()
+        .map(|body| {
+            format!(
+                "POST {path} HTTP/1.1\r\nhost: bench\r\ncontent-type: application/json\r\n\
+                 content-length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes()
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(1 << 20);
     for k in 0.. {
         let now = Instant::now();
         if now >= end {
             break;
         }
-        let body = &bodies[(id * 13 + k) % bodies.len()];
-        let request = format!(
-            "POST {path} HTTP/1.1\r\nhost: bench\r\ncontent-type: application/json\r\n\
-             content-length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        let status = exchange(&mut reader, request.as_bytes())?;
+        let request = &requests[(id * 13 + k) % requests.len()];
+        let status = exchange(&mut reader, request)?;
         if status != 200 {
             bail!("status {status}");
         }
@@ -120,7 +138,7 @@ fn quantile(sorted: &[Duration], q: f64) -> f64 {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let bodies = bodies()?;
+    let bodies = bodies(&args.shape)?;
     println!("| clients | requests/s | p50 (us) | p99 (us) |");
     println!("| ---: | ---: | ---: | ---: |");
     for &clients in &args.clients {

@@ -11,8 +11,14 @@
 //! which `--weights` takes too. The file's architecture is checked against the declaration
 //! below when it loads.
 //!
-//! The name is not `mnist`: that is the core's training example, and two examples of one name
-//! in a workspace are one file in `target/` (cargo's output filename collision).
+//! The name is not `mnist`: that is the core's training example (`cargo run --release --example
+//! mnist`), and cargo puts every workspace member's examples in one `target/<profile>/examples/`,
+//! so two examples of one name built in one invocation (`cargo build --workspace --all-targets`,
+//! `cargo test --workspace`) are one file there. Cargo 1.95 warns, "output filename collision at
+//! target/debug/examples/mnist ... this may become a hard error in the future" (rust-lang/cargo
+//! #6313); only `cargo check` and `clippy`, which uplift no binary, are silent. No stable setting
+//! renames an example's file apart from its target name, and `required-features` would leave it
+//! out of `cargo run -p liandan-serve --example mnist` too.
 
 use std::path::PathBuf;
 

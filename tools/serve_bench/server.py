@@ -1,6 +1,8 @@
 """What a Python user would run: ONNX Runtime behind FastAPI, the KServe v2 infer endpoint.
 
-    MNIST_ONNX=mnist.onnx uvicorn server:app
+    MODEL=mnist MODEL_ONNX=mnist.onnx uvicorn server:app
+
+`MODEL` is the name in the URL; the input's sample shape is the ONNX model's.
 
 Requests and answers are pydantic models, as FastAPI's documentation writes them.
 """
@@ -14,7 +16,9 @@ from pydantic import BaseModel
 
 options = ort.SessionOptions()
 options.intra_op_num_threads = 1
-session = ort.InferenceSession(os.environ["MNIST_ONNX"], options, providers=["CPUExecutionProvider"])
+session = ort.InferenceSession(os.environ["MODEL_ONNX"], options, providers=["CPUExecutionProvider"])
+MODEL = os.environ["MODEL"]
+SAMPLE = session.get_inputs()[0].shape[1:]
 app = FastAPI()
 
 
@@ -39,11 +43,11 @@ class InferResponse(BaseModel):
 
 @app.post("/v2/models/{name}/infer")
 def infer(name: str, request: InferRequest) -> InferResponse:
-    if name != "mnist":
+    if name != MODEL:
         raise HTTPException(404, f"unknown model {name}")
     tensor = request.inputs[0]
-    if tensor.datatype != "FP32" or tensor.shape[1:] != [28, 28]:
-        raise HTTPException(400, "expected FP32 [N, 28, 28]")
+    if tensor.datatype != "FP32" or tensor.shape[1:] != SAMPLE:
+        raise HTTPException(400, f"expected FP32 [N, {SAMPLE}]")
     x = np.asarray(tensor.data, np.float32).reshape(tensor.shape)
     (y,) = session.run(None, {"input": x})
     out = Tensor(name="output", shape=list(y.shape), datatype="FP32", data=y.ravel().tolist())

@@ -8,22 +8,29 @@
 #
 #   bash tools/serve_page/check.sh [COUNT]     (default: 20)
 #
-# Needs Debian's `chromium` (apt-get install chromium), python3 and curl. Not part of CI,
-# which does not install a browser.
+# Needs Debian's `chromium` (apt-get install chromium), python3 and curl; CI (.ci/run) installs
+# chromium and runs it with a small COUNT. Each run of the browser gets a fresh profile and none
+# of its own network traffic (no QUIC, updates, sync or background requests): on a machine
+# with no route out, those are refused and can hold a headless page back.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 count="${1:-20}"
 work=target/serve_page
 mkdir -p "$work"
 browser=$(command -v chromium || command -v chromium-browser) || { echo "no chromium" >&2; exit 1; }
-cargo build --quiet --release -p liandan-serve --example serve-mnist
-target/release/examples/serve-mnist --address 127.0.0.1:18090 2>/dev/null &
+# The debug build: the one `cargo test --workspace` already made, fast enough for a page.
+cargo build --quiet -p liandan-serve --example serve-mnist
+target/debug/examples/serve-mnist --address 127.0.0.1:18090 2>/dev/null &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:18090/v2/health/ready && break; sleep 0.2; done
 chrome() {
-    "$browser" --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$work/profile" \
-        --virtual-time-budget=10000 "$@" 2>/dev/null
+    local profile
+    profile=$(mktemp -d "$work/profile.XXXXXX")
+    "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$profile" --virtual-time-budget=10000 "$@" 2>/dev/null
+    rm -rf "$profile"
 }
 python3 tools/serve_page/digits.py data/mnist/mnist-10k-images-idx3-ubyte.gz 0 "$count" > "$work/digits.txt"
 # The network's class for 784 values (a JSON array on standard input), by KServe v2.
