@@ -119,13 +119,13 @@ impl Transform<ALPHA, ALPHA> for Input {
     #[inline(always)]
     fn apply<T: Float>([d0, d1, d2, d3, d4, d5]: [T; ALPHA]) -> [T; ALPHA] {
         let (four, five, two) = (T::of(4.0), T::of(5.0), T::of(2.0));
-        let (odd, even) = (d4 - d2, d3 - d1);
+        let (even, odd) = (d4 - d2, d3 - d1);
         [
             four * d0 - five * d2 + d4,
             d3 + d4 - four * (d1 + d2),
             d4 - d3 + four * (d1 - d2),
-            odd + two * even,
-            odd - two * even,
+            even + two * odd,
+            even - two * odd,
             four * d1 - five * d3 + d5,
         ]
     }

@@ -124,13 +124,15 @@ pub struct Conv2DTape<
 }
 
 /// What inference of a [`Conv2D`] works in when its kernel is 3×3 with strides 1×1 and it has
-/// at least 16 channels (the [Winograd](crate::kernel) path): the transformed kernel `U` (`36 × C × F` values), the kernel
-/// it was computed from, so that a call with the same kernel reuses it, and the transformed
-/// input tiles and products of one block of tiles (`36 × 12 × C` and `36 × 12 × F`).
+/// at least 16 channels (the [Winograd](crate::kernel) path): the transformed kernel `U`
+/// (`36 × C × F` values), the kernel it was computed from, so that a call with the same kernel
+/// reuses it, and the transformed input tiles and products of one block of tiles
+/// (`12 × 36 × C` and `12 × 36 × F`).
 ///
 /// Stable Rust cannot size an array by arithmetic of the layer's parameters, so the buffers are
 /// sized in kernels and taps: `U` as four kernels (`4·KH·KW = 36` for a 3×3 kernel), the blocks
-/// as `48` pixels per tap. Any other convolution does not use it.
+/// as `48` pixels per tap. A convolution off that path leaves it untouched (its patches' product
+/// packs a few pixels at a time in a small buffer on the stack).
 #[derive(Clone, Debug)]
 pub struct Conv2DScratch<T, const C: usize, const F: usize, const KH: usize, const KW: usize> {
     /// The kernel `u` is the transform of (zero in a zeroed scratch, as `u` is); its first value
@@ -356,8 +358,8 @@ conv2d!(impl Float; Forward for ty!() where A: Activation, P: Padding {
     type Output = Hwc<OH, OW, F>;
     type Scratch<const B: usize> = Conv2DScratch<T, C, F, KH, KW>;
 
-    /// Winograd's `F(4×4, 3×3)` for a 3×3 kernel with strides 1×1 (see
-    /// [`kernel`](crate::kernel)'s `winograd.rs`), else the patches of a few pixels at a time
+    /// Winograd's `F(4×4, 3×3)` for a 3×3 kernel with strides 1×1 and at least 16 channels
+    /// (see [`kernel`](crate::kernel)'s `winograd.rs`), else the patches of a few pixels at a time
     /// times the kernel; then the bias and the activation, a chunk of samples at a time so that
     /// they find it in cache.
     fn forward<const B: usize>(
