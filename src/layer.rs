@@ -45,7 +45,8 @@ pub trait Forward {
     type Output: Shape;
     /// What inference at batch size `B` needs besides its input and output: the intermediate
     /// activations of a network, a layer's working space. `()` for a layer that needs none
-    /// (every layer in [`layers`](crate::layers)); the caller owns it, so nothing large is on
+    /// (every layer in [`layers`](crate::layers) but `Conv2D`, whose Winograd path keeps its
+    /// transformed kernel there); the caller owns it, so nothing large is on
     /// the stack and nothing allocates: `Zeroed::boxed()` with `alloc`, a `static`
     /// ([`zeroed`](crate::zeroed())), or `Zeroed::zeroed()` where it is small.
     type Scratch<const B: usize>: Zeroed;

@@ -106,7 +106,16 @@ pub trait Network: Forward + Buffers + Zeroed {
         x: &Sample<Self::Element, Self::Input>,
     ) -> Sample<Self::Element, Self::Output> {
         let mut y = Out::<Self, 1>::zeroed();
-        self.forward(x, &mut y, &mut Scratch::<Self, 1>::zeroed());
+        // Zeroed in place rather than returned by `Zeroed::zeroed` (which an unoptimised build
+        // copies through several frames): the stack holds the scratch once.
+        let mut scratch = core::mem::MaybeUninit::<Scratch<Self, 1>>::uninit();
+        // Safety: all-zero bytes are a valid `Scratch` (`Zeroed`), and the pointer is to a
+        // place of one.
+        let scratch = unsafe {
+            scratch.as_mut_ptr().write_bytes(0, 1);
+            scratch.assume_init_mut()
+        };
+        self.forward(x, &mut y, scratch);
         y
     }
 

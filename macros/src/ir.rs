@@ -129,10 +129,24 @@ impl Network {
         own + intermediate
     }
 
+    /// The scalars of the inference scratch that do not grow with the batch: each computing
+    /// layer's fixed scratch (none for MNIST).
+    pub fn scratch_fixed(&self) -> usize {
+        let computing = self.inference_layers();
+        computing.iter().map(|l| l.resolved.fixed_scratch()).sum()
+    }
+
+    /// The scalars of the training tape that do not grow with the batch: each training layer's
+    /// fixed scratch, for inference in the tape.
+    pub fn tape_fixed(&self) -> usize {
+        let training = self.layers.iter().filter(|l| l.trains());
+        training.map(|l| l.resolved.fixed_scratch()).sum()
+    }
+
     /// The scalars one sample's inference holds at once: the input, the output and the
     /// scratch (`784 + 10 + 128` for MNIST).
     pub fn inference_width(&self) -> usize {
-        self.input_width() + self.output_width() + self.scratch_width()
+        self.input_width() + self.output_width() + self.scratch_width() + self.scratch_fixed()
     }
 
     /// The scalars per sample of the training tape: each training layer's own tape (a dense

@@ -38,6 +38,9 @@ pub(super) unsafe fn gemm(m: usize, k: usize, n: usize, ops: Operands) {
                 8 => strip::<2, 8>(m, k, ops),
                 4 => strip::<4, 4>(m, k, ops),
                 2 => strip::<4, 2>(m, k, ops),
+                // A single column of 64 to 127 rows (a batch-1 convolution's last tile of 64
+                // filters): four registers of rows at a time, so four independent chains.
+                _ if m < 8 * W => strip::<4, 1>(m, k, ops),
                 _ => strip::<8, 1>(m, k, ops),
             }
         }

@@ -7,6 +7,7 @@
 //! | matrix product | `gemm.rs`, `x86.rs`, `avx512.rs`, `portable.rs` | `C = A·B + β·C`, behind [`linalg`](crate::linalg)'s typed products |
 //! | Adam | `adam.rs` | one fused pass over a tensor: both moments and the parameter |
 //! | convolution | `conv.rs` | patches (image to columns) and back, inference through a packing buffer |
+//! | Winograd convolution | `winograd.rs` | `F(4×4, 3×3)`: 3×3 stride-1 inference as 36 products of transformed tiles |
 //! | dropout mask | `dropout.rs` | a counter-based mask and `y = m ⊙ x`, vectorised |
 //! | passes by columns | [`by_columns`] | an activation's pass over a batch, split by columns |
 //!
@@ -22,6 +23,7 @@ mod conv;
 mod dropout;
 mod gemm;
 mod portable;
+pub(crate) mod winograd;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 

@@ -38,7 +38,7 @@
 //!     *v = i as f64; // 0 1 2 / 3 4 5 / 6 7 8
 //! }
 //! let mut y = Batch::<f64, Hwc<2, 2, 2>, 1>::zeroed();
-//! conv.forward(&x, &mut y, &mut ());
+//! conv.forward(&x, &mut y, &mut Zeroed::zeroed());
 //! assert_eq!(y.sample(0)[0][1], [1.0, 5.5]); // pixel (0, 1): x[0, 1] and x[1, 2] + 0.5
 //! ```
 
@@ -50,6 +50,7 @@ use rand::RngCore;
 use super::window::{Padding, Valid, Window};
 use crate::activation::{Activation, Identity};
 use crate::init::Initializer;
+use crate::kernel::winograd::{self, Tiles, BLOCK, POINTS};
 use crate::kernel::{col2im_add, conv_forward, im2col, patch, Geometry};
 use crate::layer::{Accepts, Backward, Buffers, Forward, Head, Params, Seed, TensorInfo, Train};
 use crate::shape::{Buffer, Hwc, HwcBatch, Text};
@@ -118,6 +119,73 @@ pub struct Conv2DTape<
 > {
     z: HwcBatch<T, OH, OW, F, B>,
     patches: Patches<T, C, KH, KW, OH, OW, B>,
+    /// Where inference in the tape works ([`Train::forward_in`]).
+    inference: Conv2DScratch<T, C, F, KH, KW>,
+}
+
+/// What inference of a [`Conv2D`] works in when its kernel is 3×3 with strides 1×1 and it has
+/// at least 16 channels (the [Winograd](crate::kernel) path): the transformed kernel `U`
+/// (`36 × C × F` values), the kernel it was computed from, so that a call with the same kernel
+/// reuses it, and the transformed input tiles and products of one block of tiles
+/// (`12 × 36 × C` and `12 × 36 × F`).
+///
+/// Stable Rust cannot size an array by arithmetic of the layer's parameters, so the buffers are
+/// sized in kernels and taps: `U` as four kernels (`4·KH·KW = 36` for a 3×3 kernel), the blocks
+/// as `48` pixels per tap. A convolution off that path leaves it untouched (its patches' product
+/// packs a few pixels at a time in a small buffer on the stack).
+#[derive(Clone, Debug)]
+pub struct Conv2DScratch<T, const C: usize, const F: usize, const KH: usize, const KW: usize> {
+    /// The kernel `u` is the transform of (zero in a zeroed scratch, as `u` is); its first value
+    /// is NaN while `u` is being rewritten, so that an interrupted rewrite is redone.
+    kernel: Kernel<T, KH, KW, C, F>,
+    u: [Kernel<T, KH, KW, C, F>; 4],
+    tiles: [[[[T; C]; 4 * BLOCK]; KW]; KH],
+    products: [[[[T; F]; 4 * BLOCK]; KW]; KH],
+}
+
+// Safety: arrays of zeroed floats.
+unsafe impl<T: Zeroed, const C: usize, const F: usize, const KH: usize, const KW: usize> Zeroed
+    for Conv2DScratch<T, C, F, KH, KW>
+{
+}
+
+impl<T: Float, const C: usize, const F: usize, const KH: usize, const KW: usize>
+    Conv2DScratch<T, C, F, KH, KW>
+{
+    /// The transformed kernel of `kernel` (`POINTS × C × F`), computed only if `kernel` is not
+    /// the one the scratch last transformed, and the block buffers: transformed tiles and their
+    /// products.
+    fn parts(&mut self, g: &Geometry, kernel: &[T]) -> (&[T], &mut [T], &mut [T]) {
+        let seen = self
+            .kernel
+            .as_flattened_mut()
+            .as_flattened_mut()
+            .as_flattened_mut();
+        let u = self
+            .u
+            .as_flattened_mut()
+            .as_flattened_mut()
+            .as_flattened_mut();
+        let u = &mut u.as_flattened_mut()[..POINTS * C * F];
+        if seen != kernel {
+            if let Some(first) = seen.first_mut() {
+                *first = T::of(f64::NAN);
+            }
+            winograd::kernel(g, kernel, u);
+            seen.copy_from_slice(kernel);
+        }
+        let v = self
+            .tiles
+            .as_flattened_mut()
+            .as_flattened_mut()
+            .as_flattened_mut();
+        let m = self
+            .products
+            .as_flattened_mut()
+            .as_flattened_mut()
+            .as_flattened_mut();
+        (u, v, m)
+    }
 }
 
 // Safety: arrays of zeroed floats.
@@ -199,12 +267,20 @@ conv2d!(impl Float; ty!() where A: Activation, P: Padding {
         }
     };
 
+    /// The Winograd path's buffers hold what it needs: 36 points as four 3×3 kernels.
+    const FITS: () = assert!(!Self::WINOGRAD || POINTS <= 4 * KH * KW);
+
     /// The sizes, for the kernels.
     const GEOMETRY: Geometry = Geometry {
         window: Self::WINDOW,
         channels: C,
         filters: F,
     };
+
+    /// Whether inference takes the Winograd path: a 3×3 kernel with strides 1×1, and at least
+    /// 16 channels (one block of the transforms' lanes; with fewer, the transforms cost more
+    /// than the products they save, and the patches' product is faster).
+    const WINOGRAD: bool = KH == 3 && KW == 3 && SH == 1 && SW == 1 && C >= 16;
 
     /// Samples per chunk of a training pass: enough for about 1024 output pixels, so that one
     /// chunk's patches and outputs stay in cache between the steps of the pass.
@@ -280,13 +356,32 @@ conv2d!(impl Float; Forward for ty!() where A: Activation, P: Padding {
     type Element = T;
     type Input = Hwc<H, W, C>;
     type Output = Hwc<OH, OW, F>;
-    type Scratch<const B: usize> = ();
+    type Scratch<const B: usize> = Conv2DScratch<T, C, F, KH, KW>;
 
-    fn forward<const B: usize>(&self, x: &HwcBatch<T, H, W, C, B>, y: &mut HwcBatch<T, OH, OW, F, B>, _: &mut ()) {
+    /// Winograd's `F(4×4, 3×3)` for a 3×3 kernel with strides 1×1 and at least 16 channels
+    /// (see [`kernel`](crate::kernel)'s `winograd.rs`), else the patches of a few pixels at a time
+    /// times the kernel; then the bias and the activation, a chunk of samples at a time so that
+    /// they find it in cache.
+    fn forward<const B: usize>(
+        &self,
+        x: &HwcBatch<T, H, W, C, B>,
+        y: &mut HwcBatch<T, OH, OW, F, B>,
+        scratch: &mut Self::Scratch<B>,
+    ) {
         let () = Self::RULE;
-        // A chunk of samples at a time, so the bias and the activation find it in cache.
         let x = x.as_slice().chunks(Self::CHUNK * H * W * C);
-        for (x, y) in x.zip(y.as_mut_slice().chunks_mut(Self::CHUNK * OH * OW * F)) {
+        let y = y.as_mut_slice().chunks_mut(Self::CHUNK * OH * OW * F);
+        if Self::WINOGRAD {
+            let () = Self::FITS;
+            let tiles = Tiles::new(Self::GEOMETRY);
+            let (u, v, m) = scratch.parts(&Self::GEOMETRY, self.kernel_values());
+            for (x, y) in x.zip(y) {
+                winograd::forward(&tiles, u, x, y, v, m);
+                self.bias_and_activation(y);
+            }
+            return;
+        }
+        for (x, y) in x.zip(y) {
             conv_forward(&Self::GEOMETRY, self.kernel_values(), x, y, &Self::patch);
             self.bias_and_activation(y);
         }
@@ -303,6 +398,15 @@ conv2d!(impl Float; Train for ty!() where A: Activation, P: Padding {
         Head::Softmax => Head::Other,
         head => head,
     };
+
+    fn forward_in<const B: usize>(
+        &self,
+        x: &HwcBatch<T, H, W, C, B>,
+        y: &mut HwcBatch<T, OH, OW, F, B>,
+        tape: &mut Self::Tape<B>,
+    ) {
+        self.forward(x, y, &mut tape.inference);
+    }
 
     /// The patches of the batch into the tape, then `Z = Kᵀ·P`, `z + b` and `y = f(z)`, a few
     /// samples at a time so that each chunk's patches and outputs are still in cache for the

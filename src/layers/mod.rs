@@ -15,7 +15,7 @@ pub(crate) mod window;
 pub use activation::Activation;
 pub use average_pooling::AveragePooling2D;
 pub use chain::{Chain, ChainScratch, ChainTape};
-pub use conv2d::{Conv2D, Conv2DTape, Kernel, Patches};
+pub use conv2d::{Conv2D, Conv2DScratch, Conv2DTape, Kernel, Patches};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use flatten::Flatten;

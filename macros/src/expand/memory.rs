@@ -20,15 +20,20 @@ impl Gen<'_> {
         let tape_scalars = n(tape);
         let scratch = net.scratch_width();
         let scratch_scalars = n(scratch);
+        let (scratch_fixed, tape_fixed) = (n(net.scratch_fixed()), n(net.tape_fixed()));
         let scratch_doc = format!(
             "The bytes of [`{name}Scratch<T, B>`]({name}Scratch) for `batch` samples: {scratch} \
              scalars per sample (the output of every layer that computes at inference but the \
-             last, and each such layer's own scratch; Flatten and Dropout copy nothing then)."
+             last, and each such layer's own scratch; Flatten and Dropout copy nothing then), \
+             and {} more whatever the batch (a convolution's transformed kernel).",
+            net.scratch_fixed()
         );
         let tape_doc = format!(
             "The bytes of [`{name}Tape<T, B>`]({name}Tape) for `batch` samples: {tape} scalars \
              per sample (each dense layer's pre-activation and each dropout's mask, and for every \
-             training layer but the last its output and output gradient)."
+             training layer but the last its output and output gradient), and {} more whatever \
+             the batch (a convolution's scratch, for inference in the tape).",
+            net.tape_fixed()
         );
         quote! {
             impl<T: #k::Float> #name<T> {
@@ -49,12 +54,12 @@ impl Gen<'_> {
 
                 #[doc = #scratch_doc]
                 pub const fn scratch_bytes(batch: usize) -> usize {
-                    #scratch_scalars * batch * ::core::mem::size_of::<T>()
+                    (#scratch_scalars * batch + #scratch_fixed) * ::core::mem::size_of::<T>()
                 }
 
                 #[doc = #tape_doc]
                 pub const fn tape_bytes(batch: usize) -> usize {
-                    #tape_scalars * batch * ::core::mem::size_of::<T>()
+                    (#tape_scalars * batch + #tape_fixed) * ::core::mem::size_of::<T>()
                 }
 
                 /// The bytes a training step at batch size `batch` needs besides the network,

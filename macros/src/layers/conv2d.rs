@@ -216,6 +216,13 @@ impl Resolved for Resolution {
         })
     }
 
+    /// `Conv2DScratch`: the kernel, four kernels (the transformed one) and two blocks of 48
+    /// pixels per tap, of channels and of filters.
+    fn fixed_scratch(&self) -> usize {
+        let taps = self.size[0] * self.size[1];
+        5 * self.taps() * self.filters + 48 * taps * (self.image[2] + self.filters)
+    }
+
     /// The pre-activation and the patches.
     fn tape_width(&self) -> usize {
         let pixels = self.output[0] * self.output[1];

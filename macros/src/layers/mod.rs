@@ -190,6 +190,13 @@ pub trait Resolved {
         0
     }
 
+    /// Scalars of the layer's inference scratch that do not grow with the batch (`Conv2D`'s
+    /// transformed kernel and tile blocks); its training tape holds them too, for inference in
+    /// the tape.
+    fn fixed_scratch(&self) -> usize {
+        0
+    }
+
     /// Whether the layer computes anything in training (`Flatten` moves nothing: each batch
     /// is its input's bytes already).
     fn trains(&self) -> bool {

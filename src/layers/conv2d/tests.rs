@@ -1,7 +1,9 @@
 use super::*;
 use crate::activation::{Relu, Softmax, Tanh};
-use crate::gradcheck::check_layer;
+use crate::gradcheck::{check_layer, uniform};
+use crate::layer::{In, Out, Scratch};
 use crate::layers::Same;
+use crate::rng::SplitMix64;
 
 #[test]
 fn gradients_match_finite_differences() {
@@ -28,4 +30,102 @@ fn params_are_kernel_then_bias_in_keras_layout() {
     type NoBias = Conv2D<f32, 5, 5, 2, 3, 3, 3, 3, 3, Identity, Valid, 1, 1, false>;
     assert_eq!(<NoBias as Params<f32>>::TENSORS, 1);
     assert_eq!(<NoBias as Params<f32>>::PARAMS, 54);
+}
+
+/// The largest difference between the Winograd forward and the patches' product (the training
+/// pass) of a layer with random parameters on a random batch, relative to the largest output;
+/// and that a second call (reusing the transformed kernel), inference in the tape and a call
+/// after the kernel changed agree with it.
+fn winograd_error<L: Train + Zeroed, const B: usize>() -> f64 {
+    let mut rng = SplitMix64::new(11);
+    let mut layer = L::boxed();
+    let mut fill = |values: &mut [L::Element]| {
+        values
+            .iter_mut()
+            .for_each(|v| *v = Float::of(uniform(&mut rng)));
+    };
+    (0..L::TENSORS).for_each(|i| fill(layer.tensor_mut(i)));
+    let mut x = In::<L, B>::boxed();
+    fill(x.as_mut_slice());
+    let (mut direct, mut tape) = (Out::<L, B>::boxed(), L::Tape::<B>::boxed());
+    layer.forward_train(&x, &mut *direct, &mut *tape, None);
+    let (mut fast, mut scratch) = (Out::<L, B>::boxed(), Scratch::<L, B>::boxed());
+    let mut error = |layer: &L, fast: &mut Out<L, B>, scratch: &mut Scratch<L, B>| {
+        layer.forward_train(&x, &mut *direct, &mut *L::Tape::<B>::boxed(), None);
+        layer.forward(&x, fast, scratch);
+        let scale = direct
+            .as_slice()
+            .iter()
+            .map(|v| v.to_f64().abs())
+            .fold(0.0, f64::max);
+        let pairs = direct.as_slice().iter().zip(fast.as_slice());
+        let diff = pairs.map(|(d, f)| (d.to_f64() - f.to_f64()).abs());
+        diff.fold(0.0, f64::max) / scale
+    };
+    let first = error(&layer, &mut fast, &mut scratch);
+    let once = fast.as_slice().to_vec();
+    assert_eq!(error(&layer, &mut fast, &mut scratch), first);
+    assert_eq!(fast.as_slice(), &once[..], "the second call");
+    let mut in_tape = Out::<L, B>::boxed();
+    layer.forward_in(&x, &mut in_tape, &mut tape);
+    assert_eq!(in_tape.as_slice(), &once[..], "inference in the tape");
+    let kernel = layer.tensor_mut(0);
+    kernel[kernel.len() / 2] = Float::of(3.0);
+    let changed = error(&layer, &mut fast, &mut scratch);
+    first.max(changed)
+}
+
+/// `winograd_error` of a convolution in `f64` and in `f32`, checked against their bounds:
+/// `f64` as exact as the direct sum, `f32` within `F32_BOUND` of the largest output.
+macro_rules! winograd_case {
+    ($($params:tt)*) => {{
+        let f64_error = winograd_error::<Conv2D<f64, $($params)*>, B>();
+        assert!(f64_error <= 1e-12, "f64: {f64_error:e}");
+        let f32_error = winograd_error::<Conv2D<f32, $($params)*>, B>();
+        assert!(f32_error <= F32_BOUND, "f32: {f32_error:e}");
+        std::println!("{}: f64 {f64_error:.1e}, f32 {f32_error:.1e}", stringify!($($params)*));
+    }};
+}
+
+/// How far the `f32` Winograd forward may be from the direct one, relative to the largest
+/// output (pre-activations of order one to ten here: parameters and inputs uniform in
+/// `[-1, 1]`), measured at up to 3.3e-6.
+const F32_BOUND: f64 = 1e-5;
+
+#[test]
+fn winograd_equals_the_direct_convolution() {
+    // The Winograd path needs 16 channels; the kernel's own tests cover fewer.
+    {
+        const B: usize = 1;
+        winograd_case!(5, 5, 16, 3, 3, 3, 3, 3); // one partial tile
+        winograd_case!(3, 3, 17, 2, 3, 3, 1, 1); // a single output pixel, a partial lane block
+        winograd_case!(1, 1, 16, 3, 3, 3, 1, 1, Identity, Same); // all padding but the centre
+        winograd_case!(6, 10, 20, 17, 3, 3, 6, 10, Identity, Same); // partial lanes both sides
+        winograd_case!(8, 8, 16, 4, 3, 3, 6, 6, Relu, Valid, 1, 1, false); // no bias
+    }
+    {
+        const B: usize = 3;
+        winograd_case!(13, 13, 32, 64, 3, 3, 11, 11, Relu); // the convnet's second layer
+        winograd_case!(9, 7, 24, 5, 3, 3, 9, 7, Identity, Same); // odd outputs, tiles across samples
+    }
+}
+
+#[test]
+fn only_3x3_stride_1_convolutions_of_16_channels_or_more_take_the_winograd_path() {
+    let cases = [
+        (Conv2D::<f32, 13, 13, 32, 64, 3, 3, 11, 11>::WINOGRAD, true),
+        (
+            Conv2D::<f32, 5, 5, 16, 2, 3, 3, 5, 5, Identity, Same>::WINOGRAD,
+            true,
+        ),
+        (Conv2D::<f32, 28, 28, 1, 32, 3, 3, 26, 26>::WINOGRAD, false),
+        (
+            Conv2D::<f32, 5, 5, 16, 2, 3, 3, 2, 2, Identity, Valid, 2, 2>::WINOGRAD,
+            false,
+        ),
+        (Conv2D::<f32, 5, 5, 16, 2, 5, 5, 1, 1>::WINOGRAD, false),
+    ];
+    for (i, (got, want)) in cases.into_iter().enumerate() {
+        assert_eq!(got, want, "case {i}");
+    }
 }
