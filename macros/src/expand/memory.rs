@@ -18,6 +18,7 @@ impl Gen<'_> {
         let (largest, inference) = (n(net.largest_width()), n(net.inference_width()));
         let tape = net.tape_width();
         let tape_scalars = n(tape);
+        let spare = n(net.tape_spare());
         let scratch = net.scratch_width();
         let scratch_scalars = n(scratch);
         let scratch_doc = format!(
@@ -28,7 +29,10 @@ impl Gen<'_> {
         let tape_doc = format!(
             "The bytes of [`{name}Tape<T, B>`]({name}Tape) for `batch` samples: {tape} scalars \
              per sample (each dense layer's pre-activation and each dropout's mask, and for every \
-             training layer but the last its output and output gradient)."
+             training layer but the last its output and output gradient), and with the \
+             `parallel` feature {spares} more whatever the batch (each convolution's spare \
+             kernel and bias gradient).",
+            spares = net.tape_spare()
         );
         quote! {
             impl<T: #k::Float> #name<T> {
@@ -54,7 +58,8 @@ impl Gen<'_> {
 
                 #[doc = #tape_doc]
                 pub const fn tape_bytes(batch: usize) -> usize {
-                    #tape_scalars * batch * ::core::mem::size_of::<T>()
+                    let spares = #k::__private::SPARES * #spare;
+                    (#tape_scalars * batch + spares) * ::core::mem::size_of::<T>()
                 }
 
                 /// The bytes a training step at batch size `batch` needs besides the network,
