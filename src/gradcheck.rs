@@ -132,3 +132,54 @@ where
 pub(crate) fn uniform(rng: &mut SplitMix64) -> f64 {
     (rng.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0
 }
+
+/// A training pass of `layer` both ways at batch `B`, from input `x` and output gradient `seed`
+/// (the parameter gradient overwritten): its output, input gradient and parameter gradient.
+/// With `whole`, inside a half of a join, where nothing splits: the serial pass, for comparing
+/// a split one with.
+#[cfg(all(test, feature = "parallel"))]
+#[allow(clippy::type_complexity)]
+pub(crate) fn passes<L: Train, const B: usize>(
+    layer: &L,
+    x: &In<L, B>,
+    seed: &Out<L, B>,
+    whole: bool,
+) -> (
+    std::boxed::Box<Out<L, B>>,
+    std::boxed::Box<In<L, B>>,
+    std::boxed::Box<L::Grad>,
+) {
+    let (mut y, mut tape) = (Out::<L, B>::boxed(), L::Tape::<B>::boxed());
+    let (mut dy, mut dx, mut grad) = (Out::<L, B>::boxed(), In::<L, B>::boxed(), L::Grad::boxed());
+    dy.as_mut_slice().copy_from_slice(seed.as_slice());
+    let mut run = || {
+        layer.forward_train(x, &mut *y, &mut *tape, None);
+        let ctx = Backward::new(x, &*y, &mut *tape, &mut *dy, &mut *grad);
+        layer.backward(ctx.input_gradient(&mut *dx).overwrite());
+    };
+    match whole {
+        true => crate::parallel::join(&|| (), run),
+        false => run(),
+    }
+    (y, dx, grad)
+}
+
+/// The bits of a slice of `f32`, to compare passes exactly.
+#[cfg(all(test, feature = "parallel"))]
+pub(crate) fn bits(v: &[f32]) -> std::vec::Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+/// Checks that `layer`'s output and input gradient at batch `B`, from random values in
+/// [-1, 1), are the same bits split between the threads as whole.
+#[cfg(all(test, feature = "parallel"))]
+pub(crate) fn check_split_bits<L: Train<Element = f32>, const B: usize>(layer: &L) {
+    let mut rng = SplitMix64::new(11);
+    let (mut x, mut seed) = (In::<L, B>::boxed(), Out::<L, B>::boxed());
+    let values = x.as_mut_slice().iter_mut().chain(seed.as_mut_slice());
+    values.for_each(|v| *v = uniform(&mut rng) as f32);
+    let (y, dx, _) = passes(layer, &*x, &*seed, false);
+    let (whole_y, whole_dx, _) = passes(layer, &*x, &*seed, true);
+    assert_eq!(bits(y.as_slice()), bits(whole_y.as_slice()));
+    assert_eq!(bits(dx.as_slice()), bits(whole_dx.as_slice()));
+}

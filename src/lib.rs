@@ -95,4 +95,6 @@ pub mod __private {
     pub use liandan_macros::network;
     pub use nalgebra::SMatrix;
     pub use rand::RngCore;
+
+    pub use crate::parallel::SPARES;
 }

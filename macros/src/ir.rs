@@ -161,6 +161,12 @@ impl Network {
         };
         own + buffers
     }
+
+    /// The scalars of the training tape per copy of `SPARES`, whatever the batch: each layer's
+    /// spare parameter gradient (a convolution's).
+    pub fn tape_spare(&self) -> usize {
+        self.layers.iter().map(|l| l.resolved.tape_spare()).sum()
+    }
 }
 
 impl Layer {

@@ -10,6 +10,7 @@
 //! | Winograd convolution | `winograd.rs` | `F(4×4, 3×3)`: 3×3 stride-1 inference as 36 products of transformed tiles |
 //! | dropout mask | `dropout.rs` | a counter-based mask and `y = m ⊙ x`, vectorised |
 //! | passes by columns | [`by_columns`] | an activation's pass over a batch, split by columns |
+//! | passes by samples | [`by_samples`], [`by_samples_summed`] | a convolution's or a pooling's pass over whole samples, split by samples |
 //!
 //! Layers and optimizers reach them through [`Kernels`], implemented for `f32` and `f64` (a
 //! bound of [`Float`](crate::Float)), and through the free functions here. One body per scalar
@@ -27,7 +28,7 @@ pub(crate) mod winograd;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
-pub(crate) use crate::parallel::by_columns;
+pub(crate) use crate::parallel::{by_columns, by_samples, by_samples_summed};
 pub(crate) use adam::adam_tensor;
 pub(crate) use conv::{col2im_add, forward as conv_forward, im2col, patch, Geometry};
 pub(crate) use dropout::{dropout, masked, Mask};

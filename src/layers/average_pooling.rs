@@ -29,8 +29,9 @@ use core::marker::PhantomData;
 use rand::RngCore;
 
 use super::window::{pooling, Valid, Window};
+use crate::kernel::by_samples;
 use crate::layer::{Accepts, Backward, Forward, Head, NoParams, Train};
-use crate::shape::{Buffer, Hwc, HwcBatch};
+use crate::shape::{image_values, image_values_mut, Hwc, HwcBatch};
 use crate::Float;
 
 /// Average pooling of `PH×PW` windows over `H×W×C` images, giving `OH×OW×C`, with padding
@@ -75,19 +76,19 @@ pooling!(impl; ty!() {
         let () = Self::RULE;
         AveragePooling2D(PhantomData)
     }
+
+    /// The values a pass over `batch` samples reads: what decides whether it splits.
+    const fn work(batch: usize) -> usize {
+        (OH * OW * C).saturating_mul(PH * PW).saturating_mul(batch)
+    }
 });
 
-pooling!(impl Float; Forward for ty!() {
-    type Element = T;
-    type Input = Hwc<H, W, C>;
-    type Output = Hwc<OH, OW, C>;
-    type Scratch<const B: usize> = ();
-
-    fn forward<const B: usize>(&self, x: &HwcBatch<T, H, W, C, B>, y: &mut HwcBatch<T, OH, OW, C, B>, _: &mut ()) {
-        let () = Self::RULE;
+pooling!(impl Float; ty!() {
+    /// Each window's mean per channel, for the images `x` into `y` (flat, sample after sample).
+    fn mean(x: &[T], y: &mut [T]) {
         let window = Self::WINDOW;
-        let images = x.as_slice().chunks_exact(H * W * C);
-        for (image, out) in images.zip(y.as_mut_slice().chunks_exact_mut(OH * OW * C)) {
+        let images = x.chunks_exact(H * W * C);
+        for (image, out) in images.zip(y.chunks_exact_mut(OH * OW * C)) {
             for (pixel, mean) in out.chunks_exact_mut(C).enumerate() {
                 mean.fill(T::zero());
                 window.inputs(pixel, |p| {
@@ -99,6 +100,37 @@ pooling!(impl Float; Forward for ty!() {
                 mean.iter_mut().for_each(|m| *m /= count);
             }
         }
+    }
+
+    /// `∂L/∂x` of the images whose output gradient is `dy`, into `dx`: each window's gradient
+    /// shared equally among the input values it covers.
+    fn share(dy: &[T], dx: &mut [T]) {
+        let window = Self::WINDOW;
+        dx.fill(T::zero());
+        let dy = dy.chunks_exact(OH * OW * C);
+        for (image, dy) in dx.chunks_exact_mut(H * W * C).zip(dy) {
+            for (pixel, d) in dy.chunks_exact(C).enumerate() {
+                let count = T::of(window.count(pixel) as f64);
+                window.inputs(pixel, |p| {
+                    for (g, &d) in image[p * C..(p + 1) * C].iter_mut().zip(d) {
+                        *g += d / count;
+                    }
+                });
+            }
+        }
+    }
+});
+
+pooling!(impl Float; Forward for ty!() {
+    type Element = T;
+    type Input = Hwc<H, W, C>;
+    type Output = Hwc<OH, OW, C>;
+    type Scratch<const B: usize> = ();
+
+    fn forward<const B: usize>(&self, x: &HwcBatch<T, H, W, C, B>, y: &mut HwcBatch<T, OH, OW, C, B>, _: &mut ()) {
+        let () = Self::RULE;
+        let buffers = (x.samples(), y.samples_mut());
+        by_samples(B, Self::work(B), buffers, |(x, y)| Self::mean(image_values(x), image_values_mut(y)));
     }
 });
 
@@ -122,20 +154,8 @@ pooling!(impl Float; Train for ty!() {
     /// `∂L/∂x[h, w] += ∂L/∂y[i, j] / n(i, j)` for every window `(i, j)` over `(h, w)`.
     fn backward<const B: usize>(&self, ctx: Backward<'_, Self, B>) {
         let Some(dx) = ctx.dx else { return };
-        let window = Self::WINDOW;
-        let dx = dx.as_mut_slice();
-        dx.fill(T::zero());
-        let dy = ctx.dy.as_slice().chunks_exact(OH * OW * C);
-        for (image, dy) in dx.chunks_exact_mut(H * W * C).zip(dy) {
-            for (pixel, d) in dy.chunks_exact(C).enumerate() {
-                let count = T::of(window.count(pixel) as f64);
-                window.inputs(pixel, |p| {
-                    for (g, &d) in image[p * C..(p + 1) * C].iter_mut().zip(d) {
-                        *g += d / count;
-                    }
-                });
-            }
-        }
+        let buffers = (ctx.dy.samples(), dx.samples_mut());
+        by_samples(B, Self::work(B), buffers, |(dy, dx)| Self::share(image_values(dy), image_values_mut(dx)));
     }
 
     fn init<R: RngCore + ?Sized>(&mut self, _: &mut R) {}
@@ -148,6 +168,16 @@ mod tests {
     use super::*;
     use crate::gradcheck::check_layer;
     use crate::layers::Same;
+
+    #[test]
+    #[cfg(feature = "parallel")]
+    fn passes_split_by_samples_are_the_whole_passes_bits() {
+        // keras.io's convnet's first pooling, narrower: 16 samples, split at 12.
+        let pool = AveragePooling2D::<f32, 26, 26, 8, 2, 2, 13, 13>::new();
+        crate::gradcheck::check_split_bits::<_, 16>(&pool);
+        let same = AveragePooling2D::<f32, 11, 11, 8, 3, 3, 6, 6, Same, 2, 2>::new();
+        crate::gradcheck::check_split_bits::<_, 16>(&same);
+    }
 
     #[test]
     fn gradients_match_finite_differences() {

@@ -51,9 +51,12 @@ use super::window::{Padding, Valid, Window};
 use crate::activation::{Activation, Identity};
 use crate::init::Initializer;
 use crate::kernel::winograd::{self, Tiles, BLOCK, POINTS};
-use crate::kernel::{col2im_add, conv_forward, im2col, patch, Geometry};
+use crate::kernel::{
+    by_samples, by_samples_summed, col2im_add, conv_forward, im2col, patch, Geometry,
+};
 use crate::layer::{Accepts, Backward, Buffers, Forward, Head, Params, Seed, TensorInfo, Train};
-use crate::shape::{Buffer, Hwc, HwcBatch, Text};
+use crate::parallel::SPARES;
+use crate::shape::{image_values, image_values_mut, Buffer, Hwc, HwcBatch, Text};
 use crate::{Float, Zeroed};
 
 /// Keras' kernel layout: `[kh][kw][c][f]`.
@@ -71,6 +74,16 @@ pub type Patches<
     const OW: usize,
     const B: usize,
 > = [[[[[[T; C]; KW]; KH]; OW]; OH]; B];
+
+/// One sample's patches, `[i][j]` for output pixel `(i, j)`: an element of [`Patches`].
+type SamplePatches<
+    T,
+    const C: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+> = [[[[[T; C]; KW]; KH]; OW]; OH];
 
 /// A convolution of `F` filters of `KH×KW` over `H×W×C` images, giving `OH×OW×F`, with
 /// strides `SH×SW`, padding `P` ([`Valid`] or [`Same`](super::Same)), activation `A`, and a
@@ -105,7 +118,9 @@ pub struct Conv2D<
 }
 
 /// What a training pass of [`Conv2D`] keeps: the pre-activation and the patches of the batch
-/// (which the kernel gradient reads, then the input gradient overwrites).
+/// (which the kernel gradient reads, then the input gradient overwrites); with the `parallel`
+/// feature also a spare kernel and bias gradient, where the second thread of a backward pass
+/// split by samples sums its share.
 #[derive(Clone, Debug)]
 pub struct Conv2DTape<
     T,
@@ -121,6 +136,7 @@ pub struct Conv2DTape<
     patches: Patches<T, C, KH, KW, OH, OW, B>,
     /// Where inference in the tape works ([`Train::forward_in`]).
     inference: Conv2DScratch<T, C, F, KH, KW>,
+    spare: [(Kernel<T, KH, KW, C, F>, [T; F]); SPARES],
 }
 
 /// What inference of a [`Conv2D`] works in when its kernel is 3×3 with strides 1×1 and it has
@@ -185,6 +201,26 @@ impl<T: Float, const C: usize, const F: usize, const KH: usize, const KW: usize>
             .as_flattened_mut()
             .as_flattened_mut();
         (u, v, m)
+    }
+}
+
+/// A kernel gradient and a bias gradient (empty without a bias) being summed over samples, and
+/// the factor of what they hold when the next product adds to them: 0 (overwrite) or 1.
+struct Sums<'a, T> {
+    kernel: &'a mut [T],
+    bias: &'a mut [T],
+    beta: T,
+}
+
+impl<T: Float> Sums<'_, T> {
+    /// `self += other`, tensor by tensor.
+    fn add(&mut self, other: &Self) {
+        for (a, &b) in self.kernel.iter_mut().zip(other.kernel.iter()) {
+            *a += b;
+        }
+        for (a, &b) in self.bias.iter_mut().zip(other.bias.iter()) {
+            *a += b;
+        }
     }
 }
 
@@ -286,6 +322,12 @@ conv2d!(impl Float; ty!() where A: Activation, P: Padding {
     /// chunk's patches and outputs stay in cache between the steps of the pass.
     const CHUNK: usize = 1024_usize.div_ceil(if OH * OW == 0 { 1 } else { OH * OW });
 
+    /// The multiply-adds of a pass over `batch` samples: what decides whether it splits.
+    const fn work(batch: usize) -> usize {
+        let per_sample = (OH * OW * F).saturating_mul(KH * KW * C);
+        per_sample.saturating_mul(batch)
+    }
+
     /// The input, patches and pre-activation of a batch, chunk by chunk of samples.
     fn chunks<'a>(
         x: &'a [T],
@@ -320,6 +362,74 @@ conv2d!(impl Float; ty!() where A: Activation, P: Padding {
             return;
         }
         patch(&Self::GEOMETRY, image, pixel, q0, out);
+    }
+
+    /// The training forward pass over the samples of `x`, into their patches `p`, their
+    /// pre-activation `z` and their output `y`: a chunk of samples at a time, the patches,
+    /// `Z = Kᵀ·P`, `z + b` and `y = f(z)`, so that each chunk's patches and outputs are still in
+    /// cache for the next step.
+    fn forward_samples(&self, x: &[T], p: &mut [T], z: &mut [T], y: &mut [T]) {
+        let g = Self::GEOMETRY;
+        let taps = g.taps();
+        let chunks = Self::chunks(x, p, z);
+        for (((x, p), z), y) in chunks.zip(y.chunks_mut(Self::CHUNK * OH * OW * F)) {
+            im2col(&g, x, p, &Self::patch);
+            let n = z.len() / F;
+            T::gemm((F, taps, n), self.kernel_values(), F, p, (1, taps), T::zero(), z, F);
+            self.add_bias(z);
+            y.copy_from_slice(z);
+            A::apply(y, F);
+        }
+    }
+
+    /// The backward pass over some samples (see [`Train::backward`]): their output gradient
+    /// `delta` (overwritten with `δ`) and patches `p` (overwritten with `K·δ` if `dx` is
+    /// wanted), their pre-activation and output, their input gradient; the parameter gradients
+    /// are summed into `sums`.
+    fn backward_samples(
+        &self,
+        (delta, p): (&mut [T], &mut [T]),
+        (z, y): (&[T], &[T]),
+        dx: Option<&mut [T]>,
+        seed: Seed,
+        sums: &mut Sums<'_, T>,
+    ) {
+        let g = Self::GEOMETRY;
+        let taps = g.taps();
+        if sums.beta == T::zero() {
+            sums.bias.fill(T::zero());
+        }
+        let out = Self::CHUNK * OH * OW * F;
+        let images = dx.map(|dx| dx.chunks_mut(Self::CHUNK * H * W * C));
+        let mut images = images.into_iter().flatten();
+        let (z, y) = (z.chunks(out), y.chunks(out));
+        let patches = p.chunks_mut(Self::CHUNK * OH * OW * taps);
+        for ((delta, p), (z, y)) in delta.chunks_mut(out).zip(patches).zip(z.zip(y)) {
+            let n = delta.len() / F;
+            if seed == Seed::Output {
+                A::backward(z, y, delta, F);
+            }
+            T::gemm((F, n, taps), delta, F, p, (taps, 1), sums.beta, sums.kernel, F);
+            sums.beta = T::one();
+            if BIAS {
+                for pixel in delta.chunks_exact(F) {
+                    for (b, &d) in sums.bias.iter_mut().zip(pixel) {
+                        *b += d;
+                    }
+                }
+            }
+            let Some(dx) = images.next() else { continue };
+            // `K·δ` with `K` read as `taps × F`: the transpose of the `F × taps` kernel.
+            crate::linalg::tn((taps, F, n), self.kernel_values(), delta, T::zero(), p);
+            dx.fill(T::zero());
+            col2im_add(&g, p, dx);
+        }
+    }
+
+    /// A kernel and a bias gradient to sum into, the bias left out without `BIAS`.
+    fn sums<'a>(kernel: &'a mut Kernel<T, KH, KW, C, F>, bias: &'a mut [T], beta: T) -> Sums<'a, T> {
+        let bias = if BIAS { bias } else { &mut [] };
+        Sums { kernel: kernel_values_mut(kernel), bias, beta }
     }
 
     /// The kernel as a flat slice: a column-major `F × taps` matrix.
@@ -419,55 +529,30 @@ conv2d!(impl Float; Train for ty!() where A: Activation, P: Padding {
         _rng: Option<&mut dyn RngCore>,
     ) {
         let () = Self::RULE;
-        let g = Self::GEOMETRY;
-        let taps = g.taps();
-        let chunks = Self::chunks(x.as_slice(), flat6(&mut tape.patches), tape.z.as_mut_slice());
-        for (((x, p), z), y) in chunks.zip(y.as_mut_slice().chunks_mut(Self::CHUNK * OH * OW * F)) {
-            im2col(&g, x, p, &Self::patch);
-            let n = z.len() / F;
-            T::gemm((F, taps, n), self.kernel_values(), F, p, (1, taps), T::zero(), z, F);
-            self.add_bias(z);
-            y.copy_from_slice(z);
-            A::apply(y, F);
-        }
+        let Conv2DTape { z, patches, .. } = tape;
+        let buffers = ((x.samples(), &mut patches[..]), (z.samples_mut(), y.samples_mut()));
+        by_samples(B, Self::work(B), buffers, |((x, p), (z, y))| {
+            let (z, y) = (image_values_mut(z), image_values_mut(y));
+            self.forward_samples(image_values(x), patch_values(p), z, y)
+        });
     }
 
     /// Chunk by chunk of samples: `δ` in `dy` (unless it is the seed already), `∂L/∂K += δ·Pᵀ`,
     /// `∂L/∂b += Σ δ`, then, if wanted, `∂L/∂x = col2im(K·δ)` through the patches' storage.
+    /// Split by samples, each thread sums `∂L/∂K` and `∂L/∂b` over its samples (the second in
+    /// the tape's spare), and the two sums are added.
     fn backward<const B: usize>(&self, ctx: Backward<'_, Self, B>) {
         let Backward { y, tape, dy, seed, grad, mode, dx, .. } = ctx;
-        let g = Self::GEOMETRY;
-        let taps = g.taps();
-        let mut beta = mode.beta::<T>();
-        if BIAS && beta == T::zero() {
-            grad.bias.fill(T::zero());
-        }
-        let dk = grad.kernel.as_flattened_mut().as_flattened_mut().as_flattened_mut();
-        let out = Self::CHUNK * OH * OW * F;
-        let images = dx.map(|dx| dx.as_mut_slice().chunks_mut(Self::CHUNK * H * W * C));
-        let mut images = images.into_iter().flatten();
-        let (z, y) = (tape.z.as_slice().chunks(out), y.as_slice().chunks(out));
-        let patches = flat6(&mut tape.patches).chunks_mut(Self::CHUNK * OH * OW * taps);
-        for ((delta, p), (z, y)) in dy.as_mut_slice().chunks_mut(out).zip(patches).zip(z.zip(y)) {
-            let n = delta.len() / F;
-            if seed == Seed::Output {
-                A::backward(z, y, delta, F);
-            }
-            T::gemm((F, n, taps), delta, F, p, (taps, 1), beta, dk, F);
-            beta = T::one();
-            if BIAS {
-                for pixel in delta.chunks_exact(F) {
-                    for (b, &d) in grad.bias.as_mut_slice().iter_mut().zip(pixel) {
-                        *b += d;
-                    }
-                }
-            }
-            let Some(dx) = images.next() else { continue };
-            // `K·δ` with `K` read as `taps × F`: the transpose of the `F × taps` kernel.
-            crate::linalg::tn((taps, F, n), self.kernel_values(), delta, T::zero(), p);
-            dx.fill(T::zero());
-            col2im_add(&g, p, dx);
-        }
+        let Conv2DTape { z, patches, spare, .. } = tape;
+        let sum = Self::sums(&mut grad.kernel, grad.bias.as_mut_slice(), mode.beta());
+        let spare = spare.first_mut().map(|(kernel, bias)| Self::sums(kernel, bias, T::zero()));
+        let dx = dx.map(|dx| dx.samples_mut());
+        let buffers = ((dy.samples_mut(), &mut patches[..]), (z.samples(), y.samples()), dx);
+        by_samples_summed(B, Self::work(B), buffers, (sum, spare), |((dy, p), (z, y), dx), sums| {
+            let dx = dx.map(image_values_mut);
+            let (z, y) = (image_values(z), image_values(y));
+            self.backward_samples((image_values_mut(dy), patch_values(p)), (z, y), dx, seed, sums)
+        }, |sum, spare| sum.add(spare));
     }
 
     fn init<R: RngCore + ?Sized>(&mut self, rng: &mut R) {
@@ -475,20 +560,29 @@ conv2d!(impl Float; Train for ty!() where A: Activation, P: Padding {
     }
 });
 
-/// The patches of a batch as one slice.
-fn flat6<
+/// The patches of some samples as one slice.
+fn patch_values<
     T,
     const C: usize,
     const KH: usize,
     const KW: usize,
     const OH: usize,
     const OW: usize,
-    const B: usize,
 >(
-    p: &mut Patches<T, C, KH, KW, OH, OW, B>,
+    p: &mut [SamplePatches<T, C, KH, KW, OH, OW>],
 ) -> &mut [T] {
     let p = p.as_flattened_mut().as_flattened_mut().as_flattened_mut();
     p.as_flattened_mut().as_flattened_mut()
+}
+
+/// A kernel as one slice: a column-major `F × taps` matrix.
+fn kernel_values_mut<T, const KH: usize, const KW: usize, const C: usize, const F: usize>(
+    kernel: &mut Kernel<T, KH, KW, C, F>,
+) -> &mut [T] {
+    kernel
+        .as_flattened_mut()
+        .as_flattened_mut()
+        .as_flattened_mut()
 }
 
 conv2d!(impl Float; Params<T> for ty!() {

@@ -35,8 +35,9 @@ use core::marker::PhantomData;
 use rand::RngCore;
 
 use super::window::{pooling, Valid, Window};
+use crate::kernel::by_samples;
 use crate::layer::{Accepts, Backward, Forward, Head, Train};
-use crate::shape::{Buffer, Hwc, HwcBatch};
+use crate::shape::{Hwc, HwcBatch};
 use crate::{Float, Zeroed};
 
 /// Max pooling of `PH×PW` windows over `H×W×C` images, giving `OH×OW×C`, with padding `P`
@@ -102,21 +103,41 @@ pooling!(impl; ty!() {
 
 pooling!(impl Float; ty!() {
     /// Each window's maximum per channel into `y`, and with `argmax` the pixel `h·W + w` it
-    /// is at. The channels of a pixel are one array, so each comparison is a vector's; the
-    /// maxima are kept in `y` itself (in cache), not in registers.
-    fn pool<const B: usize>(
-        x: &HwcBatch<T, H, W, C, B>,
-        y: &mut HwcBatch<T, OH, OW, C, B>,
-        mut argmax: Option<&mut HwcBatch<T, OH, OW, C, B>>,
-    ) {
-        for n in 0..B {
-            let (image, out) = (x.sample(n), y.sample_mut(n));
+    /// is at, for the images `x`. The channels of a pixel are one array, so each comparison is
+    /// a vector's; the maxima are kept in `y` itself (in cache), not in registers.
+    fn pool(x: &[[[[T; C]; W]; H]], y: &mut [[[[T; C]; OW]; OH]], mut argmax: Option<&mut [[[[T; C]; OW]; OH]]>) {
+        for (n, (image, out)) in x.iter().zip(y.iter_mut()).enumerate() {
             for (i, row) in out.iter_mut().enumerate() {
                 for (j, best) in row.iter_mut().enumerate() {
                     match argmax.as_deref_mut() {
-                        Some(argmax) => Self::window_argmax(image, (i, j), best, &mut argmax.sample_mut(n)[i][j]),
+                        Some(argmax) => Self::window_argmax(image, (i, j), best, &mut argmax[n][i][j]),
                         None => Self::window_max(image, (i, j), best),
                     }
+                }
+            }
+        }
+    }
+
+    /// The values a pass over `batch` samples reads: what decides whether it splits.
+    const fn work(batch: usize) -> usize {
+        (OH * OW * C).saturating_mul(PH * PW).saturating_mul(batch)
+    }
+
+    /// `∂L/∂x[argmax] = Σ ∂L/∂y`, zero elsewhere, for the images `dx`.
+    fn route(argmax: &[[[[T; C]; OW]; OH]], dy: &[[[[T; C]; OW]; OH]], dx: &mut [[[[T; C]; W]; H]]) {
+        for ((argmax, dy), image) in argmax.iter().zip(dy).zip(dx) {
+            image.as_flattened_mut().as_flattened_mut().fill(T::zero());
+            for i in 0..OH {
+                for j in 0..OW {
+                    let (at, d) = (&argmax[i][j], &dy[i][j]);
+                    // Each pixel of the window takes the gradient of the channels whose
+                    // maximum it is: a comparison per channel, a vector's.
+                    Self::taps((i, j), |h, w| {
+                        let pixel = T::of((h * W + w) as f64);
+                        for ((g, &a), &d) in image[h][w].iter_mut().zip(at).zip(d) {
+                            *g += if a == pixel { d } else { T::zero() };
+                        }
+                    });
                 }
             }
         }
@@ -181,7 +202,8 @@ pooling!(impl Float; Forward for ty!() {
 
     fn forward<const B: usize>(&self, x: &HwcBatch<T, H, W, C, B>, y: &mut HwcBatch<T, OH, OW, C, B>, _: &mut ()) {
         let () = Self::RULE;
-        Self::pool(x, y, None);
+        let buffers = (x.samples(), y.samples_mut());
+        by_samples(B, Self::work(B), buffers, |(x, y)| Self::pool(x, y, None));
     }
 });
 
@@ -200,30 +222,15 @@ pooling!(impl Float; Train for ty!() {
         _: Option<&mut dyn RngCore>,
     ) {
         let () = Self::RULE;
-        Self::pool(x, y, Some(&mut tape.argmax));
+        let buffers = (x.samples(), (y.samples_mut(), tape.argmax.samples_mut()));
+        by_samples(B, Self::work(B), buffers, |(x, (y, argmax))| Self::pool(x, y, Some(argmax)));
     }
 
     /// `∂L/∂x[argmax] += ∂L/∂y`, zero elsewhere.
     fn backward<const B: usize>(&self, ctx: Backward<'_, Self, B>) {
         let Some(dx) = ctx.dx else { return };
-        dx.as_mut_slice().fill(T::zero());
-        for n in 0..B {
-            let (argmax, dy) = (ctx.tape.argmax.sample(n), ctx.dy.sample(n));
-            let image = dx.sample_mut(n);
-            for i in 0..OH {
-                for j in 0..OW {
-                    let (at, d) = (&argmax[i][j], &dy[i][j]);
-                    // Each pixel of the window takes the gradient of the channels whose
-                    // maximum it is: a comparison per channel, a vector's.
-                    Self::taps((i, j), |h, w| {
-                        let pixel = T::of((h * W + w) as f64);
-                        for ((g, &a), &d) in image[h][w].iter_mut().zip(at).zip(d) {
-                            *g += if a == pixel { d } else { T::zero() };
-                        }
-                    });
-                }
-            }
-        }
+        let buffers = ((ctx.tape.argmax.samples(), ctx.dy.samples()), dx.samples_mut());
+        by_samples(B, Self::work(B), buffers, |((argmax, dy), dx)| Self::route(argmax, dy, dx));
     }
 
     fn init<R: RngCore + ?Sized>(&mut self, _: &mut R) {}
@@ -236,6 +243,17 @@ mod tests {
     use super::*;
     use crate::gradcheck::check_layer;
     use crate::layers::Same;
+    use crate::shape::Buffer;
+
+    #[test]
+    #[cfg(feature = "parallel")]
+    fn passes_split_by_samples_are_the_whole_passes_bits() {
+        // keras.io's convnet's first pooling, narrower: 16 samples, split at 12.
+        let pool = MaxPooling2D::<f32, 26, 26, 8, 2, 2, 13, 13>::new();
+        crate::gradcheck::check_split_bits::<_, 16>(&pool);
+        let same = MaxPooling2D::<f32, 11, 11, 8, 3, 3, 6, 6, Same, 2, 2>::new();
+        crate::gradcheck::check_split_bits::<_, 16>(&same);
+    }
 
     #[test]
     fn gradients_match_finite_differences() {

@@ -7,7 +7,8 @@
 #[cfg(feature = "parallel")]
 const PASS_WORK: usize = 1 << 13;
 
-/// Buffers that hold a batch column by column and can be cut at a flat index.
+/// Buffers that hold a batch column by column (or sample by sample, as slices of samples) and
+/// can be cut at a flat index (or a sample); an absent buffer (`None`) into two absent ones.
 #[cfg_attr(not(feature = "parallel"), allow(dead_code))]
 pub(crate) trait Columns: Sized + Send {
     /// The values before `at`, and the rest.
@@ -30,6 +31,18 @@ impl<A: Columns, B: Columns> Columns for (A, B) {
     fn cut(self, at: usize) -> (Self, Self) {
         let ((a0, a1), (b0, b1)) = (self.0.cut(at), self.1.cut(at));
         ((a0, b0), (a1, b1))
+    }
+}
+
+impl<S: Columns> Columns for Option<S> {
+    fn cut(self, at: usize) -> (Self, Self) {
+        match self {
+            Some(s) => {
+                let (a, b) = s.cut(at);
+                (Some(a), Some(b))
+            }
+            None => (None, None),
+        }
     }
 }
 

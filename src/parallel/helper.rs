@@ -81,6 +81,12 @@ pub(crate) fn join(a: &(dyn Fn() + Sync), b: impl FnOnce()) {
     }
 }
 
+/// Whether this thread is running a half of a join (or is the helper): a split there would
+/// run its halves one after the other.
+pub(crate) fn inside() -> bool {
+    INSIDE.with(Cell::get)
+}
+
 std::thread_local! {
     /// Whether this thread is inside a join: the helper always, a caller until its join ends.
     static INSIDE: Cell<bool> = const { Cell::new(false) };

@@ -15,6 +15,11 @@
 //!   column ([`by_columns`]), so the columns one pass leaves in a core's cache are the ones the
 //!   next pass on that core reads.
 //! - A dense layer's two backward products, when too small to split, run at the same time.
+//! - Passes over whole samples (a convolution's whole pipeline of chunks, both ways, and
+//!   pooling) split the batch at that same column ([`by_samples`]), each thread running the
+//!   pass on its samples; a convolution's kernel and bias gradients are summed per thread (the
+//!   second thread's in a spare copy in the tape) and added at the end
+//!   ([`by_samples_summed`]). A product inside a half of a split is not split again.
 //!
 //! A hand-off to the spinning helper costs about a microsecond, so products from a million
 //! multiply-adds ([`MIN_WORK`]) are split: the seed network's first layer at batch 32 (3.2 M)
@@ -29,8 +34,15 @@ mod helper;
 mod rules;
 
 mod columns;
+mod samples;
 
 pub(crate) use columns::by_columns;
+pub(crate) use samples::{by_samples, by_samples_summed};
+
+/// Copies of a layer's parameter gradient that a pass split by samples sums its second half
+/// into ([`by_samples_summed`]): one with the `parallel` feature, none without. A layer's tape
+/// holds them, so they are allocated with the tape.
+pub const SPARES: usize = if cfg!(feature = "parallel") { 1 } else { 0 };
 
 /// The threads the machine runs at once, `std::thread::available_parallelism`, read once; 1
 /// when it cannot be told.
@@ -40,6 +52,6 @@ pub(crate) fn threads() -> usize {
     *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 #[cfg(feature = "parallel")]
-pub(crate) use helper::{both, join, wait_a_little};
+pub(crate) use helper::{both, inside, join, wait_a_little};
 #[cfg(feature = "parallel")]
 pub(crate) use rules::*;

@@ -3,9 +3,10 @@
 /// Multiply-adds below which a product stays on one thread.
 pub(crate) const MIN_WORK: usize = 1 << 20;
 
-/// Whether the machine has a second thread to split work with.
+/// Whether the machine has a second thread to split work with, and this thread is not
+/// already running a half of a split (where a split would run its halves one after the other).
 pub(crate) fn two_threads() -> bool {
-    super::threads() >= 2
+    super::threads() >= 2 && !super::inside()
 }
 
 /// Whether a product of `size` values times `depth` is large enough to split, e.g. a kernel of
@@ -73,6 +74,19 @@ pub(crate) fn depth_split((m, k, n): (usize, usize, usize), beta_zero: bool) -> 
 /// which takes two features from each random number, splits between pairs.
 pub(crate) fn batch_split(b: usize) -> usize {
     column_split(b).unwrap_or((b / 2) & !1)
+}
+
+/// Units of work (multiply-adds, or values read) from which a pass over whole samples is split
+/// between the threads: as for a pass by columns, about 2 us of work.
+const SAMPLE_WORK: usize = 1 << 13;
+
+/// Where a pass over `batch` whole samples of `work` units in all is split between the threads,
+/// or `None` to run it whole: at the column where the batch's passes by columns split it
+/// ([`batch_split`]), so each thread's samples stay in its core's cache from a convolution to
+/// the pooling after it and on to the dense layers' columns.
+pub(crate) fn sample_split(batch: usize, work: usize) -> Option<usize> {
+    let at = batch_split(batch);
+    (two_threads() && work >= SAMPLE_WORK && at > 0).then_some(at)
 }
 
 /// Multiply-adds from which a dense layer's two backward products, each too small to split,

@@ -273,8 +273,35 @@ macro_rules! array_batch {
             pub fn sample_mut(&mut self, j: usize) -> &mut $sample {
                 &mut self.0[j]
             }
+
+            /// The samples, one array each: what a pass over whole samples cuts in two.
+            #[allow(dead_code)] // not every batch type has a pass over whole samples
+            pub(crate) fn samples(&self) -> &[$sample] {
+                &self.0
+            }
+
+            /// The samples, mutably.
+            #[allow(dead_code)] // as `samples`
+            pub(crate) fn samples_mut(&mut self) -> &mut [$sample] {
+                &mut self.0
+            }
         }
     };
+}
+
+/// Images of `H×W×C` values as one slice of values: what a pass over whole samples works on.
+pub(crate) fn image_values<E, const H: usize, const W: usize, const C: usize>(
+    images: &[[[[E; C]; W]; H]],
+) -> &[E] {
+    images.as_flattened().as_flattened().as_flattened()
+}
+
+/// [`image_values`], mutably.
+pub(crate) fn image_values_mut<E, const H: usize, const W: usize, const C: usize>(
+    images: &mut [[[[E; C]; W]; H]],
+) -> &mut [E] {
+    let images = images.as_flattened_mut().as_flattened_mut();
+    images.as_flattened_mut()
 }
 
 array_batch!(

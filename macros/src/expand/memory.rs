@@ -18,6 +18,7 @@ impl Gen<'_> {
         let (largest, inference) = (n(net.largest_width()), n(net.inference_width()));
         let tape = net.tape_width();
         let tape_scalars = n(tape);
+        let spare = n(net.tape_spare());
         let scratch = net.scratch_width();
         let scratch_scalars = n(scratch);
         let (scratch_fixed, tape_fixed) = (n(net.scratch_fixed()), n(net.tape_fixed()));
@@ -32,8 +33,11 @@ impl Gen<'_> {
             "The bytes of [`{name}Tape<T, B>`]({name}Tape) for `batch` samples: {tape} scalars \
              per sample (each dense layer's pre-activation and each dropout's mask, and for every \
              training layer but the last its output and output gradient), and {} more whatever \
-             the batch (a convolution's scratch, for inference in the tape).",
-            net.tape_fixed()
+             the batch (a convolution's scratch, for inference in the tape), and with the \
+             `parallel` feature {spares} more (each convolution's spare kernel and bias \
+             gradient).",
+            net.tape_fixed(),
+            spares = net.tape_spare()
         );
         quote! {
             impl<T: #k::Float> #name<T> {
@@ -59,7 +63,8 @@ impl Gen<'_> {
 
                 #[doc = #tape_doc]
                 pub const fn tape_bytes(batch: usize) -> usize {
-                    (#tape_scalars * batch + #tape_fixed) * ::core::mem::size_of::<T>()
+                    let spares = #k::__private::SPARES * #spare;
+                    (#tape_scalars * batch + #tape_fixed + spares) * ::core::mem::size_of::<T>()
                 }
 
                 /// The bytes a training step at batch size `batch` needs besides the network,

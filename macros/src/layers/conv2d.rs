@@ -228,4 +228,9 @@ impl Resolved for Resolution {
         let pixels = self.output[0] * self.output[1];
         pixels * self.filters + pixels * self.taps()
     }
+
+    /// A kernel and a bias gradient, the bias there even without one (as in the layer).
+    fn tape_spare(&self) -> usize {
+        self.taps() * self.filters + self.filters
+    }
 }

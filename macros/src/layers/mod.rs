@@ -184,6 +184,13 @@ pub trait Resolved {
     /// Scalars per sample of the layer's own training tape.
     fn tape_width(&self) -> usize;
 
+    /// Scalars of the layer's training tape per copy of `liandan::__private::SPARES` (one with
+    /// the `parallel` feature, none without), whatever the batch: a spare parameter gradient,
+    /// where the second thread of a backward pass split by samples sums its share.
+    fn tape_spare(&self) -> usize {
+        0
+    }
+
     /// Scalars per sample of the layer's own inference scratch (its `Forward::Scratch`):
     /// none for a layer that works in its input and output alone.
     fn scratch_width(&self) -> usize {
