@@ -121,6 +121,8 @@ fn predict_and_a_training_step_allocate_nothing_after_set_up() {
     let pixels: Vec<f32> = (0..784).map(|i| (i % 13) as f32 / 13.0).collect();
     let x = Box::new(Sample::<f32, Hw<28, 28>>::from_slice(&pixels));
     let loss = SparseCategoricalCrossentropy::default();
+    // Set-up: with the `parallel` feature the first split pass starts the helper thread.
+    let _ = trainer.step(&mut net, &x, &[3], 1, &loss, &mut rng);
     let (n, ()) = allocations_in(|| {
         let p = net.predict(&x);
         assert!(p.iter().all(|v| v.is_finite()));
