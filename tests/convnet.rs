@@ -122,3 +122,43 @@ fn a_pytorch_layout_save_is_the_pytorch_file() {
     load_weights_with(&mut *back, &path, &options).unwrap();
     assert_eq!(back, net);
 }
+
+/// `layer`'s inference over the whole batch `x` at once, in a scratch of its own.
+fn over_the_batch<L: Forward<Element = f32>, const N: usize>(
+    layer: &L,
+    x: &Batch<f32, L::Input, N>,
+) -> Box<Batch<f32, L::Output, N>> {
+    let (mut y, mut scratch) = (
+        Batch::<f32, L::Output, N>::boxed(),
+        L::Scratch::<N>::boxed(),
+    );
+    layer.forward(x, &mut y, &mut scratch);
+    y
+}
+
+/// The convnet runs its inference one sample at a time; every layer computes each sample
+/// on its own, so that gives the bits of each layer run over the whole batch.
+#[test]
+fn inference_one_sample_at_a_time_is_each_layer_over_the_batch_bit_for_bit() {
+    const N: usize = 19;
+    let mut rng = liandan::rng::SplitMix64::new(11);
+    let net = Convnet::<f32>::new_boxed(&mut rng);
+    let mut x = Batch::<f32, Hwc<28, 28, 1>, N>::boxed();
+    for v in x.as_mut_slice() {
+        *v = (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
+    }
+    let c1 = over_the_batch(&net.conv2d_1, &x);
+    let p1 = over_the_batch(&net.max_pooling2d_1, &c1);
+    let c2 = over_the_batch(&net.conv2d_2, &p1);
+    let p2 = over_the_batch(&net.max_pooling2d_2, &c2);
+    let flat: &Batch<f32, Flat<1600>, N> = liandan::shape::view(&*p2);
+    let want = over_the_batch(&net.dense_1, flat);
+    let (mut y, mut scratch) = (
+        liandan::layer::Out::<Convnet<f32>, N>::boxed(),
+        Scratch::<Convnet<f32>, N>::boxed(),
+    );
+    net.forward(&x, &mut y, &mut scratch);
+    assert_eq!(y.as_slice(), want.as_slice());
+    let mut trainer = Convnet::<f32>::trainer::<Sgd, N>(Sgd::new(0.1));
+    assert_eq!(trainer.predict(&net, &x).as_slice(), want.as_slice());
+}

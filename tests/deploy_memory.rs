@@ -167,6 +167,11 @@ fn the_memory_figures_cover_convolutions_and_pooling() {
         size_of::<ConvnetScratch<f64, 1>>(),
         Convnet::<f64>::scratch_bytes(1)
     );
+    // Inference runs one sample at a time through the convnet: the scratch holds one sample.
+    assert_eq!(
+        Convnet::<f32>::scratch_bytes(32),
+        Convnet::<f32>::scratch_bytes(1)
+    );
     let io = (28 * 28 + 10) * 4;
     assert_eq!(
         Convnet::<f32>::INFERENCE_BYTES,

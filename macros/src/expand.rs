@@ -95,8 +95,23 @@ impl Gen<'_> {
 
     /// `Batch<T, Flat<128>, B>`: a batch of `dims` at the pass's batch size.
     fn batch(&self, dims: &[usize]) -> TokenStream {
+        self.batch_of(dims, quote!(B))
+    }
+
+    /// `Batch<T, Hw<28, 28>, #samples>`.
+    fn batch_of(&self, dims: &[usize], samples: TokenStream) -> TokenStream {
         let (k, s) = (self.k, shape::ty(self.k, dims));
-        quote!(#k::shape::Batch<T, #s, B>)
+        quote!(#k::shape::Batch<T, #s, #samples>)
+    }
+
+    /// The samples each layer's inference sees at once: `1` for a network that runs one sample
+    /// at a time ([`Network::depth_first`]), else the whole batch, `B`.
+    fn inference_samples(&self) -> TokenStream {
+        if self.net.depth_first() {
+            quote!(1)
+        } else {
+            quote!(B)
+        }
     }
 
     fn param_layers(&self) -> impl Iterator<Item = &Layer> {
@@ -170,11 +185,17 @@ impl Gen<'_> {
             let batch = self.batch(&layer.output());
             quote!(#tape, #out: #batch, #d: #batch)
         });
+        // A network that runs one sample at a time infers in the tape through its own scratch.
+        let inference = net.depth_first().then(|| {
+            let scratch = self.scratch_name();
+            quote!(inference: #scratch<T, 1>,)
+        });
         // The marker keeps `T` and `B` used when no layer keeps anything.
         quote! {
             #[doc = #doc]
             #vis struct #tape<T: #k::Float, const B: usize> {
                 #(#fields,)*
+                #inference
                 _batch: ::core::marker::PhantomData<[T; B]>,
             }
         }
@@ -182,24 +203,31 @@ impl Gen<'_> {
 
     /// `pub struct MnistScratch<T, const B: usize> { dense_1: <..>::Scratch<B>, dense_1_output:
     /// .., dense_2: <..>::Scratch<B> }`: for each layer that computes at inference its scratch,
-    /// and for each but the last its output.
+    /// and for each but the last its output; of one sample (`Scratch<1>`) for a network that
+    /// runs one sample at a time.
     fn scratch_struct(&self) -> TokenStream {
         let (k, net) = (self.k, self.net);
         let (vis, scratch) = (&net.vis, self.scratch_name());
+        let samples = if net.depth_first() {
+            "of one sample, which inference of each sample of a batch reuses"
+        } else {
+            "for batches of `B` samples"
+        };
         let doc = format!(
-            "What inference of [`{}`] works in besides its input and output, for batches of `B` \
-             samples: the intermediate activations, and each layer's own scratch.",
+            "What inference of [`{}`] works in besides its input and output, {samples}: the \
+             intermediate activations, and each layer's own scratch.",
             net.name
         );
+        let n = self.inference_samples();
         let layers = net.inference_layers();
         let fields = layers.iter().enumerate().map(|(j, layer)| {
             let (field, ty) = (&layer.field, self.ty(layer));
             let (out, _) = buffers(layer);
-            let own = quote!(#field: <#ty as #k::Forward>::Scratch<B>);
+            let own = quote!(#field: <#ty as #k::Forward>::Scratch<#n>);
             if j + 1 == layers.len() {
                 return own;
             }
-            let batch = self.batch(&layer.output());
+            let batch = self.batch_of(&layer.output(), n.clone());
             quote!(#own, #out: #batch)
         });
         // The marker keeps `T` and `B` used when no layer needs anything.

@@ -117,6 +117,14 @@ impl Network {
         self.layers.iter().filter(|l| l.infers()).collect()
     }
 
+    /// Whether inference runs the whole network one sample at a time rather than each layer
+    /// over the whole batch: when a layer reuses its weights within one sample (a convolution),
+    /// so the batch's activations need not leave the cache between layers.
+    pub fn depth_first(&self) -> bool {
+        let mut layers = self.inference_layers().into_iter();
+        layers.any(|l| l.resolved.reuses_within_sample())
+    }
+
     /// The scalars per sample of the inference scratch: each computing layer's own scratch,
     /// and the output of every computing layer but the last (`128` for MNIST).
     pub fn scratch_width(&self) -> usize {
@@ -137,10 +145,15 @@ impl Network {
     }
 
     /// The scalars of the training tape that do not grow with the batch: each training layer's
-    /// fixed scratch, for inference in the tape.
+    /// fixed scratch, for inference in the tape, and for a network that infers one sample at a
+    /// time ([`depth_first`](Network::depth_first)) its scratch of one sample.
     pub fn tape_fixed(&self) -> usize {
         let training = self.layers.iter().filter(|l| l.trains());
-        training.map(|l| l.resolved.fixed_scratch()).sum()
+        let layers: usize = training.map(|l| l.resolved.fixed_scratch()).sum();
+        match self.depth_first() {
+            true => layers + self.scratch_width() + self.scratch_fixed(),
+            false => layers,
+        }
     }
 
     /// The scalars one sample's inference holds at once: the input, the output and the

@@ -171,6 +171,48 @@ pub fn view_mut<E: Element, X: Buffer<E>, Y: Buffer<E>>(x: &mut X) -> &mut Y {
     unsafe { &mut *(x as *mut X).cast::<Y>() }
 }
 
+/// Samples `first..first + Y::SAMPLES` of the batch `x`, read in place as the smaller batch
+/// `Y` of the same shape: what a network's inference runs one sample at a time through.
+/// Panics, as slice indexing does, unless `first + Y::SAMPLES <= X::SAMPLES`; a compile error
+/// (when the code is built) unless both types are laid out as [`Buffer`] says with samples of
+/// one size.
+///
+/// ```
+/// use liandan::shape::{part, Batch, Buffer, Hw};
+///
+/// let images = Batch::<f32, Hw<1, 2>, 3>::from_slice(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+/// let last: &Batch<f32, Hw<1, 2>, 2> = part(&images, 1);
+/// assert_eq!(last.as_slice(), &[2.0, 3.0, 4.0, 5.0]);
+/// ```
+pub fn part<E: Element, X: Buffer<E>, Y: Buffer<E>>(x: &X, first: usize) -> &Y {
+    const { partable::<E, X, Y>() };
+    let values = &x.as_slice()[first * X::SAMPLE..(first + Y::SAMPLES) * X::SAMPLE];
+    // Safety: `values` are `Y::SAMPLES` samples of `Y::SAMPLE` values, aligned as `E`, and `Y`
+    // is those values alone, aligned exactly as `E` (checked above).
+    unsafe { &*values.as_ptr().cast::<Y>() }
+}
+
+/// [`part`], mutably.
+pub fn part_mut<E: Element, X: Buffer<E>, Y: Buffer<E>>(x: &mut X, first: usize) -> &mut Y {
+    const { partable::<E, X, Y>() };
+    let values = &mut x.as_mut_slice()[first * X::SAMPLE..(first + Y::SAMPLES) * X::SAMPLE];
+    // Safety: as in `part`; the borrow is exclusive and passes to the result.
+    unsafe { &mut *values.as_mut_ptr().cast::<Y>() }
+}
+
+/// Panics (when [`part`] is built) unless samples of `Y` can be read in place in `X`: both laid
+/// out as [`Buffer`] says, with samples of one size.
+const fn partable<E: Element, X: Buffer<E>, Y: Buffer<E>>() {
+    assert!(
+        exact::<E, X>() && exact::<E, Y>(),
+        "`part` reads only a `Buffer` that is its values alone, aligned exactly as its element"
+    );
+    assert!(
+        X::SAMPLE == Y::SAMPLE,
+        "`part` reads samples of a batch as a batch of the same shape"
+    );
+}
+
 /// Panics (when [`view`] is built) unless `X` can be read in place as `Y`: both laid out as
 /// [`Buffer`] says, and of one size.
 const fn viewable<E: Element, X: Buffer<E>, Y: Buffer<E>>() {
@@ -379,5 +421,29 @@ mod tests {
         let x = SMatrix::<f32, 4, 2>::new(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0);
         let y: &SMatrix<f32, 8, 1> = view(&x);
         assert_eq!(y.as_slice(), x.as_slice());
+    }
+
+    #[test]
+    fn part_reads_each_range_of_samples_in_place() {
+        let mut x = Batch::<f32, Hwc<1, 2, 3>, 4>::zeroed();
+        for (i, v) in x.as_mut_slice().iter_mut().enumerate() {
+            *v = i as f32;
+        }
+        for first in 0..4 {
+            let one: &Batch<f32, Hwc<1, 2, 3>, 1> = part(&x, first);
+            assert_eq!(one.as_slice(), x.sample_values(first));
+        }
+        let two: &SMatrix<f32, 6, 2> = part(&x, 2);
+        assert_eq!(two.as_slice(), &x.as_slice()[12..]);
+        let last: &mut Batch<f32, Hwc<1, 2, 3>, 1> = part_mut(&mut x, 3);
+        last.as_mut_slice()[0] = -1.0;
+        assert_eq!(x.as_slice()[18], -1.0);
+    }
+
+    #[test]
+    #[should_panic]
+    fn part_panics_past_the_last_sample() {
+        let x = SMatrix::<f32, 2, 3>::zeros();
+        let _: &SMatrix<f32, 2, 2> = part(&x, 2);
     }
 }

@@ -22,9 +22,17 @@ impl Gen<'_> {
         let scratch = net.scratch_width();
         let scratch_scalars = n(scratch);
         let (scratch_fixed, tape_fixed) = (n(net.scratch_fixed()), n(net.tape_fixed()));
+        let (per, samples) = if net.depth_first() {
+            (
+                quote!(1),
+                "of the one sample inference works on at a time, whatever `batch`",
+            )
+        } else {
+            (quote!(batch), "per sample")
+        };
         let scratch_doc = format!(
             "The bytes of [`{name}Scratch<T, B>`]({name}Scratch) for `batch` samples: {scratch} \
-             scalars per sample (the output of every layer that computes at inference but the \
+             scalars {samples} (the output of every layer that computes at inference but the \
              last, and each such layer's own scratch; Flatten and Dropout copy nothing then), \
              and {} more whatever the batch (a convolution's transformed kernel).",
             net.scratch_fixed()
@@ -33,7 +41,8 @@ impl Gen<'_> {
             "The bytes of [`{name}Tape<T, B>`]({name}Tape) for `batch` samples: {tape} scalars \
              per sample (each dense layer's pre-activation and each dropout's mask, and for every \
              training layer but the last its output and output gradient), and {} more whatever \
-             the batch (a convolution's scratch, for inference in the tape), and with the \
+             the batch (a convolution's scratch, and for a network that infers one sample at \
+             a time its scratch of one sample, for inference in the tape), and with the \
              `parallel` feature {spares} more (each convolution's spare kernel and bias \
              gradient).",
             net.tape_fixed(),
@@ -58,7 +67,7 @@ impl Gen<'_> {
 
                 #[doc = #scratch_doc]
                 pub const fn scratch_bytes(batch: usize) -> usize {
-                    (#scratch_scalars * batch + #scratch_fixed) * ::core::mem::size_of::<T>()
+                    (#scratch_scalars * #per + #scratch_fixed) * ::core::mem::size_of::<T>()
                 }
 
                 #[doc = #tape_doc]

@@ -5,6 +5,10 @@
 //! reads its predecessor's output in place as the shape it takes ([`view`] when the shapes
 //! differ, which costs nothing).
 //!
+//! A network with a convolution infers one sample at a time through all its layers
+//! ([`Network::depth_first`](crate::ir::Network::depth_first)), in `forward` and in
+//! `forward_in` alike, so each layer's output is still in cache for the next.
+//!
 //! [`view`]: https://docs.rs/liandan/latest/liandan/shape/fn.view.html
 
 use proc_macro2::TokenStream;
@@ -65,13 +69,36 @@ impl Gen<'_> {
     /// `let MnistScratch { dense_1, dense_1_output, dense_2, .. } = scratch;
     /// dense_1.forward(view(x), &mut *dense_1_output, dense_1); dense_2.forward(&*dense_1_output,
     /// y, dense_2);`.
+    ///
+    /// A network that runs one sample at a time ([`depth_first`]) wraps that in a loop over the
+    /// samples, each read in place as a batch of one: `for j in 0..B { let x: &Batch<T, In, 1>
+    /// = part(x, j); let y: &mut Batch<T, Out, 1> = part_mut(y, j); .. }`.
+    ///
+    /// [`depth_first`]: crate::ir::Network::depth_first
     fn inference(&self) -> TokenStream {
         let (k, net) = (self.k, self.net);
         let layers = net.inference_layers();
         if layers.is_empty() {
             return copy(k);
         }
-        let mut body = self.destructure_scratch(&layers);
+        let body = self.inference_layers(&layers);
+        if !net.depth_first() {
+            return body;
+        }
+        let (input, output) = self.io();
+        quote! {
+            for j in 0..B {
+                let x: &#k::shape::Batch<T, #input, 1> = #k::shape::part(x, j);
+                let y: &mut #k::shape::Batch<T, #output, 1> = #k::shape::part_mut(y, j);
+                #body
+            }
+        }
+    }
+
+    /// The calls of [`inference`](Gen::inference) for one batch, `x` into `y`.
+    fn inference_layers(&self, layers: &[&Layer]) -> TokenStream {
+        let (k, net) = (self.k, self.net);
+        let mut body = self.destructure_scratch(layers);
         let (mut input, mut shape) = (quote!(x), net.input_shape.clone());
         for (j, layer) in layers.iter().enumerate() {
             let (field, ty) = (&layer.field, self.ty(layer));
@@ -115,7 +142,13 @@ impl Gen<'_> {
             None => quote!(#k::Head::Identity),
         };
         let inference = self.net.inference_layers();
-        let forward_in = self.tape_pass(&inference, quote!(forward_in), TokenStream::new());
+        let forward_in = if self.net.depth_first() {
+            // `forward`'s body, one sample at a time in the tape's scratch of one sample.
+            let body = self.inference();
+            quote!(let scratch = &mut tape.inference; #body)
+        } else {
+            self.tape_pass(&inference, quote!(forward_in), TokenStream::new())
+        };
         let extra = quote!(, #k::layer::reborrow(&mut rng));
         let forward_train = self.tape_pass(&self.training_layers(), quote!(forward_train), extra);
         let (backward, init) = (self.backward(), self.init());

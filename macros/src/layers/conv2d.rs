@@ -218,6 +218,10 @@ impl Resolved for Resolution {
 
     /// `Conv2DScratch`: the kernel, four kernels (the transformed one) and two blocks of 48
     /// pixels per tap, of channels and of filters.
+    fn reuses_within_sample(&self) -> bool {
+        true
+    }
+
     fn fixed_scratch(&self) -> usize {
         let taps = self.size[0] * self.size[1];
         5 * self.taps() * self.filters + 48 * taps * (self.image[2] + self.filters)

@@ -204,6 +204,13 @@ pub trait Resolved {
         0
     }
 
+    /// Whether the layer reuses its weights within one sample (a convolution slides its kernel
+    /// over every pixel), so that a network holding it runs inference one sample at a time:
+    /// the batch adds no reuse there, while a batch of its activations leaves the cache.
+    fn reuses_within_sample(&self) -> bool {
+        false
+    }
+
     /// Whether the layer computes anything in training (`Flatten` moves nothing: each batch
     /// is its input's bytes already).
     fn trains(&self) -> bool {
