@@ -111,24 +111,45 @@ pub(crate) fn forward<T: Float>(
     if width == 0 || rows.output == 0 {
         return;
     }
-    let mut buffer = [T::zero(); PLANE];
     let images = x.chunks_exact(g.input_len().max(1));
-    for (image, out) in images.zip(y.chunks_exact_mut(rows.output * width)) {
-        let (plane, stride) = plane(g, image, &mut buffer);
-        for (i, y) in out.chunks_exact_mut(width).enumerate() {
-            let row = Row {
-                plane,
-                cols: stride,
-                top: i * rows.stride,
-                size: [rows.size, cols.size],
-                stride: cols.stride,
-                filters: f,
-                kernel,
-                bias,
-            };
-            T::direct_row(&row, y);
-            finish(y);
+    let outputs = y.chunks_exact_mut(rows.output * width);
+    if !padded(g) {
+        for (image, out) in images.zip(outputs) {
+            image_rows(g, kernel, bias, (image, cols.input), out, &mut finish);
         }
+        return;
+    }
+    // Only a padded window needs the copy on the stack.
+    let mut buffer = [T::zero(); PLANE];
+    for (image, out) in images.zip(outputs) {
+        let plane = plane(g, image, &mut buffer);
+        image_rows(g, kernel, bias, plane, out, &mut finish);
+    }
+}
+
+/// The output rows `out` of one image, read from `plane` (its values and row length).
+fn image_rows<T: Float>(
+    g: &Geometry,
+    kernel: &[T],
+    bias: Option<&[T]>,
+    (plane, stride): (&[T], usize),
+    out: &mut [T],
+    finish: &mut impl FnMut(&mut [T]),
+) {
+    let (rows, cols, f) = (g.window.rows, g.window.cols, g.filters);
+    for (i, y) in out.chunks_exact_mut(cols.output * f).enumerate() {
+        let row = Row {
+            plane,
+            cols: stride,
+            top: i * rows.stride,
+            size: [rows.size, cols.size],
+            stride: cols.stride,
+            filters: f,
+            kernel,
+            bias,
+        };
+        T::direct_row(&row, y);
+        finish(y);
     }
 }
 
