@@ -7,6 +7,7 @@
 //! | matrix product | `gemm.rs`, `x86.rs`, `avx512.rs`, `portable.rs` | `C = A·B + β·C`, behind [`linalg`](crate::linalg)'s typed products |
 //! | Adam | `adam.rs` | one fused pass over a tensor: both moments and the parameter |
 //! | convolution | `conv.rs` | patches (image to columns) and back, inference through a packing buffer |
+//! | direct convolution | `direct.rs` | single-channel inference: each pixel's taps times the kernel, in registers |
 //! | Winograd convolution | `winograd.rs` | `F(4×4, 3×3)`: 3×3 stride-1 inference as 36 products of transformed tiles |
 //! | dropout mask | `dropout.rs` | a counter-based mask and `y = m ⊙ x`, vectorised |
 //! | passes by columns | [`by_columns`] | an activation's pass over a batch, split by columns |
@@ -21,6 +22,7 @@ mod adam;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 mod conv;
+mod direct;
 mod dropout;
 mod gemm;
 mod portable;
@@ -31,6 +33,7 @@ mod x86;
 pub(crate) use crate::parallel::{by_columns, by_samples, by_samples_summed};
 pub(crate) use adam::adam_tensor;
 pub(crate) use conv::{col2im_add, forward as conv_forward, im2col, patch, Geometry};
+pub(crate) use direct::{fits as direct_fits, forward as direct_forward};
 pub(crate) use dropout::{dropout, masked, Mask};
 
 /// The kernels of a scalar type, one body each for `f32` and `f64`.
@@ -55,6 +58,10 @@ pub trait Kernels: Copy + Send + Sync + Sized + 'static {
     /// One fused Adam pass over a tensor, with `k = [α, ε, 1 - β₁, 1 - β₂]`; see
     /// `optim/adam.rs`. Bit for bit the same result whatever SIMD the processor has.
     fn adam(p: &mut [Self], g: &[Self], m: &mut [Self], v: &mut [Self], k: [Self; 4]);
+
+    /// One output row of a single-channel direct convolution into `y` (whole pixels of
+    /// `row.filters` values); see `direct.rs`. Panics if the row reads outside its slices.
+    fn direct_row(row: &direct::Row<'_, Self>, y: &mut [Self]);
 }
 
 impl Kernels for f32 {
@@ -76,6 +83,22 @@ impl Kernels for f32 {
     fn adam(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], k: [f32; 4]) {
         adam::adam_f32(p, g, m, v, k)
     }
+
+    fn direct_row(row: &direct::Row<'_, f32>, y: &mut [f32]) {
+        row.check(y);
+        #[cfg(target_arch = "x86_64")]
+        {
+            if x86::avx512() {
+                // Safety: the processor runs AVX-512F and the row is checked.
+                return unsafe { direct::x86::row512(row, y) };
+            }
+            if x86::available() {
+                // Safety: the processor runs AVX2 and FMA and the row is checked.
+                return unsafe { direct::x86::row256(row, y) };
+            }
+        }
+        direct::row(row, y)
+    }
 }
 
 impl Kernels for f64 {
@@ -96,6 +119,11 @@ impl Kernels for f64 {
     #[inline]
     fn adam(p: &mut [f64], g: &[f64], m: &mut [f64], v: &mut [f64], k: [f64; 4]) {
         adam::adam_fused(p, g, m, v, k)
+    }
+
+    fn direct_row(row: &direct::Row<'_, f64>, y: &mut [f64]) {
+        row.check(y);
+        direct::row(row, y)
     }
 }
 

@@ -52,7 +52,8 @@ use crate::activation::{Activation, Identity};
 use crate::init::Initializer;
 use crate::kernel::winograd::{self, Tiles, BLOCK, POINTS};
 use crate::kernel::{
-    by_samples, by_samples_summed, col2im_add, conv_forward, im2col, patch, Geometry,
+    by_samples, by_samples_summed, col2im_add, conv_forward, direct_fits, direct_forward, im2col,
+    patch, Geometry,
 };
 use crate::layer::{Accepts, Backward, Buffers, Forward, Head, Params, Seed, TensorInfo, Train};
 use crate::parallel::SPARES;
@@ -147,8 +148,8 @@ pub struct Conv2DTape<
 ///
 /// Stable Rust cannot size an array by arithmetic of the layer's parameters, so the buffers are
 /// sized in kernels and taps: `U` as four kernels (`4·KH·KW = 36` for a 3×3 kernel), the blocks
-/// as `48` pixels per tap. A convolution off that path leaves it untouched (its patches' product
-/// packs a few pixels at a time in a small buffer on the stack).
+/// as `48` pixels per tap. A convolution off that path leaves it untouched (the direct path of
+/// one channel and the patches' product work in small buffers on the stack).
 #[derive(Clone, Debug)]
 pub struct Conv2DScratch<T, const C: usize, const F: usize, const KH: usize, const KW: usize> {
     /// The kernel `u` is the transform of (zero in a zeroed scratch, as `u` is); its first value
@@ -318,6 +319,12 @@ conv2d!(impl Float; ty!() where A: Activation, P: Padding {
     /// than the products they save, and the patches' product is faster).
     const WINOGRAD: bool = KH == 3 && KW == 3 && SH == 1 && SW == 1 && C >= 16;
 
+    /// Whether inference takes the direct path: one channel, so that a patch is only `KH·KW`
+    /// values and packing patches would move about as many values as the product multiplies
+    /// (for a same window, also a padded image of at most 4096 values, which the kernel
+    /// copies onto its stack).
+    const DIRECT: bool = direct_fits(&Self::GEOMETRY);
+
     /// Samples per chunk of a training pass: enough for about 1024 output pixels, so that one
     /// chunk's patches and outputs stay in cache between the steps of the pass.
     const CHUNK: usize = 1024_usize.div_ceil(if OH * OW == 0 { 1 } else { OH * OW });
@@ -469,9 +476,11 @@ conv2d!(impl Float; Forward for ty!() where A: Activation, P: Padding {
     type Scratch<const B: usize> = Conv2DScratch<T, C, F, KH, KW>;
 
     /// Winograd's `F(4×4, 3×3)` for a 3×3 kernel with strides 1×1 and at least 16 channels
-    /// (see [`kernel`](crate::kernel)'s `winograd.rs`), else the patches of a few pixels at a time
-    /// times the kernel; then the bias and the activation, a chunk of samples at a time so that
-    /// they find it in cache.
+    /// (see [`kernel`](crate::kernel)'s `winograd.rs`); with one channel, the direct loops
+    /// (`direct.rs`: each pixel's taps times the kernel in registers, plus the bias, and the
+    /// activation on each output row as soon as it is written); else the patches of a few
+    /// pixels at a time times the kernel; then the bias and the activation, a chunk of samples
+    /// at a time so that they find it in cache.
     fn forward<const B: usize>(
         &self,
         x: &HwcBatch<T, H, W, C, B>,
@@ -479,6 +488,13 @@ conv2d!(impl Float; Forward for ty!() where A: Activation, P: Padding {
         scratch: &mut Self::Scratch<B>,
     ) {
         let () = Self::RULE;
+        if Self::DIRECT {
+            let bias = if BIAS { Some(self.bias.as_slice()) } else { None };
+            let (x, y) = (x.as_slice(), y.as_mut_slice());
+            let activation = |row: &mut [T]| A::apply(row, F);
+            direct_forward(&Self::GEOMETRY, self.kernel_values(), bias, x, y, activation);
+            return;
+        }
         let x = x.as_slice().chunks(Self::CHUNK * H * W * C);
         let y = y.as_mut_slice().chunks_mut(Self::CHUNK * OH * OW * F);
         if Self::WINOGRAD {

@@ -197,3 +197,57 @@ mod parallel {
         }
     }
 }
+
+/// The inference forward of a layer with random parameters on a random batch, against its
+/// training forward (the patches' product, the bias, the activation), value for value: the
+/// direct path computes each output with the product's own chain of multiply-adds, so the two
+/// agree bit for bit on any processor.
+fn direct_agrees<L: Train + Zeroed, const B: usize>() {
+    let mut rng = SplitMix64::new(5);
+    let mut layer = L::boxed();
+    let mut fill = |values: &mut [L::Element]| {
+        values
+            .iter_mut()
+            .for_each(|v| *v = Float::of(uniform(&mut rng)));
+    };
+    (0..L::TENSORS).for_each(|i| fill(layer.tensor_mut(i)));
+    let mut x = In::<L, B>::boxed();
+    fill(x.as_mut_slice());
+    let (mut want, mut tape) = (Out::<L, B>::boxed(), L::Tape::<B>::boxed());
+    layer.forward_train(&x, &mut *want, &mut *tape, None);
+    let (mut got, mut scratch) = (Out::<L, B>::boxed(), Scratch::<L, B>::boxed());
+    got.as_mut_slice().fill(Float::of(f64::NAN));
+    layer.forward(&x, &mut got, &mut scratch);
+    assert_eq!(got.as_slice(), want.as_slice());
+}
+
+/// [`direct_agrees`] for a convolution in `f64` and `f32`, at batch 1 and 3.
+macro_rules! direct_case {
+    ($($params:tt)*) => {{
+        const { assert!(Conv2D::<f32, $($params)*>::DIRECT) };
+        direct_agrees::<Conv2D<f64, $($params)*>, 1>();
+        direct_agrees::<Conv2D<f64, $($params)*>, 3>();
+        direct_agrees::<Conv2D<f32, $($params)*>, 1>();
+        direct_agrees::<Conv2D<f32, $($params)*>, 3>();
+    }};
+}
+
+#[test]
+fn the_direct_forward_equals_the_patches_product() {
+    direct_case!(28, 28, 1, 32, 3, 3, 26, 26, Relu); // the convnet's first layer
+    direct_case!(28, 28, 1, 32, 3, 3, 28, 28, Relu, Same);
+    direct_case!(7, 9, 1, 5, 3, 3, 7, 9, Tanh, Same); // partial lanes
+    direct_case!(9, 8, 1, 40, 3, 3, 7, 6, Identity, Valid, 1, 1, false); // two blocks, no bias
+    direct_case!(9, 9, 1, 17, 5, 4, 5, 3, Identity, Same, 2, 3); // strides, odd window
+    direct_case!(6, 6, 1, 3, 3, 3, 2, 2, Softmax, Valid, 2, 2); // a softmax over each pixel
+    direct_case!(2, 3, 1, 16, 5, 4, 2, 3, Identity, Same); // more padding than image
+}
+
+#[test]
+fn only_single_channel_convolutions_take_the_direct_path() {
+    const { assert!(!Conv2D::<f32, 13, 13, 32, 64, 3, 3, 11, 11>::DIRECT) };
+    const { assert!(!Conv2D::<f32, 5, 5, 2, 3, 3, 3, 3, 3>::DIRECT) };
+    // A same window whose padded image (66×66) exceeds the kernel's buffer.
+    const { assert!(!Conv2D::<f32, 64, 64, 1, 8, 3, 3, 64, 64, Identity, Same>::DIRECT) };
+    const { assert!(Conv2D::<f32, 64, 64, 1, 8, 3, 3, 62, 62>::DIRECT) };
+}
