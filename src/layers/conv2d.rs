@@ -141,7 +141,7 @@ pub struct Conv2DTape<
 }
 
 /// What inference of a [`Conv2D`] works in when its kernel is 3×3 with strides 1×1 and it has
-/// at least 16 channels (the [Winograd](crate::kernel) path): the transformed kernel `U`
+/// at least 16 channels (the Winograd path, `src/kernel/winograd.rs`): the transformed kernel `U`
 /// (`36 × C × F` values), the kernel it was computed from, so that a call with the same kernel
 /// reuses it, and the transformed input tiles and products of one block of tiles
 /// (`12 × 36 × C` and `12 × 36 × F`).
@@ -476,7 +476,7 @@ conv2d!(impl Float; Forward for ty!() where A: Activation, P: Padding {
     type Scratch<const B: usize> = Conv2DScratch<T, C, F, KH, KW>;
 
     /// Winograd's `F(4×4, 3×3)` for a 3×3 kernel with strides 1×1 and at least 16 channels
-    /// (see [`kernel`](crate::kernel)'s `winograd.rs`); with one channel, the direct loops
+    /// (see `src/kernel/winograd.rs`); with one channel, the direct loops
     /// (`direct.rs`: each pixel's taps times the kernel in registers, plus the bias, and the
     /// activation on each output row as soon as it is written); else the patches of a few
     /// pixels at a time times the kernel; then the bias and the activation, a chunk of samples

@@ -40,7 +40,7 @@ pub(crate) use columns::by_columns;
 pub(crate) use samples::{by_samples, by_samples_summed};
 
 /// Copies of a layer's parameter gradient that a pass split by samples sums its second half
-/// into ([`by_samples_summed`]): one with the `parallel` feature, none without. A layer's tape
+/// into (`by_samples_summed`): one with the `parallel` feature, none without. A layer's tape
 /// holds them, so they are allocated with the tape.
 pub const SPARES: usize = if cfg!(feature = "parallel") { 1 } else { 0 };
 
