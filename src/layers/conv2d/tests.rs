@@ -32,21 +32,29 @@ fn params_are_kernel_then_bias_in_keras_layout() {
     assert_eq!(<NoBias as Params<f32>>::PARAMS, 54);
 }
 
-/// The largest difference between the Winograd forward and the patches' product (the training
-/// pass) of a layer with random parameters on a random batch, relative to the largest output;
-/// and that a second call (reusing the transformed kernel), inference in the tape and a call
-/// after the kernel changed agree with it.
-fn winograd_error<L: Train + Zeroed, const B: usize>() -> f64 {
-    let mut rng = SplitMix64::new(11);
-    let mut layer = L::boxed();
+/// A layer with parameters and a batch of inputs uniform in `[-1, 1]`, drawn from `seed`.
+fn random<L: Train + Zeroed, const B: usize>(
+    seed: u64,
+) -> (std::boxed::Box<L>, std::boxed::Box<In<L, B>>) {
+    let mut rng = SplitMix64::new(seed);
     let mut fill = |values: &mut [L::Element]| {
         values
             .iter_mut()
             .for_each(|v| *v = Float::of(uniform(&mut rng)));
     };
+    let mut layer = L::boxed();
     (0..L::TENSORS).for_each(|i| fill(layer.tensor_mut(i)));
     let mut x = In::<L, B>::boxed();
     fill(x.as_mut_slice());
+    (layer, x)
+}
+
+/// The largest difference between the Winograd forward and the patches' product (the training
+/// pass) of a layer with random parameters on a random batch, relative to the largest output;
+/// and that a second call (reusing the transformed kernel), inference in the tape and a call
+/// after the kernel changed agree with it.
+fn winograd_error<L: Train + Zeroed, const B: usize>() -> f64 {
+    let (mut layer, x) = random::<L, B>(11);
     let (mut direct, mut tape) = (Out::<L, B>::boxed(), L::Tape::<B>::boxed());
     layer.forward_train(&x, &mut *direct, &mut *tape, None);
     let (mut fast, mut scratch) = (Out::<L, B>::boxed(), Scratch::<L, B>::boxed());
@@ -203,16 +211,7 @@ mod parallel {
 /// direct path computes each output with the product's own chain of multiply-adds, so the two
 /// agree bit for bit on any processor.
 fn direct_agrees<L: Train + Zeroed, const B: usize>() {
-    let mut rng = SplitMix64::new(5);
-    let mut layer = L::boxed();
-    let mut fill = |values: &mut [L::Element]| {
-        values
-            .iter_mut()
-            .for_each(|v| *v = Float::of(uniform(&mut rng)));
-    };
-    (0..L::TENSORS).for_each(|i| fill(layer.tensor_mut(i)));
-    let mut x = In::<L, B>::boxed();
-    fill(x.as_mut_slice());
+    let (layer, x) = random::<L, B>(5);
     let (mut want, mut tape) = (Out::<L, B>::boxed(), L::Tape::<B>::boxed());
     layer.forward_train(&x, &mut *want, &mut *tape, None);
     let (mut got, mut scratch) = (Out::<L, B>::boxed(), Scratch::<L, B>::boxed());
