@@ -29,6 +29,7 @@ pub mod metrics;
 mod network;
 pub mod optim;
 mod parallel;
+pub mod quant;
 pub mod rng;
 pub mod shape;
 #[cfg(feature = "std")]

@@ -1,0 +1,13 @@
+//! Integer inference: networks whose weights and activations are int8, computed with integer
+//! arithmetic only, bit for bit as TFLite's integer kernels compute them.
+//!
+//! TFLite's scheme (its "full integer quantization"): a real value `r` is held as an integer
+//! `q` with `r = scale·(q - zero_point)`. Activations are int8 with one scale and zero point
+//! per tensor; weights are int8 with one scale per output channel and zero point 0, in
+//! `[-127, 127]`; biases are int32 with scale `input_scale·kernel_scale`. A layer sums
+//! `Σ (x - zp_in)·w + bias` exactly in an `i32`, then requantises it to its output's scale
+//! with a fixed-point [`Multiplier`].
+
+mod multiplier;
+
+pub use multiplier::{rounding_divide_by_pot, rounding_doubling_high_mul, Multiplier};
