@@ -15,6 +15,7 @@
 //! The passes, in `passes`, skip what moves no data: `Flatten` (a batch is its input's bytes,
 //! read in place as the next shape), and `Dropout` at inference.
 
+mod int8;
 mod memory;
 mod params;
 mod passes;
@@ -28,6 +29,10 @@ use crate::shape;
 
 /// Everything `network!` emits for a checked network.
 pub fn expand(krate: &TokenStream, net: &Network) -> TokenStream {
+    if let Some(weights) = net.weights.as_ref().filter(|w| w.int8) {
+        // The file's check found every layer's int8 form.
+        return int8::int8(krate, net, &net.name, Some(weights)).unwrap_or_default();
+    }
     let gen = Gen { k: krate, net };
     let structs = [
         gen.network_struct(),
@@ -45,6 +50,14 @@ pub fn expand(krate: &TokenStream, net: &Network) -> TokenStream {
     ];
     let inherent = gen.inherent();
     let weights = net.weights.as_ref().map(|w| gen.weights(w));
+    // A network whose layers all have int8 forms gets its int8 sibling, `MnistInt8`.
+    let int8_name = format_ident!("{}Int8", net.name);
+    let int8 = int8::int8(krate, net, &int8_name, None)
+        .ok()
+        .map(|sibling| {
+            let quantize = int8::quantize(krate, net, &int8_name);
+            quote!(#sibling #quantize)
+        });
     // const _ keeps helper items out of the user's namespace (serde's idiom).
     quote! {
         #(#structs)*
@@ -52,7 +65,13 @@ pub fn expand(krate: &TokenStream, net: &Network) -> TokenStream {
         const _: () = { #(#impls)* };
         #inherent
         #weights
+        #int8
     }
+}
+
+/// The tensors of `net`'s int8 file, or why a layer has no int8 form.
+pub fn int8_tensors(net: &Network) -> Result<Vec<(String, int8::Tensor)>, String> {
+    int8::tensors(&TokenStream::new(), net)
 }
 
 struct Gen<'a> {

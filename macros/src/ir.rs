@@ -23,8 +23,11 @@ pub struct Weights {
     pub path: String,
     /// The element type of every parameter.
     pub scalar: Scalar,
-    /// The byte offset in the file of each tensor of [`Network::tensors`], by its name.
+    /// The byte offset in the file of each tensor of [`Network::tensors`], by its name (of
+    /// the int8 network's tensors for an int8 file).
     pub offsets: Vec<(String, usize)>,
+    /// Whether the file is an int8 network's (`liandan.format` is `int8`).
+    pub int8: bool,
 }
 
 /// The element type of compiled-in weights.

@@ -82,6 +82,9 @@ pub fn check_bytes(
     let (header, metadata) = SafeTensors::read_metadata(bytes)
         .map_err(|e| vec![format!("`{written}` is not a valid safetensors file: {e}")])?;
     architecture(written, &metadata, net)?;
+    if is_int8(&metadata) {
+        return check_int8(written, path, bytes, header, &metadata, net);
+    }
     let mut messages = Vec::new();
     let mut scalar: Option<(Scalar, &str)> = None;
     let mut starts = Vec::new();
@@ -141,7 +144,100 @@ pub fn check_bytes(
         // A network without parameters compiles in an empty file as f32.
         scalar: scalar.map_or(Scalar::F32, |(s, _)| s),
         offsets: starts,
+        int8: false,
     })
+}
+
+/// The metadata key and value of an int8 network's file.
+const FORMAT_KEY: &str = "liandan.format";
+
+/// Whether the file is an int8 network's.
+fn is_int8(metadata: &Metadata) -> bool {
+    let format = metadata.metadata().as_ref().and_then(|m| m.get(FORMAT_KEY));
+    format.is_some_and(|f| f == "int8")
+}
+
+/// The int8 file `written`: every tensor of the int8 network with its type and shape, no
+/// other, and values an int8 network can hold (positive finite scales, int8 zero points,
+/// kernels in `[-127, 127]`).
+fn check_int8(
+    written: &str,
+    path: String,
+    bytes: &[u8],
+    header: usize,
+    metadata: &Metadata,
+    net: &Network,
+) -> Result<Weights, Vec<String>> {
+    let needed = crate::expand::int8_tensors(net)
+        .map_err(|why| vec![format!("`{written}` is an int8 network, but {why}")])?;
+    let mut messages = Vec::new();
+    let mut starts = Vec::new();
+    for (name, need) in &needed {
+        let Some(info) = metadata.info(name) else {
+            messages.push(format!(
+                "`{written}` has no tensor `{name}`, which the int8 network needs as {} {:?}",
+                need.dtype, need.shape
+            ));
+            continue;
+        };
+        if info.shape != need.shape || info.dtype.to_string() != need.dtype {
+            messages.push(format!(
+                "tensor `{name}` in `{written}` is {} {:?}, but the int8 network needs {} {:?}",
+                info.dtype, info.shape, need.dtype, need.shape
+            ));
+            continue;
+        }
+        let (start, end) = info.data_offsets;
+        let data = &bytes[8 + header + start..8 + header + end];
+        if let Some(why) = int8_values(name, data) {
+            messages.push(format!("tensor `{name}` in `{written}` {why}"));
+        }
+        starts.push((name.clone(), 8 + header + start));
+    }
+    for name in metadata.offset_keys() {
+        if !needed.iter().any(|(n, _)| *n == name) {
+            let msg = format!(
+                "`{written}` has tensor `{name}`, which int8 `{}` does not",
+                net.name
+            );
+            messages.push(msg);
+        }
+    }
+    if !messages.is_empty() {
+        return Err(messages);
+    }
+    Ok(Weights {
+        path,
+        scalar: Scalar::F32,
+        offsets: starts,
+        int8: true,
+    })
+}
+
+/// What is wrong with an int8 tensor's values, by the kind its name says.
+fn int8_values(name: &str, data: &[u8]) -> Option<String> {
+    let words = || data.chunks_exact(4).map(|w| [w[0], w[1], w[2], w[3]]);
+    if name.ends_with("scale") {
+        let bad = words()
+            .map(f32::from_le_bytes)
+            .enumerate()
+            .find(|(_, s)| !(s.is_finite() && *s > 0.0));
+        return bad
+            .map(|(i, s)| format!("holds {s} at element {i}; a scale is positive and finite"));
+    }
+    if name.ends_with("zero_point") {
+        let bad = words()
+            .map(i32::from_le_bytes)
+            .find(|z| !(-128..=127).contains(z));
+        return bad.map(|z| format!("is {z}; a zero point is an int8, in [-128, 127]"));
+    }
+    if name.ends_with("kernel") {
+        let bad = data.iter().position(|&b| b as i8 == i8::MIN);
+        return bad.map(|i| {
+            format!("holds -128 at element {i}; int8 kernels are symmetric, in [-127, 127]")
+        });
+    }
+    None
 }
 
 /// An architecture recorded in the file must be the network's.

@@ -189,6 +189,22 @@ pub enum WeightsErrorKind {
         /// The step count in the file.
         step: u64,
     },
+    /// The file is not an int8 network's: its `liandan.format` is not `int8`.
+    #[error("the file is not an int8 network's (its `liandan.format` metadata is not `int8`)")]
+    NotInt8,
+    /// A value an int8 network cannot hold: a scale that is not positive and finite, a zero
+    /// point outside int8, or -128 in a kernel (int8 kernels are symmetric).
+    #[error("tensor `{tensor}` holds {value} at element {index}, but {rule}")]
+    Int8Value {
+        /// The tensor's name.
+        tensor: String,
+        /// The value's index in the tensor, row-major.
+        index: usize,
+        /// The value.
+        value: f64,
+        /// What the tensor's values must be.
+        rule: &'static str,
+    },
     /// A tensor has another element type in the file than in the network.
     #[error(
         "tensor `{tensor}` is {file} in the file, but the network is {expected}{}",

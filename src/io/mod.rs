@@ -88,7 +88,7 @@
 mod buffers;
 mod check;
 mod error;
-mod file;
+pub(crate) mod file;
 mod header;
 mod names;
 mod network;

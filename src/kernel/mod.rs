@@ -25,6 +25,7 @@ mod conv;
 mod direct;
 mod dropout;
 mod gemm;
+pub(crate) mod int8;
 mod portable;
 pub(crate) mod winograd;
 #[cfg(target_arch = "x86_64")]

@@ -8,6 +8,27 @@
 //! `Σ (x - zp_in)·w + bias` exactly in an `i32`, then requantises it to its output's scale
 //! with a fixed-point [`Multiplier`].
 
+mod activation;
+pub mod bytes;
+#[cfg(feature = "std")]
+mod calibrate;
+mod dense;
+#[cfg(feature = "std")]
+pub mod file;
 mod multiplier;
+mod network;
+mod quantization;
+mod quantize;
+#[cfg(feature = "std")]
+mod tensors;
 
+pub use activation::Int8Activation;
+#[cfg(feature = "std")]
+pub use calibrate::{calibrate, Calibration, CalibrationError};
+pub use dense::Dense;
 pub use multiplier::{rounding_divide_by_pot, rounding_doubling_high_mul, Multiplier};
+pub use network::{Int8Network, TensorSpec};
+pub use quantization::Quantization;
+#[cfg(feature = "std")]
+pub use quantize::Int8Tensor;
+pub use quantize::{Observe, Quantize, QuantizeTensors, Range};

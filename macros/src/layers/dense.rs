@@ -5,7 +5,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote_spanned;
 use syn::{Error, LitInt};
 
-use super::{Context, Kind, Resolved, Tensor};
+use super::{Context, Int8, Kind, Resolved, Tensor};
 use crate::activations;
 use crate::ast::{Arg, LayerDecl};
 use crate::errors::both;
@@ -146,4 +146,40 @@ impl Resolved for Resolution {
     fn tape_width(&self) -> usize {
         self.units
     }
+
+    /// `quant::Dense<784, 128, 196, Relu>`: the kernel in groups of four inputs.
+    fn int8(&self, k: &TokenStream) -> Result<Int8, String> {
+        let a = &self.activation;
+        if !["Identity", "Relu", "Softmax"].contains(&a.to_string().as_str()) {
+            return Err(format!(
+                "`{}` has no int8 form: int8 dense layers end with Identity, Relu or Softmax",
+                self.description()
+            ));
+        }
+        let (i, o, groups) = (self.input, self.units, self.input.div_ceil(4));
+        let ty = {
+            let (i, o, g) = (n(i), n(o), n(groups));
+            quote_spanned!(a.span()=> #k::quant::Dense<#i, #o, #g, #k::activation::#a>)
+        };
+        Ok(Int8 {
+            ty: Some(ty),
+            tensors: int8_tensors(vec![i, o], o),
+            softmax: a == "Softmax",
+            // The kernel, bias, multiplier and shift, the output's scale and zero point, and
+            // a softmax's three parameters.
+            bytes: 4 * groups * o + 9 * o + 8 + 12,
+            scratch: 0,
+        })
+    }
+}
+
+/// The tensors of an int8 layer whose kernel has `kernel` shape and `channels` outputs.
+pub fn int8_tensors(kernel: Vec<usize>, channels: usize) -> Vec<Tensor> {
+    vec![
+        Tensor::typed("kernel", "I8", kernel),
+        Tensor::typed("bias", "I32", vec![channels]),
+        Tensor::typed("kernel_scale", "F32", vec![channels]),
+        Tensor::typed("output_scale", "F32", vec![1]),
+        Tensor::typed("output_zero_point", "I32", vec![1]),
+    ]
 }

@@ -5,7 +5,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use syn::Error;
 
-use super::{Context, Kind, Resolved};
+use super::{Context, Int8, Kind, Resolved};
 use crate::ast::Arg;
 use crate::shape;
 
@@ -100,5 +100,10 @@ impl Resolved for Resolution {
     /// The identity at inference.
     fn infers(&self) -> bool {
         false
+    }
+
+    /// Nothing moves at inference, in int8 as in floats.
+    fn int8(&self, _: &TokenStream) -> Result<Int8, String> {
+        Ok(Int8::nothing())
     }
 }

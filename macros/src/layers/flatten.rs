@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Context, Kind, Resolved};
+use super::{Context, Int8, Kind, Resolved};
 use crate::shape::{self, n, Dims};
 
 pub struct Flatten;
@@ -61,5 +61,10 @@ impl Resolved for Resolution {
 
     fn infers(&self) -> bool {
         false
+    }
+
+    /// Nothing moves at inference, in int8 as in floats.
+    fn int8(&self, _: &TokenStream) -> Result<Int8, String> {
+        Ok(Int8::nothing())
     }
 }

@@ -141,7 +141,45 @@ pub struct Tensor {
     pub dtype: Option<&'static str>,
 }
 
+/// A layer's form in an int8 network (`liandan::quant`).
+pub struct Int8 {
+    /// Its int8 type (`#k::quant::Dense<784, 128, 196, #k::activation::Relu>`), or `None` for
+    /// a layer that moves no data at inference (Flatten, Dropout).
+    pub ty: Option<TokenStream>,
+    /// Its tensors in an int8 file, in the order its `load` takes their offsets; none for a
+    /// layer that keeps its input's quantisation (max pooling).
+    pub tensors: Vec<Tensor>,
+    /// Whether its output is a softmax's, whose quantisation is fixed: `(1/256, -128)`.
+    pub softmax: bool,
+    /// `size_of` its int8 type.
+    pub bytes: usize,
+    /// Bytes of its own inference scratch per sample.
+    pub scratch: usize,
+}
+
+impl Int8 {
+    /// The int8 form of a layer that moves no data at inference.
+    pub fn nothing() -> Self {
+        Int8 {
+            ty: None,
+            tensors: Vec::new(),
+            softmax: false,
+            bytes: 0,
+            scratch: 0,
+        }
+    }
+}
+
 impl Tensor {
+    /// A tensor of a fixed element type.
+    pub fn typed(name: &'static str, dtype: &'static str, shape: Vec<usize>) -> Self {
+        Tensor {
+            name,
+            shape,
+            dtype: Some(dtype),
+        }
+    }
+
     /// A tensor of the network's scalar type.
     pub fn scalar(name: &'static str, shape: Vec<usize>) -> Self {
         Tensor {
@@ -220,5 +258,11 @@ pub trait Resolved {
     /// Whether the layer computes anything at inference (`Dropout` is the identity then).
     fn infers(&self) -> bool {
         true
+    }
+
+    /// The layer's int8 form, or why it has none.
+    fn int8(&self, k: &TokenStream) -> Result<Int8, String> {
+        let _ = k;
+        Err(format!("`{}` has no int8 form", self.description()))
     }
 }

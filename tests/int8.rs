@@ -1,0 +1,58 @@
+//! Int8 networks: calibration, quantisation and integer inference of the trained seed network.
+
+use liandan::data::Dataset;
+use liandan::io::load_weights;
+use liandan::prelude::*;
+use liandan::quant::{calibrate, Int8Network};
+
+network! {
+    /// The seed network, to be loaded with the weights `examples/deploy.rs` trained for `ffi/`.
+    struct Mnist {
+        input: [28, 28],
+        Flatten,
+        Dense<128, Relu>,
+        Dropout<0.2>,
+        Dense<10, Softmax>,
+    }
+}
+
+fn digits() -> Dataset<f32, Hw<28, 28>> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist/");
+    let images = format!("{dir}mnist-10k-images-idx3-ubyte.gz");
+    let labels = format!("{dir}mnist-10k-labels-idx1-ubyte.gz");
+    Dataset::from_idx(images, labels, 10).unwrap()
+}
+
+fn argmax<T: PartialOrd + Copy>(v: &[T]) -> usize {
+    (0..v.len()).fold(0, |best, i| if v[i] > v[best] { i } else { best })
+}
+
+#[test]
+fn the_quantised_seed_network_agrees_with_the_float_one() {
+    let mut net = Mnist::<f32>::boxed();
+    load_weights(&mut *net, "ffi/weights/mnist.safetensors").unwrap();
+    let data = digits();
+    let calibration_set = data.subset(&(0..1000).collect::<Vec<_>>()).unwrap();
+    let calibration = calibrate(&*net, &calibration_set).unwrap();
+    let int8 = calibration.quantize(&*net).unwrap();
+    let (mut same, mut correct, n) = (0, 0, 2000);
+    let mut scratch = MnistInt8Scratch::<1>::boxed();
+    for i in 1000..1000 + n {
+        let x = data.sample(i);
+        let mut image = Sample::<f32, Hw<28, 28>>::zeroed();
+        image.as_mut_slice().copy_from_slice(x);
+        let p = net.predict(&image);
+        let mut q = Sample::<i8, Hw<28, 28>>::zeroed();
+        let input = int8.input_quantization();
+        q.as_mut_slice()
+            .iter_mut()
+            .zip(x)
+            .for_each(|(q, &x)| *q = input.quantize(x));
+        let mut y = SMatrix::<i8, 10, 1>::zeroed();
+        int8.forward(&q, &mut y, &mut scratch);
+        same += usize::from(argmax(y.as_slice()) == argmax(p.as_slice()));
+        correct += usize::from(Some(argmax(y.as_slice())) == data.label(i));
+    }
+    println!("same class {same}/{n}, int8 correct {correct}/{n}");
+    assert!(same * 100 >= 99 * n, "same class on {same} of {n}");
+}
