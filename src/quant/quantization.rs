@@ -26,7 +26,7 @@ impl Quantization {
             };
         }
         let scale = span / 255.0;
-        let zero_point = (-128.0 - min / scale).round().clamp(-128.0, 127.0) as i32;
+        let zero_point = round_half_away(-128.0 - min / scale).clamp(-128.0, 127.0) as i32;
         Quantization { scale, zero_point }
     }
 

@@ -104,6 +104,7 @@ mod tests {
         let weights = Weights {
             path: "/w.safetensors".into(),
             scalar: Scalar::F32,
+            int8: false,
             offsets,
         };
         let k = quote!(::liandan);
@@ -164,6 +165,7 @@ mod tests {
         let weights = Weights {
             path: "/w.safetensors".into(),
             scalar: Scalar::F32,
+            int8: false,
             offsets: vec![("counter_1.ticks".into(), 8)],
         };
         let k = quote!(::liandan);
