@@ -22,13 +22,20 @@ fn item_names(file: &syn::File) -> Vec<String> {
 }
 
 #[test]
-fn emits_the_network_its_gradient_its_tape_and_its_scratch() {
+fn emits_the_network_its_gradient_its_tape_its_scratch_and_its_int8_form() {
     let file = expanded(quote! {
         pub struct Mnist { input: [28, 28], Flatten, Dense<128, Relu>, Dropout<0.2>, Dense<10, Softmax> }
     });
     assert_eq!(
         item_names(&file),
-        ["Mnist", "MnistGrad", "MnistTape", "MnistScratch"]
+        [
+            "Mnist",
+            "MnistGrad",
+            "MnistTape",
+            "MnistScratch",
+            "MnistInt8",
+            "MnistInt8Scratch"
+        ]
     );
     let text = quote!(#file).to_string();
     // Flatten moves no data: no pass calls it, and the tape keeps nothing for it.
