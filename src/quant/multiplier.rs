@@ -2,10 +2,13 @@
 //! to an `i32`: TFLite's `QuantizeMultiplier` and `MultiplyByQuantizedMultiplier`, bit for bit.
 //!
 //! A requantisation scales an accumulator by `M = s_in·s_w / s_out`, a real number. Integer
-//! arithmetic carries it as `M = m·2^(shift-31)` with `m` in `[2^30, 2^31)`: multiplying by
-//! `m` keeps the high 32 bits of the doubled 64-bit product, rounded half up (gemmlowp's
-//! `SaturatingRoundingDoublingHighMul`), and the power of two is a shift, rounded half away
-//! from zero (`RoundingDivideByPOT`). TFLite rounds twice, once in each step; so does this.
+//! arithmetic carries it as `M = m·2^(shift-31)` with `m` in `[2^30, 2^31)`: the 64-bit
+//! product `x·m` is shifted right by `31 - shift` with one rounding, half up. That is TFLite's
+//! `MultiplyByQuantizedMultiplier` as built with `TFLITE_SINGLE_ROUNDING`, the build the
+//! TFLite interpreter runs (its outputs are the reference: `tests/tflite.rs`). gemmlowp's
+//! two-step form, rounding the doubled high half of the product and then the shift, is here
+//! too ([`rounding_doubling_high_mul`], [`rounding_divide_by_pot`]): the integer softmax's
+//! fixed-point arithmetic is made of it.
 
 /// `M = multiplier·2^(shift-31)`: a real multiplier as TFLite's kernels apply it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -54,16 +57,21 @@ impl Multiplier {
         Multiplier::new(input as f64 * kernel as f64 / output as f64)
     }
 
-    /// `round(x·M)`: TFLite's `MultiplyByQuantizedMultiplier` (double rounding).
+    /// `round(x·M)`, halves up: `(x·m + 2^(30-shift)) >> (31 - shift)` in 64 bits, TFLite's
+    /// single-rounding `MultiplyByQuantizedMultiplier`. The result saturates to `i32` (TFLite
+    /// only asserts that it fits).
     #[inline(always)]
     pub const fn apply(self, x: i32) -> i32 {
-        let (left, right) = if self.shift > 0 {
-            (self.shift, 0)
+        let total = 31 - self.shift;
+        let product = x as i64 * self.multiplier as i64 + (1i64 << (total - 1));
+        let result = product >> total;
+        if result > i32::MAX as i64 {
+            i32::MAX
+        } else if result < i32::MIN as i64 {
+            i32::MIN
         } else {
-            (0, -self.shift)
-        };
-        let high = rounding_doubling_high_mul(x.wrapping_mul(1 << left), self.multiplier);
-        rounding_divide_by_pot(high, right)
+            result as i32
+        }
     }
 }
 
@@ -123,8 +131,8 @@ mod tests {
         let m = Multiplier::new(0.5);
         assert_eq!((m.multiplier, m.shift), (1 << 30, 0));
         assert_eq!(m.apply(7), 4, "3.5 rounds up");
-        // gemmlowp's nudge for a negative product is `1 - 2^30`, so -3.5 rounds up too.
-        assert_eq!(m.apply(-7), -3);
+        assert_eq!(m.apply(-7), -3, "-3.5 rounds up too");
+        assert_eq!(m.apply(-8), -4);
     }
 
     #[test]
@@ -167,6 +175,36 @@ mod tests {
                 m.apply(x)
             );
         }
+    }
+
+    #[test]
+    fn one_rounding_differs_from_two_where_the_first_crosses_a_half() {
+        // TFLite's reference kernels give -37 here (`tests/tflite.rs`), where rounding the
+        // high half first gives -38400 / 2^10 = -37.5, then -38.
+        let m = Multiplier {
+            multiplier: 1_864_290_141,
+            shift: -10,
+        };
+        assert_eq!(m.apply(-44_233), -37);
+        let high = rounding_doubling_high_mul(-44_233, m.multiplier);
+        assert_eq!(rounding_divide_by_pot(high, 10), -38);
+    }
+
+    #[test]
+    fn every_shift_applies_without_overflow() {
+        for shift in -31..=30 {
+            let m = Multiplier {
+                multiplier: i32::MAX,
+                shift,
+            };
+            let _ = (m.apply(i32::MAX), m.apply(i32::MIN));
+        }
+        let big = Multiplier {
+            multiplier: i32::MAX,
+            shift: 30,
+        };
+        assert_eq!(big.apply(i32::MAX), i32::MAX);
+        assert_eq!(big.apply(i32::MIN), i32::MIN);
     }
 
     #[test]
