@@ -166,6 +166,9 @@ fn main() {
     convnet_predict::<1>(&r);
     convnet_predict::<256>(&r);
     convnet_passes(&r);
+    let (mlp, mlp_int8) = int8_mnist();
+    int8_against_f32::<_, 1>(&r, "mlp", &*mlp, &mlp_int8);
+    int8_against_f32::<_, 256>(&r, "mlp", &*mlp, &mlp_int8);
 }
 
 fn convnet_train_step<const B: usize>(r: &Report) {
@@ -203,6 +206,57 @@ fn convnet_predict<const B: usize>(r: &Report) {
     }
     let secs = median_secs(9, call);
     r.line(&name, secs, B, convnet_predict_flop(B));
+}
+
+/// The int8 form of `net` and its f32 form predicting the same batch, alternated in rounds in
+/// one run: each round times both (medians of 3 runs), and the line gives each one's median
+/// over the rounds and the median of the rounds' ratios. With `--json`, the int8 network's line
+/// for tools/tflite's summary (task `predict-int8`).
+fn int8_against_f32<N, const B: usize>(r: &Report, name: &str, net: &N, int8: &N::Int8)
+where
+    N: liandan::quant::Quantize,
+{
+    use liandan::layer::{In, Out};
+    use liandan::quant::Int8Network;
+    let name = format!("{name} int8 predict B={B}");
+    if !r.wants(&name) {
+        return;
+    }
+    let x = inputs::<N::Input, B>(5);
+    let mut xq = In::<N::Int8, B>::boxed();
+    let input = int8.input_quantization();
+    let pairs = xq.as_mut_slice().iter_mut().zip(x.as_slice());
+    pairs.for_each(|(q, &v)| *q = input.quantize(v));
+    let (mut y, mut yq) = (Out::<N, B>::boxed(), Out::<N::Int8, B>::boxed());
+    let mut scratch = Scratch::<N, B>::boxed();
+    let mut scratch_q = Scratch::<N::Int8, B>::boxed();
+    let mut f32_call = || net.forward(black_box(&*x), &mut *y, &mut *scratch);
+    let mut int8_call = || int8.forward(black_box(&*xq), &mut *yq, &mut *scratch_q);
+    if r.json {
+        return peer_line("predict-int8", B, int8_call);
+    }
+    let (mut f32s, mut int8s, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..7 {
+        let (a, b) = (
+            median_secs(3, &mut f32_call),
+            median_secs(3, &mut int8_call),
+        );
+        f32s.push(a);
+        int8s.push(b);
+        ratios.push(a / b);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (a, b, ratio) = (median(&mut f32s), median(&mut int8s), median(&mut ratios));
+    println!(
+        "{name:<34} {:>10.2} us {:>12.0} samples/s   f32 {:>10.2} us {:>12.0} samples/s   int8/f32 {ratio:.2}x",
+        b * 1e6,
+        B as f64 / b,
+        a * 1e6,
+        B as f64 / a
+    );
 }
 
 /// One JSON line as tools/conv_peers prints its peers': 0.3 s of calls untimed, then at least

@@ -5,6 +5,8 @@
 //! cargo run --release --example deploy -- train [ffi/weights/mnist.safetensors]
 //! cargo run --example deploy -- expected target/ffi/expected.bin [ffi/weights/mnist.safetensors]
 //! cargo run --example deploy -- expected-convnet target/ffi/expected_convnet.bin [ffi/weights/convnet.safetensors]
+//! cargo run --release --example deploy -- quantize
+//! cargo run --example deploy -- expected-int8 target/ffi/expected_int8.bin [ffi/weights/mnist-int8.safetensors]
 //! ```
 //!
 //! `train` reads the bundled digits, splits them 80/10/10 (seed 42, stratified), trains with
@@ -16,6 +18,12 @@
 //! `f32` probabilities. `ffi/tests/check.c` reads that file and compares bit for bit.
 //! `expected-convnet` does the same with keras.io's convnet and the weights
 //! `cargo run --release --example mnist_cnn` saved (copied to `ffi/weights/convnet.safetensors`).
+//!
+//! `quantize` calibrates the trained seed network on the first 1,000 digits of the training
+//! split and writes its int8 form to `ffi/weights/mnist-int8.safetensors`
+//! (`liandan::quant::calibrate`). `expected-int8` loads that file at run time
+//! (`liandan::quant::file::load`) and writes per test digit its pixels, label and class as
+//! `expected` does, then the 10 int8 outputs, for `check.c` to compare bit for bit.
 
 use anyhow::Context;
 use std::io::Write;
@@ -23,6 +31,7 @@ use std::io::Write;
 use liandan::data::{shuffle, shuffled_indices, Dataset};
 use liandan::io::{load_weights, save_weights};
 use liandan::prelude::*;
+use liandan::quant::Int8Network;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -54,6 +63,10 @@ network! {
 const WEIGHTS: &str = "ffi/weights/mnist.safetensors";
 /// The convnet's weights, as `examples/mnist_cnn.rs` saves them (seed 42).
 const CONVNET_WEIGHTS: &str = "ffi/weights/convnet.safetensors";
+/// The seed network's int8 form, as `quantize` writes it.
+const INT8_WEIGHTS: &str = "ffi/weights/mnist-int8.safetensors";
+/// How many training digits calibrate the int8 networks.
+const CALIBRATION: usize = 1000;
 const SEED: u64 = 42;
 const EPOCHS: u64 = 8;
 const BATCH: usize = 32;
@@ -76,6 +89,9 @@ fn main() -> anyhow::Result<()> {
         ["expected", out, path] => expected(out, path),
         ["expected-convnet", out] => expected_convnet(out, CONVNET_WEIGHTS),
         ["expected-convnet", out, path] => expected_convnet(out, path),
+        ["quantize"] => quantize(),
+        ["expected-int8", out] => expected_int8(out, INT8_WEIGHTS),
+        ["expected-int8", out, path] => expected_int8(out, path),
         _ => anyhow::bail!(
             "usage: deploy train [weights] | deploy expected <out> [weights] | deploy expected-convnet <out> [weights]"
         ),
@@ -149,6 +165,60 @@ fn expected_convnet(out: &str, path: &str) -> anyhow::Result<()> {
         net.forward(&x, &mut y, &mut scratch);
         Ok((y.argmax().0, y))
     })
+}
+
+/// Calibrates the trained networks on training digits and writes their int8 files.
+fn quantize() -> anyhow::Result<()> {
+    let (train, _, test) = digits()?;
+    let calibration = train.subset(&(0..CALIBRATION.min(train.len())).collect::<Vec<_>>())?;
+    let mut net = Mnist::<f32>::boxed();
+    load_weights(&mut *net, WEIGHTS)?;
+    let ranges = liandan::quant::calibrate(&*net, &calibration)?;
+    ranges.save(&*net, INT8_WEIGHTS)?;
+    let int8 = ranges.quantize(&*net)?;
+    let right = (0..test.len())
+        .filter(|&i| Some(classify_int8(&int8, test.sample(i)).0) == test.label(i))
+        .count();
+    println!("float test accuracy {:.4}", accuracy(&net, &test));
+    println!("int8 test accuracy {:.4}", right as f32 / test.len() as f32);
+    println!("saved {INT8_WEIGHTS}");
+    Ok(())
+}
+
+/// The class and the int8 outputs of one digit.
+fn classify_int8(net: &MnistInt8, pixels: &[f32]) -> (usize, [i8; 10]) {
+    let input = net.input_quantization();
+    let mut x = Sample::<i8, Hw<28, 28>>::zeroed();
+    x.as_mut_slice()
+        .iter_mut()
+        .zip(pixels)
+        .for_each(|(q, &p)| *q = input.quantize(p));
+    let mut y = SMatrix::<i8, 10, 1>::zeroed();
+    net.forward(&x, &mut y, &mut MnistInt8Scratch::<1>::zeroed());
+    let out: [i8; 10] = y.as_slice().try_into().unwrap_or([0; 10]);
+    let class = (0..10).fold(0, |best, i| if out[i] > out[best] { i } else { best });
+    (class, out)
+}
+
+/// The int8 network's classes and outputs: per digit as `expected` writes, then the 10 int8
+/// outputs.
+fn expected_int8(out: &str, path: &str) -> anyhow::Result<()> {
+    let net = liandan::quant::file::load::<MnistInt8>(path)?;
+    let mut outputs = Vec::new();
+    write_expected(out, |pixels| {
+        let (class, y) = classify_int8(&net, pixels);
+        outputs.push(y);
+        Ok((
+            class,
+            SVector::from_fn(|i, _| net.output_quantization().dequantize(y[i])),
+        ))
+    })?;
+    let mut bytes = std::fs::read(out)?;
+    outputs
+        .iter()
+        .for_each(|y| bytes.extend(y.iter().map(|&v| v as u8)));
+    std::fs::write(out, bytes)?;
+    Ok(())
 }
 
 /// Writes the first test digits and what `classify` says of each, in the format above.

@@ -11,6 +11,7 @@ mkdir -p "$out"
 # The reference: liandan with std loads the weight file at run time and predicts.
 cargo run --quiet --example deploy -- expected "$out/expected.bin"
 cargo run --quiet --example deploy -- expected-convnet "$out/expected_convnet.bin"
+cargo run --quiet --example deploy -- expected-int8 "$out/expected_int8.bin"
 
 # The firmware side: no std, no heap, the same weights compiled in.
 (cd ffi && cargo build --release --quiet)
@@ -18,7 +19,7 @@ lib=ffi/target/release/libliandan_ffi.a
 
 cc -std=c11 -O2 -Wall -Wextra -Werror -Iffi/include ffi/tests/check.c "$lib" \
     -Wl,--gc-sections -lm -lpthread -o "$out/check"
-"$out/check" "$out/expected.bin" "$out/expected_convnet.bin"
+"$out/check" "$out/expected.bin" "$out/expected_convnet.bin" "$out/expected_int8.bin"
 
 # Flash: the sections the linker kept from the library, in the linked check program. No
 # allocator symbol may be referenced: the library has none and needs none.
@@ -29,16 +30,23 @@ fi
 echo "no allocator referenced by $lib"
 
 # What the library adds to the linked program: its Rust symbols (mangled `_ZN`/`_R`) and the
-# exported `liandan_*` functions, by kind. The weights are the `WEIGHTS` static in `.rodata`;
-# the learner's state is `.bss` (zero-initialised RAM, no flash).
+# exported `liandan_*` functions, by kind. The weights are statics in `.rodata` (`WEIGHTS` the
+# seed network's f32, `CONVNET` the convnet's, `INT8` the seed network's int8, `CONVNET_INT8`
+# the convnet's); the learner's state and the scratches are `.bss` (zero-initialised RAM, no
+# flash).
 nm -t d -S --size-sort "$out/check" | awk '
     $4 ~ /^(_ZN|_R|liandan_)/ {
         size = $2 + 0
         if ($3 ~ /[tT]/) text += size
         else if ($3 ~ /[rR]/) rodata += size
         else if ($3 ~ /[bB]/) bss += size
-        if ($4 ~ /WEIGHTS/) weights = size
+        if ($4 ~ /7WEIGHTS17h/) weights = size
+        if ($4 ~ /7CONVNET17h/) convnet = size
+        if ($4 ~ /4INT817h/) int8 = size
+        if ($4 ~ /12CONVNET_INT817h/) convnet_int8 = size
     }
     END {
-        printf "liandan in the linked program: .text %d bytes, .rodata %d bytes (weights %d), .bss %d bytes\n", text, rodata, weights, bss
+        printf "liandan in the linked program: .text %d bytes, .rodata %d bytes, .bss %d bytes\n", text, rodata, bss
+        printf "seed network weights: f32 %d bytes, int8 %d bytes (%.1f%%)\n", weights, int8, 100 * int8 / weights
+        if (convnet_int8) printf "convnet weights: f32 %d bytes, int8 %d bytes (%.1f%%)\n", convnet, convnet_int8, 100 * convnet_int8 / convnet
     }'

@@ -56,3 +56,38 @@ fn the_quantised_seed_network_agrees_with_the_float_one() {
     println!("same class {same}/{n}, int8 correct {correct}/{n}");
     assert!(same * 100 >= 99 * n, "same class on {same} of {n}");
 }
+
+/// The seed network's int8 form that `examples/deploy.rs quantize` wrote, compiled in; the
+/// file records the float network's name, `Mnist`.
+mod compiled {
+    use liandan::prelude::*;
+
+    network! {
+        #[derive(Debug, PartialEq)]
+        pub struct Mnist {
+            input: [28, 28],
+            Flatten,
+            Dense<128, Relu>,
+            Dropout<0.2>,
+            Dense<10, Softmax>,
+            weights: "ffi/weights/mnist-int8.safetensors",
+        }
+    }
+}
+
+#[test]
+fn compiled_in_int8_weights_are_the_file_loaded_at_run_time() {
+    use compiled::{Mnist as Compiled, MnistScratch as CompiledScratch};
+    static NET: Compiled = Compiled::WEIGHTS;
+    let loaded = liandan::quant::file::load::<MnistInt8>("ffi/weights/mnist-int8.safetensors");
+    let loaded = loaded.unwrap();
+    assert_eq!(NET.input, loaded.input);
+    assert_eq!(NET.dense_1.kernel, loaded.dense_1.kernel);
+    assert_eq!(NET.dense_2.bias, loaded.dense_2.bias);
+    assert_eq!(NET.dense_2.multiplier, loaded.dense_2.multiplier);
+    assert_eq!(Compiled::PARAM_BYTES, core::mem::size_of::<Compiled>());
+    assert_eq!(
+        Compiled::scratch_bytes(3),
+        core::mem::size_of::<CompiledScratch<3>>()
+    );
+}

@@ -57,6 +57,15 @@ pub fn rng(seed: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed)
 }
 
+/// The trained seed network (`ffi/weights/mnist.safetensors`) and its int8 form
+/// (`ffi/weights/mnist-int8.safetensors`, which `examples/deploy.rs quantize` wrote).
+pub fn int8_mnist() -> (Box<Mnist<f32>>, Box<MnistInt8>) {
+    let mut net = Mnist::<f32>::boxed();
+    liandan::io::load_weights(&mut *net, "ffi/weights/mnist.safetensors").expect("f32 weights");
+    let int8 = liandan::quant::file::load::<MnistInt8>("ffi/weights/mnist-int8.safetensors");
+    (net, int8.expect("int8 weights"))
+}
+
 /// A freshly initialised seed network, on the heap.
 pub fn network() -> Box<Mnist<f32>> {
     Mnist::<f32>::new_boxed(&mut rng(1))

@@ -55,6 +55,22 @@ uint8_t liandan_convnet_classify(const float pixels[LIANDAN_INPUTS]);
  * nothing if either pointer is NULL. */
 void liandan_convnet_probabilities(const float pixels[LIANDAN_INPUTS], float out[LIANDAN_CLASSES]);
 
+/* The seed network in int8 (written by `cargo run --release --example deploy -- quantize`):
+ * int8 weights, integer arithmetic only, TFLite's int8 scheme. An int8 image is the 784
+ * pixels quantised with the network's input quantisation, q = round(p / scale) + zero_point
+ * clamped to [-128, 127]. The outputs are int8 probabilities: p = (q + 128) / 256.
+ * Re-entrant: the scratch is on the stack. */
+
+/* The input's scale and zero point; either pointer may be NULL. */
+void liandan_int8_input_quantization(float *scale, int32_t *zero_point);
+
+/* The digit an int8 image shows, or 255 if `x` is NULL; the 10 int8 outputs into `out`
+ * unless it is NULL. */
+uint8_t liandan_int8_classify(const int8_t x[LIANDAN_INPUTS], int8_t out[LIANDAN_CLASSES]);
+
+/* The same for float pixels in [0, 1], quantised first. */
+uint8_t liandan_int8_classify_pixels(const float pixels[LIANDAN_INPUTS], int8_t out[LIANDAN_CLASSES]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,11 +12,16 @@
 //! mnist_cnn`, seed 42) is compiled in the same way; its intermediate activations (145 KB for
 //! one image) are a zero-initialised `static` scratch rather than stack.
 //!
+//! The seed network's int8 form (`weights/mnist-int8.safetensors`) is compiled in too: integer
+//! classification with a quarter of the flash (`int8.rs`).
+//!
 //! Every entry point takes the state through [`Exclusive`], so a call made while another is
 //! running (from an interrupt handler or another thread) is refused with an error value rather
 //! than racing.
 
 #![no_std]
+
+mod int8;
 
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, Ordering};

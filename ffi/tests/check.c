@@ -7,9 +7,11 @@
  *   3. bad input (NULL, a label above 9) gives the documented error values;
  *   4. the convnet's classes and probabilities (`deploy -- expected-convnet FILE`) are bit
  *      for bit the same too;
+ *   5. the int8 network's classes and int8 outputs (`deploy -- expected-int8 FILE`) are bit
+ *      for bit the same, from float pixels and from pixels quantised here in C;
  * and measures the stack one classification needs, by painting the stack of a thread.
  *
- * Usage: check EXPECTED_FILE CONVNET_EXPECTED_FILE
+ * Usage: check EXPECTED_FILE CONVNET_EXPECTED_FILE INT8_EXPECTED_FILE
  */
 #define _GNU_SOURCE
 #include <math.h>
@@ -32,6 +34,8 @@ struct digit {
 
 static struct digit *digits; /* on the C side's heap: the library has none */
 static struct digit *convnet_digits;
+static struct digit *int8_digits;
+static int8_t (*int8_outputs)[LIANDAN_CLASSES];
 static int failures;
 
 #define CHECK(cond, ...)                                   \
@@ -69,6 +73,44 @@ static uint32_t load(const char *path, struct digit **out) {
     fclose(f);
     *out = digits;
     return count;
+}
+
+/* The int8 outputs after the digits of an int8 expected file: count x 10 int8. */
+static void load_int8_outputs(const char *path, uint32_t count) {
+    FILE *f = fopen(path, "rb");
+    int8_outputs = calloc(count, sizeof *int8_outputs);
+    if (!f || !int8_outputs || fseek(f, -(long)(count * LIANDAN_CLASSES), SEEK_END) != 0 ||
+        fread(int8_outputs, LIANDAN_CLASSES, count, f) != count) {
+        fprintf(stderr, "cannot read the int8 outputs of %s\n", path);
+        exit(2);
+    }
+    fclose(f);
+}
+
+/* The int8 network's classes and outputs equal to the Rust std build's, bit for bit, from
+ * float pixels and from pixels quantised here. */
+static void check_int8(uint32_t count) {
+    float scale;
+    int32_t zero_point;
+    liandan_int8_input_quantization(&scale, &zero_point);
+    int mismatched = 0, right = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        int8_t out[LIANDAN_CLASSES], again[LIANDAN_CLASSES], x[LIANDAN_INPUTS];
+        uint8_t class = liandan_int8_classify_pixels(int8_digits[i].pixels, out);
+        for (int j = 0; j < LIANDAN_INPUTS; j++) {
+            float q = roundf(int8_digits[i].pixels[j] / scale) + (float)zero_point;
+            x[j] = (int8_t)(q < -128.0f ? -128.0f : q > 127.0f ? 127.0f : q);
+        }
+        uint8_t quantised = liandan_int8_classify(x, again);
+        if (class != int8_digits[i].predicted || quantised != class ||
+            memcmp(out, int8_outputs[i], sizeof out) != 0 || memcmp(again, out, sizeof out) != 0) {
+            mismatched++;
+        }
+        right += class == int8_digits[i].label;
+    }
+    CHECK(mismatched == 0, "int8: %d of %u digits differ from the std build", mismatched, count);
+    CHECK(liandan_int8_classify(NULL, NULL) == 255, "int8_classify(NULL) is not 255");
+    printf("int8: %u digits bit for bit as the std build, %d classified right\n", count, right);
 }
 
 /* The convnet's classes and probabilities equal to the Rust std build's, bit for bit. */
@@ -151,6 +193,10 @@ static void *classify_one(void *arg) {
     return (void *)(uintptr_t)liandan_classify(((const struct digit *)arg)->pixels);
 }
 
+static void *int8_one(void *arg) {
+    return (void *)(uintptr_t)liandan_int8_classify_pixels(((const struct digit *)arg)->pixels, NULL);
+}
+
 static void *convnet_one(void *arg) {
     return (void *)(uintptr_t)liandan_convnet_classify(((const struct digit *)arg)->pixels);
 }
@@ -179,8 +225,9 @@ static size_t stack_used(void *(*run)(void *), void *arg) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s EXPECTED_FILE CONVNET_EXPECTED_FILE\n", argv[0]);
+    if (argc != 4) {
+        fprintf(stderr, "usage: %s EXPECTED_FILE CONVNET_EXPECTED_FILE INT8_EXPECTED_FILE\n",
+                argv[0]);
         return 2;
     }
     uint32_t count = load(argv[1], &digits);
@@ -188,6 +235,10 @@ int main(int argc, char **argv) {
     uint32_t convnet_count = load(argv[2], &convnet_digits);
     CHECK(convnet_count > 0, "no digits in %s", argv[2]);
     check_convnet(convnet_count);
+    uint32_t int8_count = load(argv[3], &int8_digits);
+    CHECK(int8_count > 0, "no digits in %s", argv[3]);
+    load_int8_outputs(argv[3], int8_count);
+    check_int8(int8_count);
     check_predictions(count, "compiled-in weights");
     check_learning(count);
     check_predictions(count, "after liandan_reset");
@@ -201,6 +252,8 @@ int main(int argc, char **argv) {
     printf("stack for one liandan_train_step: %zu bytes\n", used - base);
     used = stack_used(convnet_one, &convnet_digits[0]);
     printf("stack for one liandan_convnet_classify: %zu bytes\n", used - base);
+    used = stack_used(int8_one, &int8_digits[0]);
+    printf("stack for one liandan_int8_classify_pixels: %zu bytes\n", used - base);
     CHECK(liandan_reset() == 0, "reset refused");
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
