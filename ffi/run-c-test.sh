@@ -50,3 +50,20 @@ nm -t d -S --size-sort "$out/check" | awk '
         printf "seed network weights: f32 %d bytes, int8 %d bytes (%.1f%%)\n", weights, int8, 100 * int8 / weights
         if (convnet_int8) printf "convnet weights: f32 %d bytes, int8 %d bytes (%.1f%%)\n", convnet, convnet_int8, 100 * convnet_int8 / convnet
     }'
+
+# Flash per precision: a program that classifies one digit, nothing else, in f32 and in int8.
+# Each keeps the library's code and data that its classification reaches.
+for precision in f32 int8; do
+    flag=""
+    if [ "$precision" = int8 ]; then flag=-DLIANDAN_SIZE_INT8; fi
+    cc -std=c11 -O2 -Wall -Wextra -Werror $flag -Iffi/include ffi/tests/size.c "$lib" \
+        -Wl,--gc-sections -lm -lpthread -o "$out/size_$precision"
+    "$out/size_$precision" > /dev/null
+    nm -t d -S --size-sort "$out/size_$precision" | awk -v precision="$precision" '
+        $4 ~ /^(_ZN|_R|liandan_)/ {
+            size = $2 + 0
+            if ($3 ~ /[tT]/) text += size
+            else if ($3 ~ /[rR]/) rodata += size
+        }
+        END { printf "%s classification alone: .text %d bytes, .rodata %d bytes\n", precision, text, rodata }'
+done
