@@ -7,7 +7,13 @@
 //! `[-127, 127]`; biases are int32 with scale `input_scale·kernel_scale`. A layer sums
 //! `Σ (x - zp_in)·w + bias` exactly in an `i32`, then requantises it to its output's scale
 //! with a fixed-point [`Multiplier`].
+//!
+//! A classifier's last step, [`Softmax`], turns int8 logits into int8 probabilities of fixed
+//! scale 1/256 and zero point -128, with gemmlowp's fixed-point `exp` and reciprocal.
 
+mod fixed_point;
 mod multiplier;
+mod softmax;
 
 pub use multiplier::{rounding_divide_by_pot, rounding_doubling_high_mul, Multiplier};
+pub use softmax::Softmax;
