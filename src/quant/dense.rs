@@ -12,7 +12,7 @@ use core::marker::PhantomData;
 use nalgebra::SMatrix;
 
 use super::bytes::{f32_at, i32_at, quantization_at};
-use super::{Int8Activation, Multiplier, Quantization};
+use super::{Int8Activation, Multiplier, Quantization, Softmax};
 use crate::activation::Identity;
 use crate::kernel::int8::{gemm, Requantize};
 use crate::layer::{Accepts, Forward};
@@ -33,6 +33,9 @@ pub struct Dense<const I: usize, const O: usize, const G: usize, A = Identity> {
     pub shift: [i8; O],
     /// The quantisation of the output (of the logits, before a softmax).
     pub output: Quantization,
+    /// The integer softmax of the logits, for a softmax head (computed from the logits'
+    /// scale for every layer, 12 bytes, since a `const fn` cannot ask the activation).
+    pub softmax: Softmax,
     activation: PhantomData<A>,
 }
 
@@ -53,6 +56,7 @@ impl<const I: usize, const O: usize, const G: usize, A> Dense<I, O, G, A> {
         assert!(G * 4 >= I && G * 4 < I + 4, "G must be ⌈I/4⌉");
         let (kernel, bias, kernel_scale) = (at[0], at[1], at[2]);
         self.output = quantization_at(bytes, at[3], at[4]);
+        self.softmax = Softmax::new(self.output.scale);
         let mut o = 0;
         while o < O {
             let mut sum = 0i32;
@@ -101,6 +105,13 @@ impl<const I: usize, const O: usize, const G: usize, A: Int8Activation> Forward
         };
         let (x, y) = (x.as_slice(), y.as_mut_slice());
         gemm(x, B, I, I, self.kernel.as_flattened(), O, &requantize, y, O);
+        if A::SOFTMAX {
+            for sample in y.chunks_exact_mut(O) {
+                let mut logits = [0i8; O];
+                logits.copy_from_slice(sample);
+                self.softmax.apply(&logits, sample);
+            }
+        }
     }
 }
 

@@ -7,6 +7,9 @@
 //! `[-127, 127]`; biases are int32 with scale `input_scale·kernel_scale`. A layer sums
 //! `Σ (x - zp_in)·w + bias` exactly in an `i32`, then requantises it to its output's scale
 //! with a fixed-point [`Multiplier`].
+//!
+//! A classifier's last step, [`Softmax`], turns int8 logits into int8 probabilities of fixed
+//! scale 1/256 and zero point -128, with gemmlowp's fixed-point `exp` and reciprocal.
 
 mod activation;
 pub mod bytes;
@@ -15,10 +18,12 @@ mod calibrate;
 mod dense;
 #[cfg(feature = "std")]
 pub mod file;
+mod fixed_point;
 mod multiplier;
 mod network;
 mod quantization;
 mod quantize;
+mod softmax;
 #[cfg(feature = "std")]
 mod tensors;
 
@@ -32,3 +37,4 @@ pub use quantization::Quantization;
 #[cfg(feature = "std")]
 pub use quantize::Int8Tensor;
 pub use quantize::{Observe, Quantize, QuantizeTensors, Range};
+pub use softmax::Softmax;
