@@ -68,9 +68,10 @@ impl Softmax {
     /// (`beta = 1`, 5 integer bits) and `CalculateInputRadius` compute them: the real multiplier
     /// `min(s·2^26, 2^31 - 1)` in `f64` split by `QuantizeMultiplier` ([`Multiplier::new`]).
     ///
-    /// TFLite requires that multiplier to exceed 1 (`input_scale > 2^-26`) and stops otherwise;
-    /// for such a scale, or a NaN, this gives multiplier 0: every difference counts as 0 and
-    /// every probability is `1/n`, which is the softmax to within `255·2^-26` in each exponent.
+    /// TFLite requires that multiplier to exceed 1 (`input_scale` above `2^-26`, not NaN) and
+    /// stops otherwise. For such a scale this gives multiplier 0: every difference counts as 0 and
+    /// every probability is `1/n`. For a positive scale of at most `2^-26` that is the softmax
+    /// to the output's precision, the exponents differing by at most `255·2^-26`.
     pub const fn new(input_scale: f32) -> Softmax {
         const MAX_REAL_MULTIPLIER: f64 = (1u64 << 31) as f64 - 1.0;
         let mut real = input_scale as f64 * (1u64 << (31 - EXP_INPUT_INTEGER_BITS)) as f64;
@@ -179,6 +180,9 @@ mod tests {
         assert_eq!(softmax.diff_min, -248);
         // A half: 2^25 = 0.5·2^26, radius floor(31/1) = 31.
         assert_eq!(Softmax::new(0.5).diff_min, -31);
+        // Computed at compile time, the same parameters.
+        const TENTH: Softmax = Softmax::new(0.1);
+        assert_eq!(TENTH, softmax);
     }
 
     #[test]

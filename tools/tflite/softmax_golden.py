@@ -29,6 +29,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import ai_edge_litert  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from ai_edge_litert.interpreter import Interpreter, OpResolverType  # noqa: E402
@@ -153,7 +154,13 @@ def main():
             tensors[f"case{k}.softmax"] = reference
             k += 1
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    save_file(tensors, args.out, metadata={"source": "tools/tflite/softmax_golden.py"})
+    metadata = {
+        "source": "tools/tflite/softmax_golden.py",
+        "tensorflow": tf.__version__,
+        "ai_edge_litert": getattr(ai_edge_litert, "__version__", "unknown"),
+        "resolver": "BUILTIN_REF",
+    }
+    save_file(tensors, args.out, metadata=metadata)
     print(f"{args.out}: {k} cases, {os.path.getsize(args.out)} bytes")
 
 
