@@ -199,25 +199,31 @@ def layer_outputs(buf, q, paired, debug):
     return {field: np.stack(v) for field, v in kept.items()}, np.stack(logits), np.stack(outputs)
 
 
-def check_arithmetic(model, tensors, q, layers, logits):
+def check_arithmetic(model, tensors, q, layers, logits, outputs):
     """Whether the numpy pass from the int8 file alone (reference.py) gives TFLite's tensors.
 
-    Also counts the digits whose logits change when the Dense layers requantize in fixed point
-    (QuantizeMultiplier, as CONV_2D does) instead of the reference FULLY_CONNECTED's double.
+    Compares the logits on every digit, every layer on the debug digits and, through
+    reference.softmax, the outputs on every digit. Also counts the digits whose logits change
+    when the Dense layers requantize in fixed point (QuantizeMultiplier, as CONV_2D does)
+    instead of the reference FULLY_CONNECTED's double precision.
     """
     lines = []
     for fixed in (False, True):
         ours = reference.forward(tensors, common.architecture(model), q, dense_fixed_point=fixed)
         last = list(ours)[-1]
-        same = np.all(ours[last].reshape(len(q), -1) == logits.reshape(len(q), -1), axis=1)
+        same = np.all(ours[last] == logits, axis=1)
         debug = len(next(iter(layers.values())))
         differ = [f for f, v in layers.items() if not np.array_equal(ours[f][:debug], v)]
         how = "fixed-point Dense" if fixed else "double-precision Dense"
-        lines.append(
+        line = (
             f"numpy ({how}) from the int8 file gives BUILTIN_REF's logits on {same.sum()} of "
             f"{len(q)} digits; every layer of the first {debug} digits: "
             + ("bit for bit" if not differ else f"differs in {differ}")
         )
+        probabilities = reference.softmax(ours[last], tensors[f"{last}.output_scale"][0])
+        agree = np.all(probabilities == outputs, axis=1).sum()
+        line += f"; its softmax gives BUILTIN_REF's outputs on {agree} of {len(q)} digits"
+        lines.append(line)
     return lines
 
 
@@ -266,7 +272,7 @@ def main(models):
         layers, logits, kept_outputs = layer_outputs(buf, q, paired, DEBUG_DIGITS[model])
         if not np.array_equal(kept_outputs, outputs) or logits.shape != (len(q), 10):
             raise SystemExit(f"{model}: keeping every tensor changed the outputs or logits' shape")
-        arithmetic = check_arithmetic(model, tensors, q, layers, logits)
+        arithmetic = check_arithmetic(model, tensors, q, layers, logits, outputs)
 
         meta = {"liandan.format": "int8", "liandan.architecture": common.architecture(model)}
         common.save(tensors, common.FIXTURES / f"{model}.tflite.safetensors", meta)
