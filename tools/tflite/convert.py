@@ -15,7 +15,10 @@ repository's f32 weight files):
 4. runs it with the default kernels (XNNPACK) and with the optimised built-in kernels without
    XNNPACK, and prints how many digits' outputs agree bit for bit with the reference (printed
    only: nothing depends on it);
-5. writes tests/fixtures/int8/<model>.tflite.safetensors: the int8 weights and quantisation
+5. prints whether reference.py's numpy pass from the int8 file alone gives the reference's
+   logits and outputs on every digit and every layer on the first digits (see
+   `check_arithmetic`);
+6. writes tests/fixtures/int8/<model>.tflite.safetensors: the int8 weights and quantisation
    parameters in liandan's int8 format (see `int8_file`), and
    tests/fixtures/int8/<model>.expected.safetensors: the reference outputs (see `expected_file`).
 
