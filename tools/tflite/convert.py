@@ -252,53 +252,57 @@ def agreement(ref, other, labels):
     )
 
 
+def network(model, images, labels):
+    """Converts, runs, checks and writes one network's files; returns the lines to print."""
+    report = []
+    net = common.build(model)
+    x = common.samples(model, images)
+    probabilities = net.predict(x, batch_size=500, verbose=0)
+    buf = convert(net, x)
+    common.tflite_path(model).write_bytes(buf)
+    paired = graph.pair(common.architecture(model), graph.operators(buf))
+
+    ref = interpreter(buf, OpResolverType.BUILTIN_REF)
+    tensors = int8_file(model, ref, paired, report)
+    q = common.quantize(x, tensors["input.scale"][0], tensors["input.zero_point"][0])
+    outputs = invoke(ref, q)
+    layers, logits, kept_outputs = layer_outputs(buf, q, paired, DEBUG_DIGITS[model])
+    if not np.array_equal(kept_outputs, outputs) or logits.shape != (len(q), 10):
+        raise SystemExit(f"{model}: keeping every tensor changed the outputs or logits' shape")
+
+    meta = {"liandan.format": "int8", "liandan.architecture": common.architecture(model)}
+    common.save(tensors, common.FIXTURES / f"{model}.tflite.safetensors", meta)
+    common.save(
+        expected_file(outputs, q, layers),
+        common.FIXTURES / f"{model}.expected.safetensors",
+        {"reference": REFERENCE},
+    )
+
+    report += [f"tensor {name} {t.dtype} {list(t.shape)}" for name, t in sorted(tensors.items())]
+    float_accuracy = np.mean(probabilities.argmax(1) == labels)
+    int8_accuracy = np.mean(outputs.argmax(1) == labels)
+    report.append(f"float accuracy {float_accuracy:.4f}, int8 (reference) {int8_accuracy:.4f}")
+    same = np.sum(outputs.argmax(1) == probabilities.argmax(1))
+    report.append(f"int8 and float argmax agree on {same} digits")
+    report += check_arithmetic(model, tensors, q, layers, logits, outputs)
+    for name, resolver in (
+        ("XNNPACK (AUTO)", OpResolverType.AUTO),
+        ("BUILTIN_WITHOUT_DEFAULT_DELEGATES", OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES),
+    ):
+        other = invoke(interpreter(buf, resolver), q)
+        report.append(f"{name}: {agreement(outputs, other, labels)}")
+    return report
+
+
 def main(models):
     images, labels = common.digits()
     common.WORK.mkdir(parents=True, exist_ok=True)
     common.FIXTURES.mkdir(parents=True, exist_ok=True)
     for model in models:
-        report = []
-        net = common.build(model)
-        x = common.samples(model, images)
-        probabilities = net.predict(x, batch_size=500, verbose=0)
-        float_accuracy = np.mean(probabilities.argmax(1) == labels)
-        buf = convert(net, x)
-        common.tflite_path(model).write_bytes(buf)
-        paired = graph.pair(common.architecture(model), graph.operators(buf))
-
-        ref = interpreter(buf, OpResolverType.BUILTIN_REF)
-        tensors = int8_file(model, ref, paired, report)
-        q = common.quantize(x, tensors["input.scale"][0], tensors["input.zero_point"][0])
-        outputs = invoke(ref, q)
-        xnnpack = invoke(interpreter(buf, OpResolverType.AUTO), q)
-        optimised = invoke(interpreter(buf, OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES), q)
-        layers, logits, kept_outputs = layer_outputs(buf, q, paired, DEBUG_DIGITS[model])
-        if not np.array_equal(kept_outputs, outputs) or logits.shape != (len(q), 10):
-            raise SystemExit(f"{model}: keeping every tensor changed the outputs or logits' shape")
-        arithmetic = check_arithmetic(model, tensors, q, layers, logits, outputs)
-
-        meta = {"liandan.format": "int8", "liandan.architecture": common.architecture(model)}
-        common.save(tensors, common.FIXTURES / f"{model}.tflite.safetensors", meta)
-        common.save(
-            expected_file(outputs, q, layers),
-            common.FIXTURES / f"{model}.expected.safetensors",
-            {"reference": REFERENCE},
-        )
-
-        int8_accuracy = np.mean(outputs.argmax(1) == labels)
+        report = network(model, images, labels)
         print(f"== {model}")
         for line in report:
             print(f"  {line}")
-        for name, t in sorted(tensors.items()):
-            print(f"  tensor {name} {t.dtype} {list(t.shape)}")
-        print(f"  float accuracy {float_accuracy:.4f}, int8 (reference) {int8_accuracy:.4f}")
-        same = np.sum(outputs.argmax(1) == probabilities.argmax(1))
-        print(f"  int8 and float argmax agree on {same} digits")
-        for line in arithmetic:
-            print(f"  {line}")
-        others = (("XNNPACK (AUTO)", xnnpack), ("BUILTIN_WITHOUT_DEFAULT_DELEGATES", optimised))
-        for name, other in others:
-            print(f"  {name}: {agreement(outputs, other, labels)}")
 
 
 if __name__ == "__main__":
