@@ -15,7 +15,10 @@ repository's f32 weight files):
 4. runs it with the default kernels (XNNPACK) and with the optimised built-in kernels without
    XNNPACK, and prints how many digits' outputs agree bit for bit with the reference (printed
    only: nothing depends on it);
-5. writes tests/fixtures/int8/<model>.tflite.safetensors: the int8 weights and quantisation
+5. prints whether reference.py's numpy pass from the int8 file alone gives the reference's
+   logits and outputs on every digit and every layer on the first digits (see
+   `check_arithmetic`);
+6. writes tests/fixtures/int8/<model>.tflite.safetensors: the int8 weights and quantisation
    parameters in liandan's int8 format (see `int8_file`), and
    tests/fixtures/int8/<model>.expected.safetensors: the reference outputs (see `expected_file`).
 
@@ -199,25 +202,31 @@ def layer_outputs(buf, q, paired, debug):
     return {field: np.stack(v) for field, v in kept.items()}, np.stack(logits), np.stack(outputs)
 
 
-def check_arithmetic(model, tensors, q, layers, logits):
+def check_arithmetic(model, tensors, q, layers, logits, outputs):
     """Whether the numpy pass from the int8 file alone (reference.py) gives TFLite's tensors.
 
-    Also counts the digits whose logits change when the Dense layers requantize in fixed point
-    (QuantizeMultiplier, as CONV_2D does) instead of the reference FULLY_CONNECTED's double.
+    Compares the logits on every digit, every layer on the debug digits and, through
+    reference.softmax, the outputs on every digit. Also counts the digits whose logits change
+    when the Dense layers requantize in fixed point (QuantizeMultiplier, as CONV_2D does)
+    instead of the reference FULLY_CONNECTED's double precision.
     """
     lines = []
     for fixed in (False, True):
         ours = reference.forward(tensors, common.architecture(model), q, dense_fixed_point=fixed)
         last = list(ours)[-1]
-        same = np.all(ours[last].reshape(len(q), -1) == logits.reshape(len(q), -1), axis=1)
+        same = np.all(ours[last] == logits, axis=1)
         debug = len(next(iter(layers.values())))
         differ = [f for f, v in layers.items() if not np.array_equal(ours[f][:debug], v)]
         how = "fixed-point Dense" if fixed else "double-precision Dense"
-        lines.append(
+        line = (
             f"numpy ({how}) from the int8 file gives BUILTIN_REF's logits on {same.sum()} of "
             f"{len(q)} digits; every layer of the first {debug} digits: "
             + ("bit for bit" if not differ else f"differs in {differ}")
         )
+        probabilities = reference.softmax(ours[last], tensors[f"{last}.output_scale"][0])
+        agree = np.all(probabilities == outputs, axis=1).sum()
+        line += f"; its softmax gives BUILTIN_REF's outputs on {agree} of {len(q)} digits"
+        lines.append(line)
     return lines
 
 
@@ -243,53 +252,57 @@ def agreement(ref, other, labels):
     )
 
 
+def network(model, images, labels):
+    """Converts, runs, checks and writes one network's files; returns the lines to print."""
+    report = []
+    net = common.build(model)
+    x = common.samples(model, images)
+    probabilities = net.predict(x, batch_size=500, verbose=0)
+    buf = convert(net, x)
+    common.tflite_path(model).write_bytes(buf)
+    paired = graph.pair(common.architecture(model), graph.operators(buf))
+
+    ref = interpreter(buf, OpResolverType.BUILTIN_REF)
+    tensors = int8_file(model, ref, paired, report)
+    q = common.quantize(x, tensors["input.scale"][0], tensors["input.zero_point"][0])
+    outputs = invoke(ref, q)
+    layers, logits, kept_outputs = layer_outputs(buf, q, paired, DEBUG_DIGITS[model])
+    if not np.array_equal(kept_outputs, outputs) or logits.shape != (len(q), 10):
+        raise SystemExit(f"{model}: keeping every tensor changed the outputs or logits' shape")
+
+    meta = {"liandan.format": "int8", "liandan.architecture": common.architecture(model)}
+    common.save(tensors, common.FIXTURES / f"{model}.tflite.safetensors", meta)
+    common.save(
+        expected_file(outputs, q, layers),
+        common.FIXTURES / f"{model}.expected.safetensors",
+        {"reference": REFERENCE},
+    )
+
+    report += [f"tensor {name} {t.dtype} {list(t.shape)}" for name, t in sorted(tensors.items())]
+    float_accuracy = np.mean(probabilities.argmax(1) == labels)
+    int8_accuracy = np.mean(outputs.argmax(1) == labels)
+    report.append(f"float accuracy {float_accuracy:.4f}, int8 (reference) {int8_accuracy:.4f}")
+    same = np.sum(outputs.argmax(1) == probabilities.argmax(1))
+    report.append(f"int8 and float argmax agree on {same} digits")
+    report += check_arithmetic(model, tensors, q, layers, logits, outputs)
+    for name, resolver in (
+        ("XNNPACK (AUTO)", OpResolverType.AUTO),
+        ("BUILTIN_WITHOUT_DEFAULT_DELEGATES", OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES),
+    ):
+        other = invoke(interpreter(buf, resolver), q)
+        report.append(f"{name}: {agreement(outputs, other, labels)}")
+    return report
+
+
 def main(models):
     images, labels = common.digits()
     common.WORK.mkdir(parents=True, exist_ok=True)
     common.FIXTURES.mkdir(parents=True, exist_ok=True)
     for model in models:
-        report = []
-        net = common.build(model)
-        x = common.samples(model, images)
-        probabilities = net.predict(x, batch_size=500, verbose=0)
-        float_accuracy = np.mean(probabilities.argmax(1) == labels)
-        buf = convert(net, x)
-        common.tflite_path(model).write_bytes(buf)
-        paired = graph.pair(common.architecture(model), graph.operators(buf))
-
-        ref = interpreter(buf, OpResolverType.BUILTIN_REF)
-        tensors = int8_file(model, ref, paired, report)
-        q = common.quantize(x, tensors["input.scale"][0], tensors["input.zero_point"][0])
-        outputs = invoke(ref, q)
-        xnnpack = invoke(interpreter(buf, OpResolverType.AUTO), q)
-        optimised = invoke(interpreter(buf, OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES), q)
-        layers, logits, kept_outputs = layer_outputs(buf, q, paired, DEBUG_DIGITS[model])
-        if not np.array_equal(kept_outputs, outputs) or logits.shape != (len(q), 10):
-            raise SystemExit(f"{model}: keeping every tensor changed the outputs or logits' shape")
-        arithmetic = check_arithmetic(model, tensors, q, layers, logits)
-
-        meta = {"liandan.format": "int8", "liandan.architecture": common.architecture(model)}
-        common.save(tensors, common.FIXTURES / f"{model}.tflite.safetensors", meta)
-        common.save(
-            expected_file(outputs, q, layers),
-            common.FIXTURES / f"{model}.expected.safetensors",
-            {"reference": REFERENCE},
-        )
-
-        int8_accuracy = np.mean(outputs.argmax(1) == labels)
+        report = network(model, images, labels)
         print(f"== {model}")
         for line in report:
             print(f"  {line}")
-        for name, t in sorted(tensors.items()):
-            print(f"  tensor {name} {t.dtype} {list(t.shape)}")
-        print(f"  float accuracy {float_accuracy:.4f}, int8 (reference) {int8_accuracy:.4f}")
-        same = np.sum(outputs.argmax(1) == probabilities.argmax(1))
-        print(f"  int8 and float argmax agree on {same} digits")
-        for line in arithmetic:
-            print(f"  {line}")
-        others = (("XNNPACK (AUTO)", xnnpack), ("BUILTIN_WITHOUT_DEFAULT_DELEGATES", optimised))
-        for name, other in others:
-            print(f"  {name}: {agreement(outputs, other, labels)}")
 
 
 if __name__ == "__main__":
