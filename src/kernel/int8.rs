@@ -1,6 +1,6 @@
 //! The int8 matrix product with its requantisation (portable only, for now).
 
-use crate::quant::Multiplier;
+use crate::quant::{Multiplier, Rounding};
 
 /// What turns a row's `i32` sums into int8 outputs, per output channel.
 pub(crate) struct Requantize<'a> {
@@ -10,6 +10,7 @@ pub(crate) struct Requantize<'a> {
     pub zero_point: i32,
     pub min: i8,
     pub max: i8,
+    pub rounding: Rounding,
 }
 
 /// `out[r][o] = clamp(zp + M[o]·(bias[o] + Σ_k x[r][k]·w[k][o]))` for `rows` rows of `k`
@@ -38,7 +39,7 @@ pub(crate) fn gemm(
                 multiplier: q.multiplier[c],
                 shift: i32::from(q.shift[c]),
             };
-            let v = q.zero_point.wrapping_add(m.apply(acc));
+            let v = q.zero_point.wrapping_add(m.apply_with(acc, q.rounding));
             *y = v.clamp(i32::from(q.min), i32::from(q.max)) as i8;
         }
     }

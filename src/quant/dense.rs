@@ -12,7 +12,7 @@ use core::marker::PhantomData;
 use nalgebra::SMatrix;
 
 use super::bytes::{f32_at, i32_at, quantization_at};
-use super::{Int8Activation, Multiplier, Quantization, Softmax};
+use super::{Int8Activation, Multiplier, Quantization, Rounding, Softmax};
 use crate::activation::Identity;
 use crate::kernel::int8::{gemm, Requantize};
 use crate::layer::{Accepts, Forward};
@@ -102,6 +102,8 @@ impl<const I: usize, const O: usize, const G: usize, A: Int8Activation> Forward
             zero_point: self.output.zero_point,
             min,
             max,
+            // TFLite's reference FULLY_CONNECTED rounds the product once.
+            rounding: Rounding::Once,
         };
         let (x, y) = (x.as_slice(), y.as_mut_slice());
         gemm(x, B, I, I, self.kernel.as_flattened(), O, &requantize, y, O);

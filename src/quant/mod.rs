@@ -31,7 +31,7 @@ pub use activation::Int8Activation;
 #[cfg(feature = "std")]
 pub use calibrate::{calibrate, Calibration, CalibrationError};
 pub use dense::Dense;
-pub use multiplier::{rounding_divide_by_pot, rounding_doubling_high_mul, Multiplier};
+pub use multiplier::{rounding_divide_by_pot, rounding_doubling_high_mul, Multiplier, Rounding};
 pub use network::{Int8Network, TensorSpec};
 pub use quantization::Quantization;
 #[cfg(feature = "std")]

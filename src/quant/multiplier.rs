@@ -2,13 +2,30 @@
 //! to an `i32`: TFLite's `QuantizeMultiplier` and `MultiplyByQuantizedMultiplier`, bit for bit.
 //!
 //! A requantisation scales an accumulator by `M = s_in·s_w / s_out`, a real number. Integer
-//! arithmetic carries it as `M = m·2^(shift-31)` with `m` in `[2^30, 2^31)`: the 64-bit
-//! product `x·m` is shifted right by `31 - shift` with one rounding, half up. That is TFLite's
-//! `MultiplyByQuantizedMultiplier` as built with `TFLITE_SINGLE_ROUNDING`, the build the
-//! TFLite interpreter runs (its outputs are the reference: `tests/tflite.rs`). gemmlowp's
-//! two-step form, rounding the doubled high half of the product and then the shift, is here
-//! too ([`rounding_doubling_high_mul`], [`rounding_divide_by_pot`]): the integer softmax's
-//! fixed-point arithmetic is made of it.
+//! arithmetic carries it as `M = m·2^(shift-31)` with `m` in `[2^30, 2^31)`, and TFLite's
+//! reference kernels round the product in one of two ways, which [`Rounding`] names:
+//! - **twice** ([`Multiplier::apply`]), gemmlowp's way, which TFLite's `CONV_2D` (and TFLite
+//!   Micro everywhere) uses: the doubled high half of the 64-bit product `x·m`, rounded
+//!   ([`rounding_doubling_high_mul`]), then the power of two, rounded half away from zero
+//!   ([`rounding_divide_by_pot`]);
+//! - **once** ([`Multiplier::apply_once`]), for `FULLY_CONNECTED`, whose reference kernel
+//!   rounds `x·M` computed in double precision: `(x·m + 2^(30-shift)) >> (31 - shift)`, the
+//!   exact product rounded half up. The two agree with it unless `x·M` falls within
+//!   `|x|·2^(shift-32)` of a half, where `m`'s own rounding decides (on none of the 1.48
+//!   million dense outputs of `tests/tflite.rs`).
+//!
+//! The integer softmax's fixed-point arithmetic is made of the two-step functions too.
+
+/// How a requantisation rounds `x·M`: the two ways TFLite's reference kernels do.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Rounding {
+    /// The high half, then the shift: gemmlowp's `MultiplyByQuantizedMultiplier`, TFLite's
+    /// `CONV_2D`.
+    #[default]
+    Twice,
+    /// The exact product, once: TFLite's reference `FULLY_CONNECTED`.
+    Once,
+}
 
 /// `M = multiplier·2^(shift-31)`: a real multiplier as TFLite's kernels apply it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -57,11 +74,32 @@ impl Multiplier {
         Multiplier::new(input as f64 * kernel as f64 / output as f64)
     }
 
-    /// `round(x·M)`, halves up: `(x·m + 2^(30-shift)) >> (31 - shift)` in 64 bits, TFLite's
-    /// single-rounding `MultiplyByQuantizedMultiplier`. The result saturates to `i32` (TFLite
-    /// only asserts that it fits).
+    /// `round(x·M)` as TFLite's `MultiplyByQuantizedMultiplier` computes it, rounding twice
+    /// ([`Rounding::Twice`]).
     #[inline(always)]
     pub const fn apply(self, x: i32) -> i32 {
+        let (left, right) = if self.shift > 0 {
+            (self.shift, 0)
+        } else {
+            (0, -self.shift)
+        };
+        let high = rounding_doubling_high_mul(x.wrapping_mul(1 << left), self.multiplier);
+        rounding_divide_by_pot(high, right)
+    }
+
+    /// `round(x·M)` as `rounding` says.
+    #[inline(always)]
+    pub const fn apply_with(self, x: i32, rounding: Rounding) -> i32 {
+        match rounding {
+            Rounding::Twice => self.apply(x),
+            Rounding::Once => self.apply_once(x),
+        }
+    }
+
+    /// `round(x·M)`, halves up: `(x·m + 2^(30-shift)) >> (31 - shift)` in 64 bits, rounding
+    /// once ([`Rounding::Once`]). The result saturates to `i32`.
+    #[inline(always)]
+    pub const fn apply_once(self, x: i32) -> i32 {
         let total = 31 - self.shift;
         let product = x as i64 * self.multiplier as i64 + (1i64 << (total - 1));
         let result = product >> total;
@@ -131,8 +169,9 @@ mod tests {
         let m = Multiplier::new(0.5);
         assert_eq!((m.multiplier, m.shift), (1 << 30, 0));
         assert_eq!(m.apply(7), 4, "3.5 rounds up");
-        assert_eq!(m.apply(-7), -3, "-3.5 rounds up too");
-        assert_eq!(m.apply(-8), -4);
+        // gemmlowp's nudge for a negative product is `1 - 2^30`, so -3.5 rounds up too.
+        assert_eq!(m.apply(-7), -3);
+        assert_eq!(m.apply_once(-7), -3);
     }
 
     #[test]
@@ -179,15 +218,14 @@ mod tests {
 
     #[test]
     fn one_rounding_differs_from_two_where_the_first_crosses_a_half() {
-        // TFLite's reference kernels give -37 here (`tests/tflite.rs`), where rounding the
-        // high half first gives -38400 / 2^10 = -37.5, then -38.
+        // TFLite's reference FULLY_CONNECTED gives -37 here (`tests/tflite.rs`), where
+        // rounding the high half first gives -38400 / 2^10 = -37.5, then -38.
         let m = Multiplier {
             multiplier: 1_864_290_141,
             shift: -10,
         };
-        assert_eq!(m.apply(-44_233), -37);
-        let high = rounding_doubling_high_mul(-44_233, m.multiplier);
-        assert_eq!(rounding_divide_by_pot(high, 10), -38);
+        assert_eq!(m.apply_once(-44_233), -37);
+        assert_eq!(m.apply(-44_233), -38);
     }
 
     #[test]
@@ -198,13 +236,14 @@ mod tests {
                 shift,
             };
             let _ = (m.apply(i32::MAX), m.apply(i32::MIN));
+            let _ = (m.apply_once(i32::MAX), m.apply_once(i32::MIN));
         }
         let big = Multiplier {
             multiplier: i32::MAX,
             shift: 30,
         };
-        assert_eq!(big.apply(i32::MAX), i32::MAX);
-        assert_eq!(big.apply(i32::MIN), i32::MIN);
+        assert_eq!(big.apply_once(i32::MAX), i32::MAX);
+        assert_eq!(big.apply_once(i32::MIN), i32::MIN);
     }
 
     #[test]
