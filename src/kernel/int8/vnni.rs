@@ -1,0 +1,234 @@
+//! The int8 product with AVX-512 VNNI: `vpdpbusd` adds to each `i32` lane the four products of
+//! its bytes, one operand unsigned and one signed, without saturating.
+//!
+//! A vector of one group holds sixteen outputs' four weights; the row's four inputs of that
+//! group are broadcast to every lane. The weights are made unsigned by flipping their sign
+//! bits (`w ⊕ 0x80 = w + 128`), so the instruction sums `(w + 128)·x`, and the accumulator
+//! starts from `bias - 128·Σ_k x[k]` (the row's sum, once per tile): the result is
+//! `bias + Σ w·x` exactly, modulo `2^32` as every body computes it.
+//!
+//! Tiles are `R` rows by `V` vectors of outputs (`R·V` accumulators of the 32 registers): 8 rows
+//! by 32 outputs, or for one or two rows (a batch of one) up to 128 outputs, so that enough
+//! independent accumulators hide the instruction's latency. Outputs past `O` are masked in the
+//! weights' loads and the stores, which never touch memory outside the mask.
+
+use core::arch::x86_64::*;
+
+use super::requantize::Lanes512;
+use super::{Channels, Operands};
+
+/// Outputs per vector.
+const W: usize = 16;
+
+/// Rows of the main tile.
+const ROWS: usize = 8;
+
+/// The product of `ops` into `out`.
+///
+/// # Safety
+/// The processor must run AVX-512F, BW and VNNI, and `ops` must have been checked against
+/// `out` and `out_stride` (`Operands::check`).
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+pub(super) unsafe fn gemm(ops: &Operands<'_>, out: &mut [i8], out_stride: usize) {
+    let widest = if ops.rows < 3 { 8 } else { 2 };
+    let mut o0 = 0;
+    while o0 < ops.outputs {
+        let left = ops.outputs - o0;
+        let v = [1, 2, 4, 8]
+            .into_iter()
+            .find(|&v| v * W >= left || v == widest)
+            .unwrap_or(widest);
+        let strip = Strip {
+            ops,
+            o0,
+            out: out.as_mut_ptr(),
+            out_stride,
+        };
+        // Safety: the outputs `o0 .. min(o0 + 16·v, O)` exist, and the strip masks the rest.
+        unsafe {
+            match (widest, v) {
+                (2, 1) => strip.tall::<1>(),
+                (2, _) => strip.tall::<2>(),
+                (_, 1) => strip.wide::<1>(),
+                (_, 2) => strip.wide::<2>(),
+                (_, 4) => strip.wide::<4>(),
+                _ => strip.wide::<8>(),
+            }
+        }
+        o0 += v * W;
+    }
+}
+
+/// The outputs from `o0` of every row.
+struct Strip<'a> {
+    ops: &'a Operands<'a>,
+    o0: usize,
+    out: *mut i8,
+    out_stride: usize,
+}
+
+impl Strip<'_> {
+    /// Every row of `V` vectors of outputs: tiles of 8 rows, then one of the rest.
+    ///
+    /// Safety: as [`gemm`].
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    unsafe fn tall<const V: usize>(&self) {
+        let rows = self.ops.rows;
+        self.with_tile::<V>(|tile| {
+            let mut r = 0;
+            // Safety (all tiles): the rows `r .. r + R` lie below `rows`.
+            unsafe {
+                while r + ROWS <= rows {
+                    tile.run::<ROWS>(r);
+                    r += ROWS;
+                }
+                match rows - r {
+                    0 => {}
+                    1 => tile.run::<1>(r),
+                    2 => tile.run::<2>(r),
+                    3 => tile.run::<3>(r),
+                    4 => tile.run::<4>(r),
+                    5 => tile.run::<5>(r),
+                    6 => tile.run::<6>(r),
+                    _ => tile.run::<7>(r),
+                }
+            }
+        })
+    }
+
+    /// The one or two rows of a product of fewer than three, `V` vectors of outputs at once.
+    ///
+    /// Safety: as [`gemm`], with `rows` 1 or 2.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    unsafe fn wide<const V: usize>(&self) {
+        let rows = self.ops.rows;
+        // Safety: the rows `0 .. rows` exist.
+        self.with_tile::<V>(|tile| unsafe {
+            match rows {
+                1 => tile.run::<1>(0),
+                _ => tile.run::<2>(0),
+            }
+        })
+    }
+
+    /// Calls `f` with the strip's `V` vectors of requantisation, bias and masks.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    fn with_tile<const V: usize>(&self, f: impl FnOnce(&Tile<'_, V>)) {
+        let (ops, o0) = (self.ops, self.o0);
+        let n = (ops.outputs - o0).min(V * W);
+        let c = Channels::of(ops.q, o0, n);
+        let lanes: [Lanes512; V] = core::array::from_fn(|v| Lanes512::new(&c, v * W, ops.q));
+        let bias: [__m512i; V] = core::array::from_fn(|v| {
+            // Safety: `c.bias` holds `LANES ≥ V·16` values.
+            unsafe { _mm512_loadu_si512(c.bias.as_ptr().add(v * W).cast()) }
+        });
+        let masks: [__mmask16; V] = core::array::from_fn(|v| {
+            let lanes = n.saturating_sub(v * W).min(W);
+            ((1u32 << lanes) - 1) as __mmask16
+        });
+        f(&Tile {
+            strip: self,
+            lanes: &lanes,
+            bias: &bias,
+            masks: &masks,
+        })
+    }
+}
+
+/// One strip's per-output vectors: requantisation, bias and masks.
+struct Tile<'a, const V: usize> {
+    strip: &'a Strip<'a>,
+    lanes: &'a [Lanes512; V],
+    bias: &'a [__m512i; V],
+    masks: &'a [__mmask16; V],
+}
+
+impl<const V: usize> Tile<'_, V> {
+    /// Rows `r0 .. r0 + R` of the strip.
+    ///
+    /// Safety: as [`gemm`], for rows below `rows`.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    unsafe fn run<const R: usize>(&self, r0: usize) {
+        let (ops, o0) = (self.strip.ops, self.strip.o0);
+        let x: [*const i8; R] =
+            core::array::from_fn(|i| ops.x.as_ptr().wrapping_add((r0 + i) * ops.row_stride));
+        let mut acc = [[_mm512_setzero_si512(); V]; R];
+        for (i, acc) in acc.iter_mut().enumerate() {
+            // Safety: row `r0 + i` has `k` values in `x` (checked).
+            let sum = unsafe { row_sum(x[i], ops.k) };
+            let start = _mm512_set1_epi32(sum.wrapping_mul(-128));
+            for (acc, &bias) in acc.iter_mut().zip(self.bias) {
+                *acc = _mm512_add_epi32(bias, start);
+            }
+        }
+        let flip = _mm512_set1_epi8(-128);
+        let kernel = ops.kernel.as_ptr().cast::<i32>().wrapping_add(o0);
+        let weights = |g: usize| -> [__m512i; V] {
+            core::array::from_fn(|v| {
+                let at = kernel.wrapping_add(g * ops.outputs + v * W);
+                // Safety: the unmasked lanes are outputs below `O` of group `g < G`, inside the
+                // kernel (checked); masked lanes are not read.
+                let w = unsafe { _mm512_maskz_loadu_epi32(self.masks[v], at) };
+                _mm512_xor_si512(w, flip)
+            })
+        };
+        for g in 0..ops.whole_groups() {
+            let w = weights(g);
+            for (acc, &x) in acc.iter_mut().zip(&x) {
+                // Safety: the group's four inputs lie below `k` in the row.
+                let x = _mm512_set1_epi32(unsafe { x.add(4 * g).cast::<i32>().read_unaligned() });
+                for (acc, &w) in acc.iter_mut().zip(&w) {
+                    *acc = _mm512_dpbusd_epi32(*acc, w, x);
+                }
+            }
+        }
+        if !ops.k.is_multiple_of(4) {
+            let w = weights(ops.whole_groups());
+            for (i, acc) in acc.iter_mut().enumerate() {
+                let x = _mm512_set1_epi32(ops.last_group(r0 + i));
+                for (acc, &w) in acc.iter_mut().zip(&w) {
+                    *acc = _mm512_dpbusd_epi32(*acc, w, x);
+                }
+            }
+        }
+        for (i, acc) in acc.iter().enumerate() {
+            let row = self
+                .strip
+                .out
+                .wrapping_add((r0 + i) * self.strip.out_stride + o0);
+            for (v, &acc) in acc.iter().enumerate() {
+                let y = self.lanes[v].apply(acc);
+                // Safety: the unmasked lanes are outputs below `O` of a row below `rows`
+                // (checked); masked lanes are not written.
+                unsafe {
+                    _mm512_mask_cvtepi32_storeu_epi8(row.wrapping_add(v * W), self.masks[v], y)
+                };
+            }
+        }
+    }
+}
+
+/// `Σ_{k<len} x[k]`, from 64 bytes at a time: each byte made unsigned (`x + 128`) and summed
+/// by `vpsadbw`; the bytes past `len` load as zeros, which count as inputs of zero.
+///
+/// Safety: `x .. x + len` must be readable.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn row_sum(x: *const i8, len: usize) -> i32 {
+    let flip = _mm512_set1_epi8(-128);
+    let mut total = _mm512_setzero_si512();
+    let chunks = len.div_ceil(64);
+    for c in 0..chunks {
+        let n = (len - 64 * c).min(64);
+        let mask = if n == 64 { !0 } else { (1u64 << n) - 1 };
+        // Safety: the unmasked bytes lie below `len`; masked ones are not read.
+        let v = unsafe { _mm512_maskz_loadu_epi8(mask, x.add(64 * c)) };
+        total = _mm512_add_epi64(
+            total,
+            _mm512_sad_epu8(_mm512_xor_si512(v, flip), _mm512_setzero_si512()),
+        );
+    }
+    (_mm512_reduce_add_epi64(total) - 128 * 64 * chunks as i64) as i32
+}
