@@ -173,6 +173,8 @@ impl<const P: usize, const Q: usize> Tile<'_, P, Q> {
         let ops = self.strip.ops;
         let x: [*const i8; R] =
             core::array::from_fn(|i| ops.x.as_ptr().wrapping_add((r0 + i) * ops.row_stride));
+        // The last group's inputs first, while no vector is live: it is scalar code.
+        let last: [i32; R] = core::array::from_fn(|i| ops.last_group(r0 + i));
         let mut acc = [[_mm256_setzero_si256(); Q]; R];
         let widen = |four: i32| _mm256_cvtepi8_epi16(_mm_set1_epi32(four));
         for g in 0..ops.whole_groups() {
@@ -189,8 +191,8 @@ impl<const P: usize, const Q: usize> Tile<'_, P, Q> {
         if !ops.k.is_multiple_of(4) {
             // Safety: the last group is below `G`.
             let w = unsafe { self.weights(ops.whole_groups()) };
-            for (i, acc) in acc.iter_mut().enumerate() {
-                let x = widen(ops.last_group(r0 + i));
+            for (acc, &x) in acc.iter_mut().zip(&last) {
+                let x = widen(x);
                 for (acc, &w) in acc.iter_mut().zip(&w) {
                     *acc = _mm256_add_epi32(*acc, _mm256_madd_epi16(w, x));
                 }

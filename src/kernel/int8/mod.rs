@@ -15,8 +15,8 @@
 //! `G = ceil(K/4)` groups whose entries past `K` are zero. One group of one output is the four
 //! bytes an `i32` lane holds, so sixteen outputs of a group are one 64-byte vector.
 //!
-//! Three bodies, chosen at run time and bit-identical: AVX-512 VNNI (`vnni.rs`, `vpdpbusd`:
-//! four products and their sum per lane per instruction), AVX2 (`avx2.rs`, inputs and weights
+//! Three bodies, chosen at run time and bit-identical: AVX-512 VNNI (`vnni.rs`, with BW and
+//! VL; `vpdpbusd`: four products and their sum per lane per instruction), AVX2 (`avx2.rs`, inputs and weights
 //! widened to `i16` and multiplied with `vpmaddwd`, exact for every `i8`), and plain loops
 //! (`portable.rs`, what a microcontroller runs). The SIMD ones vectorise the requantisation
 //! bit for bit; see `requantize.rs` for its lane arithmetic.
@@ -94,14 +94,10 @@ impl Operands<'_> {
     #[inline]
     pub(super) fn last_group(&self, row: usize) -> i32 {
         let start = row * self.row_stride + self.whole_groups() * 4;
-        let mut bytes = [0u8; 4];
-        for (b, &v) in bytes
-            .iter_mut()
-            .zip(&self.x[start..row * self.row_stride + self.k])
-        {
-            *b = v as u8;
-        }
-        i32::from_le_bytes(bytes)
+        // At most three inputs, read one by one (a copy of variable length is a call).
+        let rest = &self.x[start..row * self.row_stride + self.k];
+        let byte = |i: usize| rest.get(i).map_or(0, |&v| v as u8);
+        i32::from_le_bytes([byte(0), byte(1), byte(2), 0])
     }
 
     /// Panics unless every value the product reads and writes lies in its slice, the rows of
@@ -179,7 +175,7 @@ pub fn gemm(
     #[cfg(target_arch = "x86_64")]
     {
         if vnni_available() {
-            // Safety: the processor runs AVX-512F, BW and VNNI, and the operands are checked.
+            // Safety: the processor runs AVX-512F, BW, VL and VNNI, and the operands are checked.
             return unsafe { vnni::gemm(&ops, out, out_stride) };
         }
         if super::x86::available() {
@@ -190,7 +186,7 @@ pub fn gemm(
     portable::gemm(&ops, out, out_stride)
 }
 
-/// Whether this processor (and its operating system) runs AVX-512F, BW and VNNI, detected once
+/// Whether this processor (and its operating system) runs AVX-512F, BW, VL and VNNI, detected once
 /// with CPUID as the `f32` kernels' features are.
 #[cfg(target_arch = "x86_64")]
 #[inline]
@@ -207,16 +203,16 @@ pub(super) fn vnni_available() -> bool {
     }
 }
 
-/// CPUID leaf 7: AVX-512BW (EBX bit 30) and AVX512_VNNI (ECX bit 11). The caller has checked
-/// AVX-512F and that the operating system saves the ZMM registers, so leaf 7 exists.
+/// CPUID leaf 7: AVX-512BW (EBX bit 30), AVX-512VL (EBX bit 31) and AVX512_VNNI (ECX bit 11).
+/// The caller has checked AVX-512F and that the operating system saves the ZMM registers, so leaf 7 exists.
 #[cfg(target_arch = "x86_64")]
 #[allow(unused_unsafe)]
 fn vnni_in_cpuid() -> bool {
-    const BW: u32 = 1 << 30;
+    const BW_VL: u32 = 3 << 30;
     const VNNI: u32 = 1 << 11;
     // Safety: CPUID exists on every x86-64 processor, and leaf 7 on one with AVX-512F.
     let leaf7 = unsafe { core::arch::x86_64::__cpuid_count(7, 0) };
-    leaf7.ebx & BW != 0 && leaf7.ecx & VNNI != 0
+    leaf7.ebx & BW_VL == BW_VL && leaf7.ecx & VNNI != 0
 }
 
 /// The requantisation of up to [`LANES`] consecutive outputs from `o0`, as `i32` lanes with

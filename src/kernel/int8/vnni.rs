@@ -26,9 +26,9 @@ const ROWS: usize = 8;
 /// The product of `ops` into `out`.
 ///
 /// # Safety
-/// The processor must run AVX-512F, BW and VNNI, and `ops` must have been checked against
+/// The processor must run AVX-512F, BW, VL and VNNI, and `ops` must have been checked against
 /// `out` and `out_stride` (`Operands::check`).
-#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
 pub(super) unsafe fn gemm(ops: &Operands<'_>, out: &mut [i8], out_stride: usize) {
     let widest = if ops.rows < 3 { 8 } else { 2 };
     let mut o0 = 0;
@@ -71,7 +71,7 @@ impl Strip<'_> {
     /// Every row of `V` vectors of outputs: tiles of 8 rows, then one of the rest.
     ///
     /// Safety: as [`gemm`].
-    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
     unsafe fn tall<const V: usize>(&self) {
         let rows = self.ops.rows;
         self.with_tile::<V>(|tile| {
@@ -99,7 +99,7 @@ impl Strip<'_> {
     /// The one or two rows of a product of fewer than three, `V` vectors of outputs at once.
     ///
     /// Safety: as [`gemm`], with `rows` 1 or 2.
-    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
     unsafe fn wide<const V: usize>(&self) {
         let rows = self.ops.rows;
         // Safety: the rows `0 .. rows` exist.
@@ -113,7 +113,7 @@ impl Strip<'_> {
 
     /// Calls `f` with the strip's `V` vectors of requantisation, bias and masks.
     #[inline]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
     fn with_tile<const V: usize>(&self, f: impl FnOnce(&Tile<'_, V>)) {
         let (ops, o0) = (self.ops, self.o0);
         let n = (ops.outputs - o0).min(V * W);
@@ -145,37 +145,53 @@ struct Tile<'a, const V: usize> {
 }
 
 impl<const V: usize> Tile<'_, V> {
+    /// The `V` vectors of weights of group `g`, made unsigned (`w + 128`).
+    ///
+    /// Safety: `g < G`.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+    unsafe fn weights(&self, g: usize) -> [__m512i; V] {
+        let ops = self.strip.ops;
+        let first = ops
+            .kernel
+            .as_ptr()
+            .cast::<i32>()
+            .wrapping_add(g * ops.outputs + self.strip.o0);
+        let mut w = [_mm512_setzero_si512(); V];
+        for (v, (w, &mask)) in w.iter_mut().zip(self.masks).enumerate() {
+            // Safety: the unmasked lanes are outputs below `O` of group `g < G`, inside the
+            // kernel (checked); masked lanes are not read.
+            let loaded = unsafe { _mm512_maskz_loadu_epi32(mask, first.wrapping_add(v * W)) };
+            *w = _mm512_xor_si512(loaded, _mm512_set1_epi8(-128));
+        }
+        w
+    }
+
     /// Rows `r0 .. r0 + R` of the strip.
     ///
     /// Safety: as [`gemm`], for rows below `rows`.
     #[inline]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
     unsafe fn run<const R: usize>(&self, r0: usize) {
-        let (ops, o0) = (self.strip.ops, self.strip.o0);
+        let ops = self.strip.ops;
         let x: [*const i8; R] =
             core::array::from_fn(|i| ops.x.as_ptr().wrapping_add((r0 + i) * ops.row_stride));
+        // The last group's inputs first, while no vector is live: it is scalar code.
+        let last: [i32; R] = core::array::from_fn(|i| ops.last_group(r0 + i));
+        let mut start = [0i32; R];
+        for (start, &x) in start.iter_mut().zip(&x) {
+            // Safety: the row has `k` values in `x` (checked).
+            *start = unsafe { row_sum(x, ops.k) }.wrapping_mul(-128);
+        }
         let mut acc = [[_mm512_setzero_si512(); V]; R];
-        for (i, acc) in acc.iter_mut().enumerate() {
-            // Safety: row `r0 + i` has `k` values in `x` (checked).
-            let sum = unsafe { row_sum(x[i], ops.k) };
-            let start = _mm512_set1_epi32(sum.wrapping_mul(-128));
+        for (acc, &start) in acc.iter_mut().zip(&start) {
             for (acc, &bias) in acc.iter_mut().zip(self.bias) {
-                *acc = _mm512_add_epi32(bias, start);
+                *acc = _mm512_add_epi32(bias, _mm512_set1_epi32(start));
             }
         }
-        let flip = _mm512_set1_epi8(-128);
-        let kernel = ops.kernel.as_ptr().cast::<i32>().wrapping_add(o0);
-        let weights = |g: usize| -> [__m512i; V] {
-            core::array::from_fn(|v| {
-                let at = kernel.wrapping_add(g * ops.outputs + v * W);
-                // Safety: the unmasked lanes are outputs below `O` of group `g < G`, inside the
-                // kernel (checked); masked lanes are not read.
-                let w = unsafe { _mm512_maskz_loadu_epi32(self.masks[v], at) };
-                _mm512_xor_si512(w, flip)
-            })
-        };
         for g in 0..ops.whole_groups() {
-            let w = weights(g);
+            // Safety: `g < G`.
+            let w = unsafe { self.weights(g) };
             for (acc, &x) in acc.iter_mut().zip(&x) {
                 // Safety: the group's four inputs lie below `k` in the row.
                 let x = _mm512_set1_epi32(unsafe { x.add(4 * g).cast::<i32>().read_unaligned() });
@@ -185,29 +201,59 @@ impl<const V: usize> Tile<'_, V> {
             }
         }
         if !ops.k.is_multiple_of(4) {
-            let w = weights(ops.whole_groups());
-            for (i, acc) in acc.iter_mut().enumerate() {
-                let x = _mm512_set1_epi32(ops.last_group(r0 + i));
+            // Safety: the last group is below `G`.
+            let w = unsafe { self.weights(ops.whole_groups()) };
+            for (acc, &x) in acc.iter_mut().zip(&last) {
+                let x = _mm512_set1_epi32(x);
                 for (acc, &w) in acc.iter_mut().zip(&w) {
                     *acc = _mm512_dpbusd_epi32(*acc, w, x);
                 }
             }
         }
+        // A copy, so that only the copy's address is taken and the accumulators above stay in
+        // registers.
+        let done = acc;
+        // Safety: the rows lie below `rows`.
+        unsafe { self.finish(r0, &done) }
+    }
+
+    /// Rows `r0 .. r0 + R` of the strip requantised from their accumulators and stored.
+    ///
+    /// Safety: as [`gemm`], for rows below `rows`.
+    #[inline(never)]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+    unsafe fn finish<const R: usize>(&self, r0: usize, acc: &[[__m512i; V]; R]) {
         for (i, acc) in acc.iter().enumerate() {
-            let row = self
-                .strip
-                .out
-                .wrapping_add((r0 + i) * self.strip.out_stride + o0);
-            for (v, &acc) in acc.iter().enumerate() {
-                let y = self.lanes[v].apply(acc);
-                // Safety: the unmasked lanes are outputs below `O` of a row below `rows`
-                // (checked); masked lanes are not written.
-                unsafe {
-                    _mm512_mask_cvtepi32_storeu_epi8(row.wrapping_add(v * W), self.masks[v], y)
+            let row = self.strip.out;
+            let row = row.wrapping_add((r0 + i) * self.strip.out_stride + self.strip.o0);
+            let mut y = [_mm512_setzero_si512(); V];
+            for ((y, lanes), &acc) in y.iter_mut().zip(self.lanes).zip(acc) {
+                *y = lanes.apply(acc);
+            }
+            for v in (0..V).step_by(2) {
+                let (b, mask) = match y.get(v + 1) {
+                    Some(&b) => (b, self.masks[v] as u32 | (self.masks[v + 1] as u32) << 16),
+                    None => (y[v], self.masks[v] as u32),
                 };
+                // Safety: the unmasked bytes are outputs below `O` of a row below `rows`
+                // (checked); masked bytes are not written.
+                unsafe { _mm256_mask_storeu_epi8(row.wrapping_add(v * W), mask, narrow(y[v], b)) };
             }
         }
     }
+}
+
+/// Two vectors of sixteen `i32` in `[-128, 127]` as 32 bytes, in order: packed to `i16` and to
+/// `i8` within each 128-bit lane, then the lanes' dwords gathered. (AMD runs `vpmovdb`, which
+/// the compiler would fuse with the store, slowly.)
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn narrow(a: __m512i, b: __m512i) -> __m256i {
+    // Lane `l` holds a[4l..4l+4] in dword 0 and b[4l..4l+4] in dword 1.
+    let words = _mm512_packs_epi32(a, b);
+    let bytes = _mm512_packs_epi16(words, words);
+    let order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0);
+    _mm512_castsi512_si256(_mm512_permutexvar_epi32(order, bytes))
 }
 
 /// `Σ_{k<len} x[k]`, from 64 bytes at a time: each byte made unsigned (`x + 128`) and summed
