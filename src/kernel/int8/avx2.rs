@@ -112,14 +112,12 @@ impl Strip<'_> {
     fn with_tile<const P: usize, const Q: usize>(&self, f: impl FnOnce(&Tile<'_, P, Q>)) {
         let (ops, o0) = (self.ops, self.o0);
         let n = (ops.outputs - o0).min(P * W);
-        let c = Channels::of(ops.q, o0, n);
         f(&Tile::<P, Q> {
             strip: self,
             n,
-            lanes: core::array::from_fn(|p| Lanes256::new(&c, p * W, ops.q)),
-            // Safety: `c.bias` holds `LANES ≥ 8·P` values.
-            bias: core::array::from_fn(|p| unsafe {
-                _mm256_loadu_si256(c.bias.as_ptr().add(p * W).cast())
+            lanes: core::array::from_fn(|p| {
+                let n = n.saturating_sub(p * W).min(W);
+                Lanes256::new(&Channels::of(ops.q, o0 + p * W, n), ops.q)
             }),
             masks: core::array::from_fn(|j| {
                 let lanes = n.saturating_sub(4 * j).min(4) as i32;
@@ -129,13 +127,12 @@ impl Strip<'_> {
     }
 }
 
-/// One strip's per-output vectors: requantisation, bias, and the weights' masks by four.
+/// One strip's per-output vectors: requantisation with the bias, and the weights' masks by four.
 struct Tile<'a, const P: usize, const Q: usize> {
     strip: &'a Strip<'a>,
     /// The strip's outputs below `O`.
     n: usize,
     lanes: [Lanes256; P],
-    bias: [__m256i; P],
     masks: [__m128i; Q],
 }
 
@@ -149,19 +146,21 @@ impl<const P: usize, const Q: usize> Tile<'_, P, Q> {
         let ops = self.strip.ops;
         let kernel = ops.kernel.as_ptr().cast::<i32>();
         let first = g * ops.outputs + self.strip.o0;
-        core::array::from_fn(|j| {
+        let mut w = [_mm256_setzero_si256(); Q];
+        for (j, w) in w.iter_mut().enumerate() {
             let at = kernel.wrapping_add(first + 4 * j);
             // Safety: the loaded lanes are outputs below `O` of group `g < G`, inside the
             // kernel (checked); masked lanes are not read.
-            let w = unsafe {
+            let four = unsafe {
                 if 4 * j + 4 <= self.n {
                     _mm_loadu_si128(at.cast())
                 } else {
                     _mm_maskload_epi32(at, self.masks[j])
                 }
             };
-            _mm256_cvtepi8_epi16(w)
-        })
+            *w = _mm256_cvtepi8_epi16(four);
+        }
+        w
     }
 
     /// Rows `r0 .. r0 + R` of the strip.
@@ -176,7 +175,6 @@ impl<const P: usize, const Q: usize> Tile<'_, P, Q> {
         // The last group's inputs first, while no vector is live: it is scalar code.
         let last: [i32; R] = core::array::from_fn(|i| ops.last_group(r0 + i));
         let mut acc = [[_mm256_setzero_si256(); Q]; R];
-        let widen = |four: i32| _mm256_cvtepi8_epi16(_mm_set1_epi32(four));
         for g in 0..ops.whole_groups() {
             // Safety: `g < G`.
             let w = unsafe { self.weights(g) };
@@ -198,7 +196,10 @@ impl<const P: usize, const Q: usize> Tile<'_, P, Q> {
                 }
             }
         }
-        for (i, acc) in acc.iter().enumerate() {
+        // A copy, so that only the copy's address is taken and the accumulators above stay in
+        // registers.
+        let done = acc;
+        for (i, acc) in done.iter().enumerate() {
             // Safety: row `r0 + i` is below `rows`.
             unsafe { self.finish(r0 + i, acc) };
         }
@@ -208,7 +209,7 @@ impl<const P: usize, const Q: usize> Tile<'_, P, Q> {
     /// requantisation, and a store of the outputs below `O`.
     ///
     /// Safety: as [`gemm`], for a row below `rows`.
-    #[inline]
+    #[inline(never)]
     #[target_feature(enable = "avx2")]
     unsafe fn finish(&self, r: usize, acc: &[__m256i; Q]) {
         let s = self.strip;
@@ -217,7 +218,7 @@ impl<const P: usize, const Q: usize> Tile<'_, P, Q> {
             // [o0 o1 o4 o5 | o2 o3 o6 o7], then the middle 64-bit halves swapped.
             let sums = _mm256_hadd_epi32(acc[2 * p], acc[2 * p + 1]);
             let sums = _mm256_permute4x64_epi64::<0b11_01_10_00>(sums);
-            let y = self.lanes[p].apply(_mm256_add_epi32(sums, self.bias[p]));
+            let y = self.lanes[p].apply(_mm256_add_epi32(sums, self.lanes[p].bias));
             let low = _mm_packs_epi32(_mm256_castsi256_si128(y), _mm256_extracti128_si256::<1>(y));
             let bytes = _mm_packs_epi16(low, low);
             let n = self.n.saturating_sub(p * W).min(W);
@@ -234,4 +235,11 @@ impl<const P: usize, const Q: usize> Tile<'_, P, Q> {
             }
         }
     }
+}
+
+/// A group's four inputs, widened to `i16` and repeated four times.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn widen(four: i32) -> __m256i {
+    _mm256_cvtepi8_epi16(_mm_set1_epi32(four))
 }

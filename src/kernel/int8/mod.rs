@@ -215,31 +215,27 @@ fn vnni_in_cpuid() -> bool {
     leaf7.ebx & BW_VL == BW_VL && leaf7.ecx & VNNI != 0
 }
 
-/// The requantisation of up to [`LANES`] consecutive outputs from `o0`, as `i32` lanes with
-/// zeros past `O`: what the SIMD bodies load once per strip of outputs.
+/// The requantisation of `N` consecutive outputs (one vector's lanes) as `i32` lanes, zeros
+/// past `O`: what the SIMD bodies load once per strip of outputs.
 #[cfg(target_arch = "x86_64")]
-pub(super) struct Channels {
-    pub bias: [i32; LANES],
-    pub multiplier: [i32; LANES],
+pub(super) struct Channels<const N: usize> {
+    pub bias: [i32; N],
+    pub multiplier: [i32; N],
     /// `max(shift, 0)`: the left shift before the product.
-    pub left: [i32; LANES],
+    pub left: [i32; N],
     /// `max(-shift, 0)`: the rounding right shift after it.
-    pub right: [i32; LANES],
+    pub right: [i32; N],
 }
 
-/// The most outputs one strip covers.
 #[cfg(target_arch = "x86_64")]
-pub(super) const LANES: usize = 128;
-
-#[cfg(target_arch = "x86_64")]
-impl Channels {
-    /// The channels `o0 .. o0 + n` of `q` (`n ≤ LANES`).
-    pub(super) fn of(q: &Requantize<'_>, o0: usize, n: usize) -> Channels {
+impl<const N: usize> Channels<N> {
+    /// The channels `o0 .. o0 + n` of `q` (`n ≤ N`).
+    pub(super) fn of(q: &Requantize<'_>, o0: usize, n: usize) -> Channels<N> {
         let mut c = Channels {
-            bias: [0; LANES],
-            multiplier: [0; LANES],
-            left: [0; LANES],
-            right: [0; LANES],
+            bias: [0; N],
+            multiplier: [0; N],
+            left: [0; N],
+            right: [0; N],
         };
         for j in 0..n {
             let shift = q.shift[o0 + j] as i32;

@@ -78,7 +78,9 @@ impl Case {
                 _ => r.range(1 << 30, i32::MAX as i64) as i32,
             })
             .collect();
-        let shift = (0..o).map(|_| r.range(-31, 30) as i8).collect();
+        // Half the cases with the shifts of real layers (multipliers below one: no left shift).
+        let most = if r.next().is_multiple_of(2) { 30 } else { 0 };
+        let shift = (0..o).map(|_| r.range(-31, most) as i8).collect();
         let (a, b) = (r.byte(), r.byte());
         Case {
             x,

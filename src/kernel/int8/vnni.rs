@@ -23,6 +23,9 @@ const W: usize = 16;
 /// Rows of the main tile.
 const ROWS: usize = 8;
 
+/// Independent sets of accumulators of a one-row product of at most 32 outputs.
+const CHAINS: usize = 4;
+
 /// The product of `ops` into `out`.
 ///
 /// # Safety
@@ -105,6 +108,8 @@ impl Strip<'_> {
         // Safety: the rows `0 .. rows` exist.
         self.with_tile::<V>(|tile| unsafe {
             match rows {
+                // One or two vectors of one row: too few chains of `vpdpbusd` without more.
+                1 if V <= 2 => tile.run_chains(),
                 1 => tile.run::<1>(0),
                 _ => tile.run::<2>(0),
             }
@@ -117,12 +122,11 @@ impl Strip<'_> {
     fn with_tile<const V: usize>(&self, f: impl FnOnce(&Tile<'_, V>)) {
         let (ops, o0) = (self.ops, self.o0);
         let n = (ops.outputs - o0).min(V * W);
-        let c = Channels::of(ops.q, o0, n);
-        let lanes: [Lanes512; V] = core::array::from_fn(|v| Lanes512::new(&c, v * W, ops.q));
-        let bias: [__m512i; V] = core::array::from_fn(|v| {
-            // Safety: `c.bias` holds `LANES ≥ V·16` values.
-            unsafe { _mm512_loadu_si512(c.bias.as_ptr().add(v * W).cast()) }
+        let lanes: [Lanes512; V] = core::array::from_fn(|v| {
+            let n = n.saturating_sub(v * W).min(W);
+            Lanes512::new(&Channels::of(ops.q, o0 + v * W, n), ops.q)
         });
+        let bias: [__m512i; V] = core::array::from_fn(|v| lanes[v].bias);
         let masks: [__mmask16; V] = core::array::from_fn(|v| {
             let lanes = n.saturating_sub(v * W).min(W);
             ((1u32 << lanes) - 1) as __mmask16
@@ -217,6 +221,54 @@ impl<const V: usize> Tile<'_, V> {
         unsafe { self.finish(r0, &done) }
     }
 
+    /// The strip of a product of one row, its groups split between [`CHAINS`] sets of
+    /// accumulators (group `g` into set `g % CHAINS`), summed at the end: the same sum modulo
+    /// `2^32`, in independent chains.
+    ///
+    /// Safety: as [`gemm`], with one row.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+    unsafe fn run_chains(&self) {
+        let ops = self.strip.ops;
+        let x = ops.x.as_ptr();
+        let last = ops.last_group(0);
+        // Safety: the row has `k` values in `x` (checked).
+        let start = _mm512_set1_epi32(unsafe { row_sum(x, ops.k) }.wrapping_mul(-128));
+        let mut acc = [[_mm512_setzero_si512(); V]; CHAINS];
+        for (acc, &bias) in acc[0].iter_mut().zip(self.bias) {
+            *acc = _mm512_add_epi32(bias, start);
+        }
+        let whole = ops.whole_groups();
+        let mut g = 0;
+        while g < whole {
+            for acc in acc.iter_mut().take(whole - g) {
+                // Safety: `g < G`, and the group's four inputs lie below `k`.
+                let (w, x) =
+                    unsafe { (self.weights(g), x.add(4 * g).cast::<i32>().read_unaligned()) };
+                let x = _mm512_set1_epi32(x);
+                for (acc, &w) in acc.iter_mut().zip(&w) {
+                    *acc = _mm512_dpbusd_epi32(*acc, w, x);
+                }
+                g += 1;
+            }
+        }
+        if !ops.k.is_multiple_of(4) {
+            // Safety: the last group is below `G`.
+            let w = unsafe { self.weights(whole) };
+            for (acc, &w) in acc[0].iter_mut().zip(&w) {
+                *acc = _mm512_dpbusd_epi32(*acc, w, _mm512_set1_epi32(last));
+            }
+        }
+        let mut done = [acc[0]];
+        for chain in &acc[1..] {
+            for (sum, &acc) in done[0].iter_mut().zip(chain) {
+                *sum = _mm512_add_epi32(*sum, acc);
+            }
+        }
+        // Safety: row 0 exists.
+        unsafe { self.finish(0, &done) }
+    }
+
     /// Rows `r0 .. r0 + R` of the strip requantised from their accumulators and stored.
     ///
     /// Safety: as [`gemm`], for rows below `rows`.
@@ -263,6 +315,12 @@ fn narrow(a: __m512i, b: __m512i) -> __m256i {
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw")]
 unsafe fn row_sum(x: *const i8, len: usize) -> i32 {
+    if len <= 16 {
+        // A short row (a convolution's patch) in the scalar units, beside the vector work.
+        // Safety: `x .. x + len` is readable.
+        let row = unsafe { core::slice::from_raw_parts(x, len) };
+        return row.iter().map(|&v| v as i32).sum();
+    }
     let flip = _mm512_set1_epi8(-128);
     let mut total = _mm512_setzero_si512();
     let chunks = len.div_ceil(64);
