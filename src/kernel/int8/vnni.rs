@@ -275,21 +275,25 @@ impl<const V: usize> Tile<'_, V> {
     #[inline(never)]
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
     unsafe fn finish<const R: usize>(&self, r0: usize, acc: &[[__m512i; V]; R]) {
-        for (i, acc) in acc.iter().enumerate() {
-            let row = self.strip.out;
-            let row = row.wrapping_add((r0 + i) * self.strip.out_stride + self.strip.o0);
-            let mut y = [_mm512_setzero_si512(); V];
-            for ((y, lanes), &acc) in y.iter_mut().zip(self.lanes).zip(acc) {
-                *y = lanes.apply(acc);
-            }
-            for v in (0..V).step_by(2) {
-                let (b, mask) = match y.get(v + 1) {
-                    Some(&b) => (b, self.masks[v] as u32 | (self.masks[v + 1] as u32) << 16),
-                    None => (y[v], self.masks[v] as u32),
-                };
+        let s = self.strip;
+        let first = s.out.wrapping_add(r0 * s.out_stride + s.o0);
+        // Two vectors of outputs at a time, their parameters copied out of `self` so that the
+        // stores (through a byte pointer, which may alias anything) do not reload them.
+        for v in (0..V).step_by(2) {
+            let (a, b) = (self.lanes[v], self.lanes[(v + 1).min(V - 1)]);
+            let mask = match self.masks.get(v + 1) {
+                Some(&high) => self.masks[v] as u32 | (high as u32) << 16,
+                None => self.masks[v] as u32,
+            };
+            let at = first.wrapping_add(v * W);
+            for (i, acc) in acc.iter().enumerate() {
+                let ya = a.apply(acc[v]);
+                let yb = if v + 1 < V { b.apply(acc[v + 1]) } else { ya };
                 // Safety: the unmasked bytes are outputs below `O` of a row below `rows`
                 // (checked); masked bytes are not written.
-                unsafe { _mm256_mask_storeu_epi8(row.wrapping_add(v * W), mask, narrow(y[v], b)) };
+                unsafe {
+                    _mm256_mask_storeu_epi8(at.wrapping_add(i * s.out_stride), mask, narrow(ya, yb))
+                };
             }
         }
     }
