@@ -252,7 +252,7 @@ fn products<const O: usize, const K: usize, const ROWS: usize>(
     let mut kernel: Vec<[i8; 4]> = (0..groups * O)
         .map(|_| core::array::from_fn(|_| r.random_range(-127..=127)))
         .collect();
-    if K % 4 != 0 {
+    if !K.is_multiple_of(4) {
         // The last group's entries past K are zeros.
         for w in &mut kernel[(groups - 1) * O..] {
             w[K % 4..].fill(0);
