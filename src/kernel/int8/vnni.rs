@@ -9,8 +9,10 @@
 //!
 //! Tiles are `R` rows by `V` vectors of outputs (`R·V` accumulators of the 32 registers): 8 rows
 //! by 32 outputs, or for one or two rows (a batch of one) up to 128 outputs, so that enough
-//! independent accumulators hide the instruction's latency. Outputs past `O` are masked in the
-//! weights' loads and the stores, which never touch memory outside the mask.
+//! independent accumulators hide the instruction's latency; one row of at most 32 outputs
+//! splits its groups between four sets of accumulators instead. The requantised lanes are
+//! narrowed to bytes with packs. Outputs past `O` are masked in the weights' loads and the
+//! stores, which never touch memory outside the mask.
 
 use core::arch::x86_64::*;
 
