@@ -7,6 +7,7 @@
 //! cargo bench --bench main                 # everything
 //! cargo bench --bench main -- train_step   # one group
 //! cargo bench --bench main -- convnet      # keras.io's convnet
+//! cargo bench --bench main -- int8_gemm    # the int8 product against the f32 one, per shape
 //! ```
 
 mod common;
@@ -215,6 +216,90 @@ fn convnet_passes(c: &mut Criterion) {
     layer_passes(c, "max_pooling2d_11x11x64", &net.max_pooling2d_2, true);
 }
 
+/// The int8 product with its requantisation, and the `f32` product of the same shape that
+/// `Dense` runs (`gemm_nn`, `O×K` kernel times `K×rows` inputs), for the seed network's and the
+/// convnet's layers (a convolution's rows are its output pixels, `K` its patch). Throughput is
+/// in multiply-adds (`rows·K·O`), so criterion's elements/s are MAC/s.
+fn int8_gemm(c: &mut Criterion) {
+    let mut g = c.benchmark_group("int8_gemm");
+    g.warm_up_time(std::time::Duration::from_millis(500));
+    g.measurement_time(std::time::Duration::from_secs(2));
+    products::<128, 784, 1>(&mut g, "dense_784_128_rows_1", 784);
+    products::<128, 784, 256>(&mut g, "dense_784_128_rows_256", 784);
+    products::<10, 128, 1>(&mut g, "dense_128_10_rows_1", 128);
+    products::<10, 128, 256>(&mut g, "dense_128_10_rows_256", 128);
+    products::<32, 9, 676>(&mut g, "conv1_9_32_rows_676", 12);
+    products::<64, 288, 121>(&mut g, "conv2_288_64_rows_121", 288);
+    products::<10, 1600, 1>(&mut g, "dense_1600_10_rows_1", 1600);
+    products::<10, 1600, 256>(&mut g, "dense_1600_10_rows_256", 1600);
+}
+
+/// `int8/name` and `f32/name`: one product of `ROWS` rows of `K` inputs into `O` outputs.
+fn products<const O: usize, const K: usize, const ROWS: usize>(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    row_stride: usize,
+) {
+    use liandan::__private::{int8_gemm, Requantize};
+    use liandan::quant::Multiplier;
+    use rand::Rng;
+    g.throughput(Throughput::Elements((ROWS * K * O) as u64));
+    let mut r = rng(12);
+    let x: Vec<i8> = (0..(ROWS - 1) * row_stride + K)
+        .map(|_| r.random())
+        .collect();
+    let groups = K.div_ceil(4);
+    let mut kernel: Vec<[i8; 4]> = (0..groups * O)
+        .map(|_| core::array::from_fn(|_| r.random_range(-127..=127)))
+        .collect();
+    if !K.is_multiple_of(4) {
+        // The last group's entries past K are zeros.
+        for w in &mut kernel[(groups - 1) * O..] {
+            w[K % 4..].fill(0);
+        }
+    }
+    let bias: Vec<i32> = (0..O).map(|_| r.random_range(-5000..5000)).collect();
+    let m: Vec<Multiplier> = (0..O)
+        .map(|_| Multiplier::new(r.random_range(1e-4..1e-2)))
+        .collect();
+    let multiplier: Vec<i32> = m.iter().map(|m| m.multiplier).collect();
+    let shift: Vec<i8> = m.iter().map(|m| m.shift as i8).collect();
+    let q = Requantize {
+        bias: &bias,
+        multiplier: &multiplier,
+        shift: &shift,
+        zero_point: -128,
+        min: -128,
+        max: 127,
+    };
+    let mut out = vec![0i8; ROWS * O];
+    g.bench_function(BenchmarkId::new("int8", name), |b| {
+        b.iter(|| {
+            int8_gemm(
+                black_box(&x),
+                ROWS,
+                row_stride,
+                K,
+                &kernel,
+                O,
+                &q,
+                &mut out,
+                O,
+            )
+        })
+    });
+    let (mut a, mut xf) = (
+        SMatrix::<f32, O, K>::boxed(),
+        SMatrix::<f32, K, ROWS>::boxed(),
+    );
+    a.iter_mut().for_each(|v| *v = r.random::<f32>() - 0.5);
+    xf.iter_mut().for_each(|v| *v = r.random());
+    let mut z = SMatrix::<f32, O, ROWS>::boxed();
+    g.bench_function(BenchmarkId::new("f32", name), |b| {
+        b.iter(|| liandan::linalg::gemm_nn(&mut *z, &a, black_box(&*xf), 0.0))
+    });
+}
+
 criterion_group!(
     benches,
     sgemm_peak,
@@ -223,6 +308,7 @@ criterion_group!(
     dense_passes,
     adam,
     convnet_step,
-    convnet_passes
+    convnet_passes,
+    int8_gemm
 );
 criterion_main!(benches);

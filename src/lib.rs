@@ -98,4 +98,7 @@ pub mod __private {
     pub use rand::RngCore;
 
     pub use crate::parallel::SPARES;
+
+    /// The int8 matrix product, for the benchmarks (`benches/main.rs`).
+    pub use crate::kernel::int8::{gemm as int8_gemm, Requantize};
 }

@@ -5,6 +5,7 @@
 //! | kernel | file | what |
 //! | --- | --- | --- |
 //! | matrix product | `gemm.rs`, `x86.rs`, `avx512.rs`, `portable.rs` | `C = A·B + β·C`, behind [`linalg`](crate::linalg)'s typed products |
+//! | int8 matrix product | `int8/` | `y = requantise(b + x·W)` per output channel, for [`quant`](crate::quant)'s layers |
 //! | Adam | `adam.rs` | one fused pass over a tensor: both moments and the parameter |
 //! | convolution | `conv.rs` | patches (image to columns) and back, inference through a packing buffer |
 //! | direct convolution | `direct.rs` | single-channel inference: each pixel's taps times the kernel, in registers |

@@ -1,0 +1,245 @@
+//! The int8 product with AVX2: inputs and weights widened to `i16`, multiplied with `vpmaddwd`
+//! (two products summed per `i32` lane, exact for every `i8`; `vpmaddubsw` would saturate).
+//!
+//! One register holds four outputs' four weights of a group as sixteen `i16`; the row's four
+//! inputs of the group are widened and repeated four times. `vpmaddwd` then leaves, per output,
+//! the sums of its inputs 0–1 and 2–3 in two neighbouring lanes; they are added (`vphaddd`)
+//! once per tile, after the last group. Tiles are `R` rows by `8·P` outputs: 4 rows by 8 outputs,
+//! or one row by 32 and two rows by 16 for products of one or two rows. Outputs past `O` are
+//! masked in the weights' loads (`vpmaskmovd`: one lane is one output's group) and stored
+//! through a buffer.
+
+use core::arch::x86_64::*;
+
+use super::requantize::Lanes256;
+use super::{Channels, Operands};
+
+/// Outputs per requantised vector.
+const W: usize = 8;
+
+/// Rows of the main tile.
+const ROWS: usize = 4;
+
+/// The product of `ops` into `out`.
+///
+/// # Safety
+/// The processor must run AVX2, and `ops` must have been checked against `out` and
+/// `out_stride` (`Operands::check`).
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn gemm(ops: &Operands<'_>, out: &mut [i8], out_stride: usize) {
+    let widest = match ops.rows {
+        1 => 4,
+        2 => 2,
+        _ => 1,
+    };
+    let mut o0 = 0;
+    while o0 < ops.outputs {
+        let left = ops.outputs - o0;
+        let p = [1, 2, 4]
+            .into_iter()
+            .find(|&p| p * W >= left || p == widest)
+            .unwrap_or(widest);
+        let strip = Strip {
+            ops,
+            o0,
+            out: out.as_mut_ptr(),
+            out_stride,
+        };
+        // Safety: the outputs `o0 .. min(o0 + 8·p, O)` exist, and the strip masks the rest.
+        unsafe {
+            match p {
+                1 => strip.tall(),
+                2 => strip.wide::<2, 4>(),
+                _ => strip.wide::<4, 8>(),
+            }
+        }
+        o0 += p * W;
+    }
+}
+
+/// The outputs from `o0` of every row.
+struct Strip<'a> {
+    ops: &'a Operands<'a>,
+    o0: usize,
+    out: *mut i8,
+    out_stride: usize,
+}
+
+impl Strip<'_> {
+    /// Every row of 8 outputs: tiles of 4 rows, then one of the rest.
+    ///
+    /// Safety: as [`gemm`].
+    #[target_feature(enable = "avx2")]
+    unsafe fn tall(&self) {
+        let rows = self.ops.rows;
+        self.with_tile::<1, 2>(|tile| {
+            let mut r = 0;
+            // Safety (all tiles): the rows `r .. r + R` lie below `rows`.
+            unsafe {
+                while r + ROWS <= rows {
+                    tile.run::<ROWS>(r);
+                    r += ROWS;
+                }
+                match rows - r {
+                    0 => {}
+                    1 => tile.run::<1>(r),
+                    2 => tile.run::<2>(r),
+                    _ => tile.run::<3>(r),
+                }
+            }
+        })
+    }
+
+    /// The one or two rows of a product of fewer than three, `8·P` outputs at once (`Q = 2·P`
+    /// registers of four).
+    ///
+    /// Safety: as [`gemm`], with `rows` 1 or 2.
+    #[target_feature(enable = "avx2")]
+    unsafe fn wide<const P: usize, const Q: usize>(&self) {
+        let rows = self.ops.rows;
+        // Safety: the rows `0 .. rows` exist.
+        self.with_tile::<P, Q>(|tile| unsafe {
+            match rows {
+                1 => tile.run::<1>(0),
+                _ => tile.run::<2>(0),
+            }
+        })
+    }
+
+    /// Calls `f` with the strip's requantisation, bias and masks.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn with_tile<const P: usize, const Q: usize>(&self, f: impl FnOnce(&Tile<'_, P, Q>)) {
+        let (ops, o0) = (self.ops, self.o0);
+        let n = (ops.outputs - o0).min(P * W);
+        f(&Tile::<P, Q> {
+            strip: self,
+            n,
+            lanes: core::array::from_fn(|p| {
+                let n = n.saturating_sub(p * W).min(W);
+                Lanes256::new(&Channels::of(ops.q, o0 + p * W, n), ops.q)
+            }),
+            masks: core::array::from_fn(|j| {
+                let lanes = n.saturating_sub(4 * j).min(4) as i32;
+                _mm_cmpgt_epi32(_mm_set1_epi32(lanes), _mm_setr_epi32(0, 1, 2, 3))
+            }),
+        })
+    }
+}
+
+/// One strip's per-output vectors: requantisation with the bias, and the weights' masks by four.
+struct Tile<'a, const P: usize, const Q: usize> {
+    strip: &'a Strip<'a>,
+    /// The strip's outputs below `O`.
+    n: usize,
+    lanes: [Lanes256; P],
+    masks: [__m128i; Q],
+}
+
+impl<const P: usize, const Q: usize> Tile<'_, P, Q> {
+    /// The `Q` registers of weights of group `g`, widened.
+    ///
+    /// Safety: `g < G`.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn weights(&self, g: usize) -> [__m256i; Q] {
+        let ops = self.strip.ops;
+        let kernel = ops.kernel.as_ptr().cast::<i32>();
+        let first = g * ops.outputs + self.strip.o0;
+        let mut w = [_mm256_setzero_si256(); Q];
+        for (j, w) in w.iter_mut().enumerate() {
+            let at = kernel.wrapping_add(first + 4 * j);
+            // Safety: the loaded lanes are outputs below `O` of group `g < G`, inside the
+            // kernel (checked); masked lanes are not read.
+            let four = unsafe {
+                if 4 * j + 4 <= self.n {
+                    _mm_loadu_si128(at.cast())
+                } else {
+                    _mm_maskload_epi32(at, self.masks[j])
+                }
+            };
+            *w = _mm256_cvtepi8_epi16(four);
+        }
+        w
+    }
+
+    /// Rows `r0 .. r0 + R` of the strip.
+    ///
+    /// Safety: as [`gemm`], for rows below `rows`.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn run<const R: usize>(&self, r0: usize) {
+        let ops = self.strip.ops;
+        let x: [*const i8; R] =
+            core::array::from_fn(|i| ops.x.as_ptr().wrapping_add((r0 + i) * ops.row_stride));
+        // The last group's inputs first, while no vector is live: it is scalar code.
+        let last: [i32; R] = core::array::from_fn(|i| ops.last_group(r0 + i));
+        let mut acc = [[_mm256_setzero_si256(); Q]; R];
+        for g in 0..ops.whole_groups() {
+            // Safety: `g < G`.
+            let w = unsafe { self.weights(g) };
+            for (acc, &x) in acc.iter_mut().zip(&x) {
+                // Safety: the group's four inputs lie below `k` in the row.
+                let x = widen(unsafe { x.add(4 * g).cast::<i32>().read_unaligned() });
+                for (acc, &w) in acc.iter_mut().zip(&w) {
+                    *acc = _mm256_add_epi32(*acc, _mm256_madd_epi16(w, x));
+                }
+            }
+        }
+        if !ops.k.is_multiple_of(4) {
+            // Safety: the last group is below `G`.
+            let w = unsafe { self.weights(ops.whole_groups()) };
+            for (acc, &x) in acc.iter_mut().zip(&last) {
+                let x = widen(x);
+                for (acc, &w) in acc.iter_mut().zip(&w) {
+                    *acc = _mm256_add_epi32(*acc, _mm256_madd_epi16(w, x));
+                }
+            }
+        }
+        // A copy, so that only the copy's address is taken and the accumulators above stay in
+        // registers.
+        let done = acc;
+        for (i, acc) in done.iter().enumerate() {
+            // Safety: row `r0 + i` is below `rows`.
+            unsafe { self.finish(r0 + i, acc) };
+        }
+    }
+
+    /// Row `r`'s outputs from its accumulators: pairs of lanes added, the bias, the
+    /// requantisation, and a store of the outputs below `O`.
+    ///
+    /// Safety: as [`gemm`], for a row below `rows`.
+    #[inline(never)]
+    #[target_feature(enable = "avx2")]
+    unsafe fn finish(&self, r: usize, acc: &[__m256i; Q]) {
+        let s = self.strip;
+        let row = s.out.wrapping_add(r * s.out_stride + s.o0);
+        for p in 0..P {
+            // [o0 o1 o4 o5 | o2 o3 o6 o7], then the middle 64-bit halves swapped.
+            let sums = _mm256_hadd_epi32(acc[2 * p], acc[2 * p + 1]);
+            let sums = _mm256_permute4x64_epi64::<0b11_01_10_00>(sums);
+            let y = self.lanes[p].apply(_mm256_add_epi32(sums, self.lanes[p].bias));
+            let low = _mm_packs_epi32(_mm256_castsi256_si128(y), _mm256_extracti128_si256::<1>(y));
+            let bytes = _mm_packs_epi16(low, low);
+            let n = self.n.saturating_sub(p * W).min(W);
+            let at = row.wrapping_add(p * W);
+            // Safety: the outputs `at .. at + n` are below `O` in a row below `rows` (checked).
+            unsafe {
+                if n == W {
+                    _mm_storel_epi64(at.cast(), bytes);
+                } else {
+                    let mut buffer = [0i8; 16];
+                    _mm_storeu_si128(buffer.as_mut_ptr().cast(), bytes);
+                    core::ptr::copy_nonoverlapping(buffer.as_ptr(), at, n);
+                }
+            }
+        }
+    }
+}
+
+/// A group's four inputs, widened to `i16` and repeated four times.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn widen(four: i32) -> __m256i {
+    _mm256_cvtepi8_epi16(_mm_set1_epi32(four))
+}

@@ -1,0 +1,249 @@
+//! The int8 matrix product with fused requantisation: `rows` int8 inputs of `K` values times an
+//! int8 kernel of `K × O`, summed exactly in `i32`, then scaled back to int8 per output channel
+//! as TFLite's integer kernels do it.
+//!
+//! For each row `r < rows` and output `o < O`:
+//!
+//! `acc = bias[o] + Σ_{k<K} x[r·row_stride + k]·w[k][o]` (wrapping `i32`),
+//! `out[r·out_stride + o] = min(max(zero_point + M[o].apply(acc), min), max)`
+//!
+//! with `M[o] = Multiplier { multiplier: multiplier[o], shift: shift[o] }` (TFLite's
+//! `MultiplyByQuantizedMultiplier`, [`Multiplier::apply`]) and the addition of the zero point
+//! exact (it saturates before the clamp, which gives the same result).
+//!
+//! The kernel is packed by groups of four inputs: `w[k][o] = kernel[(k/4)·O + o][k%4]`, with
+//! `G = ceil(K/4)` groups whose entries past `K` are zero. One group of one output is the four
+//! bytes an `i32` lane holds, so sixteen outputs of a group are one 64-byte vector.
+//!
+//! Three bodies, chosen at run time and bit-identical: AVX-512 VNNI (`vnni.rs`, with BW and
+//! VL; `vpdpbusd`: four products and their sum per lane per instruction), AVX2 (`avx2.rs`, inputs and weights
+//! widened to `i16` and multiplied with `vpmaddwd`, exact for every `i8`), and plain loops
+//! (`portable.rs`, what a microcontroller runs). The SIMD ones vectorise the requantisation
+//! bit for bit; see `requantize.rs` for its lane arithmetic.
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+mod portable;
+#[cfg(target_arch = "x86_64")]
+mod requantize;
+#[cfg(test)]
+mod tests;
+#[cfg(target_arch = "x86_64")]
+mod vnni;
+
+use crate::quant::Multiplier;
+
+/// A layer's requantisation: per output channel its folded bias and fixed-point multiplier,
+/// then the output's zero point and the activation's clamp.
+#[derive(Clone, Copy, Debug)]
+pub struct Requantize<'a> {
+    /// `bias[o]` in the accumulator's scale, with the input's zero point folded in
+    /// (`b[o] - zp_in·Σ_k w[k][o]`), `O` values.
+    pub bias: &'a [i32],
+    /// `multiplier[o]`: the significand of `M[o]`, in `[2^30, 2^31)` or 0, `O` values.
+    pub multiplier: &'a [i32],
+    /// `shift[o]`: the power of two of `M[o]`, in `[-31, 30]`, `O` values.
+    pub shift: &'a [i8],
+    /// The output's zero point.
+    pub zero_point: i32,
+    /// The smallest output (the activation's clamp).
+    pub min: i8,
+    /// The largest output.
+    pub max: i8,
+}
+
+impl Requantize<'_> {
+    /// Output `o` of an accumulator: `min(max(zero_point + M[o].apply(acc), min), max)`.
+    #[inline]
+    pub(crate) fn one(&self, o: usize, acc: i32) -> i8 {
+        let m = Multiplier {
+            multiplier: self.multiplier[o],
+            shift: self.shift[o] as i32,
+        };
+        let y = self.zero_point.saturating_add(m.apply(acc));
+        y.max(self.min as i32).min(self.max as i32) as i8
+    }
+}
+
+/// One product's inputs: `rows` rows of `x` (row `r` from `r·row_stride`, `k` values), the
+/// packed kernel of `outputs` channels, and its requantisation.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Operands<'a> {
+    pub x: &'a [i8],
+    pub rows: usize,
+    pub row_stride: usize,
+    pub k: usize,
+    pub kernel: &'a [[i8; 4]],
+    pub outputs: usize,
+    pub q: &'a Requantize<'a>,
+}
+
+impl Operands<'_> {
+    /// Groups of four inputs, `ceil(K/4)`.
+    pub(super) const fn groups(&self) -> usize {
+        self.k.div_ceil(4)
+    }
+
+    /// Groups of four inputs that lie wholly below `K`.
+    pub(super) const fn whole_groups(&self) -> usize {
+        self.k / 4
+    }
+
+    /// The last group's inputs of row `row`, zeros past `K`, as the `i32` lane they fill:
+    /// `x` is never read past the row's `K` values.
+    #[inline]
+    pub(super) fn last_group(&self, row: usize) -> i32 {
+        let start = row * self.row_stride + self.whole_groups() * 4;
+        // At most three inputs, read one by one (a copy of variable length is a call).
+        let rest = &self.x[start..row * self.row_stride + self.k];
+        let byte = |i: usize| rest.get(i).map_or(0, |&v| v as u8);
+        i32::from_le_bytes([byte(0), byte(1), byte(2), 0])
+    }
+
+    /// Panics unless every value the product reads and writes lies in its slice, the rows of
+    /// `out` do not overlap, and every shift lies in `[-31, 30]`.
+    fn check(&self, out: &[i8], out_stride: usize) {
+        let (o, q) = (self.outputs, self.q);
+        let kernel = self.groups().checked_mul(o);
+        assert!(
+            kernel.is_some_and(|n| n <= self.kernel.len()),
+            "kernel out of bounds"
+        );
+        assert!(
+            q.bias.len() >= o && q.multiplier.len() >= o && q.shift.len() >= o,
+            "requantisation out of bounds"
+        );
+        assert!(
+            q.shift[..o].iter().all(|s| (-31..=30).contains(s)),
+            "shift outside [-31, 30]"
+        );
+        if self.rows == 0 {
+            return;
+        }
+        assert!(
+            span(self.rows, self.row_stride, self.k) <= self.x.len(),
+            "x out of bounds"
+        );
+        assert!(self.rows == 1 || out_stride >= o, "output rows overlap");
+        assert!(
+            span(self.rows, out_stride, o) <= out.len(),
+            "out out of bounds"
+        );
+    }
+}
+
+/// The values `rows` rows of `len` spaced by `stride` span, or `usize::MAX` if that overflows.
+fn span(rows: usize, stride: usize, len: usize) -> usize {
+    (rows - 1)
+        .checked_mul(stride)
+        .and_then(|n| n.checked_add(len))
+        .unwrap_or(usize::MAX)
+}
+
+/// For each row `r < rows` and output `o < O`:
+/// `out[r·out_stride + o] = min(max(zero_point + M[o].apply(bias[o] + Σ_{k<K} x[r·row_stride + k]·w[k][o]), min), max)`,
+/// with `w[k][o] = kernel[(k/4)·O + o][k%4]` (see the module documentation). Reads `x` only
+/// inside each row's `K` values and writes `out` only inside each row's `O` values.
+///
+/// Panics if an operand does not fit in its slice, if rows of `out` overlap, or if a shift lies
+/// outside `[-31, 30]`.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm(
+    x: &[i8],
+    rows: usize,
+    row_stride: usize,
+    k: usize,
+    kernel: &[[i8; 4]],
+    o: usize,
+    q: &Requantize<'_>,
+    out: &mut [i8],
+    out_stride: usize,
+) {
+    let ops = Operands {
+        x,
+        rows,
+        row_stride,
+        k,
+        kernel,
+        outputs: o,
+        q,
+    };
+    ops.check(out, out_stride);
+    if rows == 0 || o == 0 {
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        if vnni_available() {
+            // Safety: the processor runs AVX-512F, BW, VL and VNNI, and the operands are checked.
+            return unsafe { vnni::gemm(&ops, out, out_stride) };
+        }
+        if super::x86::available() {
+            // Safety: the processor runs AVX2, and the operands are checked.
+            return unsafe { avx2::gemm(&ops, out, out_stride) };
+        }
+    }
+    portable::gemm(&ops, out, out_stride)
+}
+
+/// Whether this processor (and its operating system) runs AVX-512F, BW, VL and VNNI, detected once
+/// with CPUID as the `f32` kernels' features are.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(super) fn vnni_available() -> bool {
+    use core::sync::atomic::{AtomicU8, Ordering};
+    static DETECTED: AtomicU8 = AtomicU8::new(0);
+    match DETECTED.load(Ordering::Relaxed) {
+        0 => {
+            let found = super::x86::avx512() && vnni_in_cpuid();
+            DETECTED.store(1 + found as u8, Ordering::Relaxed);
+            found
+        }
+        level => level == 2,
+    }
+}
+
+/// CPUID leaf 7: AVX-512BW (EBX bit 30), AVX-512VL (EBX bit 31) and AVX512_VNNI (ECX bit 11).
+/// The caller has checked AVX-512F and that the operating system saves the ZMM registers, so leaf 7 exists.
+#[cfg(target_arch = "x86_64")]
+#[allow(unused_unsafe)]
+fn vnni_in_cpuid() -> bool {
+    const BW_VL: u32 = 3 << 30;
+    const VNNI: u32 = 1 << 11;
+    // Safety: CPUID exists on every x86-64 processor, and leaf 7 on one with AVX-512F.
+    let leaf7 = unsafe { core::arch::x86_64::__cpuid_count(7, 0) };
+    leaf7.ebx & BW_VL == BW_VL && leaf7.ecx & VNNI != 0
+}
+
+/// The requantisation of `N` consecutive outputs (one vector's lanes) as `i32` lanes, zeros
+/// past `O`: what the SIMD bodies load once per strip of outputs.
+#[cfg(target_arch = "x86_64")]
+pub(super) struct Channels<const N: usize> {
+    pub bias: [i32; N],
+    pub multiplier: [i32; N],
+    /// `max(shift, 0)`: the left shift before the product.
+    pub left: [i32; N],
+    /// `max(-shift, 0)`: the rounding right shift after it.
+    pub right: [i32; N],
+}
+
+#[cfg(target_arch = "x86_64")]
+impl<const N: usize> Channels<N> {
+    /// The channels `o0 .. o0 + n` of `q` (`n ≤ N`).
+    pub(super) fn of(q: &Requantize<'_>, o0: usize, n: usize) -> Channels<N> {
+        let mut c = Channels {
+            bias: [0; N],
+            multiplier: [0; N],
+            left: [0; N],
+            right: [0; N],
+        };
+        for j in 0..n {
+            let shift = q.shift[o0 + j] as i32;
+            c.bias[j] = q.bias[o0 + j];
+            c.multiplier[j] = q.multiplier[o0 + j];
+            c.left[j] = shift.max(0);
+            c.right[j] = (-shift).max(0);
+        }
+        c
+    }
+}

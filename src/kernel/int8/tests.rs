@@ -1,0 +1,306 @@
+//! The portable body against the definition in `i64` arithmetic, and the SIMD bodies against
+//! the portable one, bit for bit: random shapes around every tile and mask, strides beyond `K`,
+//! extreme inputs, weights, biases and every shift.
+
+use std::format;
+use std::vec;
+use std::vec::Vec;
+
+use super::{portable, Operands, Requantize};
+use crate::quant::Multiplier;
+
+/// splitmix64: a small deterministic generator.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `lo ..= hi`.
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.next() % (hi - lo + 1) as u64) as i64
+    }
+
+    /// An `i8`, often one of the extremes.
+    fn byte(&mut self) -> i8 {
+        match self.next() % 8 {
+            0 => -128,
+            1 => 127,
+            _ => self.next() as i8,
+        }
+    }
+}
+
+/// A product's owned operands.
+struct Case {
+    x: Vec<i8>,
+    rows: usize,
+    row_stride: usize,
+    k: usize,
+    kernel: Vec<[i8; 4]>,
+    o: usize,
+    bias: Vec<i32>,
+    multiplier: Vec<i32>,
+    shift: Vec<i8>,
+    zero_point: i32,
+    min: i8,
+    max: i8,
+    out_stride: usize,
+}
+
+impl Case {
+    /// A random case of these sizes; the kernel's entries past `K` are not zero, to show
+    /// that no body reads them as weights.
+    fn random(r: &mut Rng, rows: usize, k: usize, o: usize) -> Case {
+        let row_stride = k + r.range(0, 5) as usize;
+        let out_stride = o + r.range(0, 3) as usize;
+        let x = (0..(rows - 1) * row_stride + k).map(|_| r.byte()).collect();
+        let kernel = (0..k.div_ceil(4) * o)
+            .map(|_| [r.byte(), r.byte(), r.byte(), r.byte()])
+            .collect();
+        let bias = (0..o)
+            .map(|_| match r.next() % 4 {
+                0 => r.range(-(1 << 30) - 1000, -(1 << 30) + 1000) as i32,
+                1 => r.range((1 << 30) - 1000, (1 << 30) + 1000) as i32,
+                _ => r.range(-100_000, 100_000) as i32,
+            })
+            .collect();
+        let multiplier = (0..o)
+            .map(|_| match r.next() % 8 {
+                0 => 0,
+                1 => i32::MAX,
+                2 => 1 << 30,
+                _ => r.range(1 << 30, i32::MAX as i64) as i32,
+            })
+            .collect();
+        // Half the cases with the shifts of real layers (multipliers below one: no left shift).
+        let most = if r.next().is_multiple_of(2) { 30 } else { 0 };
+        let shift = (0..o).map(|_| r.range(-31, most) as i8).collect();
+        let (a, b) = (r.byte(), r.byte());
+        Case {
+            x,
+            rows,
+            row_stride,
+            k,
+            kernel,
+            o,
+            bias,
+            multiplier,
+            shift,
+            zero_point: r.range(-128, 127) as i32,
+            min: a.min(b),
+            max: a.max(b),
+            out_stride,
+        }
+    }
+
+    fn requantize(&self) -> Requantize<'_> {
+        Requantize {
+            bias: &self.bias,
+            multiplier: &self.multiplier,
+            shift: &self.shift,
+            zero_point: self.zero_point,
+            min: self.min,
+            max: self.max,
+        }
+    }
+
+    /// Runs `body` on the case into an output filled with 0x55 between and after the rows.
+    fn run(&self, body: impl FnOnce(&Operands<'_>, &mut [i8], usize)) -> Vec<i8> {
+        let q = self.requantize();
+        let ops = Operands {
+            x: &self.x,
+            rows: self.rows,
+            row_stride: self.row_stride,
+            k: self.k,
+            kernel: &self.kernel,
+            outputs: self.o,
+            q: &q,
+        };
+        let mut out = vec![0x55; self.rows * self.out_stride + 7];
+        ops.check(&out, self.out_stride);
+        body(&ops, &mut out, self.out_stride);
+        out
+    }
+
+    /// The definition: the sum in `i64`, taken modulo `2^32`, [`Multiplier::apply`], and the
+    /// zero point and clamp in `i64`.
+    fn reference(&self) -> Vec<i8> {
+        let mut out = vec![0x55; self.rows * self.out_stride + 7];
+        for r in 0..self.rows {
+            for o in 0..self.o {
+                let mut acc = self.bias[o] as i64;
+                for k in 0..self.k {
+                    let w = self.kernel[(k / 4) * self.o + o][k % 4];
+                    acc += self.x[r * self.row_stride + k] as i64 * w as i64;
+                }
+                let m = Multiplier {
+                    multiplier: self.multiplier[o],
+                    shift: self.shift[o] as i32,
+                };
+                let y = self.zero_point as i64 + m.apply(acc as i32) as i64;
+                out[r * self.out_stride + o] = y.max(self.min as i64).min(self.max as i64) as i8;
+            }
+        }
+        out
+    }
+}
+
+/// Random cases: rows 1 to 9, `K` 0 to 40 (every remainder by 4), `O` 1 to 140 (around 8, 16,
+/// 32 and 128).
+fn cases() -> impl Iterator<Item = Case> {
+    let mut r = Rng(13);
+    (0..400).map(move |i| {
+        let rows = 1 + i % 9;
+        let k = r.range(0, 40) as usize;
+        let o = match i % 5 {
+            0 => r.range(1, 140),
+            _ => r.range(1, 40),
+        } as usize;
+        Case::random(&mut r, rows, k, o)
+    })
+}
+
+#[test]
+fn portable_matches_the_definition() {
+    for case in cases() {
+        let got = case.run(portable::gemm);
+        assert_eq!(
+            got,
+            case.reference(),
+            "rows {} k {} o {}",
+            case.rows,
+            case.k,
+            case.o
+        );
+    }
+}
+
+/// The SIMD bodies (those this processor runs) and the dispatching entry point agree with the
+/// portable body bit for bit, and write nothing outside the rows' outputs.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn simd_bodies_match_the_portable_one() {
+    let (vnni, avx2) = (super::vnni_available(), super::super::x86::available());
+    let big = [
+        (1, 784, 128),
+        (256, 784, 128),
+        (2, 128, 10),
+        (13, 9, 32),
+        (9, 288, 64),
+    ];
+    let mut r = Rng(17);
+    let large = big.map(|(rows, k, o)| Case::random(&mut r, rows, k, o));
+    for case in cases().chain(large) {
+        let want = case.run(portable::gemm);
+        let what = format!("rows {} k {} o {}", case.rows, case.k, case.o);
+        if vnni {
+            // Safety: the processor runs AVX-512 VNNI; `run` checks the operands.
+            let got = case.run(|ops, out, s| unsafe { super::vnni::gemm(ops, out, s) });
+            assert_eq!(got, want, "vnni: {what}");
+        }
+        if avx2 {
+            // Safety: the processor runs AVX2; `run` checks the operands.
+            let got = case.run(|ops, out, s| unsafe { super::avx2::gemm(ops, out, s) });
+            assert_eq!(got, want, "avx2: {what}");
+        }
+        let got = case.run(|ops, out, s| {
+            super::gemm(
+                ops.x,
+                ops.rows,
+                ops.row_stride,
+                ops.k,
+                ops.kernel,
+                ops.outputs,
+                ops.q,
+                out,
+                s,
+            )
+        });
+        assert_eq!(got, want, "gemm: {what}");
+    }
+}
+
+/// With `K = 0` the accumulator is the bias: every shift, the extreme accumulators and zero
+/// points, multipliers 0, `2^30` and `2^31 - 1`, through every body.
+#[test]
+fn requantisation_is_bit_exact_for_every_shift() {
+    let mut r = Rng(19);
+    let accs = [
+        i32::MIN,
+        i32::MIN + 1,
+        -(1 << 30),
+        -65_537,
+        -2,
+        -1,
+        0,
+        1,
+        2,
+        3,
+        1 << 30,
+        i32::MAX,
+    ];
+    for shift in -31..=30 {
+        for zero_point in [-128, -1, 0, 5, 127] {
+            let mut case = Case::random(&mut r, 3, 0, 37);
+            case.zero_point = zero_point;
+            (case.min, case.max) = (-128, 127);
+            for (o, ((b, m), s)) in case
+                .bias
+                .iter_mut()
+                .zip(&mut case.multiplier)
+                .zip(&mut case.shift)
+                .enumerate()
+            {
+                *s = shift;
+                *b = if o < accs.len() {
+                    accs[o]
+                } else {
+                    r.next() as i32
+                };
+                *m = [
+                    0,
+                    1 << 30,
+                    i32::MAX,
+                    r.range(1 << 30, i32::MAX as i64) as i32,
+                ][o % 4];
+            }
+            let want = case.reference();
+            assert_eq!(case.run(portable::gemm), want, "shift {shift}");
+            #[cfg(target_arch = "x86_64")]
+            {
+                if super::vnni_available() {
+                    // Safety: the processor runs AVX-512 VNNI; `run` checks the operands.
+                    let got = case.run(|ops, out, s| unsafe { super::vnni::gemm(ops, out, s) });
+                    assert_eq!(got, want, "vnni: shift {shift} zp {zero_point}");
+                }
+                if super::super::x86::available() {
+                    // Safety: the processor runs AVX2; `run` checks the operands.
+                    let got = case.run(|ops, out, s| unsafe { super::avx2::gemm(ops, out, s) });
+                    assert_eq!(got, want, "avx2: shift {shift} zp {zero_point}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+#[should_panic(expected = "shift outside [-31, 30]")]
+fn a_shift_out_of_range_is_refused() {
+    let mut case = Case::random(&mut Rng(23), 1, 4, 3);
+    case.shift[2] = 31;
+    case.run(portable::gemm);
+}
+
+#[test]
+#[should_panic(expected = "x out of bounds")]
+fn a_short_input_is_refused() {
+    let mut case = Case::random(&mut Rng(29), 2, 5, 3);
+    case.x.pop();
+    case.run(portable::gemm);
+}
