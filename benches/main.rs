@@ -20,6 +20,7 @@ use liandan::layer::Backward;
 use liandan::layers::Dense;
 use liandan::optim::AdamState;
 use liandan::prelude::*;
+use liandan::quant::Rounding;
 use liandan::Zeroed;
 
 fn train_step<const B: usize>(
@@ -271,6 +272,7 @@ fn products<const O: usize, const K: usize, const ROWS: usize>(
         zero_point: -128,
         min: -128,
         max: 127,
+        rounding: Rounding::Once,
     };
     let mut out = vec![0i8; ROWS * O];
     g.bench_function(BenchmarkId::new("int8", name), |b| {

@@ -31,7 +31,7 @@ mod tests;
 #[cfg(target_arch = "x86_64")]
 mod vnni;
 
-use crate::quant::Multiplier;
+use crate::quant::{Multiplier, Rounding};
 
 /// A layer's requantisation: per output channel its folded bias and fixed-point multiplier,
 /// then the output's zero point and the activation's clamp.
@@ -50,17 +50,23 @@ pub struct Requantize<'a> {
     pub min: i8,
     /// The largest output.
     pub max: i8,
+    /// How `M[o]` rounds: twice (`Multiplier::apply`, TFLite's convolutions) or once
+    /// (`Multiplier::apply_once`, its dense layers).
+    pub rounding: Rounding,
 }
 
 impl Requantize<'_> {
-    /// Output `o` of an accumulator: `min(max(zero_point + M[o].apply(acc), min), max)`.
+    /// Output `o` of an accumulator: `min(max(zero_point + M[o].apply(acc), min), max)`, with
+    /// `apply_once` when the rounding is [`Rounding::Once`].
     #[inline]
     pub(crate) fn one(&self, o: usize, acc: i32) -> i8 {
         let m = Multiplier {
             multiplier: self.multiplier[o],
             shift: self.shift[o] as i32,
         };
-        let y = self.zero_point.saturating_add(m.apply(acc));
+        let y = self
+            .zero_point
+            .saturating_add(m.apply_with(acc, self.rounding));
         y.max(self.min as i32).min(self.max as i32) as i8
     }
 }
@@ -225,6 +231,10 @@ pub(super) struct Channels<const N: usize> {
     pub left: [i32; N],
     /// `max(-shift, 0)`: the rounding right shift after it.
     pub right: [i32; N],
+    /// `31 - shift`: the one right shift of a product rounded once.
+    pub total: [i32; N],
+    /// The shifts themselves.
+    pub shift: [i8; N],
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -236,6 +246,8 @@ impl<const N: usize> Channels<N> {
             multiplier: [0; N],
             left: [0; N],
             right: [0; N],
+            total: [31; N],
+            shift: [0; N],
         };
         for j in 0..n {
             let shift = q.shift[o0 + j] as i32;
@@ -243,6 +255,8 @@ impl<const N: usize> Channels<N> {
             c.multiplier[j] = q.multiplier[o0 + j];
             c.left[j] = shift.max(0);
             c.right[j] = (-shift).max(0);
+            c.total[j] = 31 - shift;
+            c.shift[j] = q.shift[o0 + j];
         }
         c
     }

@@ -13,10 +13,16 @@
 //!    `mask = 2^right - 1`, `rem = high & mask` and `threshold = (mask >> 1) + (high < 0)`.
 //! 4. `min(max(zero_point + y, min), max)`, the addition saturated (by clamping `y` first so
 //!    that it cannot overflow), which is the exact sum's clamp since `min` and `max` are `i8`.
+//!
+//! Rounding once ([`Multiplier::apply_once`](crate::quant::Multiplier::apply_once), dense
+//! layers) replaces steps 1 to 3 with `(acc·m + 2^(t-1)) >> t`, `t = 31 - shift`, on the
+//! 64-bit products (`vpsravq`), saturated to `i32`; AVX2 has no 64-bit arithmetic shift, so
+//! its lanes do that one by one.
 
 use core::arch::x86_64::*;
 
 use super::{Channels, Requantize};
+use crate::quant::{Multiplier, Rounding};
 
 /// The range of `y` for which `zero_point + y` fits in an `i32`.
 fn addable(zero_point: i32) -> (i32, i32) {
@@ -57,6 +63,44 @@ pub(super) struct Lanes512 {
     addable: (__m512i, __m512i),
     zero_point: __m512i,
     clamp: (__m512i, __m512i),
+    /// Rounding once: the even and odd lanes' `31 - shift` and `2^(30 - shift)`, as 64-bit
+    /// lanes, and the `i32` range as 64-bit lanes.
+    once: Option<Once512>,
+}
+
+/// What rounding once needs, in 64-bit lanes: even channels, then odd ones.
+#[derive(Clone, Copy)]
+struct Once512 {
+    total: (__m512i, __m512i),
+    round: (__m512i, __m512i),
+    range: (__m512i, __m512i),
+}
+
+impl Once512 {
+    /// The lanes of `c` when `q` rounds once.
+    #[target_feature(enable = "avx512f")]
+    fn new(c: &Channels<16>, q: &Requantize<'_>) -> Option<Once512> {
+        if q.rounding != Rounding::Once {
+            return None;
+        }
+        let (low, high) = addable(q.zero_point);
+        let (mut total, mut round) = ([[0i64; 8]; 2], [[0i64; 8]; 2]);
+        for j in 0..16 {
+            let t = i64::from(c.total[j]);
+            total[j % 2][j / 2] = t;
+            round[j % 2][j / 2] = 1 << (t - 1);
+        }
+        // Safety: each array holds 8 `i64`, one vector.
+        let load = |v: &[i64; 8]| unsafe { _mm512_loadu_si512(v.as_ptr().cast()) };
+        Some(Once512 {
+            total: (load(&total[0]), load(&total[1])),
+            round: (load(&round[0]), load(&round[1])),
+            range: (
+                _mm512_set1_epi64(low.into()),
+                _mm512_set1_epi64(high.into()),
+            ),
+        })
+    }
 }
 
 impl Lanes512 {
@@ -94,6 +138,7 @@ impl Lanes512 {
                 _mm512_set1_epi32(q.min as i32),
                 _mm512_set1_epi32(q.max as i32),
             ),
+            once: Once512::new(c, q),
         }
     }
 
@@ -101,6 +146,9 @@ impl Lanes512 {
     #[inline]
     #[target_feature(enable = "avx512f")]
     pub(super) fn apply(&self, acc: __m512i) -> __m512i {
+        if let Some(once) = &self.once {
+            return self.apply_once(acc, once);
+        }
         if self.short {
             return self.apply_short(acc);
         }
@@ -131,6 +179,24 @@ impl Lanes512 {
 }
 
 impl Lanes512 {
+    /// Rounding once: each 64-bit product plus `2^(t-1)`, shifted right by `t`, saturated to
+    /// the range where the zero point adds without overflow, then the zero point and clamp.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn apply_once(&self, acc: __m512i, once: &Once512) -> __m512i {
+        let lanes = |a: __m512i, m: __m512i, total: __m512i, round: __m512i| {
+            let p = _mm512_add_epi64(_mm512_mul_epi32(a, m), round);
+            let y = _mm512_srav_epi64(p, total);
+            _mm512_max_epi64(_mm512_min_epi64(y, once.range.1), once.range.0)
+        };
+        let even = lanes(acc, self.multiplier, once.total.0, once.round.0);
+        let odd_acc = _mm512_srli_epi64::<32>(acc);
+        let odd = lanes(odd_acc, self.odd, once.total.1, once.round.1);
+        let y = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64::<32>(odd));
+        let y = _mm512_add_epi32(y, self.zero_point);
+        _mm512_min_epi32(_mm512_max_epi32(y, self.clamp.0), self.clamp.1)
+    }
+
     /// [`Lanes512::apply`] without a left shift, without the saturation (no multiplier is
     /// `i32::MIN`), and with the zero point's clamps folded: the same lanes, fewer steps.
     #[inline]
@@ -179,6 +245,9 @@ pub(super) struct Lanes256 {
     addable: (__m256i, __m256i),
     zero_point: __m256i,
     clamp: (__m256i, __m256i),
+    /// Rounding once: each lane's multiplier, and the zero point and clamp, for lane-by-lane
+    /// arithmetic.
+    once: Option<([Multiplier; 8], i32, i32, i32)>,
 }
 
 impl Lanes256 {
@@ -207,6 +276,13 @@ impl Lanes256 {
                 _mm256_set1_epi32(q.min as i32),
                 _mm256_set1_epi32(q.max as i32),
             ),
+            once: (q.rounding == Rounding::Once).then(|| {
+                let m = core::array::from_fn(|j| Multiplier {
+                    multiplier: c.multiplier[j],
+                    shift: c.shift[j] as i32,
+                });
+                (m, q.zero_point, q.min as i32, q.max as i32)
+            }),
         }
     }
 
@@ -214,6 +290,19 @@ impl Lanes256 {
     #[inline]
     #[target_feature(enable = "avx2")]
     pub(super) fn apply(&self, acc: __m256i) -> __m256i {
+        if let Some((m, zero_point, min, max)) = &self.once {
+            let mut lanes = [0i32; 8];
+            // Safety: `lanes` holds 8 `i32`, one vector.
+            unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), acc) };
+            for (y, m) in lanes.iter_mut().zip(m) {
+                *y = zero_point
+                    .saturating_add(m.apply_once(*y))
+                    .max(*min)
+                    .min(*max);
+            }
+            // Safety: as above.
+            return unsafe { _mm256_loadu_si256(lanes.as_ptr().cast()) };
+        }
         let a = _mm256_sllv_epi32(acc, self.left);
         let nudge = _mm256_set1_epi64x(1 << 30);
         let even = _mm256_add_epi64(_mm256_mul_epi32(a, self.multiplier), nudge);

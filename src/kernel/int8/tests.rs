@@ -7,7 +7,7 @@ use std::vec;
 use std::vec::Vec;
 
 use super::{portable, Operands, Requantize};
-use crate::quant::Multiplier;
+use crate::quant::{Multiplier, Rounding};
 
 /// splitmix64: a small deterministic generator.
 struct Rng(u64);
@@ -50,6 +50,7 @@ struct Case {
     zero_point: i32,
     min: i8,
     max: i8,
+    rounding: Rounding,
     out_stride: usize,
 }
 
@@ -95,6 +96,12 @@ impl Case {
             zero_point: r.range(-128, 127) as i32,
             min: a.min(b),
             max: a.max(b),
+            // Half the cases round once, as dense layers do.
+            rounding: if r.next().is_multiple_of(2) {
+                Rounding::Once
+            } else {
+                Rounding::Twice
+            },
             out_stride,
         }
     }
@@ -107,6 +114,7 @@ impl Case {
             zero_point: self.zero_point,
             min: self.min,
             max: self.max,
+            rounding: self.rounding,
         }
     }
 
@@ -128,7 +136,7 @@ impl Case {
         out
     }
 
-    /// The definition: the sum in `i64`, taken modulo `2^32`, [`Multiplier::apply`], and the
+    /// The definition: the sum in `i64`, taken modulo `2^32`, [`Multiplier::apply_with`], and the
     /// zero point and clamp in `i64`.
     fn reference(&self) -> Vec<i8> {
         let mut out = vec![0x55; self.rows * self.out_stride + 7];
@@ -143,7 +151,7 @@ impl Case {
                     multiplier: self.multiplier[o],
                     shift: self.shift[o] as i32,
                 };
-                let y = self.zero_point as i64 + m.apply(acc as i32) as i64;
+                let y = self.zero_point as i64 + m.apply_with(acc as i32, self.rounding) as i64;
                 out[r * self.out_stride + o] = y.max(self.min as i64).min(self.max as i64) as i8;
             }
         }
@@ -245,10 +253,11 @@ fn requantisation_is_bit_exact_for_every_shift() {
         1 << 30,
         i32::MAX,
     ];
-    for shift in -31..=30 {
+    for (shift, rounding) in (-31..=30).flat_map(|s| [(s, Rounding::Twice), (s, Rounding::Once)]) {
         for zero_point in [-128, -1, 0, 5, 127] {
             let mut case = Case::random(&mut r, 3, 0, 37);
             case.zero_point = zero_point;
+            case.rounding = rounding;
             (case.min, case.max) = (-128, 127);
             for (o, ((b, m), s)) in case
                 .bias
@@ -277,12 +286,18 @@ fn requantisation_is_bit_exact_for_every_shift() {
                 if super::vnni_available() {
                     // Safety: the processor runs AVX-512 VNNI; `run` checks the operands.
                     let got = case.run(|ops, out, s| unsafe { super::vnni::gemm(ops, out, s) });
-                    assert_eq!(got, want, "vnni: shift {shift} zp {zero_point}");
+                    assert_eq!(
+                        got, want,
+                        "vnni: shift {shift} zp {zero_point} {rounding:?}"
+                    );
                 }
                 if super::super::x86::available() {
                     // Safety: the processor runs AVX2; `run` checks the operands.
                     let got = case.run(|ops, out, s| unsafe { super::avx2::gemm(ops, out, s) });
-                    assert_eq!(got, want, "avx2: shift {shift} zp {zero_point}");
+                    assert_eq!(
+                        got, want,
+                        "avx2: shift {shift} zp {zero_point} {rounding:?}"
+                    );
                 }
             }
         }
