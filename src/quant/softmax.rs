@@ -100,18 +100,28 @@ impl Softmax {
             return;
         };
         let max = max as i32;
+        // A short row's exps are kept for the second pass (the same values: one computation).
+        let mut kept = [None; KEPT];
         // Q12.19. Saturating: past 2^28 (a sum of 512) every output is -128 anyway.
         let mut sum = 0i32;
-        for &logit in logits {
-            if let Some(e) = self.exp(logit as i32 - max) {
+        for (i, &logit) in logits.iter().enumerate() {
+            let e = self.exp(logit as i32 - max);
+            if let Some(slot) = kept.get_mut(i) {
+                *slot = e;
+            }
+            if let Some(e) = e {
                 sum = sum.saturating_add(rescale(e, 0, ACCUMULATION_INTEGER_BITS));
             }
         }
         // The max's exp is 1, so sum ≥ 2^19 > 0.
         let (scale, bits_over_unit) = reciprocal(sum, ACCUMULATION_INTEGER_BITS as i32);
         let exponent = bits_over_unit + 31 - 8;
-        for (y, &logit) in output.iter_mut().zip(logits) {
-            *y = match self.exp(logit as i32 - max) {
+        for (i, (y, &logit)) in output.iter_mut().zip(logits).enumerate() {
+            let e = match kept.get(i) {
+                Some(&e) if logits.len() <= KEPT => e,
+                _ => self.exp(logit as i32 - max),
+            };
+            *y = match e {
                 Some(e) if exponent <= 31 => {
                     let p = rounding_divide_by_pot(rounding_doubling_high_mul(scale, e), exponent);
                     (p - 128).clamp(-128, 127) as i8
@@ -133,6 +143,9 @@ impl Softmax {
         Some(exp_on_negative_values(scaled))
     }
 }
+
+/// The longest row whose exps [`Softmax::apply`] keeps between its two passes, on the stack.
+const KEPT: usize = 64;
 
 /// `floor((2^5 - 1)·2^26 / 2^left_shift)`: TFLite's `CalculateInputRadius(5, left_shift)`, the
 /// largest `|d|` with `|d|·2^left_shift` below `31·2^26 < 2^31`. TFLite computes it in `f64`,
