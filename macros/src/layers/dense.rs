@@ -165,9 +165,9 @@ impl Resolved for Resolution {
             ty: Some(ty),
             tensors: int8_tensors(vec![i, o], o),
             softmax: a == "Softmax",
-            // The kernel, bias, multiplier and shift, the output's scale and zero point, and
-            // a softmax's three parameters.
-            bytes: 4 * groups * o + 9 * o + 8 + 12,
+            // The kernel, bias, multiplier and shift, and the output's scale and zero point,
+            // in a struct of four-byte alignment.
+            bytes: (4 * groups * o + 9 * o + 8).next_multiple_of(4),
             scratch: 0,
         })
     }
