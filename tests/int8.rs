@@ -2,8 +2,10 @@
 
 use liandan::data::Dataset;
 use liandan::io::load_weights;
+use liandan::layer::{In, Out};
 use liandan::prelude::*;
-use liandan::quant::{calibrate, Int8Network};
+use liandan::quant::{calibrate, Int8Network, Quantize};
+use liandan::shape::Shape;
 
 network! {
     /// The seed network, to be loaded with the weights `examples/deploy.rs` trained for `ffi/`.
@@ -16,7 +18,23 @@ network! {
     }
 }
 
-fn digits() -> Dataset<f32, Hw<28, 28>> {
+network! {
+    /// keras.io's "Simple MNIST convnet", to be loaded with the weights
+    /// `examples/mnist_cnn.rs` trained for `ffi/`.
+    struct Convnet {
+        input: [28, 28, 1],
+        Conv2D<32, 3x3, Relu>,
+        MaxPooling2D<2>,
+        Conv2D<64, 3x3, Relu>,
+        MaxPooling2D<2>,
+        Flatten,
+        Dropout<0.5>,
+        Dense<10, Softmax>,
+    }
+}
+
+/// The bundled digits, as images of shape `S` (`Hw<28, 28>` or `Hwc<28, 28, 1>`).
+fn digits<S: Shape>() -> Dataset<f32, S> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist/");
     let images = format!("{dir}mnist-10k-images-idx3-ubyte.gz");
     let labels = format!("{dir}mnist-10k-labels-idx1-ubyte.gz");
@@ -27,34 +45,75 @@ fn argmax<T: PartialOrd + Copy>(v: &[T]) -> usize {
     (0..v.len()).fold(0, |best, i| if v[i] > v[best] { i } else { best })
 }
 
+/// Calibrates `net` on the first 1,000 digits, quantises it, and runs the float and the int8
+/// network one digit at a time on the 2,000 after them: how often their classes agree, and
+/// how often each is right.
+fn compare<N: Quantize>(net: &N, data: &Dataset<f32, N::Input>) -> Agreement {
+    let calibration_set = data.subset(&(0..1000).collect::<Vec<_>>()).unwrap();
+    let calibration = calibrate(net, &calibration_set).unwrap();
+    let int8 = calibration.quantize(net).unwrap();
+    let input = int8.input_quantization();
+    let mut float_scratch = <N::Scratch<1>>::boxed();
+    let mut scratch = <<N::Int8 as Forward>::Scratch<1>>::boxed();
+    let (mut x, mut q) = (<In<N, 1>>::boxed(), <In<N::Int8, 1>>::boxed());
+    let (mut p, mut y) = (<Out<N, 1>>::boxed(), <Out<N::Int8, 1>>::boxed());
+    let mut seen = Agreement::default();
+    for i in 1000..3000 {
+        let sample = data.sample(i);
+        x.as_mut_slice().copy_from_slice(sample);
+        net.forward(&x, &mut p, &mut float_scratch);
+        for (q, &r) in q.as_mut_slice().iter_mut().zip(sample) {
+            *q = input.quantize(r);
+        }
+        int8.forward(&q, &mut y, &mut scratch);
+        let (float, int) = (argmax(p.as_slice()), argmax(y.as_slice()));
+        seen.n += 1;
+        seen.same += usize::from(float == int);
+        seen.float += usize::from(Some(float) == data.label(i));
+        seen.int8 += usize::from(Some(int) == data.label(i));
+    }
+    seen
+}
+
+/// What [`compare`] counted.
+#[derive(Debug, Default)]
+struct Agreement {
+    n: usize,
+    same: usize,
+    float: usize,
+    int8: usize,
+}
+
+#[test]
+fn the_quantised_convnet_agrees_with_the_float_one() {
+    let mut net = Convnet::<f32>::boxed();
+    load_weights(&mut *net, "ffi/weights/convnet.safetensors").unwrap();
+    let seen = compare(&*net, &digits());
+    println!("convnet: {seen:?}");
+    assert!(seen.same * 100 >= 99 * seen.n, "{seen:?}");
+}
+
+#[test]
+fn the_int8_networks_know_their_bytes() {
+    assert_eq!(ConvnetInt8::PARAM_BYTES, size_of::<ConvnetInt8>());
+    assert_eq!(
+        ConvnetInt8::scratch_bytes(1),
+        size_of::<ConvnetInt8Scratch<1>>()
+    );
+    assert_eq!(MnistInt8::PARAM_BYTES, size_of::<MnistInt8>());
+    assert_eq!(
+        MnistInt8::scratch_bytes(1),
+        size_of::<MnistInt8Scratch<1>>()
+    );
+}
+
 #[test]
 fn the_quantised_seed_network_agrees_with_the_float_one() {
     let mut net = Mnist::<f32>::boxed();
     load_weights(&mut *net, "ffi/weights/mnist.safetensors").unwrap();
-    let data = digits();
-    let calibration_set = data.subset(&(0..1000).collect::<Vec<_>>()).unwrap();
-    let calibration = calibrate(&*net, &calibration_set).unwrap();
-    let int8 = calibration.quantize(&*net).unwrap();
-    let (mut same, mut correct, n) = (0, 0, 2000);
-    let mut scratch = MnistInt8Scratch::<1>::boxed();
-    for i in 1000..1000 + n {
-        let x = data.sample(i);
-        let mut image = Sample::<f32, Hw<28, 28>>::zeroed();
-        image.as_mut_slice().copy_from_slice(x);
-        let p = net.predict(&image);
-        let mut q = Sample::<i8, Hw<28, 28>>::zeroed();
-        let input = int8.input_quantization();
-        q.as_mut_slice()
-            .iter_mut()
-            .zip(x)
-            .for_each(|(q, &x)| *q = input.quantize(x));
-        let mut y = SMatrix::<i8, 10, 1>::zeroed();
-        int8.forward(&q, &mut y, &mut scratch);
-        same += usize::from(argmax(y.as_slice()) == argmax(p.as_slice()));
-        correct += usize::from(Some(argmax(y.as_slice())) == data.label(i));
-    }
-    println!("same class {same}/{n}, int8 correct {correct}/{n}");
-    assert!(same * 100 >= 99 * n, "same class on {same} of {n}");
+    let seen = compare(&*net, &digits());
+    println!("seed network: {seen:?}");
+    assert!(seen.same * 100 >= 99 * seen.n, "{seen:?}");
 }
 
 /// The seed network's int8 form that `examples/deploy.rs quantize` wrote, compiled in; the

@@ -23,6 +23,20 @@ mod tflite {
             weights: "tests/fixtures/int8/mnist.tflite.safetensors",
         }
     }
+
+    network! {
+        pub struct Convnet {
+            input: [28, 28, 1],
+            Conv2D<32, 3x3, Relu>,
+            MaxPooling2D<2>,
+            Conv2D<64, 3x3, Relu>,
+            MaxPooling2D<2>,
+            Flatten,
+            Dropout<0.5>,
+            Dense<10, Softmax>,
+            weights: "tests/fixtures/int8/convnet.tflite.safetensors",
+        }
+    }
 }
 
 /// The samples inference runs at once.
@@ -89,6 +103,19 @@ where
 fn the_seed_network_equals_tflite_on_every_digit() {
     static NET: tflite::Mnist = tflite::Mnist::WEIGHTS;
     let (outputs, sums) = expected("mnist.expected.safetensors");
+    assert_eq!(sums.len(), 10_000);
+    let (inputs, outputs) = mismatches(&NET, &outputs, &sums);
+    assert_eq!(
+        (inputs, outputs),
+        (0, 0),
+        "digits whose (input, output) differ"
+    );
+}
+
+#[test]
+fn the_convnet_equals_tflite_on_every_digit() {
+    static NET: tflite::Convnet = tflite::Convnet::WEIGHTS;
+    let (outputs, sums) = expected("convnet.expected.safetensors");
     assert_eq!(sums.len(), 10_000);
     let (inputs, outputs) = mismatches(&NET, &outputs, &sums);
     assert_eq!(

@@ -15,10 +15,12 @@ mod activation;
 pub mod bytes;
 #[cfg(feature = "std")]
 mod calibrate;
+mod conv2d;
 mod dense;
 #[cfg(feature = "std")]
 pub mod file;
 mod fixed_point;
+mod max_pooling;
 mod multiplier;
 mod network;
 mod quantization;
@@ -30,7 +32,9 @@ mod tensors;
 pub use activation::Int8Activation;
 #[cfg(feature = "std")]
 pub use calibrate::{calibrate, Calibration, CalibrationError};
+pub use conv2d::{Conv2D, Int8Patches};
 pub use dense::Dense;
+pub use max_pooling::MaxPooling2D;
 pub use multiplier::{rounding_divide_by_pot, rounding_doubling_high_mul, Multiplier, Rounding};
 pub use network::{Int8Network, TensorSpec};
 pub use quantization::Quantization;

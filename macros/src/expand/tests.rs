@@ -105,3 +105,36 @@ fn the_dropout_rate_is_in_the_type() {
         "{text}"
     );
 }
+
+#[test]
+fn a_convnet_has_an_int8_form_and_average_pooling_has_none() {
+    let file = expanded(quote! {
+        struct Convnet {
+            input: [28, 28, 1],
+            Conv2D<32, 3x3, Relu>,
+            MaxPooling2D<2>,
+            Conv2D<64, 3x3, Relu, padding = Same, strides = 2>,
+            Flatten,
+            Dense<10, Softmax>,
+        }
+    });
+    assert!(item_names(&file).contains(&"ConvnetInt8".to_string()));
+    let text = quote!(#file).to_string().replace(' ', "");
+    for ty in [
+        "::liandan::quant::Conv2D<28,28,1,32,3,3,26,26,3,::liandan::activation::Relu,::liandan::layers::Valid,1,1>",
+        "::liandan::quant::MaxPooling2D<26,26,32,2,2,13,13,::liandan::layers::Valid,2,2>",
+        "::liandan::quant::Conv2D<13,13,32,64,3,3,7,7,72,::liandan::activation::Relu,::liandan::layers::Same,2,2>",
+    ] {
+        assert!(text.contains(ty), "{ty}");
+    }
+    // Max pooling keeps its input's quantisation: the second convolution loads from the
+    // first's output.
+    assert!(
+        text.contains("letq=self.conv2d_1.output;self.conv2d_2.load("),
+        "{text}"
+    );
+    let file = expanded(quote! {
+        struct Averaged { input: [4, 4, 1], Conv2D<2, 3x3>, AveragePooling2D<2>, Flatten, Dense<2> }
+    });
+    assert!(!item_names(&file).iter().any(|n| n.ends_with("Int8")));
+}

@@ -12,6 +12,7 @@ static POOL: Pool = Pool {
     name: "AveragePooling2D",
     field: "average_pooling2d",
     tape_per_output: false,
+    int8: false,
 };
 
 impl Kind for AveragePooling2D {

@@ -8,7 +8,7 @@ use quote::{quote, quote_spanned};
 use syn::{Error, LitInt};
 
 use super::window::{self, Padding, Pair};
-use super::{Context, Kind, Resolved, Tensor};
+use super::{dense, Context, Int8, Kind, Resolved, Tensor};
 use crate::activations;
 use crate::ast::{Arg, LayerDecl};
 use crate::errors::both;
@@ -236,5 +236,42 @@ impl Resolved for Resolution {
     /// A kernel and a bias gradient, the bias there even without one (as in the layer).
     fn tape_spare(&self) -> usize {
         self.taps() * self.filters + self.filters
+    }
+
+    /// `quant::Conv2D<28, 28, 1, 32, 3, 3, 26, 26, 3, Relu, Valid, 1, 1>`: the kernel in groups
+    /// of four patch values. A convolution without a bias has an int8 bias of zeros.
+    fn int8(&self, k: &TokenStream) -> Result<Int8, String> {
+        let a = &self.activation;
+        if !["Identity", "Relu"].contains(&a.to_string().as_str()) {
+            return Err(format!(
+                "`{}` has no int8 form: int8 convolutions end with Identity or Relu",
+                self.description()
+            ));
+        }
+        let ([kh, kw], c, f) = (self.size, self.image[2], self.filters);
+        let groups = self.taps().div_ceil(4);
+        let ty = {
+            let [h, w, c] = self.image.map(n);
+            let ([kh, kw], [oh, ow], f, g) =
+                (self.size.map(n), self.output.map(n), n(f), n(groups));
+            let ([sh, sw], p) = (
+                self.strides.map(n),
+                Ident::new(self.padding.name(), a.span()),
+            );
+            quote_spanned! {a.span()=>
+                #k::quant::Conv2D<#h, #w, #c, #f, #kh, #kw, #oh, #ow, #g, #k::activation::#a,
+                    #k::layers::#p, #sh, #sw>
+            }
+        };
+        Ok(Int8 {
+            ty: Some(ty),
+            tensors: dense::int8_tensors(vec![kh, kw, c, f], f),
+            softmax: false,
+            // The kernel, bias, multiplier and shift, the output's scale and zero point, and
+            // the input's zero point, in a struct of four-byte alignment.
+            bytes: (4 * groups * f + 9 * f + 8 + 1).next_multiple_of(4),
+            // One sample's patches, `4G` values per output pixel.
+            scratch: self.output[0] * self.output[1] * 4 * groups,
+        })
     }
 }

@@ -12,6 +12,7 @@ static POOL: Pool = Pool {
     name: "MaxPooling2D",
     field: "max_pooling2d",
     tape_per_output: true,
+    int8: true,
 };
 
 impl Kind for MaxPooling2D {

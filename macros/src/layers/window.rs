@@ -6,7 +6,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::{Error, Ident, LitInt};
 
-use super::{Context, Resolved};
+use super::{Context, Int8, Resolved};
 use crate::ast::Arg;
 use crate::errors::both;
 use crate::shape::n;
@@ -192,6 +192,9 @@ pub struct Pool {
     pub field: &'static str,
     /// Whether its training tape keeps one scalar per output (max-pooling's argmax).
     pub tape_per_output: bool,
+    /// Whether it has an int8 form (`liandan::quant::MaxPooling2D`), which keeps its input's
+    /// quantisation: the maximum of int8 values stands for the maximum of the reals.
+    pub int8: bool,
 }
 
 /// A pooling layer resolved.
@@ -281,6 +284,26 @@ impl Resolved for Pooling {
             true => crate::shape::len(&self.output()),
             false => 0,
         }
+    }
+
+    /// `quant::MaxPooling2D<26, 26, 32, 2, 2, 13, 13, Valid, 2, 2>`: no tensors, no bytes.
+    fn int8(&self, k: &TokenStream) -> Result<Int8, String> {
+        if !self.pool.int8 {
+            return Err(format!("`{}` has no int8 form", self.description()));
+        }
+        let [h, w, c] = self.image.map(n);
+        let ([ph, pw], [oh, ow], [sh, sw]) =
+            (self.size.map(n), self.output.map(n), self.strides.map(n));
+        let (layer, p) = (
+            self.layer(),
+            Ident::new(self.padding.name(), Span::call_site()),
+        );
+        let ty =
+            quote!(#k::quant::#layer<#h, #w, #c, #ph, #pw, #oh, #ow, #k::layers::#p, #sh, #sw>);
+        Ok(Int8 {
+            ty: Some(ty),
+            ..Int8::nothing()
+        })
     }
 }
 
