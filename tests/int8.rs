@@ -126,3 +126,17 @@ fn a_float_where_an_integer_belongs_is_no_case_for_converting() {
         "tensor `dense_1.bias` is F32 in the file, but the network is I32"
     );
 }
+
+#[test]
+fn a_multiplier_past_two_to_the_thirty_saturates_and_applies() {
+    // s_in·s_w / s_out ≈ 4e-3·1e-2 / 1e-30: shift 86 before saturating.
+    let tiny = |d: &mut [u8]| d.copy_from_slice(&1e-30f32.to_le_bytes());
+    let bytes = edited("dense_1.output_scale", |e| e.to_string(), tiny);
+    let net = liandan::quant::file::from_bytes::<MnistInt8>(&bytes).unwrap();
+    assert!(net.dense_1.shift.iter().all(|&s| s == 30));
+    assert!(net.dense_1.multiplier.iter().all(|&m| m == i32::MAX));
+    let mut q = Sample::<i8, Hw<28, 28>>::zeroed();
+    q.as_mut_slice().fill(127);
+    let mut y = SMatrix::<i8, 10, 1>::zeroed();
+    net.forward(&q, &mut y, &mut MnistInt8Scratch::<1>::boxed());
+}
