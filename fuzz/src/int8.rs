@@ -203,11 +203,11 @@ pub fn check(bytes: &[u8]) {
     match (&got, &loaded) {
         (Ok(_), Ok(_)) => {}
         (Err(a), Err(b)) => {
-            assert_eq!(
-                a.kind().to_string(),
-                b.kind().to_string(),
-                "load and from_bytes"
-            );
+            // The same kind of error: which tensor an offsets error names can differ from one
+            // read to the next (the safetensors crate's map has no fixed order).
+            let (ka, kb) = (a.kind(), b.kind());
+            let same = std::mem::discriminant(ka) == std::mem::discriminant(kb);
+            assert!(same, "from_bytes says {ka}, load says {kb}");
             assert_eq!(b.path(), Some(file.path()), "the error names no file: {b}");
         }
         _ => panic!(
