@@ -208,6 +208,17 @@ fn int8_seeds(add: &mut impl FnMut(&'static str, &'static str, Vec<u8>)) {
     add("int8", "bias-f32.safetensors", f32_bias);
     let transposed = edited("dense_1.kernel", &|t| t.2 = vec![5, 6]);
     add("int8", "kernel-transposed.safetensors", transposed);
+    // dense_1's multipliers near 4e25, saturated to (2^31 - 1, 30); with a positive output
+    // zero point, an output that saturates `apply` at i32::MAX must not wrap past it.
+    let mut saturated = good.clone();
+    for t in &mut saturated {
+        match t.0.as_str() {
+            "dense_1.output_scale" => t.3.copy_from_slice(&1e-30f32.to_le_bytes()),
+            "dense_1.output_zero_point" => t.3.copy_from_slice(&5i32.to_le_bytes()),
+            _ => {}
+        }
+    }
+    add("int8", "multiplier-saturated.safetensors", file(&saturated));
     let missing: Vec<Raw> = good
         .iter()
         .filter(|t| t.0 != "dense_2.bias")

@@ -38,8 +38,33 @@ pub(crate) fn gemm(
                 multiplier: q.multiplier[c],
                 shift: i32::from(q.shift[c]),
             };
-            let v = q.zero_point.wrapping_add(m.apply(acc));
+            // Saturating: an `apply` saturated at i32::MAX plus a positive zero point is still
+            // the largest output, not a wrapped negative one.
+            let v = q.zero_point.saturating_add(m.apply(acc));
             *y = v.clamp(i32::from(q.min), i32::from(q.max)) as i8;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saturated_product_plus_the_zero_point_stays_saturated() {
+        let kernel = [[1, 0, 0, 0], [-1, 0, 0, 0]];
+        for (x, zero_point, want) in [(2, 5, 127), (-2, -5, -128)] {
+            let q = Requantize {
+                bias: &[0, 0],
+                multiplier: &[i32::MAX, i32::MAX],
+                shift: &[30, 30],
+                zero_point,
+                min: i8::MIN,
+                max: i8::MAX,
+            };
+            let mut out = [0i8; 2];
+            gemm(&[x], 1, 1, 1, &kernel, 2, &q, &mut out, 2);
+            assert_eq!(out, [want, if want > 0 { -128 } else { 127 }], "x = {x}");
         }
     }
 }
