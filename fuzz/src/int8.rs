@@ -202,12 +202,10 @@ pub fn check(bytes: &[u8]) {
     let loaded = load::<TinyQuantInt8>(file.path());
     match (&got, &loaded) {
         (Ok(_), Ok(_)) => {}
-        (Err(a), Err(b)) => {
-            // The same kind of error: which tensor an offsets error names can differ from one
-            // read to the next (the safetensors crate's map has no fixed order).
-            let (ka, kb) = (a.kind(), b.kind());
-            let same = std::mem::discriminant(ka) == std::mem::discriminant(kb);
-            assert!(same, "from_bytes says {ka}, load says {kb}");
+        (Err(_), Err(b)) => {
+            // Both refuse, but not always alike: of two faults of the container (offsets that
+            // leave a gap, a size that is not the shape's), the safetensors crate reports the
+            // one its map, in no fixed order, meets first.
             assert_eq!(b.path(), Some(file.path()), "the error names no file: {b}");
         }
         _ => panic!(
