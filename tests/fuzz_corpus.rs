@@ -120,6 +120,11 @@ fn weights() {
 }
 
 #[test]
+fn int8() {
+    replay("int8", properties::int8::check);
+}
+
+#[test]
 fn optimizer_state() {
     replay("optimizer_state", properties::optimizer::check);
 }

@@ -150,3 +150,52 @@ fn compiled_in_int8_weights_are_the_file_loaded_at_run_time() {
         core::mem::size_of::<CompiledScratch<3>>()
     );
 }
+
+/// The seed network's int8 file with the header entry of tensor `name` edited by `header`
+/// (to text of the same length, so every offset stays) and its bytes by `data`.
+fn edited(name: &str, header: impl Fn(&str) -> String, data: impl Fn(&mut [u8])) -> Vec<u8> {
+    let mut bytes = std::fs::read("ffi/weights/mnist-int8.safetensors").unwrap();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let text = std::str::from_utf8(&bytes[8..8 + n]).unwrap().to_string();
+    let (start, end) = {
+        let (_, metadata) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+        metadata.info(name).unwrap().data_offsets
+    };
+    let at = text.find(&format!("\"{name}\"")).unwrap();
+    let entry_end = at + text[at..].find('}').unwrap();
+    let entry = header(&text[at..entry_end]);
+    assert_eq!(
+        entry.len(),
+        entry_end - at,
+        "the edited entry keeps its length"
+    );
+    bytes[8 + at..8 + entry_end].copy_from_slice(entry.as_bytes());
+    data(&mut bytes[8 + n + start..8 + n + end]);
+    bytes
+}
+
+#[test]
+fn a_float_where_an_integer_belongs_is_no_case_for_converting() {
+    let bytes = edited("dense_1.bias", |e| e.replace("I32", "F32"), |_| {});
+    let error = liandan::quant::file::from_bytes::<MnistInt8>(&bytes)
+        .err()
+        .unwrap();
+    assert_eq!(
+        error.to_string(),
+        "tensor `dense_1.bias` is F32 in the file, but the network is I32"
+    );
+}
+
+#[test]
+fn a_multiplier_past_two_to_the_thirty_saturates_and_applies() {
+    // s_in·s_w / s_out ≈ 4e-3·1e-2 / 1e-30: shift 86 before saturating.
+    let tiny = |d: &mut [u8]| d.copy_from_slice(&1e-30f32.to_le_bytes());
+    let bytes = edited("dense_1.output_scale", |e| e.to_string(), tiny);
+    let net = liandan::quant::file::from_bytes::<MnistInt8>(&bytes).unwrap();
+    assert!(net.dense_1.shift.iter().all(|&s| s == 30));
+    assert!(net.dense_1.multiplier.iter().all(|&m| m == i32::MAX));
+    let mut q = Sample::<i8, Hw<28, 28>>::zeroed();
+    q.as_mut_slice().fill(127);
+    let mut y = SMatrix::<i8, 10, 1>::zeroed();
+    net.forward(&q, &mut y, &mut MnistInt8Scratch::<1>::boxed());
+}

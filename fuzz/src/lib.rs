@@ -18,6 +18,7 @@
 
 pub mod csv;
 pub mod idx;
+pub mod int8;
 pub mod optimizer;
 pub mod seeds;
 pub mod weights;
@@ -66,6 +67,18 @@ pub const TINY_CONV_TENSORS: [(&str, &[usize]); 4] = [
     ("dense_1.kernel", &[20, 2]),
     ("dense_1.bias", &[2]),
 ];
+
+network! {
+    /// The network whose int8 form (`TinyQuantInt8`) the int8-file property loads: six inputs,
+    /// so the first layer's kernel ends with a partial group of four, and a hidden ReLU layer
+    /// whose output quantisation is the second layer's input.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct TinyQuant {
+        input: [6],
+        Dense<5, Relu>,
+        Dense<3, Softmax>,
+    }
+}
 
 /// A file in the system's temporary directory, removed when dropped.
 ///

@@ -7,13 +7,17 @@
 use liandan::io::{params_to_bytes, save_optimizer_state, save_weights_with, Layout};
 use liandan::optim::{AdamState, SgdState};
 use liandan::prelude::*;
+use liandan::quant::{Calibration, Range};
+use safetensors::tensor::TensorView;
+use safetensors::Dtype;
 
 use super::idx::{gzip, idx_bytes};
-use super::{seeded, TempFile, Tiny, TinyConv};
+use super::int8::TINY_QUANT_ARCHITECTURE;
+use super::{seeded, TempFile, Tiny, TinyConv, TinyQuant};
 
 /// One corpus file: its target's directory, its name, its bytes.
 pub struct Seed {
-    /// `idx`, `idx_gzip`, `csv`, `weights` or `optimizer_state`.
+    /// `idx`, `idx_gzip`, `csv`, `weights`, `int8` or `optimizer_state`.
     pub target: &'static str,
     /// The file's name, with an extension (what the replay test reads).
     pub name: &'static str,
@@ -105,6 +109,8 @@ pub fn all() -> Vec<Seed> {
         offsets_past_u64_max(),
     );
 
+    int8_seeds(&mut add);
+
     let mut adam = AdamState::<Tiny<f32>>::zeroed();
     seeded(&mut adam.m, 2);
     seeded(&mut adam.v, 3);
@@ -133,6 +139,156 @@ pub fn all() -> Vec<Seed> {
         state(&adam),
     );
     seeds
+}
+
+/// The `int8` target's seeds: valid files of `TinyQuantInt8` (hand-made, and written by
+/// liandan's calibration), then each with one fault.
+fn int8_seeds(add: &mut impl FnMut(&'static str, &'static str, Vec<u8>)) {
+    let good = tiny_int8();
+    let metadata = [
+        ("liandan.format", "int8"),
+        ("liandan.architecture", TINY_QUANT_ARCHITECTURE),
+    ];
+    let file = |tensors: &[Raw]| int8_file(tensors, &metadata);
+    add("int8", "tiny.safetensors", file(&good));
+    let mut net = TinyQuant::<f32>::zeroed();
+    seeded(&mut net, 6);
+    let range = |min, max| Range { min, max };
+    let calibration = Calibration {
+        ranges: vec![range(0.0, 1.0), range(-0.5, 2.0), range(-3.0, 4.0)],
+    };
+    let calibrated = calibration
+        .to_bytes(&net)
+        .expect("a seed network quantises");
+    add("int8", "calibrated.safetensors", calibrated);
+    add(
+        "int8",
+        "no-architecture.safetensors",
+        int8_file(&good, &metadata[..1]),
+    );
+    add("int8", "float-weights.safetensors", weights(&net));
+    let not_int8 = [("liandan.format", "f32")];
+    add(
+        "int8",
+        "format-f32.safetensors",
+        int8_file(&good, &not_int8),
+    );
+    let other = [
+        ("liandan.format", "int8"),
+        ("liandan.architecture", "Tiny: input [4]"),
+    ];
+    add(
+        "int8",
+        "other-architecture.safetensors",
+        int8_file(&good, &other),
+    );
+    let edited = |name: &str, edit: &dyn Fn(&mut Raw)| {
+        let mut tensors = good.clone();
+        tensors.iter_mut().filter(|t| t.0 == name).for_each(edit);
+        file(&tensors)
+    };
+    let scale_zero = edited("dense_1.kernel_scale", &|t| {
+        t.3[8..12].copy_from_slice(&0f32.to_le_bytes())
+    });
+    add("int8", "kernel-scale-zero.safetensors", scale_zero);
+    let scale_nan = edited("input.scale", &|t| {
+        t.3.copy_from_slice(&f32::NAN.to_le_bytes())
+    });
+    add("int8", "input-scale-nan.safetensors", scale_nan);
+    let zp = edited("dense_1.output_zero_point", &|t| {
+        t.3.copy_from_slice(&200i32.to_le_bytes())
+    });
+    add("int8", "zero-point-200.safetensors", zp);
+    add(
+        "int8",
+        "kernel-minus-128.safetensors",
+        edited("dense_2.kernel", &|t| t.3[4] = 0x80),
+    );
+    let f32_bias = edited("dense_1.bias", &|t| t.1 = Dtype::F32);
+    add("int8", "bias-f32.safetensors", f32_bias);
+    let transposed = edited("dense_1.kernel", &|t| t.2 = vec![5, 6]);
+    add("int8", "kernel-transposed.safetensors", transposed);
+    // dense_1's multipliers near 4e25, saturated to (2^31 - 1, 30); with a positive output
+    // zero point, an output that saturates `apply` at i32::MAX must not wrap past it.
+    let mut saturated = good.clone();
+    for t in &mut saturated {
+        match t.0.as_str() {
+            "dense_1.output_scale" => t.3.copy_from_slice(&1e-30f32.to_le_bytes()),
+            "dense_1.output_zero_point" => t.3.copy_from_slice(&5i32.to_le_bytes()),
+            _ => {}
+        }
+    }
+    add("int8", "multiplier-saturated.safetensors", file(&saturated));
+    let missing: Vec<Raw> = good
+        .iter()
+        .filter(|t| t.0 != "dense_2.bias")
+        .cloned()
+        .collect();
+    add("int8", "missing-bias.safetensors", file(&missing));
+    let mut extra = good.clone();
+    extra.push(("dense_3.bias".into(), Dtype::I32, vec![1], vec![0; 4]));
+    add("int8", "extra-tensor.safetensors", file(&extra));
+}
+
+/// A tensor of a hand-made file: name, type, shape, little-endian bytes.
+type Raw = (String, Dtype, Vec<usize>, Vec<u8>);
+
+/// A valid int8 file's tensors for `TinyQuantInt8`: kernels reaching ±127, biases of both signs,
+/// a hidden layer whose output zero point is -128 (ReLU's floor at the int8 minimum).
+fn tiny_int8() -> Vec<Raw> {
+    let f32s = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    let i32s = |v: &[i32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    let kernel = |n: usize| {
+        let mut w: Vec<u8> = (0..n).map(|k| ((k * 37 + 11) % 255) as i8 as u8).collect();
+        w.iter_mut().filter(|w| **w == 0x80).for_each(|w| *w = 0);
+        (w[0], w[n - 1]) = (127, (-127i8) as u8);
+        w
+    };
+    let t = |name: &str, dtype, shape: &[usize], bytes| {
+        (name.to_string(), dtype, shape.to_vec(), bytes)
+    };
+    vec![
+        t("input.scale", Dtype::F32, &[1], f32s(&[1.0 / 255.0])),
+        t("input.zero_point", Dtype::I32, &[1], i32s(&[-128])),
+        t("dense_1.kernel", Dtype::I8, &[6, 5], kernel(30)),
+        t(
+            "dense_1.bias",
+            Dtype::I32,
+            &[5],
+            i32s(&[-300, 0, 17, 1000, -1]),
+        ),
+        t(
+            "dense_1.kernel_scale",
+            Dtype::F32,
+            &[5],
+            f32s(&[0.01, 0.02, 0.005, 0.03, 0.015]),
+        ),
+        t("dense_1.output_scale", Dtype::F32, &[1], f32s(&[0.05])),
+        t("dense_1.output_zero_point", Dtype::I32, &[1], i32s(&[-128])),
+        t("dense_2.kernel", Dtype::I8, &[5, 3], kernel(15)),
+        t("dense_2.bias", Dtype::I32, &[3], i32s(&[50, -50, 7])),
+        t(
+            "dense_2.kernel_scale",
+            Dtype::F32,
+            &[3],
+            f32s(&[0.004, 0.008, 0.002]),
+        ),
+        t("dense_2.output_scale", Dtype::F32, &[1], f32s(&[0.1])),
+        t("dense_2.output_zero_point", Dtype::I32, &[1], i32s(&[7])),
+    ]
+}
+
+/// A safetensors file of `tensors`, with the `metadata` strings.
+fn int8_file(tensors: &[Raw], metadata: &[(&str, &str)]) -> Vec<u8> {
+    let views = tensors.iter().map(|(name, dtype, shape, bytes)| {
+        let view = TensorView::new(*dtype, shape.clone(), bytes).expect("a seed tensor's size");
+        (name.clone(), view)
+    });
+    let metadata = metadata
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    safetensors::serialize(views, Some(metadata)).expect("a seed file encodes")
 }
 
 /// `net`'s weight file, as `save_weights` writes it.

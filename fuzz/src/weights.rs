@@ -138,7 +138,12 @@ impl<'de> Visitor<'de> for EntriesVisitor {
     }
 }
 
-impl Reference<'_> {
+impl<'a> Reference<'a> {
+    /// The file as the safetensors crate reads it.
+    pub fn file(&self) -> &SafeTensors<'a> {
+        &self.file
+    }
+
     /// The metadata entry `key`, if any.
     pub fn metadata(&self, key: &str) -> Option<&str> {
         self.metadata.get(key).map(String::as_str)

@@ -208,7 +208,7 @@ pub enum WeightsErrorKind {
     /// A tensor has another element type in the file than in the network.
     #[error(
         "tensor `{tensor}` is {file} in the file, but the network is {expected}{}",
-        convert_hint(.file)
+        convert_hint(.file, .expected)
     )]
     Dtype {
         /// The tensor's name.
@@ -230,8 +230,9 @@ impl fmt::Display for WeightsError {
 }
 
 /// The hint of [`WeightsErrorKind::Dtype`]: a float of the other width converts on request.
-fn convert_hint(file: &str) -> &'static str {
-    if matches!(file, "F32" | "F64") {
+fn convert_hint(file: &str, expected: &str) -> &'static str {
+    let float = |dtype| matches!(dtype, "F32" | "F64");
+    if float(file) && float(expected) {
         "; load with `LoadOptions::converting()` to convert"
     } else {
         ""

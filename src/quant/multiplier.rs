@@ -40,7 +40,9 @@ pub struct Multiplier {
 impl Multiplier {
     /// `real` as TFLite's `QuantizeMultiplier` computes it: `real = q·2^shift` with `q` in
     /// `[0.5, 1)` (`frexp`), `multiplier = round(q·2^31)` half away from zero, carried into
-    /// the shift when it rounds up to `2^31`, and flushed to zero below `2^-31`.
+    /// the shift when it rounds up to `2^31`, flushed to zero below `2^-32`, and saturated to
+    /// `(2^31 - 1)·2^-1` from `2^30` on (TFLite's single-rounding build: a shift over 30 would
+    /// leave `apply` no right shift to round with).
     ///
     /// `real` must be finite and non-negative (scales are positive); anything else gives zero.
     pub const fn new(real: f64) -> Multiplier {
@@ -60,6 +62,14 @@ impl Multiplier {
             return Multiplier {
                 multiplier: 0,
                 shift: 0,
+            };
+        }
+        // `apply` shifts the product right by `31 - shift`, at least 1: a larger multiplier
+        // saturates to the largest it can carry, as TFLite's single-rounding build does.
+        if shift > 30 {
+            return Multiplier {
+                multiplier: i32::MAX,
+                shift: 30,
             };
         }
         Multiplier {
@@ -201,6 +211,25 @@ mod tests {
         for real in [1e-12, 0.0, -1.0, f64::NAN, f64::INFINITY] {
             assert_eq!(Multiplier::new(real), Multiplier::default(), "{real}");
         }
+    }
+
+    #[test]
+    fn multipliers_from_two_to_the_thirty_saturate() {
+        let largest = Multiplier {
+            multiplier: i32::MAX,
+            shift: 30,
+        };
+        for real in [2f64.powi(30), 1e10, 4e25, 1e300] {
+            assert_eq!(Multiplier::new(real), largest, "{real}");
+        }
+        let below = Multiplier::new(2f64.powi(30) * (1.0 - 2f64.powi(-40)));
+        assert_eq!(
+            below, largest,
+            "rounds up to 2^31, carried to shift 31, saturated"
+        );
+        let below = Multiplier::new(2f64.powi(29) * 1.5);
+        assert_eq!((below.multiplier, below.shift), (3 << 29, 30));
+        assert_eq!(largest.apply(2), i32::MAX);
     }
 
     #[test]

@@ -1,0 +1,12 @@
+use liandan::prelude::*;
+
+network! {
+    struct Net {
+        input: [4],
+        Dense<3, Relu>,
+        Dense<2, Softmax>,
+        weights: "weights/int8-no-bias.safetensors",
+    }
+}
+
+fn main() {}
