@@ -77,6 +77,9 @@ pub mod generated {
     }
 }
 
+#[doc = chapter!("21-quantisation.md")]
+pub mod quantisation {}
+
 #[doc = chapter!("20-convolution.md")]
 pub mod convolution {}
 

@@ -40,9 +40,8 @@ pub struct Multiplier {
 impl Multiplier {
     /// `real` as TFLite's `QuantizeMultiplier` computes it: `real = q·2^shift` with `q` in
     /// `[0.5, 1)` (`frexp`), `multiplier = round(q·2^31)` half away from zero, carried into
-    /// the shift when it rounds up to `2^31`, flushed to zero below `2^-32`, and saturated to
-    /// `(2^31 - 1)·2^-1` from `2^30` on (TFLite's single-rounding build: a shift over 30 would
-    /// leave `apply` no right shift to round with).
+    /// the shift when it rounds up to `2^31`, and flushed to zero below `2^-32`. A layer's
+    /// multiplier of `2^30` or more is saturated by [`Multiplier::of_scales`].
     ///
     /// `real` must be finite and non-negative (scales are positive); anything else gives zero.
     pub const fn new(real: f64) -> Multiplier {
@@ -64,14 +63,6 @@ impl Multiplier {
                 shift: 0,
             };
         }
-        // `apply` shifts the product right by `31 - shift`, at least 1: a larger multiplier
-        // saturates to the largest it can carry, as TFLite's single-rounding build does.
-        if shift > 30 {
-            return Multiplier {
-                multiplier: i32::MAX,
-                shift: 30,
-            };
-        }
         Multiplier {
             multiplier: fixed as i32,
             shift,
@@ -81,7 +72,15 @@ impl Multiplier {
     /// The multiplier of a requantisation from an accumulator of scale `input·kernel` to an
     /// activation of scale `output`, computed in `f64` from the `f32` scales as TFLite does.
     pub const fn of_scales(input: f32, kernel: f32, output: f32) -> Multiplier {
-        Multiplier::new(input as f64 * kernel as f64 / output as f64)
+        let m = Multiplier::new(input as f64 * kernel as f64 / output as f64);
+        // A shift over 30 would leave `apply_once` no right shift to round with: saturate.
+        if m.shift > 30 {
+            return Multiplier {
+                multiplier: i32::MAX,
+                shift: 30,
+            };
+        }
+        m
     }
 
     /// `round(x·M)` as TFLite's `MultiplyByQuantizedMultiplier` computes it, rounding twice
@@ -211,25 +210,6 @@ mod tests {
         for real in [1e-12, 0.0, -1.0, f64::NAN, f64::INFINITY] {
             assert_eq!(Multiplier::new(real), Multiplier::default(), "{real}");
         }
-    }
-
-    #[test]
-    fn multipliers_from_two_to_the_thirty_saturate() {
-        let largest = Multiplier {
-            multiplier: i32::MAX,
-            shift: 30,
-        };
-        for real in [2f64.powi(30), 1e10, 4e25, 1e300] {
-            assert_eq!(Multiplier::new(real), largest, "{real}");
-        }
-        let below = Multiplier::new(2f64.powi(30) * (1.0 - 2f64.powi(-40)));
-        assert_eq!(
-            below, largest,
-            "rounds up to 2^31, carried to shift 31, saturated"
-        );
-        let below = Multiplier::new(2f64.powi(29) * 1.5);
-        assert_eq!((below.multiplier, below.shift), (3 << 29, 30));
-        assert_eq!(largest.apply(2), i32::MAX);
     }
 
     #[test]
