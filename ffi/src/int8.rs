@@ -76,7 +76,10 @@ pub extern "C" fn liandan_int8_classify_pixels(
     };
     let input = INT8.input_quantization();
     let mut x = Sample::<i8, Hw<28, 28>>::zeroed();
-    x.as_mut_slice().iter_mut().zip(pixels).for_each(|(q, &p)| *q = input.quantize(p));
+    x.as_mut_slice()
+        .iter_mut()
+        .zip(pixels)
+        .for_each(|(q, &p)| *q = input.quantize(p));
     let y = outputs(&x);
     if let Some(out) = out {
         *out = y;
