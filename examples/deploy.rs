@@ -7,6 +7,7 @@
 //! cargo run --example deploy -- expected-convnet target/ffi/expected_convnet.bin [ffi/weights/convnet.safetensors]
 //! cargo run --release --example deploy -- quantize
 //! cargo run --example deploy -- expected-int8 target/ffi/expected_int8.bin [ffi/weights/mnist-int8.safetensors]
+//! cargo run --example deploy -- expected-int8-convnet target/ffi/expected_int8_convnet.bin [ffi/weights/convnet-int8.safetensors]
 //! ```
 //!
 //! `train` reads the bundled digits, splits them 80/10/10 (seed 42, stratified), trains with
@@ -19,19 +20,22 @@
 //! `expected-convnet` does the same with keras.io's convnet and the weights
 //! `cargo run --release --example mnist_cnn` saved (copied to `ffi/weights/convnet.safetensors`).
 //!
-//! `quantize` calibrates the trained seed network on the first 1,000 digits of the training
-//! split and writes its int8 form to `ffi/weights/mnist-int8.safetensors`
-//! (`liandan::quant::calibrate`). `expected-int8` loads that file at run time
-//! (`liandan::quant::file::load`) and writes per test digit its pixels, label and class as
-//! `expected` does, then the 10 int8 outputs, for `check.c` to compare bit for bit.
+//! `quantize` calibrates both trained networks on the first 1,000 digits of the training
+//! split and writes their int8 forms to `ffi/weights/mnist-int8.safetensors` and
+//! `ffi/weights/convnet-int8.safetensors` (`liandan::quant::calibrate`). `expected-int8` loads
+//! the seed network's file at run time (`liandan::quant::file::load`) and writes per test digit
+//! its pixels, label and class as `expected` does (the probabilities dequantised), then the 10
+//! int8 outputs of every digit, for `check.c` to compare bit for bit; `expected-int8-convnet`
+//! does the same with the convnet's.
 
 use anyhow::Context;
 use std::io::Write;
 
 use liandan::data::{shuffle, shuffled_indices, Dataset};
 use liandan::io::{load_weights, save_weights};
+use liandan::layer::{In, Out};
 use liandan::prelude::*;
-use liandan::quant::Int8Network;
+use liandan::quant::{Int8Network, Quantize};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -65,6 +69,8 @@ const WEIGHTS: &str = "ffi/weights/mnist.safetensors";
 const CONVNET_WEIGHTS: &str = "ffi/weights/convnet.safetensors";
 /// The seed network's int8 form, as `quantize` writes it.
 const INT8_WEIGHTS: &str = "ffi/weights/mnist-int8.safetensors";
+/// The convnet's int8 form, as `quantize` writes it.
+const CONVNET_INT8_WEIGHTS: &str = "ffi/weights/convnet-int8.safetensors";
 /// How many training digits calibrate the int8 networks.
 const CALIBRATION: usize = 1000;
 const SEED: u64 = 42;
@@ -90,16 +96,22 @@ fn main() -> anyhow::Result<()> {
         ["expected-convnet", out] => expected_convnet(out, CONVNET_WEIGHTS),
         ["expected-convnet", out, path] => expected_convnet(out, path),
         ["quantize"] => quantize(),
-        ["expected-int8", out] => expected_int8(out, INT8_WEIGHTS),
-        ["expected-int8", out, path] => expected_int8(out, path),
+        ["expected-int8", out] => expected_int8::<MnistInt8>(out, INT8_WEIGHTS),
+        ["expected-int8", out, path] => expected_int8::<MnistInt8>(out, path),
+        ["expected-int8-convnet", out] => {
+            expected_int8::<ConvnetInt8>(out, CONVNET_INT8_WEIGHTS)
+        }
+        ["expected-int8-convnet", out, path] => expected_int8::<ConvnetInt8>(out, path),
         _ => anyhow::bail!(
-            "usage: deploy train [weights] | deploy expected <out> [weights] | deploy expected-convnet <out> [weights]"
+            "usage: deploy train [weights] | expected <out> [weights] | expected-convnet <out> [weights] \
+             | quantize | expected-int8 <out> [weights] | expected-int8-convnet <out> [weights]"
         ),
     }
 }
 
-/// The bundled digits, split into training, evaluation and test parts.
-fn digits() -> anyhow::Result<(Digits, Digits, Digits)> {
+/// The bundled digits as samples of shape `S`, split into training, evaluation and test parts.
+fn digits<S: liandan::shape::Shape>(
+) -> anyhow::Result<(Dataset<f32, S>, Dataset<f32, S>, Dataset<f32, S>)> {
     let all = Dataset::from_idx(
         "data/mnist/mnist-10k-images-idx3-ubyte.gz",
         "data/mnist/mnist-10k-labels-idx1-ubyte.gz",
@@ -109,7 +121,7 @@ fn digits() -> anyhow::Result<(Digits, Digits, Digits)> {
 }
 
 fn train(path: &str) -> anyhow::Result<()> {
-    let (train, eval, test) = digits()?;
+    let (train, eval, test) = digits::<Hw<28, 28>>()?;
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let mut net = Mnist::<f32>::new_boxed(&mut rng);
     let mut trainer = Mnist::<f32>::trainer::<Adam, BATCH>(Adam::default());
@@ -151,7 +163,7 @@ fn classify(net: &Mnist<f32>, pixels: &[f32]) -> Result<(usize, SVector<f32, 10>
 fn expected(out: &str, path: &str) -> anyhow::Result<()> {
     let mut net = Mnist::<f32>::boxed();
     load_weights(&mut *net, path)?;
-    write_expected(out, |pixels| classify(&net, pixels))
+    write_expected::<Hw<28, 28>>(out, |pixels| classify(&net, pixels))
 }
 
 /// The convnet's predictions, as `expected` writes the seed network's.
@@ -160,7 +172,7 @@ fn expected_convnet(out: &str, path: &str) -> anyhow::Result<()> {
     load_weights(&mut *net, path)?;
     let mut y = SVector::<f32, 10>::zeros();
     let mut scratch = ConvnetScratch::<f32, 1>::boxed();
-    write_expected(out, |pixels| {
+    write_expected::<Hwc<28, 28, 1>>(out, |pixels| {
         let x = Sample::<f32, Hwc<28, 28, 1>>::try_from_slice(pixels)?;
         net.forward(&x, &mut y, &mut scratch);
         Ok((y.argmax().0, y))
@@ -169,64 +181,86 @@ fn expected_convnet(out: &str, path: &str) -> anyhow::Result<()> {
 
 /// Calibrates the trained networks on training digits and writes their int8 files.
 fn quantize() -> anyhow::Result<()> {
-    let (train, _, test) = digits()?;
+    let mut mlp = Mnist::<f32>::boxed();
+    load_weights(&mut *mlp, WEIGHTS)?;
+    quantize_one("seed network", &*mlp, INT8_WEIGHTS)?;
+    let mut convnet = Convnet::<f32>::boxed();
+    load_weights(&mut *convnet, CONVNET_WEIGHTS)?;
+    quantize_one("convnet", &*convnet, CONVNET_INT8_WEIGHTS)
+}
+
+/// Calibrates `net` on the first training digits, writes its int8 file to `path`, and prints
+/// both precisions' test accuracy.
+fn quantize_one<N: Quantize>(name: &str, net: &N, path: &str) -> anyhow::Result<()> {
+    let (train, _, test) = digits::<N::Input>()?;
     let calibration = train.subset(&(0..CALIBRATION.min(train.len())).collect::<Vec<_>>())?;
-    let mut net = Mnist::<f32>::boxed();
-    load_weights(&mut *net, WEIGHTS)?;
-    let ranges = liandan::quant::calibrate(&*net, &calibration)?;
-    ranges.save(&*net, INT8_WEIGHTS)?;
-    let int8 = ranges.quantize(&*net)?;
-    let right = (0..test.len())
-        .filter(|&i| Some(classify_int8(&int8, test.sample(i)).0) == test.label(i))
+    let ranges = liandan::quant::calibrate(net, &calibration)?;
+    ranges.save(net, path)?;
+    let int8 = ranges.quantize(net)?;
+    let (mut x, mut y) = (In::<N, 1>::boxed(), Out::<N, 1>::boxed());
+    let mut scratch = N::Scratch::<1>::boxed();
+    let float_right = (0..test.len())
+        .filter(|&i| {
+            x.as_mut_slice().copy_from_slice(test.sample(i));
+            net.forward(&x, &mut y, &mut scratch);
+            Some(argmax(y.as_slice())) == test.label(i)
+        })
         .count();
-    println!("float test accuracy {:.4}", accuracy(&net, &test));
-    println!("int8 test accuracy {:.4}", right as f32 / test.len() as f32);
-    println!("saved {INT8_WEIGHTS}");
+    let int8_right = (0..test.len())
+        .filter(|&i| Some(classify_int8(&*int8, test.sample(i)).0) == test.label(i))
+        .count();
+    let share = |right: usize| right as f32 / test.len() as f32;
+    println!("{name}: float test accuracy {:.4}", share(float_right));
+    println!("{name}: int8 test accuracy {:.4}", share(int8_right));
+    println!("saved {path}");
     Ok(())
 }
 
-/// The class and the int8 outputs of one digit.
-fn classify_int8(net: &MnistInt8, pixels: &[f32]) -> (usize, [i8; 10]) {
+/// The index of the largest value, the first of equals.
+fn argmax<T: PartialOrd>(v: &[T]) -> usize {
+    (0..v.len()).fold(0, |best, i| if v[i] > v[best] { i } else { best })
+}
+
+/// The class and the int8 outputs of one sample.
+fn classify_int8<N: Int8Network>(net: &N, pixels: &[f32]) -> (usize, Vec<i8>) {
     let input = net.input_quantization();
-    let mut x = Sample::<i8, Hw<28, 28>>::zeroed();
+    let mut x = In::<N, 1>::boxed();
     x.as_mut_slice()
         .iter_mut()
         .zip(pixels)
         .for_each(|(q, &p)| *q = input.quantize(p));
-    let mut y = SMatrix::<i8, 10, 1>::zeroed();
-    net.forward(&x, &mut y, &mut MnistInt8Scratch::<1>::zeroed());
-    let out: [i8; 10] = y.as_slice().try_into().unwrap_or([0; 10]);
-    let class = (0..10).fold(0, |best, i| if out[i] > out[best] { i } else { best });
-    (class, out)
+    let mut y = Out::<N, 1>::boxed();
+    net.forward(&x, &mut y, &mut N::Scratch::<1>::boxed());
+    (argmax(y.as_slice()), y.as_slice().to_vec())
 }
 
-/// The int8 network's classes and outputs: per digit as `expected` writes, then the 10 int8
-/// outputs.
-fn expected_int8(out: &str, path: &str) -> anyhow::Result<()> {
-    let net = liandan::quant::file::load::<MnistInt8>(path)?;
+/// An int8 network's classes and outputs: per digit as `expected` writes (the probabilities
+/// dequantised), then every digit's 10 int8 outputs.
+fn expected_int8<N: Int8Network>(out: &str, path: &str) -> anyhow::Result<()>
+where
+    N::Input: liandan::shape::Shape,
+{
+    let net = liandan::quant::file::load::<N>(path)?;
     let mut outputs = Vec::new();
-    write_expected(out, |pixels| {
-        let (class, y) = classify_int8(&net, pixels);
-        outputs.push(y);
-        Ok((
-            class,
-            SVector::from_fn(|i, _| net.output_quantization().dequantize(y[i])),
-        ))
+    let dequantize = net.output_quantization();
+    write_expected::<N::Input>(out, |pixels| {
+        let (class, y) = classify_int8(&*net, pixels);
+        let p = SVector::from_fn(|i, _| dequantize.dequantize(y[i]));
+        outputs.extend(y.iter().map(|&v| v as u8));
+        Ok((class, p))
     })?;
     let mut bytes = std::fs::read(out)?;
-    outputs
-        .iter()
-        .for_each(|y| bytes.extend(y.iter().map(|&v| v as u8)));
+    bytes.extend(outputs);
     std::fs::write(out, bytes)?;
     Ok(())
 }
 
 /// Writes the first test digits and what `classify` says of each, in the format above.
-fn write_expected(
+fn write_expected<S: liandan::shape::Shape>(
     out: &str,
     mut classify: impl FnMut(&[f32]) -> Result<(usize, SVector<f32, 10>), liandan::Error>,
 ) -> anyhow::Result<()> {
-    let (_, _, test) = digits()?;
+    let (_, _, test) = digits::<S>()?;
     let count = CHECKED.min(test.len());
     let mut bytes = Vec::new();
     bytes.extend((count as u32).to_le_bytes());

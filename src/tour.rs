@@ -317,6 +317,47 @@ macro_rules! shapes_chapter {
                  sizes, so the network has no input."
             ),
             mistake!("weights-twice", "One network, one weight file."),
+            "## int8 files that do not fit the declaration\n\n\
+             A file whose `liandan.format` is `int8` (what `Calibration::save` writes, see \
+             [the quantisation chapter](crate::tour::quantisation)) makes the declaration the \
+             integer network. Every tensor, scale and zero point is checked when the crate \
+             compiles, so a file the integer arithmetic cannot run is a compile error.\n\n",
+            mistake!(
+                "weights-int8-shape-mismatch",
+                "The file's first kernel has 5 outputs; the declaration's `Dense<3>` has 3."
+            ),
+            mistake!(
+                "weights-int8-dtype-mismatch",
+                "An int8 bias is an `i32` at scale `input_scale · kernel_scale`, not a float: \
+                 the file is not what calibration writes."
+            ),
+            mistake!(
+                "weights-int8-missing-tensor",
+                "The second layer's bias is not in the file."
+            ),
+            mistake!(
+                "weights-int8-extra-tensor",
+                "The file holds a third layer the declaration does not have."
+            ),
+            mistake!(
+                "weights-int8-kernel-minus-128",
+                "TFLite's kernels are symmetric, `[-127, 127]` with zero point 0, so that \
+                 negating a weight never overflows; -128 is out of the scheme."
+            ),
+            mistake!(
+                "weights-int8-bad-scale",
+                "A scale of 0 would map every real number to the zero point, and the \
+                 requantisation multiplier divides by it."
+            ),
+            mistake!(
+                "weights-int8-bad-zero-point",
+                "A zero point is an int8 value: the real 0 must be representable."
+            ),
+            mistake!(
+                "weights-int8-no-int8-form",
+                "Integer inference folds ReLU into the output range and has TFLite's integer \
+                 softmax; `Tanh` has no int8 form here, so the network cannot be integer."
+            ),
             "## Several mistakes at once\n\n",
             mistake!(
                 "all-errors-together",

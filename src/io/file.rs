@@ -130,11 +130,39 @@ pub(crate) fn encode(
     tensors: Vec<(String, Tensor)>,
     metadata: &[(&str, String)],
 ) -> Result<Vec<u8>, WeightsErrorKind> {
-    let metadata = metadata
+    let map = metadata
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
-    safetensors::serialize(tensors, Some(metadata)).map_err(|e| explain(e, &[]))
+    let mut bytes = safetensors::serialize(tensors, Some(map)).map_err(|e| explain(e, &[]))?;
+    sort_metadata(&mut bytes, metadata);
+    Ok(bytes)
+}
+
+/// Rewrites the `__metadata__` object that `safetensors::serialize` put first in the header
+/// with its entries sorted by key, so that one network always gives the same bytes: the
+/// serializer writes them in its hash map's order, which changes from process to process. The
+/// sorted object is a permutation of the entries, the same length, so nothing else moves; if
+/// the header does not start as expected it is left as written.
+fn sort_metadata(bytes: &mut [u8], metadata: &[(&str, String)]) {
+    const START: &[u8] = b"{\"__metadata__\":";
+    let mut sorted: Vec<_> = metadata.to_vec();
+    sorted.sort();
+    let map: serde_json::Map<String, serde_json::Value> = sorted
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
+        .collect();
+    let Ok(object) = serde_json::to_vec(&map) else {
+        return;
+    };
+    let at = 8 + START.len();
+    let Some(written) = bytes.get(at..at + object.len()) else {
+        return;
+    };
+    let same = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(written);
+    if bytes[8..].starts_with(START) && same.is_ok_and(|m| m == map) {
+        bytes[at..at + object.len()].copy_from_slice(&object);
+    }
 }
 
 /// A weight file's bytes: all of them, or the first of a file that goes on.
@@ -230,4 +258,32 @@ fn header_len(bytes: &[u8]) -> u64 {
         .get(..8)
         .and_then(|b| b.try_into().ok())
         .map_or(0, u64::from_le_bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::{format, vec};
+
+    #[test]
+    fn metadata_is_written_sorted_by_key() {
+        let metadata: Vec<(&str, String)> = ["zeta", "alpha", "mid", "beta", "omega"]
+            .iter()
+            .map(|&k| (k, format!("value of {k}")))
+            .collect();
+        let tensor = || Tensor {
+            dtype: Dtype::F32,
+            shape: vec![1],
+            bytes: 1.0f32.to_le_bytes().to_vec(),
+        };
+        let bytes = encode(vec![("t".into(), tensor())], &metadata).unwrap();
+        let text = String::from_utf8_lossy(&bytes[8..]);
+        let at = |k: &str| text.find(&format!("\"{k}\"")).unwrap();
+        let order = ["alpha", "beta", "mid", "omega", "zeta"].map(at);
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+        let file = SafeTensors::deserialize(&bytes).unwrap();
+        assert_eq!(file.tensor("t").unwrap().data(), 1.0f32.to_le_bytes());
+        let again = encode(vec![("t".into(), tensor())], &metadata).unwrap();
+        assert_eq!(bytes, again);
+    }
 }

@@ -76,7 +76,7 @@ pub fn calibrate<N: Quantize>(
 
 impl Calibration {
     /// The int8 file of `net` quantised with these ranges: the tensors of
-    /// [`Int8Network::TENSORS`], recording the architecture.
+    /// [`Int8Network::TENSORS`](super::Int8Network::TENSORS), recording the architecture.
     pub fn to_bytes<N: Quantize>(&self, net: &N) -> Result<Vec<u8>, WeightsError> {
         if self.ranges.len() != N::OBSERVED {
             return Err(WeightsErrorKind::Missing(std::format!(

@@ -21,7 +21,7 @@ pub struct TensorSpec {
 ///
 /// A declaration whose `weights:` file is int8 is one (with a `const WEIGHTS` decoded at
 /// compile time), and every float network whose layers all have int8 forms names one as
-/// [`Quantize::Int8`] (`MnistInt8` for `Mnist`).
+/// [`Quantize::Int8`](super::Quantize::Int8) (`MnistInt8` for `Mnist`).
 pub trait Int8Network: Forward<Element = i8> + Zeroed {
     /// The float declaration it quantises, as weight files record it.
     const ARCHITECTURE: &'static str;
