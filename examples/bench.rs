@@ -6,6 +6,7 @@
 //! cargo run --release --example bench                      # every figure
 //! cargo run --release --example bench -- "train_step B=128"  # those whose name contains it
 //! cargo run --release --example bench -- --json convnet      # JSON lines for tools/conv_peers
+//! cargo run --release --example bench -- --json int8         # JSON lines for tools/tflite
 //! ```
 
 #[path = "../benches/common/mod.rs"]
@@ -169,6 +170,9 @@ fn main() {
     let (mlp, mlp_int8) = int8_mnist();
     int8_against_f32::<_, 1>(&r, "mlp", &*mlp, &mlp_int8);
     int8_against_f32::<_, 256>(&r, "mlp", &*mlp, &mlp_int8);
+    let (convnet, convnet_int8) = int8_convnet();
+    int8_against_f32::<_, 1>(&r, "convnet", &*convnet, &convnet_int8);
+    int8_against_f32::<_, 256>(&r, "convnet", &*convnet, &convnet_int8);
 }
 
 fn convnet_train_step<const B: usize>(r: &Report) {
@@ -211,7 +215,8 @@ fn convnet_predict<const B: usize>(r: &Report) {
 /// The int8 form of `net` and its f32 form predicting the same batch, alternated in rounds in
 /// one run: each round times both (medians of 3 runs), and the line gives each one's median
 /// over the rounds and the median of the rounds' ratios. With `--json`, the int8 network's line
-/// for tools/tflite's summary (task `predict-int8`).
+/// for tools/tflite's summary (task `predict-int8-mnist` or `predict-int8-convnet`, as
+/// tools/tflite/bench.py names TFLite's).
 fn int8_against_f32<N, const B: usize>(r: &Report, name: &str, net: &N, int8: &N::Int8)
 where
     N: liandan::quant::Quantize,
@@ -233,7 +238,12 @@ where
     let mut f32_call = || net.forward(black_box(&*x), &mut *y, &mut *scratch);
     let mut int8_call = || int8.forward(black_box(&*xq), &mut *yq, &mut *scratch_q);
     if r.json {
-        return peer_line("predict-int8", B, int8_call);
+        let model = if name.starts_with("mlp") {
+            "mnist"
+        } else {
+            "convnet"
+        };
+        return peer_line(&format!("predict-int8-{model}"), B, int8_call);
     }
     let (mut f32s, mut int8s, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..7 {

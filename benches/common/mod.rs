@@ -66,6 +66,15 @@ pub fn int8_mnist() -> (Box<Mnist<f32>>, Box<MnistInt8>) {
     (net, int8.expect("int8 weights"))
 }
 
+/// The trained convnet (`ffi/weights/convnet.safetensors`) and its int8 form
+/// (`ffi/weights/convnet-int8.safetensors`, which `examples/deploy.rs quantize` wrote).
+pub fn int8_convnet() -> (Box<Convnet<f32>>, Box<ConvnetInt8>) {
+    let mut net = Convnet::<f32>::boxed();
+    liandan::io::load_weights(&mut *net, "ffi/weights/convnet.safetensors").expect("f32 weights");
+    let int8 = liandan::quant::file::load::<ConvnetInt8>("ffi/weights/convnet-int8.safetensors");
+    (net, int8.expect("int8 weights"))
+}
+
 /// A freshly initialised seed network, on the heap.
 pub fn network() -> Box<Mnist<f32>> {
     Mnist::<f32>::new_boxed(&mut rng(1))
