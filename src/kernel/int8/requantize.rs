@@ -42,8 +42,6 @@ fn addable(zero_point: i32) -> (i32, i32) {
 /// Sixteen outputs' requantisation in AVX-512 registers.
 #[derive(Clone, Copy)]
 pub(super) struct Lanes512 {
-    /// The bias, which the accumulators start from.
-    pub(super) bias: __m512i,
     /// Whether the short path applies: no left shift, no multiplier `i32::MIN`, and the zero
     /// point and clamp folded into one clamp (see [`folded`]).
     short: bool,
@@ -77,24 +75,22 @@ struct Once512 {
 }
 
 impl Once512 {
-    /// The lanes of `c` when `q` rounds once.
+    /// The lanes of `total` (`31 - shift` per lane) when `q` rounds once.
+    #[inline]
     #[target_feature(enable = "avx512f")]
-    fn new(c: &Channels<16>, q: &Requantize<'_>) -> Option<Once512> {
+    fn new(total: __m512i, q: &Requantize<'_>) -> Option<Once512> {
         if q.rounding != Rounding::Once {
             return None;
         }
         let (low, high) = addable(q.zero_point);
-        let (mut total, mut round) = ([[0i64; 8]; 2], [[0i64; 8]; 2]);
-        for j in 0..16 {
-            let t = i64::from(c.total[j]);
-            total[j % 2][j / 2] = t;
-            round[j % 2][j / 2] = 1 << (t - 1);
-        }
-        // Safety: each array holds 8 `i64`, one vector.
-        let load = |v: &[i64; 8]| unsafe { _mm512_loadu_si512(v.as_ptr().cast()) };
+        // `total` is positive: its even lanes zero-extended, and its odd ones shifted down.
+        let even = _mm512_and_si512(total, _mm512_set1_epi64(u32::MAX.into()));
+        let odd = _mm512_srli_epi64::<32>(total);
+        let one = _mm512_set1_epi64(1);
+        let round = |t| _mm512_sllv_epi64(one, _mm512_sub_epi64(t, one));
         Some(Once512 {
-            total: (load(&total[0]), load(&total[1])),
-            round: (load(&round[0]), load(&round[1])),
+            total: (even, odd),
+            round: (round(even), round(odd)),
             range: (
                 _mm512_set1_epi64(low.into()),
                 _mm512_set1_epi64(high.into()),
@@ -104,31 +100,46 @@ impl Once512 {
 }
 
 impl Lanes512 {
-    /// The lanes of `c`.
-    #[target_feature(enable = "avx512f")]
-    pub(super) fn new(c: &Channels<16>, q: &Requantize<'_>) -> Lanes512 {
-        // Safety: `v` holds 16 `i32`, one vector.
-        let load = |v: &[i32; 16]| unsafe { _mm512_loadu_si512(v.as_ptr().cast()) };
-        let multiplier = load(&c.multiplier);
-        let right = load(&c.right);
+    /// The requantisation of outputs `o0 .. o0 + n` of `q` (`n ≤ 16`; zeros in the lanes
+    /// past them), loaded with masks: a product builds one per vector of outputs, so it is
+    /// kept to a few vector instructions.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl")]
+    pub(super) fn of(q: &Requantize<'_>, o0: usize, n: usize) -> Lanes512 {
+        let n = n.min(16);
+        // No outputs (a vector past the last): empty slices, so every lane is zero.
+        let o0 = if n == 0 { 0 } else { o0 };
+        let multiplier = &q.multiplier[o0..o0 + n];
+        let shift = &q.shift[o0..o0 + n];
+        let lanes = ((1u32 << n) - 1) as __mmask16;
+        // Safety: the unmasked lanes are the `n` values of the slices just taken; masked lanes
+        // are not read.
+        let (multiplier, shift) = unsafe {
+            (
+                _mm512_maskz_loadu_epi32(lanes, multiplier.as_ptr()),
+                _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(lanes, shift.as_ptr())),
+            )
+        };
+        let zero = _mm512_setzero_si512();
+        let left = _mm512_max_epi32(shift, zero);
+        let right = _mm512_max_epi32(_mm512_sub_epi32(zero, shift), zero);
+        let total = _mm512_sub_epi32(_mm512_set1_epi32(31), shift);
         let mask = _mm512_sub_epi32(
             _mm512_sllv_epi32(_mm512_set1_epi32(1), right),
             _mm512_set1_epi32(1),
         );
         let (low, high) = addable(q.zero_point);
         let fold = folded(q);
-        let short = fold.is_some()
-            && c.left.iter().all(|&l| l == 0)
-            && c.multiplier.iter().all(|&m| m != i32::MIN);
+        let saturating = _mm512_cmpeq_epi32_mask(multiplier, _mm512_set1_epi32(i32::MIN));
+        let short = fold.is_some() && _mm512_cmpgt_epi32_mask(left, zero) == 0 && saturating == 0;
         let (min, max) = fold.unwrap_or((0, 0));
         Lanes512 {
-            bias: load(&c.bias),
             short,
             folded: (_mm512_set1_epi32(min), _mm512_set1_epi32(max)),
             multiplier,
             odd: _mm512_srli_epi64::<32>(multiplier),
-            saturating: _mm512_cmpeq_epi32_mask(multiplier, _mm512_set1_epi32(i32::MIN)),
-            left: load(&c.left),
+            saturating,
+            left,
             right,
             mask,
             half: _mm512_srli_epi32::<1>(mask),
@@ -138,7 +149,7 @@ impl Lanes512 {
                 _mm512_set1_epi32(q.min as i32),
                 _mm512_set1_epi32(q.max as i32),
             ),
-            once: Once512::new(c, q),
+            once: Once512::new(total, q),
         }
     }
 

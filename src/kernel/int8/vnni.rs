@@ -17,7 +17,7 @@
 use core::arch::x86_64::*;
 
 use super::requantize::Lanes512;
-use super::{Channels, Operands};
+use super::Operands;
 
 /// Outputs per vector.
 const W: usize = 16;
@@ -79,7 +79,7 @@ impl Strip<'_> {
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
     unsafe fn tall<const V: usize>(&self) {
         let rows = self.ops.rows;
-        self.with_tile::<V>(|tile| {
+        self.with_tile::<V>(rows > ROWS, |tile| {
             let mut r = 0;
             // Safety (all tiles): the rows `r .. r + R` lie below `rows`.
             unsafe {
@@ -108,7 +108,7 @@ impl Strip<'_> {
     unsafe fn wide<const V: usize>(&self) {
         let rows = self.ops.rows;
         // Safety: the rows `0 .. rows` exist.
-        self.with_tile::<V>(|tile| unsafe {
+        self.with_tile::<V>(false, |tile| unsafe {
             match rows {
                 // One or two vectors of one row: too few chains of `vpdpbusd` without more.
                 1 if V <= 2 => tile.run_chains(),
@@ -118,34 +118,38 @@ impl Strip<'_> {
         })
     }
 
-    /// Calls `f` with the strip's `V` vectors of requantisation, bias and masks.
+    /// Calls `f` with the strip's `V` vectors of bias and masks, and, if `keep` (a strip of
+    /// many tiles), its `V` vectors of requantisation, built once for all of them. A strip of
+    /// one tile builds each vector's requantisation where it applies it instead: eight of them
+    /// kept would be ten kilobytes copied for one use.
     #[inline]
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
-    fn with_tile<const V: usize>(&self, f: impl FnOnce(&Tile<'_, V>)) {
+    fn with_tile<const V: usize>(&self, keep: bool, f: impl FnOnce(&Tile<'_, V>)) {
         let (ops, o0) = (self.ops, self.o0);
         let n = (ops.outputs - o0).min(V * W);
-        let lanes: [Lanes512; V] = core::array::from_fn(|v| {
-            let n = n.saturating_sub(v * W).min(W);
-            Lanes512::new(&Channels::of(ops.q, o0 + v * W, n), ops.q)
+        let count = |v: usize| n.saturating_sub(v * W).min(W);
+        let masks: [__mmask16; V] = core::array::from_fn(|v| ((1u32 << count(v)) - 1) as __mmask16);
+        let bias: [__m512i; V] = core::array::from_fn(|v| {
+            let at = ops.q.bias.as_ptr().wrapping_add(o0 + v * W);
+            // Safety: the unmasked lanes are outputs below `O`, inside the bias (checked);
+            // masked lanes are not read.
+            unsafe { _mm512_maskz_loadu_epi32(masks[v], at) }
         });
-        let bias: [__m512i; V] = core::array::from_fn(|v| lanes[v].bias);
-        let masks: [__mmask16; V] = core::array::from_fn(|v| {
-            let lanes = n.saturating_sub(v * W).min(W);
-            ((1u32 << lanes) - 1) as __mmask16
-        });
+        let lanes: Option<[Lanes512; V]> =
+            keep.then(|| core::array::from_fn(|v| Lanes512::of(ops.q, o0 + v * W, count(v))));
         f(&Tile {
             strip: self,
-            lanes: &lanes,
+            lanes: lanes.as_ref(),
             bias: &bias,
             masks: &masks,
         })
     }
 }
 
-/// One strip's per-output vectors: requantisation, bias and masks.
+/// One strip's per-output vectors: bias, masks and, for a strip of many tiles, requantisation.
 struct Tile<'a, const V: usize> {
     strip: &'a Strip<'a>,
-    lanes: &'a [Lanes512; V],
+    lanes: Option<&'a [Lanes512; V]>,
     bias: &'a [__m512i; V],
     masks: &'a [__mmask16; V],
 }
@@ -282,7 +286,21 @@ impl<const V: usize> Tile<'_, V> {
         // Two vectors of outputs at a time, their parameters copied out of `self` so that the
         // stores (through a byte pointer, which may alias anything) do not reload them.
         for v in (0..V).step_by(2) {
-            let (a, b) = (self.lanes[v], self.lanes[(v + 1).min(V - 1)]);
+            let next = (v + 1).min(V - 1);
+            let (a, b) = match self.lanes {
+                Some(lanes) => (lanes[v], lanes[next]),
+                None => {
+                    let (o, q) = (s.o0 + v * W, s.ops.q);
+                    let count = |v: usize| (s.ops.outputs - s.o0).saturating_sub(v * W).min(W);
+                    let a = Lanes512::of(q, o, count(v));
+                    let b = if next > v {
+                        Lanes512::of(q, o + W, count(next))
+                    } else {
+                        a
+                    };
+                    (a, b)
+                }
+            };
             let mask = match self.masks.get(v + 1) {
                 Some(&high) => self.masks[v] as u32 | (high as u32) << 16,
                 None => self.masks[v] as u32,
