@@ -109,9 +109,11 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
+/// Training, evaluation and test parts of one dataset.
+type Splits<S> = (Dataset<f32, S>, Dataset<f32, S>, Dataset<f32, S>);
+
 /// The bundled digits as samples of shape `S`, split into training, evaluation and test parts.
-fn digits<S: liandan::shape::Shape>(
-) -> anyhow::Result<(Dataset<f32, S>, Dataset<f32, S>, Dataset<f32, S>)> {
+fn digits<S: liandan::shape::Shape>() -> anyhow::Result<Splits<S>> {
     let all = Dataset::from_idx(
         "data/mnist/mnist-10k-images-idx3-ubyte.gz",
         "data/mnist/mnist-10k-labels-idx1-ubyte.gz",
