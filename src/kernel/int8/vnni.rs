@@ -283,12 +283,12 @@ impl<const V: usize> Tile<'_, V> {
     unsafe fn finish<const R: usize>(&self, r0: usize, acc: &[[__m512i; V]; R]) {
         let s = self.strip;
         let first = s.out.wrapping_add(r0 * s.out_stride + s.o0);
-        // Two vectors of outputs at a time, their parameters copied out of `self` so that the
-        // stores (through a byte pointer, which may alias anything) do not reload them.
+        // Two vectors of outputs at a time. A one-tile strip builds their requantisation here.
         for v in (0..V).step_by(2) {
             let next = (v + 1).min(V - 1);
+            let built: [Lanes512; 2];
             let (a, b) = match self.lanes {
-                Some(lanes) => (lanes[v], lanes[next]),
+                Some(lanes) => (&lanes[v], &lanes[next]),
                 None => {
                     let (o, q) = (s.o0 + v * W, s.ops.q);
                     let count = |v: usize| (s.ops.outputs - s.o0).saturating_sub(v * W).min(W);
@@ -298,7 +298,8 @@ impl<const V: usize> Tile<'_, V> {
                     } else {
                         a
                     };
-                    (a, b)
+                    built = [a, b];
+                    (&built[0], &built[1])
                 }
             };
             let mask = match self.masks.get(v + 1) {
