@@ -2,6 +2,7 @@
  * liandan from C: the seed MNIST classifier (784 -> Dense 128 ReLU -> Dropout 0.2 ->
  * Dense 10 softmax) with its trained weights compiled in. No heap, no allocator, no std:
  * link libliandan_ffi.a (built by `cargo build --release` in ffi/) and nothing else.
+ * Beside it: keras.io's MNIST convnet, and both networks' int8 forms (below).
  *
  * Images are 28x28 = 784 floats, row-major, pixels scaled to [0, 1] (byte / 255), as the
  * MNIST IDX files store them. Pointers to pixels must point at 784 readable floats, `out`
@@ -70,6 +71,24 @@ uint8_t liandan_int8_classify(const int8_t x[LIANDAN_INPUTS], int8_t out[LIANDAN
 
 /* The same for float pixels in [0, 1], quantised first. */
 uint8_t liandan_int8_classify_pixels(const float pixels[LIANDAN_INPUTS], int8_t out[LIANDAN_CLASSES]);
+
+/* The convnet in int8 (written by `cargo run --release --example deploy -- quantize`): the
+ * same scheme as the seed network's int8 form above, with its own input quantisation;
+ * 35,824 bytes of read-only data against the f32 convnet's 139,304. Its scratch (im2col
+ * patches and activations, 79,344 bytes) is a zero-initialised static (.bss), as the f32
+ * convnet's is, so a call made while another int8 convnet call is running is refused. */
+
+/* The int8 convnet input's scale and zero point; either pointer may be NULL. */
+void liandan_int8_convnet_input_quantization(float *scale, int32_t *zero_point);
+
+/* The digit the int8 convnet reads in an int8 image, or 255 if `x` is NULL or another int8
+ * convnet call is running (`out` then untouched); the 10 int8 outputs into `out` unless it
+ * is NULL. */
+uint8_t liandan_int8_convnet_classify(const int8_t x[LIANDAN_INPUTS], int8_t out[LIANDAN_CLASSES]);
+
+/* The same for float pixels in [0, 1], quantised first. */
+uint8_t liandan_int8_convnet_classify_pixels(const float pixels[LIANDAN_INPUTS],
+                                             int8_t out[LIANDAN_CLASSES]);
 
 #ifdef __cplusplus
 }

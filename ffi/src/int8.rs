@@ -43,7 +43,7 @@ fn outputs(x: &Sample<i8, Hw<28, 28>>) -> [i8; CLASSES] {
 }
 
 /// The class of the largest output, the first of equals.
-fn class(out: &[i8; CLASSES]) -> u8 {
+pub(crate) fn class(out: &[i8; CLASSES]) -> u8 {
     (0..CLASSES).fold(0, |best, i| if out[i] > out[best] { i } else { best }) as u8
 }
 

@@ -13,7 +13,9 @@
 //! one image) are a zero-initialised `static` scratch rather than stack.
 //!
 //! The seed network's int8 form (`weights/mnist-int8.safetensors`) is compiled in too: integer
-//! classification with a quarter of the flash (`int8.rs`).
+//! classification with a quarter of the flash (`int8.rs`). So is the convnet's
+//! (`weights/convnet-int8.safetensors`, `int8_convnet.rs`), its scratch a zero-initialised
+//! `static` as the f32 convnet's is.
 //!
 //! Every entry point takes the state through [`Exclusive`], so a call made while another is
 //! running (from an interrupt handler or another thread) is refused with an error value rather
@@ -22,6 +24,7 @@
 #![no_std]
 
 mod int8;
+mod int8_convnet;
 
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, Ordering};

@@ -9,9 +9,10 @@
  *      for bit the same too;
  *   5. the int8 network's classes and int8 outputs (`deploy -- expected-int8 FILE`) are bit
  *      for bit the same, from float pixels and from pixels quantised here in C;
+ *   6. so are the int8 convnet's (`deploy -- expected-int8-convnet FILE`);
  * and measures the stack one classification needs, by painting the stack of a thread.
  *
- * Usage: check EXPECTED_FILE CONVNET_EXPECTED_FILE INT8_EXPECTED_FILE
+ * Usage: check EXPECTED_FILE CONVNET_EXPECTED_FILE INT8_EXPECTED_FILE INT8_CONVNET_EXPECTED_FILE
  */
 #define _GNU_SOURCE
 #include <math.h>
@@ -36,6 +37,8 @@ static struct digit *digits; /* on the C side's heap: the library has none */
 static struct digit *convnet_digits;
 static struct digit *int8_digits;
 static int8_t (*int8_outputs)[LIANDAN_CLASSES];
+static struct digit *int8_convnet_digits;
+static int8_t (*int8_convnet_outputs)[LIANDAN_CLASSES];
 static int failures;
 
 #define CHECK(cond, ...)                                   \
@@ -76,41 +79,66 @@ static uint32_t load(const char *path, struct digit **out) {
 }
 
 /* The int8 outputs after the digits of an int8 expected file: count x 10 int8. */
-static void load_int8_outputs(const char *path, uint32_t count) {
+static void load_int8_outputs(const char *path, uint32_t count,
+                              int8_t (**out)[LIANDAN_CLASSES]) {
     FILE *f = fopen(path, "rb");
-    int8_outputs = calloc(count, sizeof *int8_outputs);
-    if (!f || !int8_outputs || fseek(f, -(long)(count * LIANDAN_CLASSES), SEEK_END) != 0 ||
-        fread(int8_outputs, LIANDAN_CLASSES, count, f) != count) {
+    int8_t (*outputs)[LIANDAN_CLASSES] = calloc(count, sizeof *outputs);
+    if (!f || !outputs || fseek(f, -(long)(count * LIANDAN_CLASSES), SEEK_END) != 0 ||
+        fread(outputs, LIANDAN_CLASSES, count, f) != count) {
         fprintf(stderr, "cannot read the int8 outputs of %s\n", path);
         exit(2);
     }
     fclose(f);
+    *out = outputs;
 }
 
-/* The int8 network's classes and outputs equal to the Rust std build's, bit for bit, from
+/* One int8 network's entry points: the seed network's and the convnet's have the same
+ * signatures, so one check serves both. */
+struct int8_network {
+    const char *name;
+    void (*input_quantization)(float *scale, int32_t *zero_point);
+    uint8_t (*classify)(const int8_t x[LIANDAN_INPUTS], int8_t out[LIANDAN_CLASSES]);
+    uint8_t (*classify_pixels)(const float pixels[LIANDAN_INPUTS], int8_t out[LIANDAN_CLASSES]);
+};
+
+static const struct int8_network int8_seed = {
+    "int8", liandan_int8_input_quantization, liandan_int8_classify, liandan_int8_classify_pixels};
+static const struct int8_network int8_convnet = {
+    "int8 convnet", liandan_int8_convnet_input_quantization, liandan_int8_convnet_classify,
+    liandan_int8_convnet_classify_pixels};
+
+/* An int8 network's classes and outputs equal to the Rust std build's, bit for bit, from
  * float pixels and from pixels quantised here. */
-static void check_int8(uint32_t count) {
+static void check_int8(const struct int8_network *net, const struct digit *digits,
+                       int8_t (*outputs)[LIANDAN_CLASSES], uint32_t count) {
     float scale;
     int32_t zero_point;
-    liandan_int8_input_quantization(&scale, &zero_point);
+    net->input_quantization(&scale, &zero_point);
     int mismatched = 0, right = 0;
     for (uint32_t i = 0; i < count; i++) {
         int8_t out[LIANDAN_CLASSES], again[LIANDAN_CLASSES], x[LIANDAN_INPUTS];
-        uint8_t class = liandan_int8_classify_pixels(int8_digits[i].pixels, out);
+        uint8_t class = net->classify_pixels(digits[i].pixels, out);
         for (int j = 0; j < LIANDAN_INPUTS; j++) {
-            float q = roundf(int8_digits[i].pixels[j] / scale) + (float)zero_point;
+            float q = roundf(digits[i].pixels[j] / scale) + (float)zero_point;
             x[j] = (int8_t)(q < -128.0f ? -128.0f : q > 127.0f ? 127.0f : q);
         }
-        uint8_t quantised = liandan_int8_classify(x, again);
-        if (class != int8_digits[i].predicted || quantised != class ||
-            memcmp(out, int8_outputs[i], sizeof out) != 0 || memcmp(again, out, sizeof out) != 0) {
+        uint8_t quantised = net->classify(x, again);
+        if (class != digits[i].predicted || quantised != class ||
+            memcmp(out, outputs[i], sizeof out) != 0 || memcmp(again, out, sizeof out) != 0) {
             mismatched++;
         }
-        right += class == int8_digits[i].label;
+        right += class == digits[i].label;
     }
-    CHECK(mismatched == 0, "int8: %d of %u digits differ from the std build", mismatched, count);
-    CHECK(liandan_int8_classify(NULL, NULL) == 255, "int8_classify(NULL) is not 255");
-    printf("int8: %u digits bit for bit as the std build, %d classified right\n", count, right);
+    CHECK(mismatched == 0, "%s: %d of %u digits differ from the std build", net->name, mismatched,
+          count);
+    CHECK(net->classify(NULL, NULL) == 255, "%s: classify(NULL) is not 255", net->name);
+    CHECK(net->classify_pixels(NULL, NULL) == 255, "%s: classify_pixels(NULL) is not 255",
+          net->name);
+    /* `out` may be NULL: the class alone. */
+    CHECK(net->classify_pixels(digits[0].pixels, NULL) == digits[0].predicted,
+          "%s: classify_pixels(pixels, NULL) is not the class", net->name);
+    printf("%s: %u digits bit for bit as the std build, %d classified right\n", net->name, count,
+           right);
 }
 
 /* The convnet's classes and probabilities equal to the Rust std build's, bit for bit. */
@@ -197,6 +225,11 @@ static void *int8_one(void *arg) {
     return (void *)(uintptr_t)liandan_int8_classify_pixels(((const struct digit *)arg)->pixels, NULL);
 }
 
+static void *int8_convnet_one(void *arg) {
+    const struct digit *d = arg;
+    return (void *)(uintptr_t)liandan_int8_convnet_classify_pixels(d->pixels, NULL);
+}
+
 static void *convnet_one(void *arg) {
     return (void *)(uintptr_t)liandan_convnet_classify(((const struct digit *)arg)->pixels);
 }
@@ -225,8 +258,10 @@ static size_t stack_used(void *(*run)(void *), void *arg) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s EXPECTED_FILE CONVNET_EXPECTED_FILE INT8_EXPECTED_FILE\n",
+    if (argc != 5) {
+        fprintf(stderr,
+                "usage: %s EXPECTED_FILE CONVNET_EXPECTED_FILE INT8_EXPECTED_FILE "
+                "INT8_CONVNET_EXPECTED_FILE\n",
                 argv[0]);
         return 2;
     }
@@ -237,8 +272,12 @@ int main(int argc, char **argv) {
     check_convnet(convnet_count);
     uint32_t int8_count = load(argv[3], &int8_digits);
     CHECK(int8_count > 0, "no digits in %s", argv[3]);
-    load_int8_outputs(argv[3], int8_count);
-    check_int8(int8_count);
+    load_int8_outputs(argv[3], int8_count, &int8_outputs);
+    check_int8(&int8_seed, int8_digits, int8_outputs, int8_count);
+    uint32_t int8_convnet_count = load(argv[4], &int8_convnet_digits);
+    CHECK(int8_convnet_count > 0, "no digits in %s", argv[4]);
+    load_int8_outputs(argv[4], int8_convnet_count, &int8_convnet_outputs);
+    check_int8(&int8_convnet, int8_convnet_digits, int8_convnet_outputs, int8_convnet_count);
     check_predictions(count, "compiled-in weights");
     check_learning(count);
     check_predictions(count, "after liandan_reset");
@@ -254,6 +293,8 @@ int main(int argc, char **argv) {
     printf("stack for one liandan_convnet_classify: %zu bytes\n", used - base);
     used = stack_used(int8_one, &int8_digits[0]);
     printf("stack for one liandan_int8_classify_pixels: %zu bytes\n", used - base);
+    used = stack_used(int8_convnet_one, &int8_convnet_digits[0]);
+    printf("stack for one liandan_int8_convnet_classify_pixels: %zu bytes\n", used - base);
     CHECK(liandan_reset() == 0, "reset refused");
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);

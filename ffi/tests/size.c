@@ -1,8 +1,8 @@
 /*
  * The smallest program that classifies one digit, linked against libliandan_ffi.a with
  * --gc-sections, so only what that classification needs is kept: the flash of one precision.
- * Built twice by ffi/run-c-test.sh: with -DLIANDAN_SIZE_INT8 it calls the int8 network, else
- * the f32 one.
+ * Built four times by ffi/run-c-test.sh: -DLIANDAN_SIZE_INT8 calls an int8 network, else an f32
+ * one; -DLIANDAN_SIZE_CONVNET the convnet, else the seed network.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,9 +11,14 @@
 
 int main(void) {
     static float pixels[LIANDAN_INPUTS];
-#ifdef LIANDAN_SIZE_INT8
+#if defined(LIANDAN_SIZE_INT8) && defined(LIANDAN_SIZE_CONVNET)
+    int8_t out[LIANDAN_CLASSES];
+    uint8_t class = liandan_int8_convnet_classify_pixels(pixels, out);
+#elif defined(LIANDAN_SIZE_INT8)
     int8_t out[LIANDAN_CLASSES];
     uint8_t class = liandan_int8_classify_pixels(pixels, out);
+#elif defined(LIANDAN_SIZE_CONVNET)
+    uint8_t class = liandan_convnet_classify(pixels);
 #else
     uint8_t class = liandan_classify(pixels);
 #endif
