@@ -38,6 +38,29 @@ pub(crate) use conv::{col2im_add, forward as conv_forward, im2col, patch, Geomet
 pub(crate) use direct::{fits as direct_fits, forward as direct_forward};
 pub(crate) use dropout::{dropout, masked, Mask};
 
+/// `f()`, compiled with AVX2 as well where the processor runs it (detected once, as the
+/// kernels' features are): for short loops that the compiler vectorises by itself, such as
+/// int8 max-pooling (`pmaxsb` on 32 bytes instead of SSE2's compare-and-select on 16).
+#[inline]
+pub(crate) fn vectorised<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if x86::available() {
+        // Safety: the processor runs AVX2, detected just above.
+        return unsafe { with_avx2(f) };
+    }
+    f()
+}
+
+/// `f()` in a function compiled for AVX2, into which `f` is inlined.
+///
+/// # Safety
+/// The processor must run AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
 /// The kernels of a scalar type, one body each for `f32` and `f64`.
 ///
 /// Sealed: its module is private, so only liandan implements it.

@@ -72,9 +72,24 @@ pool!([impl]; ty!() {
         MaxPooling2D(PhantomData)
     }
 
+    /// [`window_max`](Self::window_max) without padding: the window is `PH×PW` pixels from
+    /// `(i·SH, j·SW)`, all inside the image, so it is indexed directly (and the channels'
+    /// maxima are vector instructions).
+    #[inline(always)]
+    fn valid_window_max(image: &[[[i8; C]; W]; H], (i, j): (usize, usize), best: &mut [i8; C]) {
+        *best = [i8::MIN; C];
+        for pixels in &image[i * SH..i * SH + PH] {
+            for pixel in &pixels[j * SW..j * SW + PW] {
+                for (b, &v) in best.iter_mut().zip(pixel) {
+                    *b = (*b).max(v);
+                }
+            }
+        }
+    }
+
     /// `best` = each channel's maximum over window `(i, j)` of `image`, which covers at least
     /// one pixel.
-    #[inline]
+    #[inline(always)]
     fn window_max(image: &[[[i8; C]; W]; H], (i, j): (usize, usize), best: &mut [i8; C]) {
         let Window { rows, cols } = Self::WINDOW;
         let ((r0, r1), (c0, c1)) = (rows.taps(i), cols.taps(j));
@@ -104,10 +119,22 @@ pool!([impl]; Forward for ty!() {
         _: &mut (),
     ) {
         let () = Self::RULE;
+        crate::kernel::vectorised(|| Self::pool(x, y));
+    }
+});
+
+pool!([impl]; ty!() {
+    /// Each sample's windows' maxima.
+    #[inline(always)]
+    fn pool<const B: usize>(x: &HwcBatch<i8, H, W, C, B>, y: &mut HwcBatch<i8, OH, OW, C, B>) {
         for (image, out) in x.samples().iter().zip(y.samples_mut()) {
             for (i, row) in out.iter_mut().enumerate() {
                 for (j, best) in row.iter_mut().enumerate() {
-                    Self::window_max(image, (i, j), best);
+                    if P::SAME {
+                        Self::window_max(image, (i, j), best);
+                    } else {
+                        Self::valid_window_max(image, (i, j), best);
+                    }
                 }
             }
         }
