@@ -288,7 +288,7 @@ fn peer_line(task: &str, batch: usize, mut f: impl FnMut()) {
     calls.sort_by(f64::total_cmp);
     let median = calls[calls.len() / 2];
     println!(
-        "{{\"peer\": \"liandan\", \"task\": \"{task}\", \"batch\": {batch}, \"samples_per_s\": {:.1}, \"us_per_batch\": {:.1}, \"cpu_s\": {:.6}, \"wall_s\": {:.6}}}",
+        "{{\"peer\": \"liandan\", \"task\": \"{task}\", \"batch\": {batch}, \"samples_per_s\": {:.1}, \"us_per_batch\": {:.1}, \"cpu_s\": {:.9}, \"wall_s\": {:.9}}}",
         batch as f64 / median,
         median * 1e6,
         cpu / n,

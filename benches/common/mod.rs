@@ -57,21 +57,25 @@ pub fn rng(seed: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed)
 }
 
-/// The trained seed network (`ffi/weights/mnist.safetensors`) and its int8 form
-/// (`ffi/weights/mnist-int8.safetensors`, which `examples/deploy.rs quantize` wrote).
+/// The trained seed network (`ffi/weights/mnist.safetensors`) and its int8 form as TFLite's
+/// converter made it (`tests/fixtures/int8/mnist.tflite.safetensors`, tools/tflite): the
+/// int8 model the TFLite interpreter runs, so that the two are timed on the same model.
 pub fn int8_mnist() -> (Box<Mnist<f32>>, Box<MnistInt8>) {
     let mut net = Mnist::<f32>::boxed();
     liandan::io::load_weights(&mut *net, "ffi/weights/mnist.safetensors").expect("f32 weights");
-    let int8 = liandan::quant::file::load::<MnistInt8>("ffi/weights/mnist-int8.safetensors");
+    let int8 =
+        liandan::quant::file::load::<MnistInt8>("tests/fixtures/int8/mnist.tflite.safetensors");
     (net, int8.expect("int8 weights"))
 }
 
-/// The trained convnet (`ffi/weights/convnet.safetensors`) and its int8 form
-/// (`ffi/weights/convnet-int8.safetensors`, which `examples/deploy.rs quantize` wrote).
+/// The trained convnet (`ffi/weights/convnet.safetensors`) and its int8 form as TFLite's
+/// converter made it (`tests/fixtures/int8/convnet.tflite.safetensors`), as for the seed
+/// network.
 pub fn int8_convnet() -> (Box<Convnet<f32>>, Box<ConvnetInt8>) {
     let mut net = Convnet::<f32>::boxed();
     liandan::io::load_weights(&mut *net, "ffi/weights/convnet.safetensors").expect("f32 weights");
-    let int8 = liandan::quant::file::load::<ConvnetInt8>("ffi/weights/convnet-int8.safetensors");
+    let int8 =
+        liandan::quant::file::load::<ConvnetInt8>("tests/fixtures/int8/convnet.tflite.safetensors");
     (net, int8.expect("int8 weights"))
 }
 
