@@ -105,6 +105,21 @@ fn the_int8_networks_know_their_bytes() {
         MnistInt8::scratch_bytes(1),
         size_of::<MnistInt8Scratch<1>>()
     );
+    assert_eq!(
+        MnistInt8::INFERENCE_BYTES,
+        size_of::<In<MnistInt8, 1>>()
+            + size_of::<Out<MnistInt8, 1>>()
+            + size_of::<MnistInt8Scratch<1>>()
+    );
+    assert_eq!(
+        ConvnetInt8::INFERENCE_BYTES,
+        size_of::<In<ConvnetInt8, 1>>()
+            + size_of::<Out<ConvnetInt8, 1>>()
+            + size_of::<ConvnetInt8Scratch<1>>()
+    );
+    // A quarter of the float networks' bytes, and at most the 26%.
+    assert!(100 * MnistInt8::PARAM_BYTES <= 26 * Mnist::<f32>::PARAM_BYTES);
+    assert!(100 * ConvnetInt8::PARAM_BYTES <= 26 * Convnet::<f32>::PARAM_BYTES);
 }
 
 #[test]
