@@ -8,6 +8,7 @@
 //! cargo bench --bench main -- train_step   # one group
 //! cargo bench --bench main -- convnet      # keras.io's convnet
 //! cargo bench --bench main -- int8_gemm    # the int8 product against the f32 one, per shape
+//! cargo bench --bench main -- int8_predict # the int8 networks beside their f32 forms
 //! ```
 
 mod common;
@@ -217,6 +218,45 @@ fn convnet_passes(c: &mut Criterion) {
     layer_passes(c, "max_pooling2d_11x11x64", &net.max_pooling2d_2, true);
 }
 
+/// `int8_predict`: the int8 networks TFLite's converter made of the trained seed network and
+/// convnet (benches/common), each beside its float form on the same inputs:
+/// `mlp/int8/1`, `mlp/f32/1`, ..., `convnet/int8/256`.
+fn int8_predict(c: &mut Criterion) {
+    let mut g = c.benchmark_group("int8_predict");
+    let (mlp, mlp_int8) = int8_mnist();
+    int8_beside_f32::<_, 1>(&mut g, "mlp", &*mlp, &mlp_int8);
+    int8_beside_f32::<_, 256>(&mut g, "mlp", &*mlp, &mlp_int8);
+    let (convnet, convnet_int8) = int8_convnet();
+    int8_beside_f32::<_, 1>(&mut g, "convnet", &*convnet, &convnet_int8);
+    int8_beside_f32::<_, 256>(&mut g, "convnet", &*convnet, &convnet_int8);
+}
+
+/// `name/int8/B` and `name/f32/B`: one batch of `B` through `int8` and through `net`.
+fn int8_beside_f32<N: liandan::quant::Quantize, const B: usize>(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    net: &N,
+    int8: &N::Int8,
+) {
+    use liandan::layer::{In, Out};
+    use liandan::quant::Int8Network;
+    let x = inputs::<N::Input, B>(5);
+    let mut xq = In::<N::Int8, B>::boxed();
+    let input = int8.input_quantization();
+    let pairs = xq.as_mut_slice().iter_mut().zip(x.as_slice());
+    pairs.for_each(|(q, &v)| *q = input.quantize(v));
+    let (mut y, mut yq) = (Out::<N, B>::boxed(), Out::<N::Int8, B>::boxed());
+    let mut scratch = Scratch::<N, B>::boxed();
+    let mut scratch_q = Scratch::<N::Int8, B>::boxed();
+    g.throughput(Throughput::Elements(B as u64));
+    g.bench_function(BenchmarkId::new(format!("{name}/int8"), B), |b| {
+        b.iter(|| int8.forward(black_box(&*xq), &mut *yq, &mut *scratch_q))
+    });
+    g.bench_function(BenchmarkId::new(format!("{name}/f32"), B), |b| {
+        b.iter(|| net.forward(black_box(&*x), &mut *y, &mut *scratch))
+    });
+}
+
 /// The int8 product with its requantisation, and the `f32` product of the same shape that
 /// `Dense` runs (`gemm_nn`, `O×K` kernel times `K×rows` inputs), for the seed network's and the
 /// convnet's layers (a convolution's rows are its output pixels, `K` its patch). Throughput is
@@ -311,6 +351,7 @@ criterion_group!(
     adam,
     convnet_step,
     convnet_passes,
-    int8_gemm
+    int8_gemm,
+    int8_predict
 );
 criterion_main!(benches);
