@@ -9,8 +9,9 @@
 //! the first training step copies the weights into it. See `include/liandan.h` for the C API.
 //!
 //! The convnet (`weights/convnet.safetensors`, written by `cargo run --release --example
-//! mnist_cnn`, seed 42) is compiled in the same way; its intermediate activations (145 KB for
-//! one image) are a zero-initialised `static` scratch rather than stack.
+//! mnist_cnn`, seed 42) is compiled in the same way; its scratch for one image (743 KB: the
+//! intermediate activations, 145 KB, and the convolutions' own buffers, most of it the second
+//! one's transformed kernel) is a zero-initialised `static` rather than stack.
 //!
 //! The seed network's int8 form (`weights/mnist-int8.safetensors`) is compiled in too: integer
 //! classification with a quarter of the flash (`int8.rs`). So is the convnet's
