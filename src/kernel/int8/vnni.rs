@@ -330,8 +330,15 @@ impl<const V: usize> Tile<'_, V> {
                     for (v, (&acc, &mask)) in acc.iter().zip(self.masks).enumerate() {
                         let at = first.wrapping_add(i * s.out_stride + v * W);
                         // Safety: the unmasked lanes are outputs below `O` of a row below
-                        // `rows` (checked); masked lanes are not written.
-                        unsafe { _mm512_mask_storeu_epi32(at, mask, acc) };
+                        // `rows` (checked); masked lanes are not written. A whole vector is
+                        // stored without its mask, which costs more on some processors.
+                        unsafe {
+                            if mask == !0 {
+                                _mm512_storeu_si512(at.cast(), acc)
+                            } else {
+                                _mm512_mask_storeu_epi32(at, mask, acc)
+                            }
+                        };
                     }
                 }
                 return;
