@@ -11,6 +11,9 @@
 //! requantises the `QH·QW` pooled ones alone; a 2×2 pool skips three quarters of the
 //! requantisation, and the convolution's int8 output never exists.
 //!
+//! The product leaves out the rows and columns of the convolution's output that no window
+//! covers (the last of an odd size pooled by two), whose accumulators are never read.
+//!
 //! The pooling works in place: pooled pixel `p = i·QW + j` is written over accumulator row
 //! `p` once its window is read, and every later window's first row, `i'·SH·OW + j'·SW` with
 //! `(i', j')` after `(i, j)`, lies above `p` (`QW ≤ OW` and the strides are at least one), so
@@ -110,6 +113,13 @@ fused!([impl] []; ty!() {
     const RULE: () =
         Window::new([OH, OW], [PH, PW], [SH, SW], false).check("MaxPooling2D", "Valid", [QH, QW]);
 
+    /// The rows and columns of the convolution's output the windows cover, from the first:
+    /// the rest (a row or column of an odd size halved) is never computed.
+    const USED: [usize; 2] = match (QH, QW) {
+        (0, _) | (_, 0) => [0, 0],
+        _ => [(QH - 1) * SH + PH, (QW - 1) * SW + PW],
+    };
+
     /// The convolution's tensors: [`Conv2D::TENSORS`].
     pub const TENSORS: usize = 5;
 
@@ -164,9 +174,20 @@ fused!([impl] [: Int8Activation]; Forward for ty!() {
         for (image, out) in x.samples().iter().zip(y.samples_mut()) {
             conv.im2col(image, &mut scratch.patches);
             let rows = scratch.patches.as_flattened().as_flattened().as_flattened();
+            let product = |rows: &[i8], n: usize, acc: &mut [i32]| {
+                gemm_acc(rows, n, 4 * G, 4 * G, kernel, F, &conv.bias, acc, F)
+            };
+            if Self::USED[1] == OW {
+                let n = Self::USED[0] * OW;
+                product(rows, n, scratch.acc.as_flattened_mut().as_flattened_mut());
+            } else {
+                // The columns no window covers are left out, a product per row.
+                for (i, acc) in scratch.acc.iter_mut().take(Self::USED[0]).enumerate() {
+                    let rows = &rows[i * OW * 4 * G..];
+                    product(rows, Self::USED[1], acc.as_flattened_mut());
+                }
+            }
             let acc = scratch.acc.as_flattened_mut();
-            let pixels = acc.as_flattened_mut();
-            gemm_acc(rows, OH * OW, 4 * G, 4 * G, kernel, F, &conv.bias, pixels, F);
             crate::kernel::vectorised(|| Self::pool(acc));
             let pooled = acc[..QH * QW].as_flattened();
             let out = out.as_flattened_mut().as_flattened_mut();
