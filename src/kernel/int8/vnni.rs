@@ -314,36 +314,51 @@ impl<const V: usize> Tile<'_, V> {
         unsafe { self.finish(0, &done) }
     }
 
-    /// Rows `r0 .. r0 + R` of the strip from their accumulators: requantised, or as they are,
-    /// and stored.
+    /// Rows `r0 .. r0 + R` of the strip from their accumulators: stored as they are, or
+    /// requantised.
+    ///
+    /// Safety: as [`gemm`], for rows below `rows`.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+    unsafe fn finish<const R: usize>(&self, r0: usize, acc: &[[__m512i; V]; R]) {
+        let s = self.strip;
+        let out = match s.out {
+            // Safety: as this function's.
+            Out::Int8(out, q) => return unsafe { self.requantized(out, q, r0, acc) },
+            Out::Acc(out) => out,
+        };
+        let first = out.wrapping_add(r0 * s.out_stride + s.o0);
+        for (i, acc) in acc.iter().enumerate() {
+            for (v, (&acc, &mask)) in acc.iter().zip(self.masks).enumerate() {
+                let at = first.wrapping_add(i * s.out_stride + v * W);
+                // Safety: the unmasked lanes are outputs below `O` of a row below `rows`
+                // (checked); masked lanes are not written. A whole vector is stored without
+                // its mask, which costs more on some processors.
+                unsafe {
+                    if mask == !0 {
+                        _mm512_storeu_si512(at.cast(), acc)
+                    } else {
+                        _mm512_mask_storeu_epi32(at, mask, acc)
+                    }
+                };
+            }
+        }
+    }
+
+    /// Rows `r0 .. r0 + R` of the strip requantised by `q` from their accumulators and stored
+    /// into `out`; a call, whose registers leave the accumulation's alone.
     ///
     /// Safety: as [`gemm`], for rows below `rows`.
     #[inline(never)]
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
-    unsafe fn finish<const R: usize>(&self, r0: usize, acc: &[[__m512i; V]; R]) {
+    unsafe fn requantized<const R: usize>(
+        &self,
+        out: *mut i8,
+        q: &Requantize<'_>,
+        r0: usize,
+        acc: &[[__m512i; V]; R],
+    ) {
         let s = self.strip;
-        let (out, q) = match s.out {
-            Out::Int8(out, q) => (out, q),
-            Out::Acc(out) => {
-                let first = out.wrapping_add(r0 * s.out_stride + s.o0);
-                for (i, acc) in acc.iter().enumerate() {
-                    for (v, (&acc, &mask)) in acc.iter().zip(self.masks).enumerate() {
-                        let at = first.wrapping_add(i * s.out_stride + v * W);
-                        // Safety: the unmasked lanes are outputs below `O` of a row below
-                        // `rows` (checked); masked lanes are not written. A whole vector is
-                        // stored without its mask, which costs more on some processors.
-                        unsafe {
-                            if mask == !0 {
-                                _mm512_storeu_si512(at.cast(), acc)
-                            } else {
-                                _mm512_mask_storeu_epi32(at, mask, acc)
-                            }
-                        };
-                    }
-                }
-                return;
-            }
-        };
         let first = out.wrapping_add(r0 * s.out_stride + s.o0);
         // Two vectors of outputs at a time. A one-tile strip builds their requantisation here.
         for v in (0..V).step_by(2) {
