@@ -258,7 +258,7 @@ pub fn gemm_acc(
 /// Panics if `acc` or `out` holds fewer than `rows·O` values, if `q` fewer than `O`, or if a
 /// shift lies outside `[-31, 30]`.
 pub fn requantize(acc: &[i32], rows: usize, o: usize, q: &Requantize<'_>, out: &mut [i8]) {
-    let len = rows.checked_mul(o).unwrap_or(usize::MAX);
+    let len = rows.saturating_mul(o);
     assert!(
         acc.len() >= len && out.len() >= len,
         "accumulators out of bounds"
