@@ -1,23 +1,27 @@
 //! An int8 convolution and the valid max pooling after it in one layer, bit for bit as the two
 //! layers one after the other, requantising only the outputs the pooling keeps.
 //!
-//! Requantisation is monotone non-decreasing in the accumulator, per filter: it multiplies by
-//! a positive fixed-point multiplier (`M[f] > 0`) with rounding that is monotone (rounded
-//! doubling high product, then a rounding right shift), adds the output's zero point and
-//! clamps, and each step keeps the order of its inputs (ties may merge, never swap). So for a
+//! Requantisation is monotone non-decreasing in the accumulator, per filter, when its shift is
+//! not positive (a multiplier below one, as a convolution's `s_in·s_w/s_out` is in practice):
+//! it multiplies by a non-negative fixed-point multiplier with rounding that is monotone
+//! (rounded doubling high product, then a rounding right shift), adds the output's zero point
+//! and clamps, and each step keeps the order of its inputs (ties may merge, never swap). A
+//! positive shift first multiplies by `2^shift` wrapping, as TFLite does, which is not
+//! monotone where it overflows; a layer with one requantises every accumulator of the band
+//! and pools the int8 outputs instead, as the two layers do. So for a
 //! window of accumulators `a_1 .. a_n` of one filter, `max_i requant(a_i) = requant(max_i a_i)`
-//! exactly: the largest accumulator gives the largest output. The layer computes each
-//! sample's `i32` accumulators (bias included) with [`gemm_acc`], pools them in `i32`, and
-//! requantises the `QH·QW` pooled ones alone; a 2×2 pool skips three quarters of the
-//! requantisation, and the convolution's int8 output never exists.
+//! exactly: the largest accumulator gives the largest output. Per sample and per row of
+//! windows, the layer computes the `i32` accumulators (bias included) of the band of `PH`
+//! output rows the windows cover with [`gemm_acc`], pools them in `i32`, and requantises the
+//! `QW` pooled pixels alone: a 2×2 pool skips three quarters of the requantisation, the
+//! convolution's int8 output never exists, and the accumulators held at once are one band's
+//! (`PH·OW·F`), which stays in the cache. Overlapping windows (`SH < PH`) compute the rows
+//! they share once per band; the rows and columns no window covers (the last of an odd size
+//! pooled by two) are never computed.
 //!
-//! The product leaves out the rows and columns of the convolution's output that no window
-//! covers (the last of an odd size pooled by two), whose accumulators are never read.
-//!
-//! The pooling works in place: pooled pixel `p = i·QW + j` is written over accumulator row
-//! `p` once its window is read, and every later window's first row, `i'·SH·OW + j'·SW` with
-//! `(i', j')` after `(i, j)`, lies above `p` (`QW ≤ OW` and the strides are at least one), so
-//! no window reads a row an earlier one has overwritten.
+//! The pooling works in place: window `j` is written over the band's pixel `j` once read, and
+//! every later window's first pixel, `j'·SW` with `j' > j` (the strides are at least one),
+//! lies past it, so no window reads a pixel an earlier one has overwritten.
 
 use super::conv2d::{Conv2D, Int8Patches};
 use super::{Int8Activation, Quantization};
@@ -59,17 +63,26 @@ unsafe impl<
 {
 }
 
-/// One sample's scratch of [`Conv2DMaxPool`]: the convolution's patches, and its `OH×OW×F`
-/// accumulators, the first `QH·QW` rows of which end up the pooled ones.
+/// One sample's scratch of [`Conv2DMaxPool`]: the convolution's patches, the accumulators of
+/// the band of `PH` output rows one row of windows covers, whose first `QW` pixels end up the
+/// pooled ones, and the band in int8.
 #[derive(Debug)]
-pub struct Conv2DMaxPoolScratch<const G: usize, const OH: usize, const OW: usize, const F: usize> {
+pub struct Conv2DMaxPoolScratch<
+    const G: usize,
+    const OH: usize,
+    const OW: usize,
+    const F: usize,
+    const PH: usize,
+> {
     patches: Int8Patches<G, OH, OW>,
-    acc: [[[i32; F]; OW]; OH],
+    band: [[[i32; F]; OW]; PH],
+    /// The band requantised, for a layer whose requantisation is not monotone.
+    bytes: [[[i8; F]; OW]; PH],
 }
 
 // Safety: integer arrays: all zeros are valid.
-unsafe impl<const G: usize, const OH: usize, const OW: usize, const F: usize> Zeroed
-    for Conv2DMaxPoolScratch<G, OH, OW, F>
+unsafe impl<const G: usize, const OH: usize, const OW: usize, const F: usize, const PH: usize>
+    Zeroed for Conv2DMaxPoolScratch<G, OH, OW, F, PH>
 {
 }
 
@@ -113,11 +126,11 @@ fused!([impl] []; ty!() {
     const RULE: () =
         Window::new([OH, OW], [PH, PW], [SH, SW], false).check("MaxPooling2D", "Valid", [QH, QW]);
 
-    /// The rows and columns of the convolution's output the windows cover, from the first:
-    /// the rest (a row or column of an odd size halved) is never computed.
-    const USED: [usize; 2] = match (QH, QW) {
-        (0, _) | (_, 0) => [0, 0],
-        _ => [(QH - 1) * SH + PH, (QW - 1) * SW + PW],
+    /// The columns of the convolution's output the windows cover, from the first: the rest
+    /// (the last of an odd width halved) is never computed.
+    const COLUMNS: usize = match QW {
+        0 => 0,
+        _ => (QW - 1) * SW + PW,
     };
 
     /// The convolution's tensors: [`Conv2D::TENSORS`].
@@ -130,24 +143,19 @@ fused!([impl] []; ty!() {
         self.conv.load(bytes, at, input)
     }
 
-    /// Each filter's maximum over each valid window of `acc`, the convolution's `OH·OW` rows of
-    /// accumulators, into its first `QH·QW` rows, in place (see the module documentation).
+    /// Each filter's maximum over window `j` of `band`, `PH` rows of `OW` pixels.
     #[inline(always)]
-    fn pool(acc: &mut [[i32; F]]) {
-        for i in 0..QH {
-            for j in 0..QW {
-                let mut best = [i32::MIN; F];
-                for t in 0..PH {
-                    let row = (i * SH + t) * OW + j * SW;
-                    for pixel in &acc[row..row + PW] {
-                        for (b, &v) in best.iter_mut().zip(pixel) {
-                            *b = (*b).max(v);
-                        }
-                    }
+    fn window_max<T: Copy + Ord>(band: &[[T; F]], j: usize, least: T) -> [T; F] {
+        let mut best = [least; F];
+        for t in 0..PH {
+            let first = t * OW + j * SW;
+            for pixel in &band[first..first + PW] {
+                for (b, &v) in best.iter_mut().zip(pixel) {
+                    *b = (*b).max(v);
                 }
-                acc[i * QW + j] = best;
             }
         }
+        best
     }
 });
 
@@ -157,41 +165,67 @@ fused!([impl] [: Int8Activation]; Forward for ty!() {
     type Output = Hwc<QH, QW, F>;
     /// One sample's patches and accumulators, whatever the batch: the samples are convolved one
     /// at a time.
-    type Scratch<const B: usize> = Conv2DMaxPoolScratch<G, OH, OW, F>;
+    type Scratch<const B: usize> = Conv2DMaxPoolScratch<G, OH, OW, F, PH>;
 
-    /// Per sample: its patches, their product with the kernel as accumulators, the pooling of
-    /// those, and the requantisation of the pooled ones per filter.
+    /// Per sample: its patches, then per pooled row the product of the band of `PH` rows its
+    /// windows cover as accumulators, their pooling, and the requantisation of the pooled ones
+    /// per filter.
     fn forward<const B: usize>(
         &self,
         x: &HwcBatch<i8, H, W, C, B>,
         y: &mut HwcBatch<i8, QH, QW, F, B>,
-        scratch: &mut Conv2DMaxPoolScratch<G, OH, OW, F>,
+        scratch: &mut Conv2DMaxPoolScratch<G, OH, OW, F, PH>,
     ) {
         let ((), ()) = (Self::RULE, Conv2D::<H, W, C, F, KH, KW, OH, OW, G, A, P, CSH, CSW>::RULE);
-        let conv = &self.conv;
-        let q = conv.requantization();
-        let kernel = conv.kernel.as_flattened();
+        let q = self.conv.requantization();
+        // A positive shift multiplies an accumulator by `2^shift` wrapping, as TFLite does,
+        // which is not monotone where it overflows: such a layer requantises every accumulator
+        // and pools the int8 outputs, as the two layers do.
+        let monotone = self.conv.shift.iter().all(|&s| s <= 0);
         for (image, out) in x.samples().iter().zip(y.samples_mut()) {
-            conv.im2col(image, &mut scratch.patches);
-            let rows = scratch.patches.as_flattened().as_flattened().as_flattened();
-            let product = |rows: &[i8], n: usize, acc: &mut [i32]| {
-                gemm_acc(rows, n, 4 * G, 4 * G, kernel, F, &conv.bias, acc, F)
-            };
-            if Self::USED[1] == OW {
-                let n = Self::USED[0] * OW;
-                product(rows, n, scratch.acc.as_flattened_mut().as_flattened_mut());
-            } else {
-                // The columns no window covers are left out, a product per row.
-                for (i, acc) in scratch.acc.iter_mut().take(Self::USED[0]).enumerate() {
-                    let rows = &rows[i * OW * 4 * G..];
-                    product(rows, Self::USED[1], acc.as_flattened_mut());
+            self.conv.im2col(image, &mut scratch.patches);
+            let patches = scratch.patches.as_flattened().as_flattened().as_flattened();
+            for (i, out) in out.iter_mut().enumerate() {
+                self.band(patches, i * SH, &mut scratch.band);
+                let band = scratch.band.as_flattened_mut();
+                if monotone {
+                    crate::kernel::vectorised(|| {
+                        // In place: see the module documentation.
+                        for j in 0..QW {
+                            band[j] = Self::window_max(band, j, i32::MIN);
+                        }
+                    });
+                    requantize(band[..QW].as_flattened(), QW, F, &q, out.as_flattened_mut());
+                } else {
+                    let bytes = scratch.bytes.as_flattened_mut();
+                    requantize(band.as_flattened(), PH * OW, F, &q, bytes.as_flattened_mut());
+                    for (j, out) in out.iter_mut().enumerate() {
+                        *out = Self::window_max(bytes, j, i8::MIN);
+                    }
                 }
             }
-            let acc = scratch.acc.as_flattened_mut();
-            crate::kernel::vectorised(|| Self::pool(acc));
-            let pooled = acc[..QH * QW].as_flattened();
-            let out = out.as_flattened_mut().as_flattened_mut();
-            requantize(pooled, QH * QW, F, &q, out);
+        }
+    }
+});
+
+fused!([impl] [: Int8Activation]; ty!() {
+    /// The accumulators of the convolution's output rows `r0 .. r0 + PH` into `band`, from
+    /// the sample's `patches`: the columns the windows cover, in one product if that is every
+    /// column.
+    #[inline]
+    fn band(&self, patches: &[i8], r0: usize, band: &mut [[[i32; F]; OW]; PH]) {
+        let k = 4 * G;
+        let (kernel, bias) = (self.conv.kernel.as_flattened(), &self.conv.bias);
+        let product = |x: &[i8], rows: usize, acc: &mut [i32]| {
+            gemm_acc(x, rows, k, k, kernel, F, bias, acc, F)
+        };
+        let first = &patches[r0 * OW * k..];
+        if Self::COLUMNS == OW {
+            product(first, PH * OW, band.as_flattened_mut().as_flattened_mut());
+        } else {
+            for (t, acc) in band.iter_mut().enumerate() {
+                product(&first[t * OW * k..], Self::COLUMNS, acc.as_flattened_mut());
+            }
         }
     }
 });
@@ -213,9 +247,11 @@ mod tests {
     }
 
     /// Fills `conv` at random: weights in `[-127, 127]`, biases, multipliers in `[2^30, 2^31)`
-    /// and shifts scaled to `K` values so that most outputs fall inside int8, a zero point.
+    /// and shifts scaled to `K` values so that most outputs fall inside int8, or with
+    /// `wrapping` positive shifts, whose products overflow.
     fn randomise<const F: usize, const G: usize>(
         rng: &mut SplitMix64,
+        wrapping: bool,
         k: usize,
         kernel: &mut [[[i8; 4]; F]; G],
         bias: &mut [i32; F],
@@ -238,19 +274,23 @@ mod tests {
         for f in 0..F {
             bias[f] = int(rng, -20_000, 20_000);
             multiplier[f] = int(rng, 1 << 30, i32::MAX);
-            shift[f] = (scale + int(rng, -1, 1)) as i8;
+            shift[f] = match wrapping {
+                true => int(rng, 0, 20),
+                false => scale + int(rng, -1, 1),
+            } as i8;
         }
     }
 
     /// The fused layer on two random images equals the convolution followed by the pooling.
     macro_rules! agrees {
-        ($seed:expr; $h:literal $w:literal $c:literal $f:literal $kh:literal $kw:literal
+        ($seed:expr, $wrapping:expr; $h:literal $w:literal $c:literal $f:literal $kh:literal $kw:literal
          $oh:literal $ow:literal $g:literal $a:ty, $p:ty, $csh:literal $csw:literal;
          $ph:literal $pw:literal $sh:literal $sw:literal $qh:literal $qw:literal) => {{
             let mut rng = SplitMix64::new($seed);
             let mut conv = <Conv2D<$h, $w, $c, $f, $kh, $kw, $oh, $ow, $g, $a, $p, $csh, $csw>>::boxed();
             randomise(
                 &mut rng,
+                $wrapping,
                 $kh * $kw * $c,
                 &mut conv.kernel,
                 &mut conv.bias,
@@ -270,29 +310,38 @@ mod tests {
             pool.forward(&between, &mut want, &mut ());
             let fused = Conv2DMaxPool::<_, $ph, $pw, $sh, $sw, $qh, $qw> { conv: *conv };
             let mut got = HwcBatch::<i8, $qh, $qw, $f, 2>::boxed();
-            let mut scratch = Conv2DMaxPoolScratch::<$g, $oh, $ow, $f>::boxed();
+            let mut scratch = Conv2DMaxPoolScratch::<$g, $oh, $ow, $f, $ph>::boxed();
             // What the scratch holds before does not matter.
-            scratch.acc.as_flattened_mut().as_flattened_mut().fill(i32::MAX);
+            scratch.band.as_flattened_mut().as_flattened_mut().fill(i32::MAX);
             fused.forward(&x, &mut got, &mut scratch);
             assert_eq!(got.as_slice(), want.as_slice(), "seed {}", $seed);
             let (lo, hi) = <$a as Int8Activation>::range(fused.conv.output.zero_point);
             let inner = want.as_slice().iter().filter(|&&v| v > lo && v < hi).count();
-            assert!(inner * 4 > want.as_slice().len(), "{inner} not clamped, seed {}", $seed);
+            if !$wrapping {
+                let n = want.as_slice().len();
+                assert!(inner * 4 > n, "{inner} of {n} not clamped, seed {}", $seed);
+            }
         }};
     }
 
     #[test]
     fn fused_layers_equal_the_convolution_then_the_pooling() {
         // The convnet's first layers.
-        agrees!(1; 28 28 1 32 3 3 26 26 3 Relu, Valid, 1 1; 2 2 2 2 13 13);
-        agrees!(2; 13 13 32 64 3 3 11 11 72 Relu, Valid, 1 1; 2 2 2 2 5 5);
+        agrees!(1, false; 28 28 1 32 3 3 26 26 3 Relu, Valid, 1 1; 2 2 2 2 13 13);
+        agrees!(2, false; 13 13 32 64 3 3 11 11 72 Relu, Valid, 1 1; 2 2 2 2 5 5);
         // Odd sizes: the pooling drops the last row and column.
-        agrees!(3; 13 13 1 5 3 3 11 11 3 Identity, Valid, 1 1; 2 2 2 2 5 5);
-        agrees!(4; 9 8 3 20 3 2 7 7 5 Relu, Valid, 1 1; 2 2 2 2 3 3);
+        agrees!(3, false; 13 13 1 5 3 3 11 11 3 Identity, Valid, 1 1; 2 2 2 2 5 5);
+        agrees!(4, false; 9 8 3 20 3 2 7 7 5 Relu, Valid, 1 1; 2 2 2 2 3 3);
         // Overlapping and uneven windows, strided and padded convolutions.
-        agrees!(5; 11 11 2 17 3 3 9 9 5 Identity, Valid, 1 1; 3 3 2 2 4 4);
-        agrees!(6; 10 9 3 16 3 3 10 9 7 Relu, Same, 1 1; 2 3 1 2 9 4);
-        agrees!(7; 12 12 1 33 5 5 4 4 7 Identity, Valid, 2 2; 2 2 2 2 2 2);
-        agrees!(8; 7 7 4 9 3 3 4 4 9 Relu, Same, 2 2; 3 3 1 1 2 2);
+        agrees!(5, false; 11 11 2 17 3 3 9 9 5 Identity, Valid, 1 1; 3 3 2 2 4 4);
+        agrees!(6, false; 10 9 3 16 3 3 10 9 7 Relu, Same, 1 1; 2 3 1 2 9 4);
+        agrees!(7, false; 12 12 1 33 5 5 4 4 7 Identity, Valid, 2 2; 2 2 2 2 2 2);
+        agrees!(8, false; 7 7 4 9 3 3 4 4 9 Relu, Same, 2 2; 3 3 1 1 2 2);
+    }
+
+    #[test]
+    fn positive_shifts_that_wrap_pool_the_int8_outputs() {
+        agrees!(9, true; 13 13 4 20 3 3 11 11 9 Identity, Valid, 1 1; 2 2 2 2 5 5);
+        agrees!(10, true; 10 9 3 16 3 3 10 9 7 Relu, Same, 1 1; 2 3 1 2 9 4);
     }
 }
