@@ -5,23 +5,25 @@
 //! not positive (a multiplier below one, as a convolution's `s_in·s_w/s_out` is in practice):
 //! it multiplies by a non-negative fixed-point multiplier with rounding that is monotone
 //! (rounded doubling high product, then a rounding right shift), adds the output's zero point
-//! and clamps, and each step keeps the order of its inputs (ties may merge, never swap). A
-//! positive shift first multiplies by `2^shift` wrapping, as TFLite does, which is not
-//! monotone where it overflows; a layer with one requantises every accumulator of the band
-//! and pools the int8 outputs instead, as the two layers do. So for a
-//! window of accumulators `a_1 .. a_n` of one filter, `max_i requant(a_i) = requant(max_i a_i)`
-//! exactly: the largest accumulator gives the largest output. Per sample and per row of
-//! windows, the layer computes the `i32` accumulators (bias included) of the band of `PH`
-//! output rows the windows cover with [`gemm_acc`], pools them in `i32`, and requantises the
-//! `QW` pooled pixels alone: a 2×2 pool skips three quarters of the requantisation, the
-//! convolution's int8 output never exists, and the accumulators held at once are one band's
-//! (`PH·OW·F`), which stays in the cache. Overlapping windows (`SH < PH`) compute the rows
-//! they share once per band; the rows and columns no window covers (the last of an odd size
-//! pooled by two) are never computed.
+//! and clamps, and each step keeps the order of its inputs (ties may merge, never swap). So for
+//! a window of accumulators `a_1 .. a_n` of one filter, `max_i requant(a_i) = requant(max_i a_i)`
+//! exactly: the largest accumulator gives the largest output. The layer computes each
+//! sample's `i32` accumulators (bias included) with [`gemm_acc`], pools them in `i32`, and
+//! requantises the `QH·QW` pooled ones alone: a 2×2 pool skips three quarters of the
+//! requantisation, and the convolution's int8 output never exists. The rows and columns no
+//! window covers (the last of an odd size pooled by two) are never computed.
 //!
-//! The pooling works in place: window `j` is written over the band's pixel `j` once read, and
-//! every later window's first pixel, `j'·SW` with `j' > j` (the strides are at least one),
-//! lies past it, so no window reads a pixel an earlier one has overwritten.
+//! A positive shift first multiplies by `2^shift` wrapping, as TFLite does, which is not
+//! monotone where it overflows: a layer with one requantises each pixel of a window and takes
+//! the int8 maximum instead, as the two layers do.
+//!
+//! The pooling works in place: pooled pixel `p = i·QW + j` is written over accumulator row
+//! `p` once its window is read, and every later window's first row, `i'·SH·OW + j'·SW` with
+//! `(i', j')` after `(i, j)`, lies above `p` (`QW ≤ OW` and the strides are at least one), so
+//! no window reads a row an earlier one has overwritten.
+//!
+//! (Holding one band of `PH` rows of accumulators at a time instead takes a tenth of the
+//! memory, but its many small products measured slower.)
 
 use super::conv2d::{Conv2D, Int8Patches};
 use super::{Int8Activation, Quantization};
@@ -63,26 +65,17 @@ unsafe impl<
 {
 }
 
-/// One sample's scratch of [`Conv2DMaxPool`]: the convolution's patches, the accumulators of
-/// the band of `PH` output rows one row of windows covers, whose first `QW` pixels end up the
-/// pooled ones, and the band in int8.
+/// One sample's scratch of [`Conv2DMaxPool`]: the convolution's patches, and its `OH×OW×F`
+/// accumulators, the first `QH·QW` rows of which end up the pooled ones.
 #[derive(Debug)]
-pub struct Conv2DMaxPoolScratch<
-    const G: usize,
-    const OH: usize,
-    const OW: usize,
-    const F: usize,
-    const PH: usize,
-> {
+pub struct Conv2DMaxPoolScratch<const G: usize, const OH: usize, const OW: usize, const F: usize> {
     patches: Int8Patches<G, OH, OW>,
-    band: [[[i32; F]; OW]; PH],
-    /// The band requantised, for a layer whose requantisation is not monotone.
-    bytes: [[[i8; F]; OW]; PH],
+    acc: [[[i32; F]; OW]; OH],
 }
 
 // Safety: integer arrays: all zeros are valid.
-unsafe impl<const G: usize, const OH: usize, const OW: usize, const F: usize, const PH: usize>
-    Zeroed for Conv2DMaxPoolScratch<G, OH, OW, F, PH>
+unsafe impl<const G: usize, const OH: usize, const OW: usize, const F: usize> Zeroed
+    for Conv2DMaxPoolScratch<G, OH, OW, F>
 {
 }
 
@@ -126,11 +119,11 @@ fused!([impl] []; ty!() {
     const RULE: () =
         Window::new([OH, OW], [PH, PW], [SH, SW], false).check("MaxPooling2D", "Valid", [QH, QW]);
 
-    /// The columns of the convolution's output the windows cover, from the first: the rest
-    /// (the last of an odd width halved) is never computed.
-    const COLUMNS: usize = match QW {
-        0 => 0,
-        _ => (QW - 1) * SW + PW,
+    /// The rows and columns of the convolution's output the windows cover, from the first:
+    /// the rest (a row or column of an odd size halved) is never computed.
+    const USED: [usize; 2] = match (QH, QW) {
+        (0, _) | (_, 0) => [0, 0],
+        _ => [(QH - 1) * SH + PH, (QW - 1) * SW + PW],
     };
 
     /// The convolution's tensors: [`Conv2D::TENSORS`].
@@ -143,19 +136,16 @@ fused!([impl] []; ty!() {
         self.conv.load(bytes, at, input)
     }
 
-    /// Each filter's maximum over window `j` of `band`, `PH` rows of `OW` pixels.
+    /// Calls `f(p, pixels)` for each window, `p = i·QW + j`, with the rows of `acc` (the
+    /// convolution's `OH·OW` pixels) it covers, in order.
     #[inline(always)]
-    fn window_max<T: Copy + Ord>(band: &[[T; F]], j: usize, least: T) -> [T; F] {
-        let mut best = [least; F];
-        for t in 0..PH {
-            let first = t * OW + j * SW;
-            for pixel in &band[first..first + PW] {
-                for (b, &v) in best.iter_mut().zip(pixel) {
-                    *b = (*b).max(v);
-                }
+    fn windows<T>(acc: &mut [T], mut f: impl FnMut(usize, &mut [T], [usize; PH])) {
+        for i in 0..QH {
+            for j in 0..QW {
+                let rows = core::array::from_fn(|t| (i * SH + t) * OW + j * SW);
+                f(i * QW + j, acc, rows);
             }
         }
-        best
     }
 });
 
@@ -165,68 +155,81 @@ fused!([impl] [: Int8Activation]; Forward for ty!() {
     type Output = Hwc<QH, QW, F>;
     /// One sample's patches and accumulators, whatever the batch: the samples are convolved one
     /// at a time.
-    type Scratch<const B: usize> = Conv2DMaxPoolScratch<G, OH, OW, F, PH>;
+    type Scratch<const B: usize> = Conv2DMaxPoolScratch<G, OH, OW, F>;
 
-    /// Per sample: its patches, then per pooled row the product of the band of `PH` rows its
-    /// windows cover as accumulators, their pooling, and the requantisation of the pooled ones
-    /// per filter.
+    /// Per sample: its patches, their product with the kernel as accumulators, the pooling of
+    /// those, and the requantisation of the pooled ones per filter.
     fn forward<const B: usize>(
         &self,
         x: &HwcBatch<i8, H, W, C, B>,
         y: &mut HwcBatch<i8, QH, QW, F, B>,
-        scratch: &mut Conv2DMaxPoolScratch<G, OH, OW, F, PH>,
+        scratch: &mut Conv2DMaxPoolScratch<G, OH, OW, F>,
     ) {
         let ((), ()) = (Self::RULE, Conv2D::<H, W, C, F, KH, KW, OH, OW, G, A, P, CSH, CSW>::RULE);
         let q = self.conv.requantization();
-        // A positive shift multiplies an accumulator by `2^shift` wrapping, as TFLite does,
-        // which is not monotone where it overflows: such a layer requantises every accumulator
-        // and pools the int8 outputs, as the two layers do.
         let monotone = self.conv.shift.iter().all(|&s| s <= 0);
         for (image, out) in x.samples().iter().zip(y.samples_mut()) {
             self.conv.im2col(image, &mut scratch.patches);
-            let patches = scratch.patches.as_flattened().as_flattened().as_flattened();
-            for (i, out) in out.iter_mut().enumerate() {
-                self.band(patches, i * SH, &mut scratch.band);
-                let band = scratch.band.as_flattened_mut();
-                if monotone {
-                    crate::kernel::vectorised(|| {
-                        // In place: see the module documentation.
-                        for j in 0..QW {
-                            band[j] = Self::window_max(band, j, i32::MIN);
-                        }
-                    });
-                    requantize(band[..QW].as_flattened(), QW, F, &q, out.as_flattened_mut());
-                } else {
-                    let bytes = scratch.bytes.as_flattened_mut();
-                    requantize(band.as_flattened(), PH * OW, F, &q, bytes.as_flattened_mut());
-                    for (j, out) in out.iter_mut().enumerate() {
-                        *out = Self::window_max(bytes, j, i8::MIN);
-                    }
-                }
+            self.product(&scratch.patches, &mut scratch.acc);
+            let acc = scratch.acc.as_flattened_mut();
+            let out = out.as_flattened_mut();
+            if !monotone {
+                Self::wrapping(acc, &q, out);
+                continue;
             }
+            crate::kernel::vectorised(|| {
+                Self::windows(acc, |p, acc, rows| {
+                    let mut best = [i32::MIN; F];
+                    for row in rows {
+                        for pixel in &acc[row..row + PW] {
+                            for (b, &v) in best.iter_mut().zip(pixel) {
+                                *b = (*b).max(v);
+                            }
+                        }
+                    }
+                    // In place: see the module documentation.
+                    acc[p] = best;
+                })
+            });
+            requantize(acc[..QH * QW].as_flattened(), QH * QW, F, &q, out.as_flattened_mut());
         }
     }
 });
 
 fused!([impl] [: Int8Activation]; ty!() {
-    /// The accumulators of the convolution's output rows `r0 .. r0 + PH` into `band`, from
-    /// the sample's `patches`: the columns the windows cover, in one product if that is every
-    /// column.
+    /// The accumulators of the rows and columns the windows cover from `patches` into `acc`:
+    /// one product if that is every column, else one per row.
     #[inline]
-    fn band(&self, patches: &[i8], r0: usize, band: &mut [[[i32; F]; OW]; PH]) {
-        let k = 4 * G;
+    fn product(&self, patches: &Int8Patches<G, OH, OW>, acc: &mut [[[i32; F]; OW]; OH]) {
+        let (k, [rows, columns]) = (4 * G, Self::USED);
         let (kernel, bias) = (self.conv.kernel.as_flattened(), &self.conv.bias);
-        let product = |x: &[i8], rows: usize, acc: &mut [i32]| {
-            gemm_acc(x, rows, k, k, kernel, F, bias, acc, F)
-        };
-        let first = &patches[r0 * OW * k..];
-        if Self::COLUMNS == OW {
-            product(first, PH * OW, band.as_flattened_mut().as_flattened_mut());
-        } else {
-            for (t, acc) in band.iter_mut().enumerate() {
-                product(&first[t * OW * k..], Self::COLUMNS, acc.as_flattened_mut());
-            }
+        let x = patches.as_flattened().as_flattened().as_flattened();
+        if columns == OW {
+            let acc = acc.as_flattened_mut().as_flattened_mut();
+            return gemm_acc(x, rows * OW, k, k, kernel, F, bias, acc, F);
         }
+        for (i, acc) in acc.iter_mut().take(rows).enumerate() {
+            let x = &x[i * OW * k..];
+            gemm_acc(x, columns, k, k, kernel, F, bias, acc.as_flattened_mut(), F);
+        }
+    }
+
+    /// The pooled outputs of a layer whose requantisation wraps: each pixel of each window
+    /// requantised, and the int8 maximum.
+    fn wrapping(acc: &mut [[i32; F]], q: &crate::kernel::int8::Requantize<'_>, out: &mut [[i8; F]]) {
+        Self::windows(acc, |p, acc, rows| {
+            let mut best = [i8::MIN; F];
+            let mut bytes = [0i8; F];
+            for row in rows {
+                for pixel in &acc[row..row + PW] {
+                    requantize(pixel, 1, F, q, &mut bytes);
+                    for (b, &v) in best.iter_mut().zip(&bytes) {
+                        *b = (*b).max(v);
+                    }
+                }
+            }
+            out[p] = best;
+        });
     }
 });
 
@@ -310,9 +313,9 @@ mod tests {
             pool.forward(&between, &mut want, &mut ());
             let fused = Conv2DMaxPool::<_, $ph, $pw, $sh, $sw, $qh, $qw> { conv: *conv };
             let mut got = HwcBatch::<i8, $qh, $qw, $f, 2>::boxed();
-            let mut scratch = Conv2DMaxPoolScratch::<$g, $oh, $ow, $f, $ph>::boxed();
+            let mut scratch = Conv2DMaxPoolScratch::<$g, $oh, $ow, $f>::boxed();
             // What the scratch holds before does not matter.
-            scratch.band.as_flattened_mut().as_flattened_mut().fill(i32::MAX);
+            scratch.acc.as_flattened_mut().as_flattened_mut().fill(i32::MAX);
             fused.forward(&x, &mut got, &mut scratch);
             assert_eq!(got.as_slice(), want.as_slice(), "seed {}", $seed);
             let (lo, hi) = <$a as Int8Activation>::range(fused.conv.output.zero_point);

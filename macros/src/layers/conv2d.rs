@@ -277,17 +277,17 @@ impl Resolved for Resolution {
     }
 
     /// `quant::Conv2DMaxPool<quant::Conv2D<..>, 2, 2, 2, 2, 13, 13>`: the convolution's
-    /// tensors and bytes, the pooling's output, and besides the patches one band of `PH`
-    /// output rows in the scratch, as `i32` accumulators and as int8.
+    /// tensors and bytes, the pooling's output, and besides the patches the convolution's
+    /// `i32` accumulators in the scratch.
     fn int8_pooled(&self, k: &TokenStream, pool: &MaxPool) -> Option<Int8> {
         let conv = self.int8(k).ok()?;
         let ty = conv.ty?;
         let ([ph, pw], [sh, sw]) = (pool.size.map(n), pool.strides.map(n));
         let [qh, qw] = [pool.output[0], pool.output[1]].map(n);
-        let band = pool.size[0] * self.output[1];
+        let pixels = self.output[0] * self.output[1];
         Some(Int8 {
             ty: Some(quote!(#k::quant::Conv2DMaxPool<#ty, #ph, #pw, #sh, #sw, #qh, #qw>)),
-            scratch: conv.scratch + 5 * band * self.filters,
+            scratch: conv.scratch + 4 * pixels * self.filters,
             output: Some(pool.output.clone()),
             inner: Some("conv"),
             ..conv
