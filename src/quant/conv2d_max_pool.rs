@@ -136,8 +136,9 @@ fused!([impl] []; ty!() {
         self.conv.load(bytes, at, input)
     }
 
-    /// Calls `f(p, pixels)` for each window, `p = i·QW + j`, with the rows of `acc` (the
-    /// convolution's `OH·OW` pixels) it covers, in order.
+    /// Calls `f(p, acc, rows)` for each window `(i, j)` in order, `p = i·QW + j`, with the
+    /// index in `acc` (the convolution's `OH·OW` pixels) of the first of the `PW` pixels it
+    /// covers in each of its `PH` rows.
     #[inline(always)]
     fn windows<T>(acc: &mut [T], mut f: impl FnMut(usize, &mut [T], [usize; PH])) {
         for i in 0..QH {
