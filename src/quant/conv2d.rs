@@ -106,7 +106,7 @@ conv2d!([impl] []; ty!() {
 
     /// The rule, checked where the layer is used: the stated output size is the window's and
     /// `G` is `⌈K/4⌉`.
-    const RULE: () = {
+    pub(crate) const RULE: () = {
         Self::WINDOW.check("Conv2D", P::NAME, [OH, OW]);
         assert!(G * 4 >= Self::K && G * 4 < Self::K + 4, "G must be ⌈KH·KW·C/4⌉");
     };
@@ -148,7 +148,7 @@ conv2d!([impl] []; ty!() {
 
     /// The patches of `image` into `patches`: the image's values where the window covers it,
     /// its zero point in the padding, zeros past `K`.
-    fn im2col(&self, image: &[[[i8; C]; W]; H], patches: &mut Int8Patches<G, OH, OW>) {
+    pub(crate) fn im2col(&self, image: &[[[i8; C]; W]; H], patches: &mut Int8Patches<G, OH, OW>) {
         let Window { rows, cols } = Self::WINDOW;
         for (i, row) in patches.iter_mut().enumerate() {
             for (j, patch) in row.iter_mut().enumerate() {
@@ -187,8 +187,23 @@ conv2d!([impl] [: Int8Activation]; Forward for ty!() {
         patches: &mut Int8Patches<G, OH, OW>,
     ) {
         let () = Self::RULE;
+        let requantize = self.requantization();
+        let kernel = self.kernel.as_flattened();
+        for (image, out) in x.samples().iter().zip(y.samples_mut()) {
+            self.im2col(image, patches);
+            let rows = patches.as_flattened().as_flattened().as_flattened();
+            let out = out.as_flattened_mut().as_flattened_mut();
+            gemm(rows, OH * OW, 4 * G, 4 * G, kernel, F, &requantize, out, F);
+        }
+    }
+});
+
+conv2d!([impl] [: Int8Activation]; ty!() {
+    /// The layer's requantisation: its bias, multipliers and shifts, its output's zero point
+    /// and the activation's clamp.
+    pub(crate) fn requantization(&self) -> Requantize<'_> {
         let (min, max) = A::range(self.output.zero_point);
-        let requantize = Requantize {
+        Requantize {
             bias: &self.bias,
             multiplier: &self.multiplier,
             shift: &self.shift,
@@ -197,13 +212,6 @@ conv2d!([impl] [: Int8Activation]; Forward for ty!() {
             max,
             // TFLite's reference CONV_2D rounds twice.
             rounding: crate::quant::Rounding::Twice,
-        };
-        let kernel = self.kernel.as_flattened();
-        for (image, out) in x.samples().iter().zip(y.samples_mut()) {
-            self.im2col(image, patches);
-            let rows = patches.as_flattened().as_flattened().as_flattened();
-            let out = out.as_flattened_mut().as_flattened_mut();
-            gemm(rows, OH * OW, 4 * G, 4 * G, kernel, F, &requantize, out, F);
         }
     }
 });

@@ -3,6 +3,10 @@
 //! fills it from an int8 file's bytes; the declaration itself when its `weights:` file is
 //! int8, with `WEIGHTS` decoded at compile time.
 //!
+//! A convolution followed by a valid max pooling is one int8 layer
+//! (`quant::Conv2DMaxPool`), which writes the pooling's output; the pooling is then a layer
+//! that computes nothing, as Flatten is.
+//!
 //! ```text
 //! pub struct MnistInt8 { pub input: Quantization, pub dense_1: quant::Dense<784, 128, 196, Relu>, .. }
 //! pub struct MnistInt8Scratch<const B: usize> { dense_1: .., dense_1_output: Batch<i8, Flat<128>, B>, .. }
@@ -24,15 +28,11 @@ pub fn int8(
     name: &Ident,
     weights: Option<&Weights>,
 ) -> Result<TokenStream, String> {
-    let mut forms = Vec::new();
-    for layer in &net.layers {
-        forms.push((layer, form(k, layer)?));
-    }
     let gen = Int8Gen {
         k,
         net,
         name,
-        forms,
+        forms: forms(k, net)?,
     };
     let structs = [gen.network_struct(), gen.scratch_struct()];
     let impls = [gen.zeroed(), gen.forward(), gen.int8_network()];
@@ -52,8 +52,8 @@ pub fn tensors(k: &TokenStream, net: &Network) -> Result<Vec<(String, Tensor)>, 
         ("input.scale".to_string(), Tensor::new("F32", vec![1])),
         ("input.zero_point".to_string(), Tensor::new("I32", vec![1])),
     ];
-    for layer in &net.layers {
-        for t in form(k, layer)?.tensors {
+    for (layer, form) in forms(k, net)? {
+        for t in form.tensors {
             let dtype = t.dtype.unwrap_or("F32");
             all.push((
                 format!("{}.{}", layer.field, t.name),
@@ -64,7 +64,29 @@ pub fn tensors(k: &TokenStream, net: &Network) -> Result<Vec<(String, Tensor)>, 
     Ok(all)
 }
 
-/// The int8 form of `layer`, or "layer 2 `Dense<..>` has no int8 form".
+/// The int8 form of each layer of `net`: a convolution followed by a valid max pooling fused
+/// into one, and the pooling then computing nothing.
+fn forms<'a>(k: &TokenStream, net: &'a Network) -> Result<Vec<(&'a Layer, Int8)>, String> {
+    let mut forms = Vec::new();
+    let mut layers = net.layers.iter().peekable();
+    while let Some(layer) = layers.next() {
+        let pooled = layers.peek().and_then(|next| {
+            let pool = next.resolved.int8_max_pool()?;
+            layer.resolved.int8_pooled(k, &pool)
+        });
+        match (pooled, layers.peek()) {
+            (Some(fused), Some(&pool)) => {
+                forms.push((layer, fused));
+                forms.push((pool, Int8::nothing()));
+                layers.next();
+            }
+            _ => forms.push((layer, form(k, layer)?)),
+        }
+    }
+    Ok(forms)
+}
+
+/// The int8 form of `layer` alone, or "layer 2 `Dense<..>` has no int8 form".
 fn form(k: &TokenStream, layer: &Layer) -> Result<Int8, String> {
     let why = |why| format!("layer {} {why}", layer.position);
     layer.resolved.int8(k).map_err(why)
@@ -94,11 +116,15 @@ impl Int8Gen<'_> {
         format_ident!("{}Scratch", self.name)
     }
 
-    /// The layers that compute at inference, with their types.
-    fn computing(&self) -> Vec<(&Layer, &TokenStream)> {
+    /// The layers that compute at inference, with their types and the shape of the sample
+    /// each writes.
+    fn computing(&self) -> Vec<(&Layer, &TokenStream, Vec<usize>)> {
         let forms = self.forms.iter();
         forms
-            .filter_map(|(l, f)| f.ty.as_ref().map(|t| (*l, t)))
+            .filter_map(|(l, f)| {
+                let output = f.output.clone().unwrap_or_else(|| l.output());
+                f.ty.as_ref().map(|t| (*l, t, output))
+            })
             .collect()
     }
 
@@ -129,7 +155,7 @@ impl Int8Gen<'_> {
              compute them.",
             net.name
         );
-        let fields = self.computing().into_iter().map(|(layer, ty)| {
+        let fields = self.computing().into_iter().map(|(layer, ty, _)| {
             let doc = format!(
                 "Layer {}: `{}` in int8.",
                 layer.position,
@@ -159,14 +185,14 @@ impl Int8Gen<'_> {
         );
         let n = self.samples();
         let layers = self.computing();
-        let fields = layers.iter().enumerate().map(|(j, (layer, ty))| {
+        let fields = layers.iter().enumerate().map(|(j, (layer, ty, output))| {
             let field = &layer.field;
             let own = quote!(#field: <#ty as #k::Forward>::Scratch<#n>);
             if j + 1 == layers.len() {
                 return own;
             }
             let (out, _) = buffers(layer);
-            let batch = self.batch(&layer.output(), &n);
+            let batch = self.batch(output, &n);
             quote!(#own, #out: #batch)
         });
         quote! {
@@ -180,7 +206,7 @@ impl Int8Gen<'_> {
 
     fn zeroed(&self) -> TokenStream {
         let (k, name, scratch) = (self.k, self.name, self.scratch_name());
-        let types = self.computing().into_iter().map(|(_, ty)| ty);
+        let types = self.computing().into_iter().map(|(_, ty, _)| ty);
         quote! {
             fn assert_int8_fields_zeroed() {
                 fn zeroed<Z: #k::Zeroed>() {}
@@ -240,7 +266,7 @@ impl Int8Gen<'_> {
                 .copy_from_slice(#k::shape::Buffer::as_slice(x)););
         }
         let scratch = self.scratch_name();
-        let names = layers.iter().enumerate().flat_map(|(j, (layer, _))| {
+        let names = layers.iter().enumerate().flat_map(|(j, (layer, _, _))| {
             let (out, _) = buffers(layer);
             match j + 1 == layers.len() {
                 true => vec![layer.field.clone()],
@@ -249,15 +275,15 @@ impl Int8Gen<'_> {
         });
         let mut body = quote!(let #scratch { #(#names,)* .. } = scratch;);
         let (mut x, mut shape) = (quote!(x), net.input_shape.clone());
-        for (j, (layer, ty)) in layers.iter().enumerate() {
+        for (j, (layer, ty, output)) in layers.iter().enumerate() {
             let (field, (out, _)) = (&layer.field, buffers(layer));
             let input = view(k, x, &shape, &layer.input, false);
             let y = match j + 1 == layers.len() {
-                true => view(k, quote!(y), &net.output_shape(), &layer.output(), true),
+                true => view(k, quote!(y), &net.output_shape(), output, true),
                 false => quote!(&mut *#out),
             };
             body.extend(quote!(<#ty as #k::Forward>::forward(&self.#field, #input, #y, #field);));
-            (x, shape) = (quote!(&*#out), layer.output());
+            (x, shape) = (quote!(&*#out), output.clone());
         }
         body
     }
@@ -271,8 +297,8 @@ impl Int8Gen<'_> {
                 scale: 1.0 / 256.0,
                 zero_point: -128,
             }),
-            Some((layer, _)) => {
-                let field = &layer.field;
+            Some((layer, form)) => {
+                let field = quantized(layer, form);
                 quote!(self.#field.output)
             }
             None => quote!(self.input),
@@ -321,11 +347,11 @@ impl Int8Gen<'_> {
             if form.tensors.is_empty() {
                 continue;
             }
-            let field = &layer.field;
+            let (field, quantized) = (&layer.field, quantized(layer, form));
             let at = (next..next + form.tensors.len()).map(|i| quote!(at[#i]));
             body.extend(quote! {
                 self.#field.load(bytes, &[#(#at),*], q);
-                let q = self.#field.output;
+                let q = self.#quantized.output;
             });
             next += form.tensors.len();
         }
@@ -337,7 +363,7 @@ impl Int8Gen<'_> {
         let params: usize = 8 + self.forms.iter().map(|(_, f)| f.bytes).sum::<usize>();
         let layers = self.computing();
         let inner = layers.iter().take(layers.len().saturating_sub(1));
-        let activations: usize = inner.map(|(l, _)| l.output_width()).sum();
+        let activations: usize = inner.map(|(_, _, output)| shape::len(output)).sum();
         let own: usize = self.forms.iter().map(|(_, f)| f.scratch).sum();
         let per_sample = n(activations + own);
         let inference = n(net.input_width() + net.output_width() + activations + own);
@@ -398,6 +424,19 @@ impl Int8Gen<'_> {
                 #weights
             }
         }
+    }
+}
+
+/// The path from the network to the layer holding `layer`'s output quantisation:
+/// `conv2d_1`, or `conv2d_1.conv` for a fused convolution.
+fn quantized(layer: &Layer, form: &Int8) -> TokenStream {
+    let field = &layer.field;
+    match form.inner {
+        Some(inner) => {
+            let inner = Ident::new(inner, proc_macro2::Span::call_site());
+            quote!(#field.#inner)
+        }
+        None => quote!(#field),
     }
 }
 

@@ -122,15 +122,20 @@ fn a_convnet_has_an_int8_form_and_average_pooling_has_none() {
     let text = quote!(#file).to_string().replace(' ', "");
     for ty in [
         "::liandan::quant::Conv2D<28,28,1,32,3,3,26,26,3,::liandan::activation::Relu,::liandan::layers::Valid,1,1>",
-        "::liandan::quant::MaxPooling2D<26,26,32,2,2,13,13,::liandan::layers::Valid,2,2>",
+        // The valid max pooling is the first convolution's: one layer, writing 13×13×32.
+        ",::liandan::layers::Valid,1,1>,2,2,2,2,13,13>",
         "::liandan::quant::Conv2D<13,13,32,64,3,3,7,7,72,::liandan::activation::Relu,::liandan::layers::Same,2,2>",
     ] {
         assert!(text.contains(ty), "{ty}");
     }
+    assert!(
+        text.contains("pubconv2d_1:::liandan::quant::Conv2DMaxPool<::liandan::quant::Conv2D<28,")
+    );
+    assert!(!text.contains("quant::MaxPooling2D"), "{text}");
     // Max pooling keeps its input's quantisation: the second convolution loads from the
     // first's output.
     assert!(
-        text.contains("letq=self.conv2d_1.output;self.conv2d_2.load("),
+        text.contains("letq=self.conv2d_1.conv.output;self.conv2d_2.load("),
         "{text}"
     );
     let file = expanded(quote! {

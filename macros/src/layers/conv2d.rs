@@ -8,7 +8,7 @@ use quote::{quote, quote_spanned};
 use syn::{Error, LitInt};
 
 use super::window::{self, Padding, Pair};
-use super::{dense, Context, Int8, Kind, Resolved, Tensor};
+use super::{dense, Context, Int8, Kind, MaxPool, Resolved, Tensor};
 use crate::activations;
 use crate::ast::{Arg, LayerDecl};
 use crate::errors::both;
@@ -272,6 +272,25 @@ impl Resolved for Resolution {
             bytes: (4 * groups * f + 9 * f + 8 + 1).next_multiple_of(4),
             // One sample's patches, `4G` values per output pixel.
             scratch: self.output[0] * self.output[1] * 4 * groups,
+            ..Int8::nothing()
+        })
+    }
+
+    /// `quant::Conv2DMaxPool<quant::Conv2D<..>, 2, 2, 2, 2, 13, 13>`: the convolution's
+    /// tensors and bytes, the pooling's output, and besides the patches the convolution's
+    /// `i32` accumulators in the scratch.
+    fn int8_pooled(&self, k: &TokenStream, pool: &MaxPool) -> Option<Int8> {
+        let conv = self.int8(k).ok()?;
+        let ty = conv.ty?;
+        let ([ph, pw], [sh, sw]) = (pool.size.map(n), pool.strides.map(n));
+        let [qh, qw] = [pool.output[0], pool.output[1]].map(n);
+        let pixels = self.output[0] * self.output[1];
+        Some(Int8 {
+            ty: Some(quote!(#k::quant::Conv2DMaxPool<#ty, #ph, #pw, #sh, #sw, #qh, #qw>)),
+            scratch: conv.scratch + 4 * pixels * self.filters,
+            output: Some(pool.output.clone()),
+            inner: Some("conv"),
+            ..conv
         })
     }
 }

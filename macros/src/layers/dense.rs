@@ -168,7 +168,7 @@ impl Resolved for Resolution {
             // The kernel, bias, multiplier and shift, the output's scale and zero point, and
             // the softmax's three parameters, padded to the four-byte alignment.
             bytes: (4 * groups * o + 9 * o + 8 + 12).next_multiple_of(4),
-            scratch: 0,
+            ..Int8::nothing()
         })
     }
 }

@@ -155,6 +155,23 @@ pub struct Int8 {
     pub bytes: usize,
     /// Bytes of its own inference scratch per sample.
     pub scratch: usize,
+    /// The shape of one sample it writes, when not the resolved layer's own: a convolution
+    /// fused with the max pooling after it writes the pooling's.
+    pub output: Option<Vec<usize>>,
+    /// The field of its type that holds the layer with the output quantisation (`conv` of a
+    /// fused convolution), or `None` for a type that holds it itself.
+    pub inner: Option<&'static str>,
+}
+
+/// A valid max pooling, which the int8 convolution before it can take in
+/// (`liandan::quant::Conv2DMaxPool`).
+pub struct MaxPool {
+    /// The pool size, `[PH, PW]`.
+    pub size: [usize; 2],
+    /// The strides, `[SH, SW]`.
+    pub strides: [usize; 2],
+    /// The pooling's output shape, `[QH, QW, C]`.
+    pub output: Vec<usize>,
 }
 
 impl Int8 {
@@ -166,6 +183,8 @@ impl Int8 {
             softmax: false,
             bytes: 0,
             scratch: 0,
+            output: None,
+            inner: None,
         }
     }
 }
@@ -264,5 +283,17 @@ pub trait Resolved {
     fn int8(&self, k: &TokenStream) -> Result<Int8, String> {
         let _ = k;
         Err(format!("`{}` has no int8 form", self.description()))
+    }
+
+    /// The layer as a valid max pooling in int8, which the layer before it may take in.
+    fn int8_max_pool(&self) -> Option<MaxPool> {
+        None
+    }
+
+    /// The int8 form of the layer and the max pooling `pool` after it in one, if the layer
+    /// has one (an int8 convolution: it requantises only the outputs the pooling keeps).
+    fn int8_pooled(&self, k: &TokenStream, pool: &MaxPool) -> Option<Int8> {
+        let _ = (k, pool);
+        None
     }
 }

@@ -6,7 +6,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::{Error, Ident, LitInt};
 
-use super::{Context, Int8, Resolved};
+use super::{Context, Int8, MaxPool, Resolved};
 use crate::ast::Arg;
 use crate::errors::both;
 use crate::shape::n;
@@ -303,6 +303,16 @@ impl Resolved for Pooling {
         Ok(Int8 {
             ty: Some(ty),
             ..Int8::nothing()
+        })
+    }
+
+    /// An int8 max pooling of valid padding.
+    fn int8_max_pool(&self) -> Option<MaxPool> {
+        let fusable = self.pool.int8 && self.pool.name == "MaxPooling2D";
+        (fusable && self.padding == Padding::Valid).then(|| MaxPool {
+            size: self.size,
+            strides: self.strides,
+            output: self.output(),
         })
     }
 }

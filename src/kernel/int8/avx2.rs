@@ -7,12 +7,13 @@
 //! once per tile, after the last group. Tiles are `R` rows by `8·P` outputs: 4 rows by 8 outputs,
 //! or one row by 32 and two rows by 16 for products of one or two rows. Outputs past `O` are
 //! masked in the weights' loads (`vpmaskmovd`: one lane is one output's group) and stored
-//! through a buffer.
+//! through a buffer. A product that keeps its accumulators stores the added pairs and the bias
+//! instead of requantising them.
 
 use core::arch::x86_64::*;
 
 use super::requantize::Lanes256;
-use super::{Channels, Operands};
+use super::{Channels, Operands, Requantize};
 
 /// Outputs per requantised vector.
 const W: usize = 8;
@@ -20,13 +21,47 @@ const W: usize = 8;
 /// Rows of the main tile.
 const ROWS: usize = 4;
 
-/// The product of `ops` into `out`.
+/// The product of `ops` requantised by `q` into `out`.
+///
+/// # Safety
+/// The processor must run AVX2, and `ops` and `q` must have been checked against `out` and
+/// `out_stride` (`Operands::check`, `Requantize::check`).
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn gemm(
+    ops: &Operands<'_>,
+    q: &Requantize<'_>,
+    out: &mut [i8],
+    out_stride: usize,
+) {
+    // Safety: as this function's.
+    unsafe { product(ops, Out::Int8(out.as_mut_ptr(), q), out_stride) }
+}
+
+/// The accumulators of `ops` into `out`.
 ///
 /// # Safety
 /// The processor must run AVX2, and `ops` must have been checked against `out` and
 /// `out_stride` (`Operands::check`).
 #[target_feature(enable = "avx2")]
-pub(super) unsafe fn gemm(ops: &Operands<'_>, out: &mut [i8], out_stride: usize) {
+pub(super) unsafe fn gemm_acc(ops: &Operands<'_>, out: &mut [i32], out_stride: usize) {
+    // Safety: as this function's.
+    unsafe { product(ops, Out::Acc(out.as_mut_ptr()), out_stride) }
+}
+
+/// Where a product's rows go.
+#[derive(Clone, Copy)]
+enum Out<'a> {
+    /// Requantised by the requantisation, as bytes.
+    Int8(*mut i8, &'a Requantize<'a>),
+    /// The accumulators themselves.
+    Acc(*mut i32),
+}
+
+/// The product of `ops` into `out`, strip by strip of outputs.
+///
+/// Safety: as [`gemm`], with `out` rows of `out_stride` as checked.
+#[target_feature(enable = "avx2")]
+unsafe fn product(ops: &Operands<'_>, out: Out<'_>, out_stride: usize) {
     let widest = match ops.rows {
         1 => 4,
         2 => 2,
@@ -42,7 +77,7 @@ pub(super) unsafe fn gemm(ops: &Operands<'_>, out: &mut [i8], out_stride: usize)
         let strip = Strip {
             ops,
             o0,
-            out: out.as_mut_ptr(),
+            out,
             out_stride,
         };
         // Safety: the outputs `o0 .. min(o0 + 8·p, O)` exist, and the strip masks the rest.
@@ -61,7 +96,7 @@ pub(super) unsafe fn gemm(ops: &Operands<'_>, out: &mut [i8], out_stride: usize)
 struct Strip<'a> {
     ops: &'a Operands<'a>,
     o0: usize,
-    out: *mut i8,
+    out: Out<'a>,
     out_stride: usize,
 }
 
@@ -106,19 +141,34 @@ impl Strip<'_> {
         })
     }
 
-    /// Calls `f` with the strip's requantisation, bias and masks.
+    /// Calls `f` with the strip's bias, masks and, if it requantises, requantisation.
     #[inline]
     #[target_feature(enable = "avx2")]
     fn with_tile<const P: usize, const Q: usize>(&self, f: impl FnOnce(&Tile<'_, P, Q>)) {
         let (ops, o0) = (self.ops, self.o0);
         let n = (ops.outputs - o0).min(P * W);
+        let count = |p: usize| n.saturating_sub(p * W).min(W);
         f(&Tile::<P, Q> {
             strip: self,
             n,
-            lanes: core::array::from_fn(|p| {
-                let n = n.saturating_sub(p * W).min(W);
-                Lanes256::new(&Channels::of(ops.q, o0 + p * W, n), ops.q)
+            bias: core::array::from_fn(|p| {
+                let mut lanes = [0i32; W];
+                // A vector past the last output starts past the bias: none of it.
+                let start = (o0 + p * W).min(ops.bias.len());
+                let from = &ops.bias[start..][..count(p)];
+                lanes[..from.len()].copy_from_slice(from);
+                // Safety: `lanes` holds 8 `i32`, one vector.
+                unsafe { _mm256_loadu_si256(lanes.as_ptr().cast()) }
             }),
+            store: match self.out {
+                Out::Int8(out, q) => Store::Int8(
+                    out,
+                    core::array::from_fn(|p| {
+                        Lanes256::new(&Channels::of(q, o0 + p * W, count(p)), q)
+                    }),
+                ),
+                Out::Acc(out) => Store::Acc(out),
+            },
             masks: core::array::from_fn(|j| {
                 let lanes = n.saturating_sub(4 * j).min(4) as i32;
                 _mm_cmpgt_epi32(_mm_set1_epi32(lanes), _mm_setr_epi32(0, 1, 2, 3))
@@ -127,12 +177,20 @@ impl Strip<'_> {
     }
 }
 
-/// One strip's per-output vectors: requantisation with the bias, and the weights' masks by four.
+/// How a tile stores its rows: requantised by the strip's `P` vectors of requantisation, or
+/// as accumulators.
+enum Store<const P: usize> {
+    Int8(*mut i8, [Lanes256; P]),
+    Acc(*mut i32),
+}
+
+/// One strip's per-output vectors: bias, requantisation if any, and the weights' masks by four.
 struct Tile<'a, const P: usize, const Q: usize> {
     strip: &'a Strip<'a>,
     /// The strip's outputs below `O`.
     n: usize,
-    lanes: [Lanes256; P],
+    bias: [__m256i; P],
+    store: Store<P>,
     masks: [__m128i; Q],
 }
 
@@ -206,19 +264,44 @@ impl<const P: usize, const Q: usize> Tile<'_, P, Q> {
     }
 
     /// Row `r`'s outputs from its accumulators: pairs of lanes added, the bias, the
-    /// requantisation, and a store of the outputs below `O`.
+    /// requantisation if any, and a store of the outputs below `O`.
     ///
     /// Safety: as [`gemm`], for a row below `rows`.
     #[inline(never)]
     #[target_feature(enable = "avx2")]
     unsafe fn finish(&self, r: usize, acc: &[__m256i; Q]) {
         let s = self.strip;
-        let row = s.out.wrapping_add(r * s.out_stride + s.o0);
-        for p in 0..P {
+        let sums: [__m256i; P] = core::array::from_fn(|p| {
             // [o0 o1 o4 o5 | o2 o3 o6 o7], then the middle 64-bit halves swapped.
             let sums = _mm256_hadd_epi32(acc[2 * p], acc[2 * p + 1]);
             let sums = _mm256_permute4x64_epi64::<0b11_01_10_00>(sums);
-            let y = self.lanes[p].apply(_mm256_add_epi32(sums, self.lanes[p].bias));
+            _mm256_add_epi32(sums, self.bias[p])
+        });
+        let (out, lanes) = match &self.store {
+            Store::Int8(out, lanes) => (*out, lanes),
+            Store::Acc(out) => {
+                let row = out.wrapping_add(r * s.out_stride + s.o0);
+                for (p, &sums) in sums.iter().enumerate() {
+                    let n = self.n.saturating_sub(p * W).min(W);
+                    let at = row.wrapping_add(p * W);
+                    // Safety: the outputs `at .. at + n` are below `O` in a row below `rows`
+                    // (checked).
+                    unsafe {
+                        if n == W {
+                            _mm256_storeu_si256(at.cast(), sums);
+                        } else {
+                            let mut buffer = [0i32; W];
+                            _mm256_storeu_si256(buffer.as_mut_ptr().cast(), sums);
+                            core::ptr::copy_nonoverlapping(buffer.as_ptr(), at, n);
+                        }
+                    }
+                }
+                return;
+            }
+        };
+        let row = out.wrapping_add(r * s.out_stride + s.o0);
+        for (p, &sums) in sums.iter().enumerate() {
+            let y = lanes[p].apply(sums);
             let low = _mm_packs_epi32(_mm256_castsi256_si128(y), _mm256_extracti128_si256::<1>(y));
             let bytes = _mm_packs_epi16(low, low);
             let n = self.n.saturating_sub(p * W).min(W);
@@ -242,4 +325,31 @@ impl<const P: usize, const Q: usize> Tile<'_, P, Q> {
 #[target_feature(enable = "avx2")]
 fn widen(four: i32) -> __m256i {
     _mm256_cvtepi8_epi16(_mm_set1_epi32(four))
+}
+
+/// Rows of `O` accumulators requantised eight outputs at a time, each vector's requantisation
+/// built once for every row.
+///
+/// # Safety
+/// The processor must run AVX2; `acc` and `out` hold the same whole number of rows of `o`
+/// values, and `q` its multipliers and shifts (checked).
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn requantize(acc: &[i32], o: usize, q: &Requantize<'_>, out: &mut [i8]) {
+    let rows = acc.len() / o;
+    for o0 in (0..o).step_by(W) {
+        let n = (o - o0).min(W);
+        let lanes = Lanes256::new(&Channels::of(q, o0, n), q);
+        for r in 0..rows {
+            let at = r * o + o0;
+            let mut a = [0i32; W];
+            a[..n].copy_from_slice(&acc[at..at + n]);
+            // Safety: `a` holds 8 `i32`, one vector.
+            let y = lanes.apply(unsafe { _mm256_loadu_si256(a.as_ptr().cast()) });
+            let low = _mm_packs_epi32(_mm256_castsi256_si128(y), _mm256_extracti128_si256::<1>(y));
+            let mut bytes = [0i8; 16];
+            // Safety: `bytes` holds 16 bytes, one vector.
+            unsafe { _mm_storeu_si128(bytes.as_mut_ptr().cast(), _mm_packs_epi16(low, low)) };
+            out[at..at + n].copy_from_slice(&bytes[..n]);
+        }
+    }
 }

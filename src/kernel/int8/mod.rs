@@ -7,6 +7,10 @@
 //! `acc = bias[o] + Σ_{k<K} x[r·row_stride + k]·w[k][o]` (wrapping `i32`),
 //! `out[r·out_stride + o] = min(max(zero_point + M[o].apply(acc), min), max)`
 //!
+//! [`gemm_acc`] stops at the accumulators and [`requantize`] does the second step alone, for a
+//! layer that reduces the accumulators in between (a convolution's max pooling: the
+//! requantisation is monotone, so pooling the accumulators pools the outputs).
+//!
 //! with `M[o] = Multiplier { multiplier: multiplier[o], shift: shift[o] }` (TFLite's
 //! `MultiplyByQuantizedMultiplier`, [`Multiplier::apply`]) and the addition of the zero point
 //! exact (it saturates before the clamp, which gives the same result).
@@ -72,7 +76,7 @@ impl Requantize<'_> {
 }
 
 /// One product's inputs: `rows` rows of `x` (row `r` from `r·row_stride`, `k` values), the
-/// packed kernel of `outputs` channels, and its requantisation.
+/// packed kernel of `outputs` channels, and their bias, which starts each accumulator.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Operands<'a> {
     pub x: &'a [i8],
@@ -81,7 +85,7 @@ pub(super) struct Operands<'a> {
     pub k: usize,
     pub kernel: &'a [[i8; 4]],
     pub outputs: usize,
-    pub q: &'a Requantize<'a>,
+    pub bias: &'a [i32],
 }
 
 impl Operands<'_> {
@@ -106,23 +110,16 @@ impl Operands<'_> {
         i32::from_le_bytes([byte(0), byte(1), byte(2), 0])
     }
 
-    /// Panics unless every value the product reads and writes lies in its slice, the rows of
-    /// `out` do not overlap, and every shift lies in `[-31, 30]`.
-    fn check(&self, out: &[i8], out_stride: usize) {
-        let (o, q) = (self.outputs, self.q);
+    /// Panics unless every value the product reads lies in its slice, and every value it
+    /// writes (`rows` rows of `outputs` spaced by `out_stride`) in `out_len`, without overlap.
+    fn check(&self, out_len: usize, out_stride: usize) {
+        let o = self.outputs;
         let kernel = self.groups().checked_mul(o);
         assert!(
             kernel.is_some_and(|n| n <= self.kernel.len()),
             "kernel out of bounds"
         );
-        assert!(
-            q.bias.len() >= o && q.multiplier.len() >= o && q.shift.len() >= o,
-            "requantisation out of bounds"
-        );
-        assert!(
-            q.shift[..o].iter().all(|s| (-31..=30).contains(s)),
-            "shift outside [-31, 30]"
-        );
+        assert!(self.bias.len() >= o, "bias out of bounds");
         if self.rows == 0 {
             return;
         }
@@ -132,8 +129,23 @@ impl Operands<'_> {
         );
         assert!(self.rows == 1 || out_stride >= o, "output rows overlap");
         assert!(
-            span(self.rows, out_stride, o) <= out.len(),
+            span(self.rows, out_stride, o) <= out_len,
             "out out of bounds"
+        );
+    }
+}
+
+impl Requantize<'_> {
+    /// Panics unless the multipliers and shifts of `o` outputs lie in their slices and every
+    /// shift in `[-31, 30]` (the bias is the product's operand, checked with it).
+    fn check(&self, o: usize) {
+        assert!(
+            self.multiplier.len() >= o && self.shift.len() >= o,
+            "requantisation out of bounds"
+        );
+        assert!(
+            self.shift[..o].iter().all(|s| (-31..=30).contains(s)),
+            "shift outside [-31, 30]"
         );
     }
 }
@@ -172,9 +184,10 @@ pub fn gemm(
         k,
         kernel,
         outputs: o,
-        q,
+        bias: q.bias,
     };
-    ops.check(out, out_stride);
+    q.check(o);
+    ops.check(out.len(), out_stride);
     if rows == 0 || o == 0 {
         return;
     }
@@ -182,14 +195,91 @@ pub fn gemm(
     {
         if vnni_available() {
             // Safety: the processor runs AVX-512F, BW, VL and VNNI, and the operands are checked.
-            return unsafe { vnni::gemm(&ops, out, out_stride) };
+            return unsafe { vnni::gemm(&ops, q, out, out_stride) };
         }
         if super::x86::available() {
             // Safety: the processor runs AVX2, and the operands are checked.
-            return unsafe { avx2::gemm(&ops, out, out_stride) };
+            return unsafe { avx2::gemm(&ops, q, out, out_stride) };
         }
     }
-    portable::gemm(&ops, out, out_stride)
+    portable::gemm(&ops, q, out, out_stride)
+}
+
+/// The product's accumulators themselves, for a layer that reduces them before requantising:
+/// for each row `r < rows` and output `o < O`,
+/// `out[r·out_stride + o] = bias[o] + Σ_{k<K} x[r·row_stride + k]·w[k][o]` (wrapping `i32`),
+/// with the kernel packed as [`gemm`]'s. Reads `x` only inside each row's `K` values and writes
+/// `out` only inside each row's `O` values.
+///
+/// Panics if an operand does not fit in its slice or if rows of `out` overlap.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_acc(
+    x: &[i8],
+    rows: usize,
+    row_stride: usize,
+    k: usize,
+    kernel: &[[i8; 4]],
+    o: usize,
+    bias: &[i32],
+    out: &mut [i32],
+    out_stride: usize,
+) {
+    let ops = Operands {
+        x,
+        rows,
+        row_stride,
+        k,
+        kernel,
+        outputs: o,
+        bias,
+    };
+    ops.check(out.len(), out_stride);
+    if rows == 0 || o == 0 {
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        if vnni_available() {
+            // Safety: the processor runs AVX-512F, BW, VL and VNNI, and the operands are checked.
+            return unsafe { vnni::gemm_acc(&ops, out, out_stride) };
+        }
+        if super::x86::available() {
+            // Safety: the processor runs AVX2, and the operands are checked.
+            return unsafe { avx2::gemm_acc(&ops, out, out_stride) };
+        }
+    }
+    portable::gemm_acc(&ops, out, out_stride)
+}
+
+/// [`gemm`]'s requantisation alone, of accumulators that hold their bias already (`q.bias` is
+/// not read): `out[r·O + o] = min(max(zero_point + M[o].apply(acc[r·O + o]), min), max)` for
+/// `rows` contiguous rows of `O` values.
+///
+/// Panics if `acc` or `out` holds fewer than `rows·O` values, if `q` fewer than `O`, or if a
+/// shift lies outside `[-31, 30]`.
+pub fn requantize(acc: &[i32], rows: usize, o: usize, q: &Requantize<'_>, out: &mut [i8]) {
+    let len = rows.saturating_mul(o);
+    assert!(
+        acc.len() >= len && out.len() >= len,
+        "accumulators out of bounds"
+    );
+    q.check(o);
+    let (acc, out) = (&acc[..len], &mut out[..len]);
+    if len == 0 {
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        if vnni_available() {
+            // Safety: the processor runs AVX-512F, BW and VL, and the operands are checked.
+            return unsafe { vnni::requantize(acc, o, q, out) };
+        }
+        if super::x86::available() {
+            // Safety: the processor runs AVX2, and the operands are checked.
+            return unsafe { avx2::requantize(acc, o, q, out) };
+        }
+    }
+    portable::requantize(acc, o, q, out)
 }
 
 /// Whether this processor (and its operating system) runs AVX-512F, BW, VL and VNNI, detected once
@@ -222,10 +312,9 @@ fn vnni_in_cpuid() -> bool {
 }
 
 /// The requantisation of `N` consecutive outputs (one vector's lanes) as `i32` lanes, zeros
-/// past `O`: what the SIMD bodies load once per strip of outputs.
+/// past `O`: what the AVX2 body loads once per strip of outputs.
 #[cfg(target_arch = "x86_64")]
 pub(super) struct Channels<const N: usize> {
-    pub bias: [i32; N],
     pub multiplier: [i32; N],
     /// `max(shift, 0)`: the left shift before the product.
     pub left: [i32; N],
@@ -242,7 +331,6 @@ impl<const N: usize> Channels<N> {
     /// The channels `o0 .. o0 + n` of `q` (`n ≤ N`).
     pub(super) fn of(q: &Requantize<'_>, o0: usize, n: usize) -> Channels<N> {
         let mut c = Channels {
-            bias: [0; N],
             multiplier: [0; N],
             left: [0; N],
             right: [0; N],
@@ -251,7 +339,6 @@ impl<const N: usize> Channels<N> {
         };
         for j in 0..n {
             let shift = q.shift[o0 + j] as i32;
-            c.bias[j] = q.bias[o0 + j];
             c.multiplier[j] = q.multiplier[o0 + j];
             c.left[j] = shift.max(0);
             c.right[j] = (-shift).max(0);

@@ -1,21 +1,48 @@
 //! The int8 product in plain loops, as a microcontroller runs it: per row, blocks of eight
 //! outputs in `i32` accumulators, each group's four inputs times each output's four weights.
 
-use super::Operands;
+use super::{Operands, Requantize};
 
 /// Outputs per block of accumulators.
 const BLOCK: usize = 8;
 
-/// The product of `ops` into `out`; the caller has checked the operands.
-pub(super) fn gemm(ops: &Operands<'_>, out: &mut [i8], out_stride: usize) {
+/// The product of `ops` requantised by `q` into `out`; the caller has checked the operands.
+pub(super) fn gemm(ops: &Operands<'_>, q: &Requantize<'_>, out: &mut [i8], out_stride: usize) {
+    each_block(ops, |r, o0, acc| {
+        let y = &mut out[r * out_stride + o0..][..acc.len()];
+        for (j, (y, &acc)) in y.iter_mut().zip(acc).enumerate() {
+            *y = q.one(o0 + j, acc);
+        }
+    });
+}
+
+/// The accumulators of `ops` into `out`; the caller has checked the operands.
+pub(super) fn gemm_acc(ops: &Operands<'_>, out: &mut [i32], out_stride: usize) {
+    each_block(ops, |r, o0, acc| {
+        out[r * out_stride + o0..][..acc.len()].copy_from_slice(acc);
+    });
+}
+
+/// Rows of `O` accumulators requantised one by one; the caller has checked the operands.
+pub(super) fn requantize(acc: &[i32], o: usize, q: &Requantize<'_>, out: &mut [i8]) {
+    for (acc, out) in acc.chunks_exact(o).zip(out.chunks_exact_mut(o)) {
+        for (j, (y, &acc)) in out.iter_mut().zip(acc).enumerate() {
+            *y = q.one(j, acc);
+        }
+    }
+}
+
+/// Calls `done(r, o0, acc)` with the accumulators of outputs `o0 .. o0 + acc.len()` of each
+/// row `r`, block by block.
+#[inline(always)]
+fn each_block(ops: &Operands<'_>, mut done: impl FnMut(usize, usize, &[i32])) {
     let o = ops.outputs;
     for r in 0..ops.rows {
         let x = &ops.x[r * ops.row_stride..][..ops.k];
-        let y = &mut out[r * out_stride..][..o];
         for o0 in (0..o).step_by(BLOCK) {
             let n = BLOCK.min(o - o0);
             let mut acc = [0i32; BLOCK];
-            acc[..n].copy_from_slice(&ops.q.bias[o0..o0 + n]);
+            acc[..n].copy_from_slice(&ops.bias[o0..o0 + n]);
             // The last group may hold fewer than four inputs: `zip` stops at them.
             for (g, four) in x.chunks(4).enumerate() {
                 let w = &ops.kernel[g * o + o0..][..n];
@@ -23,9 +50,7 @@ pub(super) fn gemm(ops: &Operands<'_>, out: &mut [i8], out_stride: usize) {
                     *acc = acc.wrapping_add(dot(four, w));
                 }
             }
-            for (j, (y, &acc)) in y[o0..o0 + n].iter_mut().zip(&acc).enumerate() {
-                *y = ops.q.one(o0 + j, acc);
-            }
+            done(r, o0, &acc[..n]);
         }
     }
 }

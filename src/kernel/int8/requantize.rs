@@ -244,8 +244,6 @@ fn folded(q: &Requantize<'_>) -> Option<(i32, i32)> {
 /// Eight outputs' requantisation in AVX2 registers.
 #[derive(Clone, Copy)]
 pub(super) struct Lanes256 {
-    /// The bias, added to the accumulators.
-    pub(super) bias: __m256i,
     multiplier: __m256i,
     odd: __m256i,
     saturating: __m256i,
@@ -273,7 +271,6 @@ impl Lanes256 {
         let mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
         let (low, high) = addable(q.zero_point);
         Lanes256 {
-            bias: load(&c.bias),
             multiplier,
             odd: _mm256_srli_epi64::<32>(multiplier),
             saturating: _mm256_cmpeq_epi32(multiplier, _mm256_set1_epi32(i32::MIN)),

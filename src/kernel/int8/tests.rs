@@ -118,20 +118,34 @@ impl Case {
         }
     }
 
-    /// Runs `body` on the case into an output filled with 0x55 between and after the rows.
-    fn run(&self, body: impl FnOnce(&Operands<'_>, &mut [i8], usize)) -> Vec<i8> {
-        let q = self.requantize();
-        let ops = Operands {
+    fn operands(&self) -> Operands<'_> {
+        Operands {
             x: &self.x,
             rows: self.rows,
             row_stride: self.row_stride,
             k: self.k,
             kernel: &self.kernel,
             outputs: self.o,
-            q: &q,
-        };
+            bias: &self.bias,
+        }
+    }
+
+    /// Runs `body` on the case into an output filled with 0x55 between and after the rows.
+    fn run(&self, body: impl FnOnce(&Operands<'_>, &Requantize<'_>, &mut [i8], usize)) -> Vec<i8> {
+        let (q, ops) = (self.requantize(), self.operands());
         let mut out = vec![0x55; self.rows * self.out_stride + 7];
-        ops.check(&out, self.out_stride);
+        q.check(self.o);
+        ops.check(out.len(), self.out_stride);
+        body(&ops, &q, &mut out, self.out_stride);
+        out
+    }
+
+    /// Runs `body`, a product that keeps its accumulators, on the case into an output filled
+    /// with 0x5555_5555 between and after the rows.
+    fn run_acc(&self, body: impl FnOnce(&Operands<'_>, &mut [i32], usize)) -> Vec<i32> {
+        let ops = self.operands();
+        let mut out = vec![0x5555_5555; self.rows * self.out_stride + 7];
+        ops.check(out.len(), self.out_stride);
         body(&ops, &mut out, self.out_stride);
         out
     }
@@ -209,15 +223,15 @@ fn simd_bodies_match_the_portable_one() {
         let what = format!("rows {} k {} o {}", case.rows, case.k, case.o);
         if vnni {
             // Safety: the processor runs AVX-512 VNNI; `run` checks the operands.
-            let got = case.run(|ops, out, s| unsafe { super::vnni::gemm(ops, out, s) });
+            let got = case.run(|ops, q, out, s| unsafe { super::vnni::gemm(ops, q, out, s) });
             assert_eq!(got, want, "vnni: {what}");
         }
         if avx2 {
             // Safety: the processor runs AVX2; `run` checks the operands.
-            let got = case.run(|ops, out, s| unsafe { super::avx2::gemm(ops, out, s) });
+            let got = case.run(|ops, q, out, s| unsafe { super::avx2::gemm(ops, q, out, s) });
             assert_eq!(got, want, "avx2: {what}");
         }
-        let got = case.run(|ops, out, s| {
+        let got = case.run(|ops, q, out, s| {
             super::gemm(
                 ops.x,
                 ops.rows,
@@ -225,12 +239,116 @@ fn simd_bodies_match_the_portable_one() {
                 ops.k,
                 ops.kernel,
                 ops.outputs,
-                ops.q,
+                q,
                 out,
                 s,
             )
         });
         assert_eq!(got, want, "gemm: {what}");
+    }
+}
+
+/// Every body's accumulators (those this processor runs, and the entry point's) equal the
+/// portable body's, which requantised one by one give the portable product, and nothing is
+/// written outside the rows' outputs.
+#[test]
+fn accumulators_match_the_portable_ones() {
+    let mut r = Rng(31);
+    let large = [(1, 784, 128), (9, 288, 64), (676, 12, 32)]
+        .map(|(rows, k, o)| Case::random(&mut r, rows, k, o));
+    for case in cases().chain(large) {
+        let want = case.run_acc(portable::gemm_acc);
+        let what = format!("rows {} k {} o {}", case.rows, case.k, case.o);
+        let q = case.requantize();
+        let requantized = case.run(portable::gemm);
+        for row in 0..case.rows {
+            for o in 0..case.o {
+                let at = row * case.out_stride + o;
+                assert_eq!(q.one(o, want[at]), requantized[at], "{what}");
+            }
+        }
+        #[cfg(target_arch = "x86_64")]
+        {
+            if super::vnni_available() {
+                // Safety: the processor runs AVX-512 VNNI; `run_acc` checks the operands.
+                let got = case.run_acc(|ops, out, s| unsafe { super::vnni::gemm_acc(ops, out, s) });
+                assert_eq!(got, want, "vnni: {what}");
+            }
+            if super::super::x86::available() {
+                // Safety: the processor runs AVX2; `run_acc` checks the operands.
+                let got = case.run_acc(|ops, out, s| unsafe { super::avx2::gemm_acc(ops, out, s) });
+                assert_eq!(got, want, "avx2: {what}");
+            }
+        }
+        let got = case.run_acc(|ops, out, s| {
+            let (x, kernel, bias) = (ops.x, ops.kernel, ops.bias);
+            super::gemm_acc(
+                x,
+                ops.rows,
+                ops.row_stride,
+                ops.k,
+                kernel,
+                ops.outputs,
+                bias,
+                out,
+                s,
+            )
+        });
+        assert_eq!(got, want, "gemm_acc: {what}");
+    }
+}
+
+/// The vectorised requantisation of rows of accumulators (each body this processor runs, and
+/// the entry point) equals [`Requantize::one`]: rows 1 to 9, outputs around every vector's
+/// width, every shift, both roundings, random and extreme accumulators.
+#[test]
+fn vectorised_requantisation_matches_one_by_one() {
+    let mut r = Rng(37);
+    for i in 0..600 {
+        let rows = 1 + i % 9;
+        let o = match i % 3 {
+            0 => r.range(1, 70),
+            _ => r.range(1, 20),
+        } as usize;
+        let mut case = Case::random(&mut r, 1, 0, o);
+        for s in case.shift.iter_mut() {
+            *s = [r.range(-31, 30), r.range(-31, 0)][i % 2] as i8;
+        }
+        if i < 62 {
+            // Every shift, in every lane.
+            case.shift.fill(i as i8 - 31);
+        }
+        let acc: Vec<i32> = (0..rows * o)
+            .map(|_| match r.next() % 6 {
+                0 => [i32::MIN, i32::MAX, 0, -1, 1 << 30, -(1 << 30)][r.next() as usize % 6],
+                1 => r.next() as i32,
+                _ => r.range(-200_000, 200_000) as i32,
+            })
+            .collect();
+        let q = case.requantize();
+        let want: Vec<i8> = (0..rows * o).map(|j| q.one(j % o, acc[j])).collect();
+        let what = format!("rows {rows} o {o} {:?}", q.rounding);
+        let mut out = vec![0x55; rows * o];
+        super::requantize(&acc, rows, o, &q, &mut out);
+        assert_eq!(out, want, "requantize: {what}");
+        let mut out = vec![0x55; rows * o];
+        portable::requantize(&acc, o, &q, &mut out);
+        assert_eq!(out, want, "portable: {what}");
+        #[cfg(target_arch = "x86_64")]
+        {
+            if super::vnni_available() {
+                let mut out = vec![0x55; rows * o];
+                // Safety: the processor runs AVX-512 VNNI; the slices hold `rows` rows of `o`.
+                unsafe { super::vnni::requantize(&acc, o, &q, &mut out) };
+                assert_eq!(out, want, "vnni: {what}");
+            }
+            if super::super::x86::available() {
+                let mut out = vec![0x55; rows * o];
+                // Safety: the processor runs AVX2; the slices hold `rows` rows of `o`.
+                unsafe { super::avx2::requantize(&acc, o, &q, &mut out) };
+                assert_eq!(out, want, "avx2: {what}");
+            }
+        }
     }
 }
 
@@ -285,7 +403,8 @@ fn requantisation_is_bit_exact_for_every_shift() {
             {
                 if super::vnni_available() {
                     // Safety: the processor runs AVX-512 VNNI; `run` checks the operands.
-                    let got = case.run(|ops, out, s| unsafe { super::vnni::gemm(ops, out, s) });
+                    let got =
+                        case.run(|ops, q, out, s| unsafe { super::vnni::gemm(ops, q, out, s) });
                     assert_eq!(
                         got, want,
                         "vnni: shift {shift} zp {zero_point} {rounding:?}"
@@ -293,7 +412,8 @@ fn requantisation_is_bit_exact_for_every_shift() {
                 }
                 if super::super::x86::available() {
                     // Safety: the processor runs AVX2; `run` checks the operands.
-                    let got = case.run(|ops, out, s| unsafe { super::avx2::gemm(ops, out, s) });
+                    let got =
+                        case.run(|ops, q, out, s| unsafe { super::avx2::gemm(ops, q, out, s) });
                     assert_eq!(
                         got, want,
                         "avx2: shift {shift} zp {zero_point} {rounding:?}"

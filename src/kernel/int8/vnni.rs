@@ -11,13 +11,14 @@
 //! by 32 outputs, or for one or two rows (a batch of one) up to 128 outputs, so that enough
 //! independent accumulators hide the instruction's latency; one row of at most 32 outputs
 //! splits its groups between four sets of accumulators instead. The requantised lanes are
-//! narrowed to bytes with packs. Outputs past `O` are masked in the weights' loads and the
+//! narrowed to bytes with packs; a product that keeps its accumulators stores them as they
+//! are instead. Outputs past `O` are masked in the weights' loads and the
 //! stores, which never touch memory outside the mask.
 
 use core::arch::x86_64::*;
 
 use super::requantize::Lanes512;
-use super::Operands;
+use super::{Operands, Requantize};
 
 /// Outputs per vector.
 const W: usize = 16;
@@ -28,13 +29,47 @@ const ROWS: usize = 8;
 /// Independent sets of accumulators of a one-row product of at most 32 outputs.
 const CHAINS: usize = 4;
 
-/// The product of `ops` into `out`.
+/// The product of `ops` requantised by `q` into `out`.
+///
+/// # Safety
+/// The processor must run AVX-512F, BW, VL and VNNI, and `ops` and `q` must have been checked
+/// against `out` and `out_stride` (`Operands::check`, `Requantize::check`).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+pub(super) unsafe fn gemm(
+    ops: &Operands<'_>,
+    q: &Requantize<'_>,
+    out: &mut [i8],
+    out_stride: usize,
+) {
+    // Safety: as this function's.
+    unsafe { product(ops, Out::Int8(out.as_mut_ptr(), q), out_stride) }
+}
+
+/// The accumulators of `ops` into `out`.
 ///
 /// # Safety
 /// The processor must run AVX-512F, BW, VL and VNNI, and `ops` must have been checked against
 /// `out` and `out_stride` (`Operands::check`).
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
-pub(super) unsafe fn gemm(ops: &Operands<'_>, out: &mut [i8], out_stride: usize) {
+pub(super) unsafe fn gemm_acc(ops: &Operands<'_>, out: &mut [i32], out_stride: usize) {
+    // Safety: as this function's.
+    unsafe { product(ops, Out::Acc(out.as_mut_ptr()), out_stride) }
+}
+
+/// Where a product's rows go.
+#[derive(Clone, Copy)]
+enum Out<'a> {
+    /// Requantised by the requantisation, as bytes.
+    Int8(*mut i8, &'a Requantize<'a>),
+    /// The accumulators themselves.
+    Acc(*mut i32),
+}
+
+/// The product of `ops` into `out`, strip by strip of outputs.
+///
+/// Safety: as [`gemm`], with `out` rows of `out_stride` as checked.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+unsafe fn product(ops: &Operands<'_>, out: Out<'_>, out_stride: usize) {
     let widest = if ops.rows < 3 { 8 } else { 2 };
     let mut o0 = 0;
     while o0 < ops.outputs {
@@ -46,7 +81,7 @@ pub(super) unsafe fn gemm(ops: &Operands<'_>, out: &mut [i8], out_stride: usize)
         let strip = Strip {
             ops,
             o0,
-            out: out.as_mut_ptr(),
+            out,
             out_stride,
         };
         // Safety: the outputs `o0 .. min(o0 + 16·v, O)` exist, and the strip masks the rest.
@@ -68,7 +103,7 @@ pub(super) unsafe fn gemm(ops: &Operands<'_>, out: &mut [i8], out_stride: usize)
 struct Strip<'a> {
     ops: &'a Operands<'a>,
     o0: usize,
-    out: *mut i8,
+    out: Out<'a>,
     out_stride: usize,
 }
 
@@ -119,9 +154,9 @@ impl Strip<'_> {
     }
 
     /// Calls `f` with the strip's `V` vectors of bias and masks, and, if `keep` (a strip of
-    /// many tiles), its `V` vectors of requantisation, built once for all of them. A strip of
-    /// one tile builds each vector's requantisation where it applies it instead: eight of them
-    /// kept would be ten kilobytes copied for one use.
+    /// many tiles) and it requantises, its `V` vectors of requantisation, built once for all of
+    /// them. A strip of one tile builds each vector's requantisation where it applies it
+    /// instead: eight of them kept would be ten kilobytes copied for one use.
     #[inline]
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
     fn with_tile<const V: usize>(&self, keep: bool, f: impl FnOnce(&Tile<'_, V>)) {
@@ -130,13 +165,17 @@ impl Strip<'_> {
         let count = |v: usize| n.saturating_sub(v * W).min(W);
         let masks: [__mmask16; V] = core::array::from_fn(|v| ((1u32 << count(v)) - 1) as __mmask16);
         let bias: [__m512i; V] = core::array::from_fn(|v| {
-            let at = ops.q.bias.as_ptr().wrapping_add(o0 + v * W);
+            let at = ops.bias.as_ptr().wrapping_add(o0 + v * W);
             // Safety: the unmasked lanes are outputs below `O`, inside the bias (checked);
             // masked lanes are not read.
             unsafe { _mm512_maskz_loadu_epi32(masks[v], at) }
         });
-        let lanes: Option<[Lanes512; V]> =
-            keep.then(|| core::array::from_fn(|v| Lanes512::of(ops.q, o0 + v * W, count(v))));
+        let lanes: Option<[Lanes512; V]> = match self.out {
+            Out::Int8(_, q) if keep => Some(core::array::from_fn(|v| {
+                Lanes512::of(q, o0 + v * W, count(v))
+            })),
+            _ => None,
+        };
         f(&Tile {
             strip: self,
             lanes: lanes.as_ref(),
@@ -275,14 +314,52 @@ impl<const V: usize> Tile<'_, V> {
         unsafe { self.finish(0, &done) }
     }
 
-    /// Rows `r0 .. r0 + R` of the strip requantised from their accumulators and stored.
+    /// Rows `r0 .. r0 + R` of the strip from their accumulators: stored as they are, or
+    /// requantised.
+    ///
+    /// Safety: as [`gemm`], for rows below `rows`.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+    unsafe fn finish<const R: usize>(&self, r0: usize, acc: &[[__m512i; V]; R]) {
+        let s = self.strip;
+        let out = match s.out {
+            // Safety: as this function's.
+            Out::Int8(out, q) => return unsafe { self.requantized(out, q, r0, acc) },
+            Out::Acc(out) => out,
+        };
+        let first = out.wrapping_add(r0 * s.out_stride + s.o0);
+        for (i, acc) in acc.iter().enumerate() {
+            for (v, (&acc, &mask)) in acc.iter().zip(self.masks).enumerate() {
+                let at = first.wrapping_add(i * s.out_stride + v * W);
+                // Safety: the unmasked lanes are outputs below `O` of a row below `rows`
+                // (checked); masked lanes are not written. A whole vector is stored without
+                // its mask, which costs more on some processors.
+                unsafe {
+                    if mask == !0 {
+                        _mm512_storeu_si512(at.cast(), acc)
+                    } else {
+                        _mm512_mask_storeu_epi32(at, mask, acc)
+                    }
+                };
+            }
+        }
+    }
+
+    /// Rows `r0 .. r0 + R` of the strip requantised by `q` from their accumulators and stored
+    /// into `out`; a call, whose registers leave the accumulation's alone.
     ///
     /// Safety: as [`gemm`], for rows below `rows`.
     #[inline(never)]
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
-    unsafe fn finish<const R: usize>(&self, r0: usize, acc: &[[__m512i; V]; R]) {
+    unsafe fn requantized<const R: usize>(
+        &self,
+        out: *mut i8,
+        q: &Requantize<'_>,
+        r0: usize,
+        acc: &[[__m512i; V]; R],
+    ) {
         let s = self.strip;
-        let first = s.out.wrapping_add(r0 * s.out_stride + s.o0);
+        let first = out.wrapping_add(r0 * s.out_stride + s.o0);
         // Two vectors of outputs at a time. A one-tile strip builds their requantisation here.
         for v in (0..V).step_by(2) {
             let next = (v + 1).min(V - 1);
@@ -290,7 +367,7 @@ impl<const V: usize> Tile<'_, V> {
             let (a, b) = match self.lanes {
                 Some(lanes) => (&lanes[v], &lanes[next]),
                 None => {
-                    let (o, q) = (s.o0 + v * W, s.ops.q);
+                    let o = s.o0 + v * W;
                     let count = |v: usize| (s.ops.outputs - s.o0).saturating_sub(v * W).min(W);
                     let a = Lanes512::of(q, o, count(v));
                     let b = if next > v {
@@ -360,4 +437,31 @@ unsafe fn row_sum(x: *const i8, len: usize) -> i32 {
         );
     }
     (_mm512_reduce_add_epi64(total) - 128 * 64 * chunks as i64) as i32
+}
+
+/// Rows of `O` accumulators requantised sixteen outputs at a time, each vector's
+/// requantisation built once for every row.
+///
+/// # Safety
+/// The processor must run AVX-512F, BW and VL; `acc` and `out` hold the same whole number of
+/// rows of `o` values, and `q` its multipliers and shifts (checked).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl")]
+pub(super) unsafe fn requantize(acc: &[i32], o: usize, q: &Requantize<'_>, out: &mut [i8]) {
+    let rows = acc.len() / o;
+    for o0 in (0..o).step_by(W) {
+        let n = (o - o0).min(W);
+        let lanes = Lanes512::of(q, o0, n);
+        let mask = ((1u32 << n) - 1) as __mmask16;
+        for r in 0..rows {
+            let at = r * o + o0;
+            // Safety: the unmasked lanes are the `n` values from `at` of row `r`, inside both
+            // slices; masked lanes are neither read nor written.
+            unsafe {
+                let a = _mm512_maskz_loadu_epi32(mask, acc.as_ptr().add(at));
+                let y = lanes.apply(a);
+                let bytes = _mm256_castsi256_si128(narrow(y, y));
+                _mm_mask_storeu_epi8(out.as_mut_ptr().add(at), mask, bytes);
+            }
+        }
+    }
 }

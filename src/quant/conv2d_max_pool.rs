@@ -1,0 +1,351 @@
+//! An int8 convolution and the valid max pooling after it in one layer, bit for bit as the two
+//! layers one after the other, requantising only the outputs the pooling keeps.
+//!
+//! Requantisation is monotone non-decreasing in the accumulator, per filter, when its shift is
+//! not positive (a multiplier below one, as a convolution's `s_in·s_w/s_out` is in practice):
+//! it multiplies by a non-negative fixed-point multiplier with rounding that is monotone
+//! (rounded doubling high product, then a rounding right shift), adds the output's zero point
+//! and clamps, and each step keeps the order of its inputs (ties may merge, never swap). So for
+//! a window of accumulators `a_1 .. a_n` of one filter, `max_i requant(a_i) = requant(max_i a_i)`
+//! exactly: the largest accumulator gives the largest output. The layer computes each
+//! sample's `i32` accumulators (bias included) with [`gemm_acc`], pools them in `i32`, and
+//! requantises the `QH·QW` pooled ones alone: a 2×2 pool skips three quarters of the
+//! requantisation, and the convolution's int8 output never exists. The rows and columns no
+//! window covers (the last of an odd size pooled by two) are never computed.
+//!
+//! A positive shift first multiplies by `2^shift` wrapping, as TFLite does, which is not
+//! monotone where it overflows: a layer with one requantises each pixel of a window and takes
+//! the int8 maximum instead, as the two layers do.
+//!
+//! The pooling works in place: pooled pixel `p = i·QW + j` is written over accumulator row
+//! `p` once its window is read, and every later window's first row, `i'·SH·OW + j'·SW` with
+//! `(i', j')` after `(i, j)`, lies above `p` (`QW ≤ OW` and the strides are at least one), so
+//! no window reads a row an earlier one has overwritten.
+//!
+//! (Holding one band of `PH` rows of accumulators at a time instead takes a tenth of the
+//! memory, but its many small products measured slower.)
+
+use super::conv2d::{Conv2D, Int8Patches};
+use super::{Int8Activation, Quantization};
+use crate::kernel::int8::{gemm_acc, requantize};
+use crate::layer::{Accepts, Forward};
+use crate::layers::window::Window;
+use crate::layers::Padding;
+use crate::shape::{Hwc, HwcBatch};
+use crate::Zeroed;
+
+/// The int8 convolution `conv` followed by a valid max pooling of `PH×PW` windows with
+/// strides `SH×SW` over its output, giving `QH×QW` pixels of its filters: what
+/// [`Conv2D`] then [`MaxPooling2D`](super::MaxPooling2D) compute, in one pass. It has the
+/// convolution's tensors and output quantisation (the pooling keeps it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conv2DMaxPool<
+    L,
+    const PH: usize,
+    const PW: usize,
+    const SH: usize,
+    const SW: usize,
+    const QH: usize,
+    const QW: usize,
+> {
+    /// The convolution.
+    pub conv: L,
+}
+
+// Safety: the convolution alone, `Zeroed` by the bound.
+unsafe impl<
+        L: Zeroed,
+        const PH: usize,
+        const PW: usize,
+        const SH: usize,
+        const SW: usize,
+        const QH: usize,
+        const QW: usize,
+    > Zeroed for Conv2DMaxPool<L, PH, PW, SH, SW, QH, QW>
+{
+}
+
+/// One sample's scratch of [`Conv2DMaxPool`]: the convolution's patches, and its `OH×OW×F`
+/// accumulators, the first `QH·QW` rows of which end up the pooled ones.
+#[derive(Debug)]
+pub struct Conv2DMaxPoolScratch<const G: usize, const OH: usize, const OW: usize, const F: usize> {
+    patches: Int8Patches<G, OH, OW>,
+    acc: [[[i32; F]; OW]; OH],
+}
+
+// Safety: integer arrays: all zeros are valid.
+unsafe impl<const G: usize, const OH: usize, const OW: usize, const F: usize> Zeroed
+    for Conv2DMaxPoolScratch<G, OH, OW, F>
+{
+}
+
+/// The generics of `Conv2DMaxPool<Conv2D<..>, ..>` in an impl (`fused!([impl] [bound]; ..)`).
+macro_rules! fused {
+    ([$($head:tt)*] [$($a:tt)*]; $($rest:tt)*) => {
+        $($head)*<
+            const H: usize,
+            const W: usize,
+            const C: usize,
+            const F: usize,
+            const KH: usize,
+            const KW: usize,
+            const OH: usize,
+            const OW: usize,
+            const G: usize,
+            A $($a)*,
+            P: Padding,
+            const CSH: usize,
+            const CSW: usize,
+            const PH: usize,
+            const PW: usize,
+            const SH: usize,
+            const SW: usize,
+            const QH: usize,
+            const QW: usize,
+        > $($rest)*
+    };
+}
+
+/// `Conv2DMaxPool<Conv2D<H, W, C, F, KH, KW, OH, OW, G, A, P, CSH, CSW>, PH, PW, SH, SW, QH, QW>`.
+macro_rules! ty {
+    () => {
+        Conv2DMaxPool<Conv2D<H, W, C, F, KH, KW, OH, OW, G, A, P, CSH, CSW>, PH, PW, SH, SW, QH, QW>
+    };
+}
+
+fused!([impl] []; ty!() {
+    /// The rule of the pooling, checked where the layer is used: the stated output size is
+    /// that of valid `PH×PW` windows with strides `SH×SW` over the convolution's output.
+    const RULE: () =
+        Window::new([OH, OW], [PH, PW], [SH, SW], false).check("MaxPooling2D", "Valid", [QH, QW]);
+
+    /// The rows and columns of the convolution's output the windows cover, from the first:
+    /// the rest (a row or column of an odd size halved) is never computed.
+    const USED: [usize; 2] = match (QH, QW) {
+        (0, _) | (_, 0) => [0, 0],
+        _ => [(QH - 1) * SH + PH, (QW - 1) * SW + PW],
+    };
+
+    /// The convolution's tensors: [`Conv2D::TENSORS`].
+    pub const TENSORS: usize = 5;
+
+    /// Fills the convolution from an int8 file's bytes, as [`Conv2D::load`]; `const`, for
+    /// compiled-in networks.
+    pub const fn load(&mut self, bytes: &[u8], at: &[usize], input: Quantization) {
+        let () = Self::RULE;
+        self.conv.load(bytes, at, input)
+    }
+
+    /// Calls `f(p, acc, rows)` for each window `(i, j)` in order, `p = i·QW + j`, with the
+    /// index in `acc` (the convolution's `OH·OW` pixels) of the first of the `PW` pixels it
+    /// covers in each of its `PH` rows.
+    #[inline(always)]
+    fn windows<T>(acc: &mut [T], mut f: impl FnMut(usize, &mut [T], [usize; PH])) {
+        for i in 0..QH {
+            for j in 0..QW {
+                let rows = core::array::from_fn(|t| (i * SH + t) * OW + j * SW);
+                f(i * QW + j, acc, rows);
+            }
+        }
+    }
+});
+
+fused!([impl] [: Int8Activation]; Forward for ty!() {
+    type Element = i8;
+    type Input = Hwc<H, W, C>;
+    type Output = Hwc<QH, QW, F>;
+    /// One sample's patches and accumulators, whatever the batch: the samples are convolved one
+    /// at a time.
+    type Scratch<const B: usize> = Conv2DMaxPoolScratch<G, OH, OW, F>;
+
+    /// Per sample: its patches, their product with the kernel as accumulators, the pooling of
+    /// those, and the requantisation of the pooled ones per filter.
+    fn forward<const B: usize>(
+        &self,
+        x: &HwcBatch<i8, H, W, C, B>,
+        y: &mut HwcBatch<i8, QH, QW, F, B>,
+        scratch: &mut Conv2DMaxPoolScratch<G, OH, OW, F>,
+    ) {
+        let ((), ()) = (Self::RULE, Conv2D::<H, W, C, F, KH, KW, OH, OW, G, A, P, CSH, CSW>::RULE);
+        let q = self.conv.requantization();
+        let monotone = self.conv.shift.iter().all(|&s| s <= 0);
+        for (image, out) in x.samples().iter().zip(y.samples_mut()) {
+            self.conv.im2col(image, &mut scratch.patches);
+            self.product(&scratch.patches, &mut scratch.acc);
+            let acc = scratch.acc.as_flattened_mut();
+            let out = out.as_flattened_mut();
+            if !monotone {
+                Self::wrapping(acc, &q, out);
+                continue;
+            }
+            crate::kernel::vectorised(|| {
+                Self::windows(acc, |p, acc, rows| {
+                    let mut best = [i32::MIN; F];
+                    for row in rows {
+                        for pixel in &acc[row..row + PW] {
+                            for (b, &v) in best.iter_mut().zip(pixel) {
+                                *b = (*b).max(v);
+                            }
+                        }
+                    }
+                    // In place: see the module documentation.
+                    acc[p] = best;
+                })
+            });
+            requantize(acc[..QH * QW].as_flattened(), QH * QW, F, &q, out.as_flattened_mut());
+        }
+    }
+});
+
+fused!([impl] [: Int8Activation]; ty!() {
+    /// The accumulators of the rows and columns the windows cover from `patches` into `acc`:
+    /// one product if that is every column, else one per row.
+    #[inline]
+    fn product(&self, patches: &Int8Patches<G, OH, OW>, acc: &mut [[[i32; F]; OW]; OH]) {
+        let (k, [rows, columns]) = (4 * G, Self::USED);
+        let (kernel, bias) = (self.conv.kernel.as_flattened(), &self.conv.bias);
+        let x = patches.as_flattened().as_flattened().as_flattened();
+        if columns == OW {
+            let acc = acc.as_flattened_mut().as_flattened_mut();
+            return gemm_acc(x, rows * OW, k, k, kernel, F, bias, acc, F);
+        }
+        for (i, acc) in acc.iter_mut().take(rows).enumerate() {
+            let x = &x[i * OW * k..];
+            gemm_acc(x, columns, k, k, kernel, F, bias, acc.as_flattened_mut(), F);
+        }
+    }
+
+    /// The pooled outputs of a layer whose requantisation wraps: each pixel of each window
+    /// requantised, and the int8 maximum.
+    fn wrapping(acc: &mut [[i32; F]], q: &crate::kernel::int8::Requantize<'_>, out: &mut [[i8; F]]) {
+        Self::windows(acc, |p, acc, rows| {
+            let mut best = [i8::MIN; F];
+            let mut bytes = [0i8; F];
+            for row in rows {
+                for pixel in &acc[row..row + PW] {
+                    requantize(pixel, 1, F, q, &mut bytes);
+                    for (b, &v) in best.iter_mut().zip(&bytes) {
+                        *b = (*b).max(v);
+                    }
+                }
+            }
+            out[p] = best;
+        });
+    }
+});
+
+fused!([impl] [: Int8Activation]; Accepts<Hwc<H, W, C>> for ty!() {});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::{Identity, Relu};
+    use crate::layers::{Same, Valid};
+    use crate::quant::MaxPooling2D;
+    use crate::rng::SplitMix64;
+    use crate::shape::Buffer;
+
+    /// A random int8 value in `[lo, hi]`.
+    fn int(rng: &mut SplitMix64, lo: i32, hi: i32) -> i32 {
+        lo + rng.below((hi - lo + 1) as usize) as i32
+    }
+
+    /// Fills `conv` at random: weights in `[-127, 127]`, biases, multipliers in `[2^30, 2^31)`
+    /// and shifts scaled to `K` values so that most outputs fall inside int8, or with
+    /// `wrapping` positive shifts, whose products overflow.
+    fn randomise<const F: usize, const G: usize>(
+        rng: &mut SplitMix64,
+        wrapping: bool,
+        k: usize,
+        kernel: &mut [[[i8; 4]; F]; G],
+        bias: &mut [i32; F],
+        multiplier: &mut [i32; F],
+        shift: &mut [i8; F],
+    ) {
+        for (g, group) in kernel.iter_mut().enumerate() {
+            for four in group.iter_mut() {
+                for (j, w) in four.iter_mut().enumerate() {
+                    // Zeros past `K`, as a loaded kernel holds them.
+                    *w = if 4 * g + j < k {
+                        int(rng, -127, 127) as i8
+                    } else {
+                        0
+                    };
+                }
+            }
+        }
+        let scale = -7 - (k.ilog2() as i32 + 1) / 2;
+        for f in 0..F {
+            bias[f] = int(rng, -20_000, 20_000);
+            multiplier[f] = int(rng, 1 << 30, i32::MAX);
+            shift[f] = match wrapping {
+                true => int(rng, 0, 20),
+                false => scale + int(rng, -1, 1),
+            } as i8;
+        }
+    }
+
+    /// The fused layer on two random images equals the convolution followed by the pooling.
+    macro_rules! agrees {
+        ($seed:expr, $wrapping:expr; $h:literal $w:literal $c:literal $f:literal $kh:literal $kw:literal
+         $oh:literal $ow:literal $g:literal $a:ty, $p:ty, $csh:literal $csw:literal;
+         $ph:literal $pw:literal $sh:literal $sw:literal $qh:literal $qw:literal) => {{
+            let mut rng = SplitMix64::new($seed);
+            let mut conv = <Conv2D<$h, $w, $c, $f, $kh, $kw, $oh, $ow, $g, $a, $p, $csh, $csw>>::boxed();
+            randomise(
+                &mut rng,
+                $wrapping,
+                $kh * $kw * $c,
+                &mut conv.kernel,
+                &mut conv.bias,
+                &mut conv.multiplier,
+                &mut conv.shift,
+            );
+            conv.output = Quantization { scale: 0.1, zero_point: int(&mut rng, -30, 30) };
+            conv.input_zero_point = int(&mut rng, -20, 20) as i8;
+            let mut x = HwcBatch::<i8, $h, $w, $c, 2>::boxed();
+            for v in x.as_mut_slice() {
+                *v = int(&mut rng, -128, 127) as i8;
+            }
+            let mut between = HwcBatch::<i8, $oh, $ow, $f, 2>::boxed();
+            let mut want = HwcBatch::<i8, $qh, $qw, $f, 2>::boxed();
+            conv.forward(&x, &mut between, &mut Int8Patches::<$g, $oh, $ow>::boxed());
+            let pool = MaxPooling2D::<$oh, $ow, $f, $ph, $pw, $qh, $qw, Valid, $sh, $sw>::new();
+            pool.forward(&between, &mut want, &mut ());
+            let fused = Conv2DMaxPool::<_, $ph, $pw, $sh, $sw, $qh, $qw> { conv: *conv };
+            let mut got = HwcBatch::<i8, $qh, $qw, $f, 2>::boxed();
+            let mut scratch = Conv2DMaxPoolScratch::<$g, $oh, $ow, $f>::boxed();
+            // What the scratch holds before does not matter.
+            scratch.acc.as_flattened_mut().as_flattened_mut().fill(i32::MAX);
+            fused.forward(&x, &mut got, &mut scratch);
+            assert_eq!(got.as_slice(), want.as_slice(), "seed {}", $seed);
+            let (lo, hi) = <$a as Int8Activation>::range(fused.conv.output.zero_point);
+            let inner = want.as_slice().iter().filter(|&&v| v > lo && v < hi).count();
+            if !$wrapping {
+                let n = want.as_slice().len();
+                assert!(inner * 4 > n, "{inner} of {n} not clamped, seed {}", $seed);
+            }
+        }};
+    }
+
+    #[test]
+    fn fused_layers_equal_the_convolution_then_the_pooling() {
+        // The convnet's first layers.
+        agrees!(1, false; 28 28 1 32 3 3 26 26 3 Relu, Valid, 1 1; 2 2 2 2 13 13);
+        agrees!(2, false; 13 13 32 64 3 3 11 11 72 Relu, Valid, 1 1; 2 2 2 2 5 5);
+        // Odd sizes: the pooling drops the last row and column.
+        agrees!(3, false; 13 13 1 5 3 3 11 11 3 Identity, Valid, 1 1; 2 2 2 2 5 5);
+        agrees!(4, false; 9 8 3 20 3 2 7 7 5 Relu, Valid, 1 1; 2 2 2 2 3 3);
+        // Overlapping and uneven windows, strided and padded convolutions.
+        agrees!(5, false; 11 11 2 17 3 3 9 9 5 Identity, Valid, 1 1; 3 3 2 2 4 4);
+        agrees!(6, false; 10 9 3 16 3 3 10 9 7 Relu, Same, 1 1; 2 3 1 2 9 4);
+        agrees!(7, false; 12 12 1 33 5 5 4 4 7 Identity, Valid, 2 2; 2 2 2 2 2 2);
+        agrees!(8, false; 7 7 4 9 3 3 4 4 9 Relu, Same, 2 2; 3 3 1 1 2 2);
+    }
+
+    #[test]
+    fn positive_shifts_that_wrap_pool_the_int8_outputs() {
+        agrees!(9, true; 13 13 4 20 3 3 11 11 9 Identity, Valid, 1 1; 2 2 2 2 5 5);
+        agrees!(10, true; 10 9 3 16 3 3 10 9 7 Relu, Same, 1 1; 2 3 1 2 9 4);
+    }
+}
