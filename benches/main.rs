@@ -238,13 +238,8 @@ fn int8_beside_f32<N: liandan::quant::Quantize, const B: usize>(
     net: &N,
     int8: &N::Int8,
 ) {
-    use liandan::layer::{In, Out};
-    use liandan::quant::Int8Network;
-    let x = inputs::<N::Input, B>(5);
-    let mut xq = In::<N::Int8, B>::boxed();
-    let input = int8.input_quantization();
-    let pairs = xq.as_mut_slice().iter_mut().zip(x.as_slice());
-    pairs.for_each(|(q, &v)| *q = input.quantize(v));
+    use liandan::layer::Out;
+    let (x, xq) = int8_inputs::<N, B>(int8);
     let (mut y, mut yq) = (Out::<N, B>::boxed(), Out::<N::Int8, B>::boxed());
     let mut scratch = Scratch::<N, B>::boxed();
     let mut scratch_q = Scratch::<N::Int8, B>::boxed();

@@ -221,17 +221,12 @@ fn int8_against_f32<N, const B: usize>(r: &Report, name: &str, net: &N, int8: &N
 where
     N: liandan::quant::Quantize,
 {
-    use liandan::layer::{In, Out};
-    use liandan::quant::Int8Network;
+    use liandan::layer::Out;
     let name = format!("{name} int8 predict B={B}");
     if !r.wants(&name) {
         return;
     }
-    let x = inputs::<N::Input, B>(5);
-    let mut xq = In::<N::Int8, B>::boxed();
-    let input = int8.input_quantization();
-    let pairs = xq.as_mut_slice().iter_mut().zip(x.as_slice());
-    pairs.for_each(|(q, &v)| *q = input.quantize(v));
+    let (x, xq) = int8_inputs::<N, B>(int8);
     let (mut y, mut yq) = (Out::<N, B>::boxed(), Out::<N::Int8, B>::boxed());
     let mut scratch = Scratch::<N, B>::boxed();
     let mut scratch_q = Scratch::<N::Int8, B>::boxed();

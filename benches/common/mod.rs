@@ -13,6 +13,7 @@
 //! - SGEMM `n³`: `2·n³`.
 #![allow(dead_code)]
 
+use liandan::layer::In;
 use liandan::prelude::*;
 use liandan::shape::Shape;
 use rand::{Rng, SeedableRng};
@@ -77,6 +78,20 @@ pub fn int8_convnet() -> (Box<Convnet<f32>>, Box<ConvnetInt8>) {
     let int8 =
         liandan::quant::file::load::<ConvnetInt8>("tests/fixtures/int8/convnet.tflite.safetensors");
     (net, int8.expect("int8 weights"))
+}
+
+/// A batch of `B` inputs for `net` (`inputs`, seed 5) and the same batch quantised for its
+/// int8 form `int8`: what the int8 benchmarks feed each of the two.
+pub fn int8_inputs<N: liandan::quant::Quantize, const B: usize>(
+    int8: &N::Int8,
+) -> (Box<In<N, B>>, Box<In<N::Int8, B>>) {
+    use liandan::quant::Int8Network;
+    let x = inputs::<N::Input, B>(5);
+    let mut xq = In::<N::Int8, B>::boxed();
+    let input = int8.input_quantization();
+    let pairs = xq.as_mut_slice().iter_mut().zip(x.as_slice());
+    pairs.for_each(|(q, &v)| *q = input.quantize(v));
+    (x, xq)
 }
 
 /// A freshly initialised seed network, on the heap.
