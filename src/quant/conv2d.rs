@@ -9,26 +9,28 @@
 //! point, which stands for the real 0, so `x − zp_in = 0` there.
 //!
 //! Each sample's patches (the `K = KH·KW·C` values each output pixel reads, in the kernel's
-//! row order `(kh, kw, c)`, padded with zeros to `4G`) are copied into the scratch, and one
-//! int8 product with the kernel, packed in groups of four rows as [`Dense`](super::Dense)'s,
-//! gives the sample's `OH·OW × F` outputs. The input's zero point is folded into the bias,
-//! `b[f] − zp_in·Σ_k w[k][f]`, so the product reads the patches as they are.
+//! row order `(kh, kw, c)`, padded to `4G`) are copied into the scratch made unsigned
+//! (`x + 128`, the sign bit flipped), and one int8 product with the kernel, packed in groups
+//! of four rows as [`Dense`](super::Dense)'s, gives the sample's `OH·OW × F` outputs. The
+//! input's zero point and the flip are folded into the bias, `b[f] − (zp_in + 128)·Σ_k w[k][f]`,
+//! so the product reads the patches as they are: unsigned inputs times signed weights is what
+//! `vpdpbusd` multiplies, with no correction per row.
 
 use core::marker::PhantomData;
 
 use super::bytes::{f32_at, i32_at, quantization_at};
 use super::{Int8Activation, Multiplier, Quantization};
 use crate::activation::Identity;
-use crate::kernel::int8::{gemm, Requantize};
+use crate::kernel::int8::{gemm_max_pool, Requantize};
 use crate::layer::{Accepts, Forward};
 use crate::layers::window::Window;
 use crate::layers::{Padding, Valid};
 use crate::shape::{Hwc, HwcBatch};
 use crate::Zeroed;
 
-/// One sample's patches: `[i][j]` is output pixel `(i, j)`'s `K` values in groups of four,
-/// zeros past `K`.
-pub type Int8Patches<const G: usize, const OH: usize, const OW: usize> = [[[[i8; 4]; G]; OW]; OH];
+/// One sample's unsigned patches: `[i][j]` is output pixel `(i, j)`'s `K` values plus 128 in
+/// groups of four, then 128s (zeros flipped) to `4G`.
+pub type Int8Patches<const G: usize, const OH: usize, const OW: usize> = [[[[u8; 4]; G]; OW]; OH];
 
 /// An int8 convolution of `F` filters of `KH×KW` over `H×W×C` images, giving `OH×OW×F`, with
 /// padding `P` and strides `SH×SW`, its kernel in `G = ⌈KH·KW·C/4⌉` groups of four patch
@@ -52,7 +54,8 @@ pub struct Conv2D<
     /// The weights, `kernel[g][f][j] = w[4g + j][f]` with patch value `k = (kh·KW + kw)·C + c`,
     /// symmetric int8 in `[-127, 127]`.
     pub kernel: [[[i8; 4]; F]; G],
-    /// The bias in the accumulator's scale `s_in·s_w[f]`, with `-zp_in·Σ_k w[k][f]` folded in.
+    /// The bias in the accumulator's scale `s_in·s_w[f]`, with `-(zp_in + 128)·Σ_k w[k][f]`
+    /// folded in: the bias of a product of unsigned patches.
     pub bias: [i32; F],
     /// The significand of each filter's requantisation multiplier.
     pub multiplier: [i32; F],
@@ -63,6 +66,12 @@ pub struct Conv2D<
     /// The input's zero point: what the padding holds.
     pub input_zero_point: i8,
     marker: PhantomData<(A, P)>,
+}
+
+/// An input made unsigned: `x + 128`, its sign bit flipped.
+#[inline]
+pub(crate) const fn flip(x: i8) -> u8 {
+    x as u8 ^ 0x80
 }
 
 /// The generics of [`Conv2D`] in an impl (`conv2d!([impl] [: Int8Activation]; ..)`).
@@ -137,7 +146,9 @@ conv2d!([impl] []; ty!() {
                 k += 1;
             }
             let b = i32_at(bytes, bias + 4 * f);
-            self.bias[f] = b.wrapping_sub(input.zero_point.wrapping_mul(sum));
+            // The patches hold `x + 128`: `Σ (x + 128 − 128 − zp_in)·w`.
+            let zero = input.zero_point.wrapping_add(128);
+            self.bias[f] = b.wrapping_sub(zero.wrapping_mul(sum));
             let s_w = f32_at(bytes, kernel_scale + 4 * f);
             let m = Multiplier::of_scales(input.scale, s_w, self.output.scale);
             self.multiplier[f] = m.multiplier;
@@ -149,23 +160,39 @@ conv2d!([impl] []; ty!() {
     /// The patches of `image` into `patches`: the image's values where the window covers it,
     /// its zero point in the padding, zeros past `K`.
     pub(crate) fn im2col(&self, image: &[[[i8; C]; W]; H], patches: &mut Int8Patches<G, OH, OW>) {
-        let Window { rows, cols } = Self::WINDOW;
         for (i, row) in patches.iter_mut().enumerate() {
             for (j, patch) in row.iter_mut().enumerate() {
-                let patch = patch.as_flattened_mut();
-                let (taps, tail) = patch.split_at_mut(Self::K);
-                tail.fill(0);
-                let ((r0, r1), (c0, c1)) = (rows.taps(i), cols.taps(j));
-                if r1 - r0 < KH || c1 - c0 < KW {
-                    taps.fill(self.input_zero_point);
-                }
-                for t in r0..r1 {
-                    let pixels = &image[rows.position(i, t)];
-                    let at = (t * KW + c0) * C;
-                    let from = cols.position(j, c0);
-                    let values = pixels[from..from + (c1 - c0)].as_flattened();
-                    taps[at..at + values.len()].copy_from_slice(values);
-                }
+                self.patch(image, [i, j], patch.as_flattened_mut(), flip);
+            }
+        }
+    }
+
+    /// Output pixel `(i, j)`'s patch of `image` into `patch` (`4G` values), each value passed
+    /// through `f`: the image's values where the window covers it, the zero point in the
+    /// padding, `f(0)` past `K`. Copied value by value, since a row of a patch is short and a
+    /// copy of variable length is a call.
+    #[inline(always)]
+    pub(crate) fn patch<T: Copy>(
+        &self,
+        image: &[[[i8; C]; W]; H],
+        [i, j]: [usize; 2],
+        patch: &mut [T],
+        f: impl Fn(i8) -> T,
+    ) {
+        let Window { rows, cols } = Self::WINDOW;
+        let (taps, tail) = patch.split_at_mut(Self::K);
+        tail.fill(f(0));
+        let ((r0, r1), (c0, c1)) = (rows.taps(i), cols.taps(j));
+        if r1 - r0 < KH || c1 - c0 < KW {
+            taps.fill(f(self.input_zero_point));
+        }
+        for t in r0..r1 {
+            let pixels = &image[rows.position(i, t)];
+            let at = (t * KW + c0) * C;
+            let from = cols.position(j, c0);
+            let values = pixels[from..from + (c1 - c0)].as_flattened();
+            for (tap, &v) in taps[at..at + values.len()].iter_mut().zip(values) {
+                *tap = f(v);
             }
         }
     }
@@ -193,7 +220,8 @@ conv2d!([impl] [: Int8Activation]; Forward for ty!() {
             self.im2col(image, patches);
             let rows = patches.as_flattened().as_flattened().as_flattened();
             let out = out.as_flattened_mut().as_flattened_mut();
-            gemm(rows, OH * OW, 4 * G, 4 * G, kernel, F, &requantize, out, F);
+            // Windows of one row: each row requantised, the pooling of one the identity.
+            gemm_max_pool(rows, OH * OW, 1, 4 * G, 4 * G, kernel, F, &requantize, out, F);
         }
     }
 });

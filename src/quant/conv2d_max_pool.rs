@@ -1,33 +1,21 @@
 //! An int8 convolution and the valid max pooling after it in one layer, bit for bit as the two
-//! layers one after the other, requantising only the outputs the pooling keeps.
+//! layers one after the other, computing only the convolution's outputs the windows cover.
 //!
-//! Requantisation is monotone non-decreasing in the accumulator, per filter, when its shift is
-//! not positive (a multiplier below one, as a convolution's `s_in·s_w/s_out` is in practice):
-//! it multiplies by a non-negative fixed-point multiplier with rounding that is monotone
-//! (rounded doubling high product, then a rounding right shift), adds the output's zero point
-//! and clamps, and each step keeps the order of its inputs (ties may merge, never swap). So for
-//! a window of accumulators `a_1 .. a_n` of one filter, `max_i requant(a_i) = requant(max_i a_i)`
-//! exactly: the largest accumulator gives the largest output. The layer computes each
-//! sample's `i32` accumulators (bias included) with [`gemm_acc`], pools them in `i32`, and
-//! requantises the `QH·QW` pooled ones alone: a 2×2 pool skips three quarters of the
-//! requantisation, and the convolution's int8 output never exists. The rows and columns no
-//! window covers (the last of an odd size pooled by two) are never computed.
+//! Each sample's patches are laid out window by window: window `p = i·QW + j` holds the
+//! `PH·PW` patches of the pixels `(i·SH + t, j·SW + u)` it covers, so that the windows are
+//! runs of consecutive rows of one product, [`gemm_max_pool`], which requantises each row and
+//! keeps each window's largest output per filter. (Where every filter's requantisation is
+//! monotone, as a convolution's `s_in·s_w/s_out` below one makes it, the SIMD bodies pool the
+//! accumulators in registers and requantise once per window, which gives the same bytes.) The
+//! convolution's int8 output, and its rows and columns no window covers (the last of an odd
+//! size pooled by two), never exist. Overlapping windows (strides below the window) copy the
+//! pixels they share once per window.
 //!
-//! A positive shift first multiplies by `2^shift` wrapping, as TFLite does, which is not
-//! monotone where it overflows: a layer with one requantises each pixel of a window and takes
-//! the int8 maximum instead, as the two layers do.
-//!
-//! The pooling works in place: pooled pixel `p = i·QW + j` is written over accumulator row
-//! `p` once its window is read, and every later window's first row, `i'·SH·OW + j'·SW` with
-//! `(i', j')` after `(i, j)`, lies above `p` (`QW ≤ OW` and the strides are at least one), so
-//! no window reads a row an earlier one has overwritten.
-//!
-//! (Holding one band of `PH` rows of accumulators at a time instead takes a tenth of the
-//! memory, but its many small products measured slower.)
+//! The patches are unsigned, as the convolution's own are (see [`Conv2D`]).
 
-use super::conv2d::{Conv2D, Int8Patches};
+use super::conv2d::{flip, Conv2D};
 use super::{Int8Activation, Quantization};
-use crate::kernel::int8::{gemm_acc, requantize};
+use crate::kernel::int8::gemm_max_pool;
 use crate::layer::{Accepts, Forward};
 use crate::layers::window::Window;
 use crate::layers::Padding;
@@ -65,19 +53,15 @@ unsafe impl<
 {
 }
 
-/// One sample's scratch of [`Conv2DMaxPool`]: the convolution's patches, and its `OH×OW×F`
-/// accumulators, the first `QH·QW` rows of which end up the pooled ones.
-#[derive(Debug)]
-pub struct Conv2DMaxPoolScratch<const G: usize, const OH: usize, const OW: usize, const F: usize> {
-    patches: Int8Patches<G, OH, OW>,
-    acc: [[[i32; F]; OW]; OH],
-}
-
-// Safety: integer arrays: all zeros are valid.
-unsafe impl<const G: usize, const OH: usize, const OW: usize, const F: usize> Zeroed
-    for Conv2DMaxPoolScratch<G, OH, OW, F>
-{
-}
+/// One sample's unsigned patches, window by window: `[i][j][t][u]` is the patch of the
+/// convolution's output pixel `(i·SH + t, j·SW + u)` in groups of four.
+pub type PooledPatches<
+    const G: usize,
+    const PH: usize,
+    const PW: usize,
+    const QH: usize,
+    const QW: usize,
+> = [[[[[[u8; 4]; G]; PW]; PH]; QW]; QH];
 
 /// The generics of `Conv2DMaxPool<Conv2D<..>, ..>` in an impl (`fused!([impl] [bound]; ..)`).
 macro_rules! fused {
@@ -119,13 +103,6 @@ fused!([impl] []; ty!() {
     const RULE: () =
         Window::new([OH, OW], [PH, PW], [SH, SW], false).check("MaxPooling2D", "Valid", [QH, QW]);
 
-    /// The rows and columns of the convolution's output the windows cover, from the first:
-    /// the rest (a row or column of an odd size halved) is never computed.
-    const USED: [usize; 2] = match (QH, QW) {
-        (0, _) | (_, 0) => [0, 0],
-        _ => [(QH - 1) * SH + PH, (QW - 1) * SW + PW],
-    };
-
     /// The convolution's tensors: [`Conv2D::TENSORS`].
     pub const TENSORS: usize = 5;
 
@@ -136,15 +113,17 @@ fused!([impl] []; ty!() {
         self.conv.load(bytes, at, input)
     }
 
-    /// Calls `f(p, acc, rows)` for each window `(i, j)` in order, `p = i·QW + j`, with the
-    /// index in `acc` (the convolution's `OH·OW` pixels) of the first of the `PW` pixels it
-    /// covers in each of its `PH` rows.
-    #[inline(always)]
-    fn windows<T>(acc: &mut [T], mut f: impl FnMut(usize, &mut [T], [usize; PH])) {
-        for i in 0..QH {
-            for j in 0..QW {
-                let rows = core::array::from_fn(|t| (i * SH + t) * OW + j * SW);
-                f(i * QW + j, acc, rows);
+    /// The unsigned patches of `image`, window by window.
+    fn patches(&self, image: &[[[i8; C]; W]; H], patches: &mut PooledPatches<G, PH, PW, QH, QW>) {
+        for (i, row) in patches.iter_mut().enumerate() {
+            for (j, window) in row.iter_mut().enumerate() {
+                for (t, pixels) in window.iter_mut().enumerate() {
+                    for (u, patch) in pixels.iter_mut().enumerate() {
+                        let pixel = [i * SH + t, j * SW + u];
+                        let patch = patch.as_flattened_mut();
+                        self.conv.patch(image, pixel, patch, flip);
+                    }
+                }
             }
         }
     }
@@ -154,83 +133,26 @@ fused!([impl] [: Int8Activation]; Forward for ty!() {
     type Element = i8;
     type Input = Hwc<H, W, C>;
     type Output = Hwc<QH, QW, F>;
-    /// One sample's patches and accumulators, whatever the batch: the samples are convolved one
-    /// at a time.
-    type Scratch<const B: usize> = Conv2DMaxPoolScratch<G, OH, OW, F>;
+    /// One sample's patches, whatever the batch: the samples are convolved one at a time.
+    type Scratch<const B: usize> = PooledPatches<G, PH, PW, QH, QW>;
 
-    /// Per sample: its patches, their product with the kernel as accumulators, the pooling of
-    /// those, and the requantisation of the pooled ones per filter.
+    /// Per sample, its patches window by window and their pooled product with the kernel.
     fn forward<const B: usize>(
         &self,
         x: &HwcBatch<i8, H, W, C, B>,
         y: &mut HwcBatch<i8, QH, QW, F, B>,
-        scratch: &mut Conv2DMaxPoolScratch<G, OH, OW, F>,
+        patches: &mut PooledPatches<G, PH, PW, QH, QW>,
     ) {
         let ((), ()) = (Self::RULE, Conv2D::<H, W, C, F, KH, KW, OH, OW, G, A, P, CSH, CSW>::RULE);
-        let q = self.conv.requantization();
-        let monotone = self.conv.shift.iter().all(|&s| s <= 0);
+        let (kernel, q) = (self.conv.kernel.as_flattened(), self.conv.requantization());
+        let (windows, window, k) = (QH * QW, PH * PW, 4 * G);
         for (image, out) in x.samples().iter().zip(y.samples_mut()) {
-            self.conv.im2col(image, &mut scratch.patches);
-            self.product(&scratch.patches, &mut scratch.acc);
-            let acc = scratch.acc.as_flattened_mut();
-            let out = out.as_flattened_mut();
-            if !monotone {
-                Self::wrapping(acc, &q, out);
-                continue;
-            }
-            crate::kernel::vectorised(|| {
-                Self::windows(acc, |p, acc, rows| {
-                    let mut best = [i32::MIN; F];
-                    for row in rows {
-                        for pixel in &acc[row..row + PW] {
-                            for (b, &v) in best.iter_mut().zip(pixel) {
-                                *b = (*b).max(v);
-                            }
-                        }
-                    }
-                    // In place: see the module documentation.
-                    acc[p] = best;
-                })
-            });
-            requantize(acc[..QH * QW].as_flattened(), QH * QW, F, &q, out.as_flattened_mut());
+            self.patches(image, patches);
+            let rows = patches.as_flattened().as_flattened().as_flattened();
+            let rows = rows.as_flattened().as_flattened();
+            let out = out.as_flattened_mut().as_flattened_mut();
+            gemm_max_pool(rows, windows, window, k, k, kernel, F, &q, out, F);
         }
-    }
-});
-
-fused!([impl] [: Int8Activation]; ty!() {
-    /// The accumulators of the rows and columns the windows cover from `patches` into `acc`:
-    /// one product if that is every column, else one per row.
-    #[inline]
-    fn product(&self, patches: &Int8Patches<G, OH, OW>, acc: &mut [[[i32; F]; OW]; OH]) {
-        let (k, [rows, columns]) = (4 * G, Self::USED);
-        let (kernel, bias) = (self.conv.kernel.as_flattened(), &self.conv.bias);
-        let x = patches.as_flattened().as_flattened().as_flattened();
-        if columns == OW {
-            let acc = acc.as_flattened_mut().as_flattened_mut();
-            return gemm_acc(x, rows * OW, k, k, kernel, F, bias, acc, F);
-        }
-        for (i, acc) in acc.iter_mut().take(rows).enumerate() {
-            let x = &x[i * OW * k..];
-            gemm_acc(x, columns, k, k, kernel, F, bias, acc.as_flattened_mut(), F);
-        }
-    }
-
-    /// The pooled outputs of a layer whose requantisation wraps: each pixel of each window
-    /// requantised, and the int8 maximum.
-    fn wrapping(acc: &mut [[i32; F]], q: &crate::kernel::int8::Requantize<'_>, out: &mut [[i8; F]]) {
-        Self::windows(acc, |p, acc, rows| {
-            let mut best = [i8::MIN; F];
-            let mut bytes = [0i8; F];
-            for row in rows {
-                for pixel in &acc[row..row + PW] {
-                    requantize(pixel, 1, F, q, &mut bytes);
-                    for (b, &v) in best.iter_mut().zip(&bytes) {
-                        *b = (*b).max(v);
-                    }
-                }
-            }
-            out[p] = best;
-        });
     }
 });
 
@@ -241,7 +163,7 @@ mod tests {
     use super::*;
     use crate::activation::{Identity, Relu};
     use crate::layers::{Same, Valid};
-    use crate::quant::MaxPooling2D;
+    use crate::quant::{Int8Patches, MaxPooling2D};
     use crate::rng::SplitMix64;
     use crate::shape::Buffer;
 
@@ -314,9 +236,10 @@ mod tests {
             pool.forward(&between, &mut want, &mut ());
             let fused = Conv2DMaxPool::<_, $ph, $pw, $sh, $sw, $qh, $qw> { conv: *conv };
             let mut got = HwcBatch::<i8, $qh, $qw, $f, 2>::boxed();
-            let mut scratch = Conv2DMaxPoolScratch::<$g, $oh, $ow, $f>::boxed();
+            let mut scratch = PooledPatches::<$g, $ph, $pw, $qh, $qw>::boxed();
             // What the scratch holds before does not matter.
-            scratch.acc.as_flattened_mut().as_flattened_mut().fill(i32::MAX);
+            let patches = scratch.as_flattened_mut().as_flattened_mut().as_flattened_mut();
+            patches.as_flattened_mut().as_flattened_mut().fill(0xa5);
             fused.forward(&x, &mut got, &mut scratch);
             assert_eq!(got.as_slice(), want.as_slice(), "seed {}", $seed);
             let (lo, hi) = <$a as Int8Activation>::range(fused.conv.output.zero_point);

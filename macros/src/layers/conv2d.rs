@@ -277,17 +277,18 @@ impl Resolved for Resolution {
     }
 
     /// `quant::Conv2DMaxPool<quant::Conv2D<..>, 2, 2, 2, 2, 13, 13>`: the convolution's
-    /// tensors and bytes, the pooling's output, and besides the patches the convolution's
-    /// `i32` accumulators in the scratch.
+    /// tensors and bytes, the pooling's output, and in the scratch the patches of the pixels
+    /// each window covers.
     fn int8_pooled(&self, k: &TokenStream, pool: &MaxPool) -> Option<Int8> {
         let conv = self.int8(k).ok()?;
         let ty = conv.ty?;
         let ([ph, pw], [sh, sw]) = (pool.size.map(n), pool.strides.map(n));
         let [qh, qw] = [pool.output[0], pool.output[1]].map(n);
-        let pixels = self.output[0] * self.output[1];
+        let covered = pool.size[0] * pool.size[1] * pool.output[0] * pool.output[1];
+        let groups = self.taps().div_ceil(4);
         Some(Int8 {
             ty: Some(quote!(#k::quant::Conv2DMaxPool<#ty, #ph, #pw, #sh, #sw, #qh, #qw>)),
-            scratch: conv.scratch + 4 * pixels * self.filters,
+            scratch: covered * 4 * groups,
             output: Some(pool.output.clone()),
             inner: Some("conv"),
             ..conv

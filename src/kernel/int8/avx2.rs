@@ -7,13 +7,14 @@
 //! once per tile, after the last group. Tiles are `R` rows by `8·P` outputs: 4 rows by 8 outputs,
 //! or one row by 32 and two rows by 16 for products of one or two rows. Outputs past `O` are
 //! masked in the weights' loads (`vpmaskmovd`: one lane is one output's group) and stored
-//! through a buffer. A product that keeps its accumulators stores the added pairs and the bias
-//! instead of requantising them.
+//! through a buffer. A pooled product folds each row into its window's maximum and stores a
+//! window once its last row is in.
 
 use core::arch::x86_64::*;
+use core::cell::Cell;
 
 use super::requantize::Lanes256;
-use super::{Channels, Operands, Requantize};
+use super::{Channels, Operands, Pool, Requantize};
 
 /// Outputs per requantised vector.
 const W: usize = 8;
@@ -34,18 +35,25 @@ pub(super) unsafe fn gemm(
     out_stride: usize,
 ) {
     // Safety: as this function's.
-    unsafe { product(ops, Out::Int8(out.as_mut_ptr(), q), out_stride) }
+    unsafe { strips::<false>(ops, Out::Int8(out.as_mut_ptr(), q), out_stride) }
 }
 
-/// The accumulators of `ops` into `out`.
+/// The product of `ops` (unsigned inputs) requantised by `q` and max-pooled by `pool` into
+/// `out`.
 ///
 /// # Safety
-/// The processor must run AVX2, and `ops` must have been checked against `out` and
-/// `out_stride` (`Operands::check`).
+/// The processor must run AVX2, and `ops` and `q` must have been checked against `out` and
+/// `out_stride` for `rows / window` rows (`Operands::check_out`, `Requantize::check`).
 #[target_feature(enable = "avx2")]
-pub(super) unsafe fn gemm_acc(ops: &Operands<'_>, out: &mut [i32], out_stride: usize) {
+pub(super) unsafe fn gemm_max_pool(
+    ops: &Operands<'_>,
+    q: &Requantize<'_>,
+    pool: Pool,
+    out: &mut [i8],
+    out_stride: usize,
+) {
     // Safety: as this function's.
-    unsafe { product(ops, Out::Acc(out.as_mut_ptr()), out_stride) }
+    unsafe { strips::<true>(ops, Out::Pool(out.as_mut_ptr(), q, pool), out_stride) }
 }
 
 /// Where a product's rows go.
@@ -53,16 +61,20 @@ pub(super) unsafe fn gemm_acc(ops: &Operands<'_>, out: &mut [i32], out_stride: u
 enum Out<'a> {
     /// Requantised by the requantisation, as bytes.
     Int8(*mut i8, &'a Requantize<'a>),
-    /// The accumulators themselves.
-    Acc(*mut i32),
+    /// Requantised and max-pooled over windows of consecutive rows, as bytes.
+    Pool(*mut i8, &'a Requantize<'a>, Pool),
 }
 
-/// The product of `ops` into `out`, strip by strip of outputs.
+/// The product of `ops` into `out`, strip by strip of outputs: unsigned inputs pooled if `U`,
+/// else signed inputs requantised.
 ///
 /// Safety: as [`gemm`], with `out` rows of `out_stride` as checked.
 #[target_feature(enable = "avx2")]
-unsafe fn product(ops: &Operands<'_>, out: Out<'_>, out_stride: usize) {
+unsafe fn strips<const U: bool>(ops: &Operands<'_>, out: Out<'_>, out_stride: usize) {
+    // Unsigned inputs are a convolution's patches, many rows: tall tiles alone, so that their
+    // code exists once.
     let widest = match ops.rows {
+        _ if U => 1,
         1 => 4,
         2 => 2,
         _ => 1,
@@ -83,9 +95,9 @@ unsafe fn product(ops: &Operands<'_>, out: Out<'_>, out_stride: usize) {
         // Safety: the outputs `o0 .. min(o0 + 8·p, O)` exist, and the strip masks the rest.
         unsafe {
             match p {
-                1 => strip.tall(),
-                2 => strip.wide::<2, 4>(),
-                _ => strip.wide::<4, 8>(),
+                1 => strip.tall::<U>(),
+                2 => strip.wide::<2, 4, U>(),
+                _ => strip.wide::<4, 8, U>(),
             }
         }
         o0 += p * W;
@@ -105,9 +117,9 @@ impl Strip<'_> {
     ///
     /// Safety: as [`gemm`].
     #[target_feature(enable = "avx2")]
-    unsafe fn tall(&self) {
+    unsafe fn tall<const U: bool>(&self) {
         let rows = self.ops.rows;
-        self.with_tile::<1, 2>(|tile| {
+        self.with_tile::<1, 2, U>(|tile| {
             let mut r = 0;
             // Safety (all tiles): the rows `r .. r + R` lie below `rows`.
             unsafe {
@@ -130,10 +142,10 @@ impl Strip<'_> {
     ///
     /// Safety: as [`gemm`], with `rows` 1 or 2.
     #[target_feature(enable = "avx2")]
-    unsafe fn wide<const P: usize, const Q: usize>(&self) {
+    unsafe fn wide<const P: usize, const Q: usize, const U: bool>(&self) {
         let rows = self.ops.rows;
         // Safety: the rows `0 .. rows` exist.
-        self.with_tile::<P, Q>(|tile| unsafe {
+        self.with_tile::<P, Q, U>(|tile| unsafe {
             match rows {
                 1 => tile.run::<1>(0),
                 _ => tile.run::<2>(0),
@@ -144,11 +156,17 @@ impl Strip<'_> {
     /// Calls `f` with the strip's bias, masks and, if it requantises, requantisation.
     #[inline]
     #[target_feature(enable = "avx2")]
-    fn with_tile<const P: usize, const Q: usize>(&self, f: impl FnOnce(&Tile<'_, P, Q>)) {
+    fn with_tile<const P: usize, const Q: usize, const U: bool>(
+        &self,
+        f: impl FnOnce(&Tile<'_, P, Q, U>),
+    ) {
         let (ops, o0) = (self.ops, self.o0);
         let n = (ops.outputs - o0).min(P * W);
         let count = |p: usize| n.saturating_sub(p * W).min(W);
-        f(&Tile::<P, Q> {
+        let lanes = |q: &Requantize<'_>| {
+            core::array::from_fn(|p| Lanes256::new(&Channels::of(q, o0 + p * W, count(p)), q))
+        };
+        f(&Tile::<P, Q, U> {
             strip: self,
             n,
             bias: core::array::from_fn(|p| {
@@ -161,14 +179,14 @@ impl Strip<'_> {
                 unsafe { _mm256_loadu_si256(lanes.as_ptr().cast()) }
             }),
             store: match self.out {
-                Out::Int8(out, q) => Store::Int8(
-                    out,
-                    core::array::from_fn(|p| {
-                        Lanes256::new(&Channels::of(q, o0 + p * W, count(p)), q)
-                    }),
-                ),
-                Out::Acc(out) => Store::Acc(out),
+                Out::Int8(out, q) => Store::Int8(out, lanes(q)),
+                Out::Pool(out, q, pool) => Store::Pool(out, lanes(q), pool),
             },
+            window: Cell::new(Window {
+                best: [_mm256_set1_epi32(i32::MIN); P],
+                rows: 0,
+                at: 0,
+            }),
             masks: core::array::from_fn(|j| {
                 let lanes = n.saturating_sub(4 * j).min(4) as i32;
                 _mm_cmpgt_epi32(_mm_set1_epi32(lanes), _mm_setr_epi32(0, 1, 2, 3))
@@ -178,23 +196,34 @@ impl Strip<'_> {
 }
 
 /// How a tile stores its rows: requantised by the strip's `P` vectors of requantisation, or
-/// as accumulators.
+/// requantised and pooled.
 enum Store<const P: usize> {
     Int8(*mut i8, [Lanes256; P]),
-    Acc(*mut i32),
+    Pool(*mut i8, [Lanes256; P], Pool),
 }
 
-/// One strip's per-output vectors: bias, requantisation if any, and the weights' masks by four.
-struct Tile<'a, const P: usize, const Q: usize> {
+/// One strip's per-output vectors: bias, requantisation if any, and the weights' masks by four;
+/// the window a pooling strip is in. Its inputs are unsigned if `U`.
+struct Tile<'a, const P: usize, const Q: usize, const U: bool> {
     strip: &'a Strip<'a>,
     /// The strip's outputs below `O`.
     n: usize,
     bias: [__m256i; P],
     store: Store<P>,
     masks: [__m128i; Q],
+    window: Cell<Window<P>>,
 }
 
-impl<const P: usize, const Q: usize> Tile<'_, P, Q> {
+/// The window a pooling strip is in: the largest sums (or, where the requantisation is not
+/// monotone, outputs) of its first `rows` rows, and the output row it gives.
+#[derive(Clone, Copy)]
+struct Window<const P: usize> {
+    best: [__m256i; P],
+    rows: usize,
+    at: usize,
+}
+
+impl<const P: usize, const Q: usize, const U: bool> Tile<'_, P, Q, U> {
     /// The `Q` registers of weights of group `g`, widened.
     ///
     /// Safety: `g < G`.
@@ -238,7 +267,7 @@ impl<const P: usize, const Q: usize> Tile<'_, P, Q> {
             let w = unsafe { self.weights(g) };
             for (acc, &x) in acc.iter_mut().zip(&x) {
                 // Safety: the group's four inputs lie below `k` in the row.
-                let x = widen(unsafe { x.add(4 * g).cast::<i32>().read_unaligned() });
+                let x = widen::<U>(unsafe { x.add(4 * g).cast::<i32>().read_unaligned() });
                 for (acc, &w) in acc.iter_mut().zip(&w) {
                     *acc = _mm256_add_epi32(*acc, _mm256_madd_epi16(w, x));
                 }
@@ -248,7 +277,7 @@ impl<const P: usize, const Q: usize> Tile<'_, P, Q> {
             // Safety: the last group is below `G`.
             let w = unsafe { self.weights(ops.whole_groups()) };
             for (acc, &x) in acc.iter_mut().zip(&last) {
-                let x = widen(x);
+                let x = widen::<U>(x);
                 for (acc, &w) in acc.iter_mut().zip(&w) {
                     *acc = _mm256_add_epi32(*acc, _mm256_madd_epi16(w, x));
                 }
@@ -277,79 +306,92 @@ impl<const P: usize, const Q: usize> Tile<'_, P, Q> {
             let sums = _mm256_permute4x64_epi64::<0b11_01_10_00>(sums);
             _mm256_add_epi32(sums, self.bias[p])
         });
-        let (out, lanes) = match &self.store {
-            Store::Int8(out, lanes) => (*out, lanes),
-            Store::Acc(out) => {
-                let row = out.wrapping_add(r * s.out_stride + s.o0);
-                for (p, &sums) in sums.iter().enumerate() {
-                    let n = self.n.saturating_sub(p * W).min(W);
-                    let at = row.wrapping_add(p * W);
-                    // Safety: the outputs `at .. at + n` are below `O` in a row below `rows`
-                    // (checked).
-                    unsafe {
-                        if n == W {
-                            _mm256_storeu_si256(at.cast(), sums);
-                        } else {
-                            let mut buffer = [0i32; W];
-                            _mm256_storeu_si256(buffer.as_mut_ptr().cast(), sums);
-                            core::ptr::copy_nonoverlapping(buffer.as_ptr(), at, n);
-                        }
-                    }
-                }
-                return;
+        // `U` says which (see `strips`), so that each product's code holds one.
+        let (out, lanes) = match (U, &self.store) {
+            (false, Store::Int8(out, lanes)) => (*out, lanes),
+            // Safety: as this function's.
+            (true, Store::Pool(out, lanes, pool)) => {
+                return unsafe { self.pooled(*out, lanes, *pool, &sums) }
             }
+            _ => unreachable!("unsigned inputs are pooled, signed ones are not"),
         };
         let row = out.wrapping_add(r * s.out_stride + s.o0);
         for (p, &sums) in sums.iter().enumerate() {
-            let y = lanes[p].apply(sums);
-            let low = _mm_packs_epi32(_mm256_castsi256_si128(y), _mm256_extracti128_si256::<1>(y));
-            let bytes = _mm_packs_epi16(low, low);
             let n = self.n.saturating_sub(p * W).min(W);
-            let at = row.wrapping_add(p * W);
-            // Safety: the outputs `at .. at + n` are below `O` in a row below `rows` (checked).
-            unsafe {
-                if n == W {
-                    _mm_storel_epi64(at.cast(), bytes);
-                } else {
-                    let mut buffer = [0i8; 16];
-                    _mm_storeu_si128(buffer.as_mut_ptr().cast(), bytes);
-                    core::ptr::copy_nonoverlapping(buffer.as_ptr(), at, n);
-                }
-            }
+            // Safety: the outputs `row + 8·p .. + n` are below `O` in a row below `rows`
+            // (checked).
+            unsafe { store_bytes(lanes[p].apply(sums), row.wrapping_add(p * W), n) };
         }
     }
 }
 
-/// A group's four inputs, widened to `i16` and repeated four times.
-#[inline]
-#[target_feature(enable = "avx2")]
-fn widen(four: i32) -> __m256i {
-    _mm256_cvtepi8_epi16(_mm_set1_epi32(four))
+impl<const P: usize, const Q: usize, const U: bool> Tile<'_, P, Q, U> {
+    /// The next row of a pooling strip from its sums: folded into its window's maximum
+    /// (requantised first unless the requantisation is monotone), and the window stored,
+    /// requantised, once its last row is in.
+    ///
+    /// Safety: as [`gemm_max_pool`], the row following those folded before.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn pooled(&self, out: *mut i8, lanes: &[Lanes256; P], pool: Pool, sums: &[__m256i; P]) {
+        let mut window = self.window.get();
+        for (p, (best, &sums)) in window.best.iter_mut().zip(sums).enumerate() {
+            let y = if pool.monotone {
+                sums
+            } else {
+                lanes[p].apply(sums)
+            };
+            *best = _mm256_max_epi32(*best, y);
+        }
+        window.rows += 1;
+        if window.rows == pool.window {
+            let row = out.wrapping_add(window.at * self.strip.out_stride + self.strip.o0);
+            for (p, &best) in window.best.iter().enumerate() {
+                let y = if pool.monotone {
+                    lanes[p].apply(best)
+                } else {
+                    best
+                };
+                let n = self.n.saturating_sub(p * W).min(W);
+                // Safety: the outputs `row + 8·p .. + n` are below `O` in the window's output
+                // row, below `rows / window` (checked).
+                unsafe { store_bytes(y, row.wrapping_add(p * W), n) };
+            }
+            window.best = [_mm256_set1_epi32(i32::MIN); P];
+            window.rows = 0;
+            window.at += 1;
+        }
+        self.window.set(window);
+    }
 }
 
-/// Rows of `O` accumulators requantised eight outputs at a time, each vector's requantisation
-/// built once for every row.
+/// Eight `i32` in `[-128, 127]` narrowed to bytes, the first `n` stored at `at`.
 ///
-/// # Safety
-/// The processor must run AVX2; `acc` and `out` hold the same whole number of rows of `o`
-/// values, and `q` its multipliers and shifts (checked).
+/// Safety: `at .. at + n` must be writable, `n ≤ 8`.
+#[inline]
 #[target_feature(enable = "avx2")]
-pub(super) unsafe fn requantize(acc: &[i32], o: usize, q: &Requantize<'_>, out: &mut [i8]) {
-    let rows = acc.len() / o;
-    for o0 in (0..o).step_by(W) {
-        let n = (o - o0).min(W);
-        let lanes = Lanes256::new(&Channels::of(q, o0, n), q);
-        for r in 0..rows {
-            let at = r * o + o0;
-            let mut a = [0i32; W];
-            a[..n].copy_from_slice(&acc[at..at + n]);
-            // Safety: `a` holds 8 `i32`, one vector.
-            let y = lanes.apply(unsafe { _mm256_loadu_si256(a.as_ptr().cast()) });
-            let low = _mm_packs_epi32(_mm256_castsi256_si128(y), _mm256_extracti128_si256::<1>(y));
-            let mut bytes = [0i8; 16];
-            // Safety: `bytes` holds 16 bytes, one vector.
-            unsafe { _mm_storeu_si128(bytes.as_mut_ptr().cast(), _mm_packs_epi16(low, low)) };
-            out[at..at + n].copy_from_slice(&bytes[..n]);
+unsafe fn store_bytes(y: __m256i, at: *mut i8, n: usize) {
+    let low = _mm_packs_epi32(_mm256_castsi256_si128(y), _mm256_extracti128_si256::<1>(y));
+    let bytes = _mm_packs_epi16(low, low);
+    // Safety: as this function's.
+    unsafe {
+        if n == W {
+            _mm_storel_epi64(at.cast(), bytes);
+        } else {
+            let mut buffer = [0i8; 16];
+            _mm_storeu_si128(buffer.as_mut_ptr().cast(), bytes);
+            core::ptr::copy_nonoverlapping(buffer.as_ptr(), at, n);
         }
+    }
+}
+
+/// A group's four inputs, widened to `i16` (as `u8` if `U`, else `i8`) and repeated four times.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn widen<const U: bool>(four: i32) -> __m256i {
+    if U {
+        _mm256_cvtepu8_epi16(_mm_set1_epi32(four))
+    } else {
+        _mm256_cvtepi8_epi16(_mm_set1_epi32(four))
     }
 }

@@ -7,21 +7,22 @@
 //! `acc = bias[o] + Σ_{k<K} x[r·row_stride + k]·w[k][o]` (wrapping `i32`),
 //! `out[r·out_stride + o] = min(max(zero_point + M[o].apply(acc), min), max)`
 //!
-//! [`gemm_acc`] stops at the accumulators and [`requantize`] does the second step alone, for a
-//! layer that reduces the accumulators in between (a convolution's max pooling: the
-//! requantisation is monotone, so pooling the accumulators pools the outputs).
-//!
 //! with `M[o] = Multiplier { multiplier: multiplier[o], shift: shift[o] }` (TFLite's
 //! `MultiplyByQuantizedMultiplier`, [`Multiplier::apply`]) and the addition of the zero point
 //! exact (it saturates before the clamp, which gives the same result).
+//!
+//! [`gemm_max_pool`] multiplies unsigned inputs (a convolution's patches, `x + 128`) and keeps
+//! the largest output of each window of consecutive rows: a convolution and the max pooling
+//! after it.
 //!
 //! The kernel is packed by groups of four inputs: `w[k][o] = kernel[(k/4)·O + o][k%4]`, with
 //! `G = ceil(K/4)` groups whose entries past `K` are zero. One group of one output is the four
 //! bytes an `i32` lane holds, so sixteen outputs of a group are one 64-byte vector.
 //!
 //! Three bodies, chosen at run time and bit-identical: AVX-512 VNNI (`vnni.rs`, with BW and
-//! VL; `vpdpbusd`: four products and their sum per lane per instruction), AVX2 (`avx2.rs`, inputs and weights
-//! widened to `i16` and multiplied with `vpmaddwd`, exact for every `i8`), and plain loops
+//! VL; `vpdpbusd`: four products and their sum per lane per instruction), AVX2 (`avx2.rs`,
+//! inputs and weights widened to `i16` and multiplied with `vpmaddwd`, exact for every `i8`
+//! and `u8`), and plain loops
 //! (`portable.rs`, what a microcontroller runs). The SIMD ones vectorise the requantisation
 //! bit for bit; see `requantize.rs` for its lane arithmetic.
 
@@ -76,10 +77,12 @@ impl Requantize<'_> {
 }
 
 /// One product's inputs: `rows` rows of `x` (row `r` from `r·row_stride`, `k` values), the
-/// packed kernel of `outputs` channels, and their bias, which starts each accumulator.
+/// packed kernel of `outputs` channels, and their bias, which starts each accumulator. The
+/// bytes of `x` are `i8` values, or `u8` ones if `unsigned` (a pooled product's patches).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Operands<'a> {
     pub x: &'a [i8],
+    pub unsigned: bool,
     pub rows: usize,
     pub row_stride: usize,
     pub k: usize,
@@ -113,6 +116,11 @@ impl Operands<'_> {
     /// Panics unless every value the product reads lies in its slice, and every value it
     /// writes (`rows` rows of `outputs` spaced by `out_stride`) in `out_len`, without overlap.
     fn check(&self, out_len: usize, out_stride: usize) {
+        self.check_out(self.rows, out_len, out_stride)
+    }
+
+    /// [`check`](Self::check) for a product that writes `out_rows` rows.
+    fn check_out(&self, out_rows: usize, out_len: usize, out_stride: usize) {
         let o = self.outputs;
         let kernel = self.groups().checked_mul(o);
         assert!(
@@ -127,15 +135,25 @@ impl Operands<'_> {
             span(self.rows, self.row_stride, self.k) <= self.x.len(),
             "x out of bounds"
         );
-        assert!(self.rows == 1 || out_stride >= o, "output rows overlap");
+        if out_rows == 0 {
+            return;
+        }
+        assert!(out_rows == 1 || out_stride >= o, "output rows overlap");
         assert!(
-            span(self.rows, out_stride, o) <= out_len,
+            span(out_rows, out_stride, o) <= out_len,
             "out out of bounds"
         );
     }
 }
 
 impl Requantize<'_> {
+    /// Whether the requantisation of each of the first `o` outputs is monotone non-decreasing
+    /// in the accumulator: no left shift (TFLite's wraps) and no negative multiplier.
+    fn monotone(&self, o: usize) -> bool {
+        let shifts = self.shift[..o].iter().all(|&s| s <= 0);
+        shifts && self.multiplier[..o].iter().all(|&m| m >= 0)
+    }
+
     /// Panics unless the multipliers and shifts of `o` outputs lie in their slices and every
     /// shift in `[-31, 30]` (the bias is the product's operand, checked with it).
     fn check(&self, o: usize) {
@@ -179,6 +197,7 @@ pub fn gemm(
 ) {
     let ops = Operands {
         x,
+        unsigned: false,
         rows,
         row_stride,
         k,
@@ -205,81 +224,76 @@ pub fn gemm(
     portable::gemm(&ops, q, out, out_stride)
 }
 
-/// The product's accumulators themselves, for a layer that reduces them before requantising:
-/// for each row `r < rows` and output `o < O`,
-/// `out[r·out_stride + o] = bias[o] + Σ_{k<K} x[r·row_stride + k]·w[k][o]` (wrapping `i32`),
-/// with the kernel packed as [`gemm`]'s. Reads `x` only inside each row's `K` values and writes
-/// `out` only inside each row's `O` values.
+/// The product of unsigned inputs, requantised and max-pooled over windows of consecutive rows:
+/// for each window `p < windows` and output `o < O`,
+/// `out[p·out_stride + o] = max_{t<window} requant_o(bias[o] + Σ_{k<K} x[r·row_stride + k]·w[k][o])`
+/// with `r = p·window + t`, `requant_o` as [`gemm`]'s, `bias = q.bias` and `x` read as `u8`.
+/// A convolution's patches made unsigned (`x + 128`), with `128·Σ_k w[k][o]` taken from the
+/// bias, give the convolution of the signed inputs, and ordered window by window its max
+/// pooling.
 ///
-/// Panics if an operand does not fit in its slice or if rows of `out` overlap.
+/// Where every channel's requantisation is monotone (shift at most 0, multiplier at least 0),
+/// the SIMD bodies pool the accumulators and requantise each window once; the result is the
+/// same, since the largest accumulator then gives the largest output.
+///
+/// Panics if `window` is 0, if an operand does not fit in its slice, if rows of `out` overlap,
+/// or if a shift lies outside `[-31, 30]`.
 #[allow(clippy::too_many_arguments)]
-pub fn gemm_acc(
-    x: &[i8],
-    rows: usize,
+pub fn gemm_max_pool(
+    x: &[u8],
+    windows: usize,
+    window: usize,
     row_stride: usize,
     k: usize,
     kernel: &[[i8; 4]],
     o: usize,
-    bias: &[i32],
-    out: &mut [i32],
+    q: &Requantize<'_>,
+    out: &mut [i8],
     out_stride: usize,
 ) {
+    assert!(window > 0, "a window of no rows");
+    let rows = windows.checked_mul(window).expect("rows overflow");
+    // Safety: `u8` and `i8` have the same size and alignment, and every bit pattern is both.
+    let x = unsafe { core::slice::from_raw_parts(x.as_ptr().cast::<i8>(), x.len()) };
     let ops = Operands {
         x,
+        unsigned: true,
         rows,
         row_stride,
         k,
         kernel,
         outputs: o,
-        bias,
+        bias: q.bias,
     };
-    ops.check(out.len(), out_stride);
+    q.check(o);
+    ops.check_out(windows, out.len(), out_stride);
     if rows == 0 || o == 0 {
         return;
     }
+    let pool = Pool {
+        window,
+        monotone: q.monotone(o),
+    };
     #[cfg(target_arch = "x86_64")]
     {
         if vnni_available() {
             // Safety: the processor runs AVX-512F, BW, VL and VNNI, and the operands are checked.
-            return unsafe { vnni::gemm_acc(&ops, out, out_stride) };
+            return unsafe { vnni::gemm_max_pool(&ops, q, pool, out, out_stride) };
         }
         if super::x86::available() {
             // Safety: the processor runs AVX2, and the operands are checked.
-            return unsafe { avx2::gemm_acc(&ops, out, out_stride) };
+            return unsafe { avx2::gemm_max_pool(&ops, q, pool, out, out_stride) };
         }
     }
-    portable::gemm_acc(&ops, out, out_stride)
+    portable::gemm_max_pool(&ops, q, window, out, out_stride)
 }
 
-/// [`gemm`]'s requantisation alone, of accumulators that hold their bias already (`q.bias` is
-/// not read): `out[r·O + o] = min(max(zero_point + M[o].apply(acc[r·O + o]), min), max)` for
-/// `rows` contiguous rows of `O` values.
-///
-/// Panics if `acc` or `out` holds fewer than `rows·O` values, if `q` fewer than `O`, or if a
-/// shift lies outside `[-31, 30]`.
-pub fn requantize(acc: &[i32], rows: usize, o: usize, q: &Requantize<'_>, out: &mut [i8]) {
-    let len = rows.saturating_mul(o);
-    assert!(
-        acc.len() >= len && out.len() >= len,
-        "accumulators out of bounds"
-    );
-    q.check(o);
-    let (acc, out) = (&acc[..len], &mut out[..len]);
-    if len == 0 {
-        return;
-    }
-    #[cfg(target_arch = "x86_64")]
-    {
-        if vnni_available() {
-            // Safety: the processor runs AVX-512F, BW and VL, and the operands are checked.
-            return unsafe { vnni::requantize(acc, o, q, out) };
-        }
-        if super::x86::available() {
-            // Safety: the processor runs AVX2, and the operands are checked.
-            return unsafe { avx2::requantize(acc, o, q, out) };
-        }
-    }
-    portable::requantize(acc, o, q, out)
+/// How [`gemm_max_pool`] pools: windows of `window` consecutive rows, and whether the
+/// requantisation is monotone (then the accumulators are pooled, else the outputs).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Pool {
+    pub window: usize,
+    pub monotone: bool,
 }
 
 /// Whether this processor (and its operating system) runs AVX-512F, BW, VL and VNNI, detected once

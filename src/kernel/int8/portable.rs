@@ -16,20 +16,24 @@ pub(super) fn gemm(ops: &Operands<'_>, q: &Requantize<'_>, out: &mut [i8], out_s
     });
 }
 
-/// The accumulators of `ops` into `out`; the caller has checked the operands.
-pub(super) fn gemm_acc(ops: &Operands<'_>, out: &mut [i32], out_stride: usize) {
+/// The product of `ops` requantised by `q` and max-pooled over windows of `window` rows into
+/// `out`: each output the largest of its window's requantised ones; the caller has checked
+/// the operands.
+pub(super) fn gemm_max_pool(
+    ops: &Operands<'_>,
+    q: &Requantize<'_>,
+    window: usize,
+    out: &mut [i8],
+    out_stride: usize,
+) {
     each_block(ops, |r, o0, acc| {
-        out[r * out_stride + o0..][..acc.len()].copy_from_slice(acc);
-    });
-}
-
-/// Rows of `O` accumulators requantised one by one; the caller has checked the operands.
-pub(super) fn requantize(acc: &[i32], o: usize, q: &Requantize<'_>, out: &mut [i8]) {
-    for (acc, out) in acc.chunks_exact(o).zip(out.chunks_exact_mut(o)) {
-        for (j, (y, &acc)) in out.iter_mut().zip(acc).enumerate() {
-            *y = q.one(j, acc);
+        let (p, first) = (r / window, r % window == 0);
+        let y = &mut out[p * out_stride + o0..][..acc.len()];
+        for (j, (y, &acc)) in y.iter_mut().zip(acc).enumerate() {
+            let v = q.one(o0 + j, acc);
+            *y = if first { v } else { v.max(*y) };
         }
-    }
+    });
 }
 
 /// Calls `done(r, o0, acc)` with the accumulators of outputs `o0 .. o0 + acc.len()` of each
@@ -47,7 +51,12 @@ fn each_block(ops: &Operands<'_>, mut done: impl FnMut(usize, usize, &[i32])) {
             for (g, four) in x.chunks(4).enumerate() {
                 let w = &ops.kernel[g * o + o0..][..n];
                 for (acc, w) in acc.iter_mut().zip(w) {
-                    *acc = acc.wrapping_add(dot(four, w));
+                    let dot = if ops.unsigned {
+                        dot_u8(four, w)
+                    } else {
+                        dot(four, w)
+                    };
+                    *acc = acc.wrapping_add(dot);
                 }
             }
             done(r, o0, &acc[..n]);
@@ -59,4 +68,13 @@ fn each_block(ops: &Operands<'_>, mut done: impl FnMut(usize, usize, &[i32])) {
 #[inline]
 fn dot(x: &[i8], w: &[i8; 4]) -> i32 {
     x.iter().zip(w).map(|(&x, &w)| x as i32 * w as i32).sum()
+}
+
+/// [`dot`] of inputs that are `u8` values: at most `4·2^15`, no overflow.
+#[inline]
+fn dot_u8(x: &[i8], w: &[i8; 4]) -> i32 {
+    x.iter()
+        .zip(w)
+        .map(|(&x, &w)| x as u8 as i32 * w as i32)
+        .sum()
 }

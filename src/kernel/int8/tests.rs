@@ -6,7 +6,7 @@ use std::format;
 use std::vec;
 use std::vec::Vec;
 
-use super::{portable, Operands, Requantize};
+use super::{portable, Operands, Pool, Requantize};
 use crate::quant::{Multiplier, Rounding};
 
 /// splitmix64: a small deterministic generator.
@@ -121,6 +121,7 @@ impl Case {
     fn operands(&self) -> Operands<'_> {
         Operands {
             x: &self.x,
+            unsigned: false,
             rows: self.rows,
             row_stride: self.row_stride,
             k: self.k,
@@ -137,16 +138,6 @@ impl Case {
         q.check(self.o);
         ops.check(out.len(), self.out_stride);
         body(&ops, &q, &mut out, self.out_stride);
-        out
-    }
-
-    /// Runs `body`, a product that keeps its accumulators, on the case into an output filled
-    /// with 0x5555_5555 between and after the rows.
-    fn run_acc(&self, body: impl FnOnce(&Operands<'_>, &mut [i32], usize)) -> Vec<i32> {
-        let ops = self.operands();
-        let mut out = vec![0x5555_5555; self.rows * self.out_stride + 7];
-        ops.check(out.len(), self.out_stride);
-        body(&ops, &mut out, self.out_stride);
         out
     }
 
@@ -248,110 +239,6 @@ fn simd_bodies_match_the_portable_one() {
     }
 }
 
-/// Every body's accumulators (those this processor runs, and the entry point's) equal the
-/// portable body's, which requantised one by one give the portable product, and nothing is
-/// written outside the rows' outputs.
-#[test]
-fn accumulators_match_the_portable_ones() {
-    let mut r = Rng(31);
-    let large = [(1, 784, 128), (9, 288, 64), (676, 12, 32)]
-        .map(|(rows, k, o)| Case::random(&mut r, rows, k, o));
-    for case in cases().chain(large) {
-        let want = case.run_acc(portable::gemm_acc);
-        let what = format!("rows {} k {} o {}", case.rows, case.k, case.o);
-        let q = case.requantize();
-        let requantized = case.run(portable::gemm);
-        for row in 0..case.rows {
-            for o in 0..case.o {
-                let at = row * case.out_stride + o;
-                assert_eq!(q.one(o, want[at]), requantized[at], "{what}");
-            }
-        }
-        #[cfg(target_arch = "x86_64")]
-        {
-            if super::vnni_available() {
-                // Safety: the processor runs AVX-512 VNNI; `run_acc` checks the operands.
-                let got = case.run_acc(|ops, out, s| unsafe { super::vnni::gemm_acc(ops, out, s) });
-                assert_eq!(got, want, "vnni: {what}");
-            }
-            if super::super::x86::available() {
-                // Safety: the processor runs AVX2; `run_acc` checks the operands.
-                let got = case.run_acc(|ops, out, s| unsafe { super::avx2::gemm_acc(ops, out, s) });
-                assert_eq!(got, want, "avx2: {what}");
-            }
-        }
-        let got = case.run_acc(|ops, out, s| {
-            let (x, kernel, bias) = (ops.x, ops.kernel, ops.bias);
-            super::gemm_acc(
-                x,
-                ops.rows,
-                ops.row_stride,
-                ops.k,
-                kernel,
-                ops.outputs,
-                bias,
-                out,
-                s,
-            )
-        });
-        assert_eq!(got, want, "gemm_acc: {what}");
-    }
-}
-
-/// The vectorised requantisation of rows of accumulators (each body this processor runs, and
-/// the entry point) equals [`Requantize::one`]: rows 1 to 9, outputs around every vector's
-/// width, every shift, both roundings, random and extreme accumulators.
-#[test]
-fn vectorised_requantisation_matches_one_by_one() {
-    let mut r = Rng(37);
-    for i in 0..600 {
-        let rows = 1 + i % 9;
-        let o = match i % 3 {
-            0 => r.range(1, 70),
-            _ => r.range(1, 20),
-        } as usize;
-        let mut case = Case::random(&mut r, 1, 0, o);
-        for s in case.shift.iter_mut() {
-            *s = [r.range(-31, 30), r.range(-31, 0)][i % 2] as i8;
-        }
-        if i < 62 {
-            // Every shift, in every lane.
-            case.shift.fill(i as i8 - 31);
-        }
-        let acc: Vec<i32> = (0..rows * o)
-            .map(|_| match r.next() % 6 {
-                0 => [i32::MIN, i32::MAX, 0, -1, 1 << 30, -(1 << 30)][r.next() as usize % 6],
-                1 => r.next() as i32,
-                _ => r.range(-200_000, 200_000) as i32,
-            })
-            .collect();
-        let q = case.requantize();
-        let want: Vec<i8> = (0..rows * o).map(|j| q.one(j % o, acc[j])).collect();
-        let what = format!("rows {rows} o {o} {:?}", q.rounding);
-        let mut out = vec![0x55; rows * o];
-        super::requantize(&acc, rows, o, &q, &mut out);
-        assert_eq!(out, want, "requantize: {what}");
-        let mut out = vec![0x55; rows * o];
-        portable::requantize(&acc, o, &q, &mut out);
-        assert_eq!(out, want, "portable: {what}");
-        #[cfg(target_arch = "x86_64")]
-        {
-            if super::vnni_available() {
-                let mut out = vec![0x55; rows * o];
-                // Safety: the processor runs AVX-512 VNNI; the slices hold `rows` rows of `o`.
-                unsafe { super::vnni::requantize(&acc, o, &q, &mut out) };
-                assert_eq!(out, want, "vnni: {what}");
-            }
-            if super::super::x86::available() {
-                let mut out = vec![0x55; rows * o];
-                // Safety: the processor runs AVX2; the slices hold `rows` rows of `o`.
-                unsafe { super::avx2::requantize(&acc, o, &q, &mut out) };
-                assert_eq!(out, want, "avx2: {what}");
-            }
-        }
-    }
-}
-
 /// With `K = 0` the accumulator is the bias: every shift, the extreme accumulators and zero
 /// points, multipliers 0, `2^30` and `2^31 - 1`, through every body.
 #[test]
@@ -438,4 +325,135 @@ fn a_short_input_is_refused() {
     let mut case = Case::random(&mut Rng(29), 2, 5, 3);
     case.x.pop();
     case.run(portable::gemm);
+}
+
+impl Case {
+    /// The pooled definition: the case's inputs read as `u8`, each row's product requantised as
+    /// in [`Case::reference`], and the maximum of each window of `window` rows.
+    fn pooled_reference(&self, window: usize) -> Vec<i8> {
+        let windows = self.rows / window;
+        let mut out = vec![0x55; windows * self.out_stride + 7];
+        let q = self.requantize();
+        for p in 0..windows {
+            for o in 0..self.o {
+                let row = |r: usize| {
+                    let mut acc = self.bias[o] as i64;
+                    for k in 0..self.k {
+                        let w = self.kernel[(k / 4) * self.o + o][k % 4];
+                        acc += self.x[r * self.row_stride + k] as u8 as i64 * w as i64;
+                    }
+                    q.one(o, acc as i32)
+                };
+                let best = (0..window).map(|t| row(p * window + t)).max();
+                out[p * self.out_stride + o] = best.unwrap_or(0x55);
+            }
+        }
+        out
+    }
+
+    /// Runs `body`, a pooled product of the case's inputs read as `u8`, into an output filled
+    /// with 0x55 between and after the windows' rows.
+    fn run_pooled(
+        &self,
+        window: usize,
+        body: impl FnOnce(&Operands<'_>, &Requantize<'_>, Pool, &mut [i8], usize),
+    ) -> Vec<i8> {
+        let (q, mut ops) = (self.requantize(), self.operands());
+        ops.unsigned = true;
+        let windows = self.rows / window;
+        let mut out = vec![0x55; windows * self.out_stride + 7];
+        q.check(self.o);
+        ops.check_out(windows, out.len(), self.out_stride);
+        let pool = Pool {
+            window,
+            monotone: q.monotone(self.o),
+        };
+        body(&ops, &q, pool, &mut out, self.out_stride);
+        out
+    }
+}
+
+/// Pooled products (the portable body against the definition; the SIMD bodies this processor
+/// runs and the entry point against the portable body): windows of 1 to 9 rows, 1 to 5 of them,
+/// monotone and wrapping requantisations, and the convnet's shapes.
+#[test]
+fn pooled_products_match_the_definition() {
+    let mut r = Rng(41);
+    let mut cases: Vec<(Case, usize)> = (0..300)
+        .map(|i| {
+            let window = 1 + i % 9;
+            let windows = 1 + r.range(0, 4) as usize;
+            let k = r.range(0, 40) as usize;
+            let o = match i % 4 {
+                0 => r.range(1, 70),
+                _ => r.range(1, 20),
+            } as usize;
+            (Case::random(&mut r, windows * window, k, o), window)
+        })
+        .collect();
+    for (rows, window, k, o) in [
+        (676, 4, 12, 32),
+        (100, 4, 288, 64),
+        (2, 2, 8, 40),
+        (1, 1, 9, 130),
+    ] {
+        cases.push((Case::random(&mut r, rows, k, o), window));
+    }
+    for (case, window) in &cases {
+        let window = *window;
+        let want = case.pooled_reference(window);
+        let what = format!(
+            "rows {} window {window} k {} o {}",
+            case.rows, case.k, case.o
+        );
+        let got = case.run_pooled(window, |ops, q, p, out, s| {
+            portable::gemm_max_pool(ops, q, p.window, out, s)
+        });
+        assert_eq!(got, want, "portable: {what}");
+        #[cfg(target_arch = "x86_64")]
+        {
+            if super::vnni_available() {
+                // Safety: the processor runs AVX-512 VNNI; `run_pooled` checks the operands.
+                let got = case.run_pooled(window, |ops, q, p, out, s| unsafe {
+                    super::vnni::gemm_max_pool(ops, q, p, out, s)
+                });
+                assert_eq!(got, want, "vnni: {what}");
+            }
+            if super::super::x86::available() {
+                // Safety: the processor runs AVX2; `run_pooled` checks the operands.
+                let got = case.run_pooled(window, |ops, q, p, out, s| unsafe {
+                    super::avx2::gemm_max_pool(ops, q, p, out, s)
+                });
+                assert_eq!(got, want, "avx2: {what}");
+            }
+        }
+        let got = case.run_pooled(window, |ops, q, p, out, s| {
+            // Safety: `u8` and `i8` have the same layout.
+            let x = unsafe { core::slice::from_raw_parts(ops.x.as_ptr().cast(), ops.x.len()) };
+            let windows = ops.rows / p.window;
+            let (k, kernel, o) = (ops.k, ops.kernel, ops.outputs);
+            super::gemm_max_pool(
+                x,
+                windows,
+                p.window,
+                ops.row_stride,
+                k,
+                kernel,
+                o,
+                q,
+                out,
+                s,
+            )
+        });
+        assert_eq!(got, want, "gemm_max_pool: {what}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "a window of no rows")]
+fn a_window_of_no_rows_is_refused() {
+    let case = Case::random(&mut Rng(47), 2, 4, 3);
+    let q = case.requantize();
+    let x = vec![0u8; 8];
+    super::gemm_max_pool(&x, 0, 0, 4, 4, &case.kernel, 3, &q, &mut [0; 3], 3);
 }

@@ -2,23 +2,26 @@
 //! its bytes, one operand unsigned and one signed, without saturating.
 //!
 //! A vector of one group holds sixteen outputs' four weights; the row's four inputs of that
-//! group are broadcast to every lane. The weights are made unsigned by flipping their sign
-//! bits (`w ⊕ 0x80 = w + 128`), so the instruction sums `(w + 128)·x`, and the accumulator
-//! starts from `bias - 128·Σ_k x[k]` (the row's sum, once per tile): the result is
-//! `bias + Σ w·x` exactly, modulo `2^32` as every body computes it.
+//! group are broadcast to every lane. Unsigned inputs (a convolution's patches) are multiplied
+//! as they are. Signed ones need the weights made unsigned by flipping their sign bits
+//! (`w ⊕ 0x80 = w + 128`), so the instruction sums `(w + 128)·x`, and the accumulator starts
+//! from `bias - 128·Σ_k x[k]` (the row's sum, once per tile): the result is `bias + Σ w·x`
+//! exactly, modulo `2^32` as every body computes it.
 //!
 //! Tiles are `R` rows by `V` vectors of outputs (`R·V` accumulators of the 32 registers): 8 rows
 //! by 32 outputs, or for one or two rows (a batch of one) up to 128 outputs, so that enough
 //! independent accumulators hide the instruction's latency; one row of at most 32 outputs
 //! splits its groups between four sets of accumulators instead. The requantised lanes are
-//! narrowed to bytes with packs; a product that keeps its accumulators stores them as they
-//! are instead. Outputs past `O` are masked in the weights' loads and the
-//! stores, which never touch memory outside the mask.
+//! narrowed to bytes with packs. A pooled product folds each tile's rows into its windows'
+//! maxima and stores a window once its last row is in. Outputs past `O` are masked in the
+//! weights' loads and the stores, which never touch memory outside the mask.
 
 use core::arch::x86_64::*;
 
+use core::cell::Cell;
+
 use super::requantize::Lanes512;
-use super::{Operands, Requantize};
+use super::{Operands, Pool, Requantize};
 
 /// Outputs per vector.
 const W: usize = 16;
@@ -42,18 +45,26 @@ pub(super) unsafe fn gemm(
     out_stride: usize,
 ) {
     // Safety: as this function's.
-    unsafe { product(ops, Out::Int8(out.as_mut_ptr(), q), out_stride) }
+    unsafe { strips::<false>(ops, Out::Int8(out.as_mut_ptr(), q), out_stride) }
 }
 
-/// The accumulators of `ops` into `out`.
+/// The product of `ops` (unsigned inputs) requantised by `q` and max-pooled by `pool` into
+/// `out`.
 ///
 /// # Safety
-/// The processor must run AVX-512F, BW, VL and VNNI, and `ops` must have been checked against
-/// `out` and `out_stride` (`Operands::check`).
+/// The processor must run AVX-512F, BW, VL and VNNI, and `ops` and `q` must have been checked
+/// against `out` and `out_stride` for `rows / window` rows (`Operands::check_out`,
+/// `Requantize::check`).
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
-pub(super) unsafe fn gemm_acc(ops: &Operands<'_>, out: &mut [i32], out_stride: usize) {
+pub(super) unsafe fn gemm_max_pool(
+    ops: &Operands<'_>,
+    q: &Requantize<'_>,
+    pool: Pool,
+    out: &mut [i8],
+    out_stride: usize,
+) {
     // Safety: as this function's.
-    unsafe { product(ops, Out::Acc(out.as_mut_ptr()), out_stride) }
+    unsafe { strips::<true>(ops, Out::Pool(out.as_mut_ptr(), q, pool), out_stride) }
 }
 
 /// Where a product's rows go.
@@ -61,16 +72,19 @@ pub(super) unsafe fn gemm_acc(ops: &Operands<'_>, out: &mut [i32], out_stride: u
 enum Out<'a> {
     /// Requantised by the requantisation, as bytes.
     Int8(*mut i8, &'a Requantize<'a>),
-    /// The accumulators themselves.
-    Acc(*mut i32),
+    /// Requantised and max-pooled over windows of consecutive rows, as bytes.
+    Pool(*mut i8, &'a Requantize<'a>, Pool),
 }
 
-/// The product of `ops` into `out`, strip by strip of outputs.
+/// The product of `ops` into `out`, strip by strip of outputs: unsigned inputs pooled if `U`,
+/// else signed inputs requantised.
 ///
 /// Safety: as [`gemm`], with `out` rows of `out_stride` as checked.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
-unsafe fn product(ops: &Operands<'_>, out: Out<'_>, out_stride: usize) {
-    let widest = if ops.rows < 3 { 8 } else { 2 };
+unsafe fn strips<const U: bool>(ops: &Operands<'_>, out: Out<'_>, out_stride: usize) {
+    // Unsigned inputs are a convolution's patches, many rows: tall tiles alone, so that their
+    // code exists once.
+    let widest = if ops.rows < 3 && !U { 8 } else { 2 };
     let mut o0 = 0;
     while o0 < ops.outputs {
         let left = ops.outputs - o0;
@@ -87,12 +101,12 @@ unsafe fn product(ops: &Operands<'_>, out: Out<'_>, out_stride: usize) {
         // Safety: the outputs `o0 .. min(o0 + 16·v, O)` exist, and the strip masks the rest.
         unsafe {
             match (widest, v) {
-                (2, 1) => strip.tall::<1>(),
-                (2, _) => strip.tall::<2>(),
-                (_, 1) => strip.wide::<1>(),
-                (_, 2) => strip.wide::<2>(),
-                (_, 4) => strip.wide::<4>(),
-                _ => strip.wide::<8>(),
+                (2, 1) => strip.tall::<1, U>(),
+                (2, _) => strip.tall::<2, U>(),
+                (_, 1) => strip.wide::<1, U>(),
+                (_, 2) => strip.wide::<2, U>(),
+                (_, 4) => strip.wide::<4, U>(),
+                _ => strip.wide::<8, U>(),
             }
         }
         o0 += v * W;
@@ -112,9 +126,9 @@ impl Strip<'_> {
     ///
     /// Safety: as [`gemm`].
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
-    unsafe fn tall<const V: usize>(&self) {
+    unsafe fn tall<const V: usize, const U: bool>(&self) {
         let rows = self.ops.rows;
-        self.with_tile::<V>(rows > ROWS, |tile| {
+        self.with_tile::<V, U>(rows > ROWS, |tile| {
             let mut r = 0;
             // Safety (all tiles): the rows `r .. r + R` lie below `rows`.
             unsafe {
@@ -140,10 +154,10 @@ impl Strip<'_> {
     ///
     /// Safety: as [`gemm`], with `rows` 1 or 2.
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
-    unsafe fn wide<const V: usize>(&self) {
+    unsafe fn wide<const V: usize, const U: bool>(&self) {
         let rows = self.ops.rows;
         // Safety: the rows `0 .. rows` exist.
-        self.with_tile::<V>(false, |tile| unsafe {
+        self.with_tile::<V, U>(false, |tile| unsafe {
             match rows {
                 // One or two vectors of one row: too few chains of `vpdpbusd` without more.
                 1 if V <= 2 => tile.run_chains(),
@@ -154,12 +168,16 @@ impl Strip<'_> {
     }
 
     /// Calls `f` with the strip's `V` vectors of bias and masks, and, if `keep` (a strip of
-    /// many tiles) and it requantises, its `V` vectors of requantisation, built once for all of
-    /// them. A strip of one tile builds each vector's requantisation where it applies it
-    /// instead: eight of them kept would be ten kilobytes copied for one use.
+    /// many tiles) and it requantises, or if it pools, its `V` vectors of requantisation, built
+    /// once for all of them. A strip of one tile builds each vector's requantisation where it
+    /// applies it instead: eight of them kept would be ten kilobytes copied for one use.
     #[inline]
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
-    fn with_tile<const V: usize>(&self, keep: bool, f: impl FnOnce(&Tile<'_, V>)) {
+    fn with_tile<const V: usize, const U: bool>(
+        &self,
+        keep: bool,
+        f: impl FnOnce(&Tile<'_, V, U>),
+    ) {
         let (ops, o0) = (self.ops, self.o0);
         let n = (ops.outputs - o0).min(V * W);
         let count = |v: usize| n.saturating_sub(v * W).min(W);
@@ -171,7 +189,7 @@ impl Strip<'_> {
             unsafe { _mm512_maskz_loadu_epi32(masks[v], at) }
         });
         let lanes: Option<[Lanes512; V]> = match self.out {
-            Out::Int8(_, q) if keep => Some(core::array::from_fn(|v| {
+            Out::Int8(_, q) | Out::Pool(_, q, _) if keep || U => Some(core::array::from_fn(|v| {
                 Lanes512::of(q, o0 + v * W, count(v))
             })),
             _ => None,
@@ -181,20 +199,37 @@ impl Strip<'_> {
             lanes: lanes.as_ref(),
             bias: &bias,
             masks: &masks,
+            window: Cell::new(Window {
+                best: [_mm512_set1_epi32(i32::MIN); V],
+                rows: 0,
+                at: 0,
+            }),
         })
     }
 }
 
-/// One strip's per-output vectors: bias, masks and, for a strip of many tiles, requantisation.
-struct Tile<'a, const V: usize> {
+/// One strip's per-output vectors: bias, masks and, for a strip of many tiles or one that
+/// pools, requantisation; the window a pooling strip is in. Its inputs are unsigned if `U`.
+struct Tile<'a, const V: usize, const U: bool> {
     strip: &'a Strip<'a>,
     lanes: Option<&'a [Lanes512; V]>,
     bias: &'a [__m512i; V],
     masks: &'a [__mmask16; V],
+    window: Cell<Window<V>>,
 }
 
-impl<const V: usize> Tile<'_, V> {
-    /// The `V` vectors of weights of group `g`, made unsigned (`w + 128`).
+/// The window a pooling strip is in: the largest accumulators (or, where the requantisation is
+/// not monotone, outputs) of its first `rows` rows, and the output row it gives.
+#[derive(Clone, Copy)]
+struct Window<const V: usize> {
+    best: [__m512i; V],
+    rows: usize,
+    at: usize,
+}
+
+impl<const V: usize, const U: bool> Tile<'_, V, U> {
+    /// The `V` vectors of weights of group `g`, made unsigned (`w + 128`) unless the inputs
+    /// are.
     ///
     /// Safety: `g < G`.
     #[inline]
@@ -211,7 +246,11 @@ impl<const V: usize> Tile<'_, V> {
             // Safety: the unmasked lanes are outputs below `O` of group `g < G`, inside the
             // kernel (checked); masked lanes are not read.
             let loaded = unsafe { _mm512_maskz_loadu_epi32(mask, first.wrapping_add(v * W)) };
-            *w = _mm512_xor_si512(loaded, _mm512_set1_epi8(-128));
+            *w = if U {
+                loaded
+            } else {
+                _mm512_xor_si512(loaded, _mm512_set1_epi8(-128))
+            };
         }
         w
     }
@@ -228,7 +267,7 @@ impl<const V: usize> Tile<'_, V> {
         // The last group's inputs first, while no vector is live: it is scalar code.
         let last: [i32; R] = core::array::from_fn(|i| ops.last_group(r0 + i));
         let mut start = [0i32; R];
-        for (start, &x) in start.iter_mut().zip(&x) {
+        for (start, &x) in start.iter_mut().zip(&x).filter(|_| !U) {
             // Safety: the row has `k` values in `x` (checked).
             *start = unsafe { row_sum(x, ops.k) }.wrapping_mul(-128);
         }
@@ -245,7 +284,7 @@ impl<const V: usize> Tile<'_, V> {
                 // Safety: the group's four inputs lie below `k` in the row.
                 let x = _mm512_set1_epi32(unsafe { x.add(4 * g).cast::<i32>().read_unaligned() });
                 for (acc, &w) in acc.iter_mut().zip(&w) {
-                    *acc = _mm512_dpbusd_epi32(*acc, w, x);
+                    *acc = dot::<U>(*acc, w, x);
                 }
             }
         }
@@ -255,7 +294,7 @@ impl<const V: usize> Tile<'_, V> {
             for (acc, &x) in acc.iter_mut().zip(&last) {
                 let x = _mm512_set1_epi32(x);
                 for (acc, &w) in acc.iter_mut().zip(&w) {
-                    *acc = _mm512_dpbusd_epi32(*acc, w, x);
+                    *acc = dot::<U>(*acc, w, x);
                 }
             }
         }
@@ -278,7 +317,8 @@ impl<const V: usize> Tile<'_, V> {
         let x = ops.x.as_ptr();
         let last = ops.last_group(0);
         // Safety: the row has `k` values in `x` (checked).
-        let start = _mm512_set1_epi32(unsafe { row_sum(x, ops.k) }.wrapping_mul(-128));
+        let sum = if U { 0 } else { unsafe { row_sum(x, ops.k) } };
+        let start = _mm512_set1_epi32(sum.wrapping_mul(-128));
         let mut acc = [[_mm512_setzero_si512(); V]; CHAINS];
         for (acc, &bias) in acc[0].iter_mut().zip(self.bias) {
             *acc = _mm512_add_epi32(bias, start);
@@ -292,7 +332,7 @@ impl<const V: usize> Tile<'_, V> {
                     unsafe { (self.weights(g), x.add(4 * g).cast::<i32>().read_unaligned()) };
                 let x = _mm512_set1_epi32(x);
                 for (acc, &w) in acc.iter_mut().zip(&w) {
-                    *acc = _mm512_dpbusd_epi32(*acc, w, x);
+                    *acc = dot::<U>(*acc, w, x);
                 }
                 g += 1;
             }
@@ -301,7 +341,7 @@ impl<const V: usize> Tile<'_, V> {
             // Safety: the last group is below `G`.
             let w = unsafe { self.weights(whole) };
             for (acc, &w) in acc[0].iter_mut().zip(&w) {
-                *acc = _mm512_dpbusd_epi32(*acc, w, _mm512_set1_epi32(last));
+                *acc = dot::<U>(*acc, w, _mm512_set1_epi32(last));
             }
         }
         let mut done = [acc[0]];
@@ -314,33 +354,19 @@ impl<const V: usize> Tile<'_, V> {
         unsafe { self.finish(0, &done) }
     }
 
-    /// Rows `r0 .. r0 + R` of the strip from their accumulators: stored as they are, or
-    /// requantised.
+    /// Rows `r0 .. r0 + R` of the strip from their accumulators: requantised, or pooled.
     ///
     /// Safety: as [`gemm`], for rows below `rows`.
     #[inline]
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
     unsafe fn finish<const R: usize>(&self, r0: usize, acc: &[[__m512i; V]; R]) {
-        let s = self.strip;
-        let out = match s.out {
-            // Safety: as this function's.
-            Out::Int8(out, q) => return unsafe { self.requantized(out, q, r0, acc) },
-            Out::Acc(out) => out,
-        };
-        let first = out.wrapping_add(r0 * s.out_stride + s.o0);
-        for (i, acc) in acc.iter().enumerate() {
-            for (v, (&acc, &mask)) in acc.iter().zip(self.masks).enumerate() {
-                let at = first.wrapping_add(i * s.out_stride + v * W);
-                // Safety: the unmasked lanes are outputs below `O` of a row below `rows`
-                // (checked); masked lanes are not written. A whole vector is stored without
-                // its mask, which costs more on some processors.
-                unsafe {
-                    if mask == !0 {
-                        _mm512_storeu_si512(at.cast(), acc)
-                    } else {
-                        _mm512_mask_storeu_epi32(at, mask, acc)
-                    }
-                };
+        // Safety: as this function's.
+        unsafe {
+            // `U` says which (see `strips`), so that each product's code holds one.
+            match (U, self.strip.out) {
+                (false, Out::Int8(out, q)) => self.requantized(out, q, r0, acc),
+                (true, Out::Pool(out, _, pool)) => self.pooled(out, pool, acc),
+                _ => unreachable!("unsigned inputs are pooled, signed ones are not"),
             }
         }
     }
@@ -397,6 +423,78 @@ impl<const V: usize> Tile<'_, V> {
     }
 }
 
+impl<const V: usize, const U: bool> Tile<'_, V, U> {
+    /// The next `R` rows of a pooling strip from their accumulators: each folded into its
+    /// window's maximum (requantised first unless the requantisation is monotone), and each
+    /// window stored, requantised, once its last row is in.
+    ///
+    /// Safety: as [`gemm_max_pool`], the rows following those folded before.
+    #[inline(never)]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+    unsafe fn pooled<const R: usize>(&self, out: *mut i8, pool: Pool, acc: &[[__m512i; V]; R]) {
+        let Some(lanes) = self.lanes else {
+            unreachable!("a pooling strip keeps its requantisation")
+        };
+        let mut window = self.window.get();
+        for acc in acc {
+            for (v, (best, &acc)) in window.best.iter_mut().zip(acc).enumerate() {
+                let y = if pool.monotone {
+                    acc
+                } else {
+                    lanes[v].apply(acc)
+                };
+                *best = _mm512_max_epi32(*best, y);
+            }
+            window.rows += 1;
+            if window.rows == pool.window {
+                // Safety: the window's output row is below `rows / window`.
+                unsafe { self.store_window(out, pool, lanes, &window) };
+                window.best = [_mm512_set1_epi32(i32::MIN); V];
+                window.rows = 0;
+                window.at += 1;
+            }
+        }
+        self.window.set(window);
+    }
+
+    /// A window's outputs, requantised unless they are already, stored in its output row.
+    ///
+    /// Safety: as [`gemm_max_pool`], for an output row below `rows / window`.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+    unsafe fn store_window(&self, out: *mut i8, pool: Pool, lanes: &[Lanes512; V], w: &Window<V>) {
+        let s = self.strip;
+        let row = out.wrapping_add(w.at * s.out_stride + s.o0);
+        let y = |v: usize| {
+            if pool.monotone {
+                lanes[v].apply(w.best[v])
+            } else {
+                w.best[v]
+            }
+        };
+        for v in (0..V).step_by(2) {
+            let (ya, high) = (y(v), self.masks.get(v + 1));
+            let yb = if high.is_some() { y(v + 1) } else { ya };
+            let mask = self.masks[v] as u32 | high.map_or(0, |&m| (m as u32) << 16);
+            // Safety: the unmasked bytes are outputs below `O` of the window's row (checked);
+            // masked bytes are not written.
+            unsafe { _mm256_mask_storeu_epi8(row.wrapping_add(v * W), mask, narrow(ya, yb)) };
+        }
+    }
+}
+
+/// `acc` plus the four products per lane of `w` and `x`, signed weights times unsigned inputs
+/// if `U`, else unsigned (flipped) weights times signed inputs.
+#[inline]
+#[target_feature(enable = "avx512f,avx512vnni")]
+fn dot<const U: bool>(acc: __m512i, w: __m512i, x: __m512i) -> __m512i {
+    if U {
+        _mm512_dpbusd_epi32(acc, x, w)
+    } else {
+        _mm512_dpbusd_epi32(acc, w, x)
+    }
+}
+
 /// Two vectors of sixteen `i32` in `[-128, 127]` as 32 bytes, in order: packed to `i16` and to
 /// `i8` within each 128-bit lane, then the lanes' dwords gathered. (AMD runs `vpmovdb`, which
 /// the compiler would fuse with the store, slowly.)
@@ -437,31 +535,4 @@ unsafe fn row_sum(x: *const i8, len: usize) -> i32 {
         );
     }
     (_mm512_reduce_add_epi64(total) - 128 * 64 * chunks as i64) as i32
-}
-
-/// Rows of `O` accumulators requantised sixteen outputs at a time, each vector's
-/// requantisation built once for every row.
-///
-/// # Safety
-/// The processor must run AVX-512F, BW and VL; `acc` and `out` hold the same whole number of
-/// rows of `o` values, and `q` its multipliers and shifts (checked).
-#[target_feature(enable = "avx512f,avx512bw,avx512vl")]
-pub(super) unsafe fn requantize(acc: &[i32], o: usize, q: &Requantize<'_>, out: &mut [i8]) {
-    let rows = acc.len() / o;
-    for o0 in (0..o).step_by(W) {
-        let n = (o - o0).min(W);
-        let lanes = Lanes512::of(q, o0, n);
-        let mask = ((1u32 << n) - 1) as __mmask16;
-        for r in 0..rows {
-            let at = r * o + o0;
-            // Safety: the unmasked lanes are the `n` values from `at` of row `r`, inside both
-            // slices; masked lanes are neither read nor written.
-            unsafe {
-                let a = _mm512_maskz_loadu_epi32(mask, acc.as_ptr().add(at));
-                let y = lanes.apply(a);
-                let bytes = _mm256_castsi256_si128(narrow(y, y));
-                _mm_mask_storeu_epi8(out.as_mut_ptr().add(at), mask, bytes);
-            }
-        }
-    }
 }
