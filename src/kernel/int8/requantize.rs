@@ -100,6 +100,10 @@ impl Once512 {
 }
 
 impl Lanes512 {
+    /// Every lane zero: what an array of them starts as before each is built in place.
+    // Safety: vectors, booleans, masks and an `Option` of vectors: all zeros are valid.
+    pub(super) const ZERO: Lanes512 = unsafe { core::mem::zeroed() };
+
     /// The requantisation of outputs `o0 .. o0 + n` of `q` (`n ≤ 16`; zeros in the lanes
     /// past them), loaded with masks: a product builds one per vector of outputs, so it is
     /// kept to a few vector instructions.

@@ -188,15 +188,20 @@ impl Strip<'_> {
             // masked lanes are not read.
             unsafe { _mm512_maskz_loadu_epi32(masks[v], at) }
         });
-        let lanes: Option<[Lanes512; V]> = match self.out {
-            Out::Int8(_, q) | Out::Pool(_, q, _) if keep || U => Some(core::array::from_fn(|v| {
-                Lanes512::of(q, o0 + v * W, count(v))
-            })),
+        // Built in place: a copy of these kilobytes would cost more than building them.
+        let mut kept = [Lanes512::ZERO; V];
+        let lanes = match self.out {
+            Out::Int8(_, q) | Out::Pool(_, q, _) if keep || U => {
+                for (v, lanes) in kept.iter_mut().enumerate() {
+                    *lanes = Lanes512::of(q, o0 + v * W, count(v));
+                }
+                Some(&kept)
+            }
             _ => None,
         };
         f(&Tile {
             strip: self,
-            lanes: lanes.as_ref(),
+            lanes,
             bias: &bias,
             masks: &masks,
             window: Cell::new(Window {
@@ -264,8 +269,13 @@ impl<const V: usize, const U: bool> Tile<'_, V, U> {
         let ops = self.strip.ops;
         let x: [*const i8; R] =
             core::array::from_fn(|i| ops.x.as_ptr().wrapping_add((r0 + i) * ops.row_stride));
-        // The last group's inputs first, while no vector is live: it is scalar code.
-        let last: [i32; R] = core::array::from_fn(|i| ops.last_group(r0 + i));
+        // The last group's inputs first, while no vector is live: it is scalar code. (None if
+        // `K` is whole groups, as a convolution's patches are.)
+        let partial = !ops.k.is_multiple_of(4);
+        let last: [i32; R] = core::array::from_fn(|i| match partial {
+            true => ops.last_group(r0 + i),
+            false => 0,
+        });
         let mut start = [0i32; R];
         for (start, &x) in start.iter_mut().zip(&x).filter(|_| !U) {
             // Safety: the row has `k` values in `x` (checked).
@@ -389,20 +399,20 @@ impl<const V: usize, const U: bool> Tile<'_, V, U> {
         // Two vectors of outputs at a time. A one-tile strip builds their requantisation here.
         for v in (0..V).step_by(2) {
             let next = (v + 1).min(V - 1);
-            let built: [Lanes512; 2];
+            // Built in place: a copy of these kilobytes would cost more than building them.
+            let (built_a, built_b);
             let (a, b) = match self.lanes {
                 Some(lanes) => (&lanes[v], &lanes[next]),
                 None => {
                     let o = s.o0 + v * W;
                     let count = |v: usize| (s.ops.outputs - s.o0).saturating_sub(v * W).min(W);
-                    let a = Lanes512::of(q, o, count(v));
-                    let b = if next > v {
-                        Lanes512::of(q, o + W, count(next))
+                    built_a = Lanes512::of(q, o, count(v));
+                    if next > v {
+                        built_b = Lanes512::of(q, o + W, count(next));
+                        (&built_a, &built_b)
                     } else {
-                        a
-                    };
-                    built = [a, b];
-                    (&built[0], &built[1])
+                        (&built_a, &built_a)
+                    }
                 }
             };
             let mask = match self.masks.get(v + 1) {
@@ -429,7 +439,7 @@ impl<const V: usize, const U: bool> Tile<'_, V, U> {
     /// window stored, requantised, once its last row is in.
     ///
     /// Safety: as [`gemm_max_pool`], the rows following those folded before.
-    #[inline(never)]
+    #[inline]
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
     unsafe fn pooled<const R: usize>(&self, out: *mut i8, pool: Pool, acc: &[[__m512i; V]; R]) {
         let Some(lanes) = self.lanes else {
@@ -476,9 +486,16 @@ impl<const V: usize, const U: bool> Tile<'_, V, U> {
             let (ya, high) = (y(v), self.masks.get(v + 1));
             let yb = if high.is_some() { y(v + 1) } else { ya };
             let mask = self.masks[v] as u32 | high.map_or(0, |&m| (m as u32) << 16);
+            let (at, bytes) = (row.wrapping_add(v * W), narrow(ya, yb));
             // Safety: the unmasked bytes are outputs below `O` of the window's row (checked);
-            // masked bytes are not written.
-            unsafe { _mm256_mask_storeu_epi8(row.wrapping_add(v * W), mask, narrow(ya, yb)) };
+            // masked bytes are not written. Whole vectors are stored without the mask, which
+            // costs more on some processors.
+            unsafe {
+                match mask {
+                    u32::MAX => _mm256_storeu_si256(at.cast(), bytes),
+                    _ => _mm256_mask_storeu_epi8(at, mask, bytes),
+                }
+            };
         }
     }
 }
