@@ -9,9 +9,11 @@
 //! point, which stands for the real 0, so `x − zp_in = 0` there.
 //!
 //! Each sample's patches (the `K = KH·KW·C` values each output pixel reads, in the kernel's
-//! row order `(kh, kw, c)`, padded to `4G`) are copied into the scratch made unsigned
-//! (`x + 128`, the sign bit flipped), and one int8 product with the kernel, packed in groups
-//! of four rows as [`Dense`](super::Dense)'s, gives the sample's `OH·OW × F` outputs. The
+//! row order `(kh, kw, c)`, each kernel row's `KW·C` values padded to whole groups of four)
+//! are copied into the scratch made unsigned (`x + 128`, the sign bit flipped), and one int8
+//! product with the kernel, packed in the same groups of four as [`Dense`](super::Dense)'s
+//! rows, gives the sample's `OH·OW × F` outputs. (Groups that never straddle two kernel rows
+//! let [`Conv2DMaxPool`](super::Conv2DMaxPool) read an image in place, with no patches.) The
 //! input's zero point and the flip are folded into the bias, `b[f] − (zp_in + 128)·Σ_k w[k][f]`,
 //! so the product reads the patches as they are: unsigned inputs times signed weights is what
 //! `vpdpbusd` multiplies, with no correction per row.
@@ -33,8 +35,8 @@ use crate::Zeroed;
 pub type Int8Patches<const G: usize, const OH: usize, const OW: usize> = [[[[u8; 4]; G]; OW]; OH];
 
 /// An int8 convolution of `F` filters of `KH×KW` over `H×W×C` images, giving `OH×OW×F`, with
-/// padding `P` and strides `SH×SW`, its kernel in `G = ⌈KH·KW·C/4⌉` groups of four patch
-/// values, ending with activation `A` (identity or ReLU).
+/// padding `P` and strides `SH×SW`, its kernel in `G = KH·⌈KW·C/4⌉` groups of four patch
+/// values (whole groups per kernel row), ending with activation `A` (identity or ReLU).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Conv2D<
     const H: usize,
@@ -51,8 +53,9 @@ pub struct Conv2D<
     const SH: usize = 1,
     const SW: usize = 1,
 > {
-    /// The weights, `kernel[g][f][j] = w[4g + j][f]` with patch value `k = (kh·KW + kw)·C + c`,
-    /// symmetric int8 in `[-127, 127]`.
+    /// The weights, `kernel[kh·GW + v/4][f][v%4] = w[kh, kw, c, f]` with `v = kw·C + c` and
+    /// `GW = ⌈KW·C/4⌉` groups per kernel row (zeros past `KW·C`), symmetric int8 in
+    /// `[-127, 127]`.
     pub kernel: [[[i8; 4]; F]; G],
     /// The bias in the accumulator's scale `s_in·s_w[f]`, with `-(zp_in + 128)·Σ_k w[k][f]`
     /// folded in: the bias of a product of unsigned patches.
@@ -108,16 +111,19 @@ conv2d!([unsafe impl] []; Zeroed for ty!() {});
 
 conv2d!([impl] []; ty!() {
     /// The window of the kernel over the image.
-    const WINDOW: Window = Window::new([H, W], [KH, KW], [SH, SW], P::SAME);
+    pub(crate) const WINDOW: Window = Window::new([H, W], [KH, KW], [SH, SW], P::SAME);
 
     /// Values per patch: `KH·KW·C`.
     const K: usize = KH * KW * C;
 
+    /// Values per kernel row in a patch and in the kernel: `KW·C` padded to whole groups.
+    pub(crate) const ROW: usize = (KW * C).div_ceil(4) * 4;
+
     /// The rule, checked where the layer is used: the stated output size is the window's and
-    /// `G` is `⌈K/4⌉`.
+    /// `G` is `KH·⌈KW·C/4⌉`.
     pub(crate) const RULE: () = {
         Self::WINDOW.check("Conv2D", P::NAME, [OH, OW]);
-        assert!(G * 4 >= Self::K && G * 4 < Self::K + 4, "G must be ⌈KH·KW·C/4⌉");
+        assert!(4 * G == KH * Self::ROW, "G must be KH·⌈KW·C/4⌉");
     };
 
     /// The tensors an int8 file holds for this layer, in the order [`load`](Conv2D::load)
@@ -141,7 +147,8 @@ conv2d!([impl] []; ty!() {
             // Keras' `[KH, KW, C, F]` row-major is row `k = (kh·KW + kw)·C + c`, filter last.
             while k < Self::K {
                 let w = bytes[kernel + k * F + f] as i8;
-                self.kernel[k / 4][f][k % 4] = w;
+                let (kh, v) = (k / (KW * C), k % (KW * C));
+                self.kernel[kh * (Self::ROW / 4) + v / 4][f][v % 4] = w;
                 sum += w as i32;
                 k += 1;
             }
@@ -167,10 +174,10 @@ conv2d!([impl] []; ty!() {
         }
     }
 
-    /// Output pixel `(i, j)`'s patch of `image` into `patch` (`4G` values), each value passed
-    /// through `f`: the image's values where the window covers it, the zero point in the
-    /// padding, `f(0)` past `K`. Copied value by value, since a row of a patch is short and a
-    /// copy of variable length is a call.
+    /// Output pixel `(i, j)`'s patch of `image` into `patch` (`4G` values, a kernel row per
+    /// [`ROW`](Self::ROW)), each value passed through `f`: the image's values where the window
+    /// covers it, the zero point in the padding, `f(0)` past each row's `KW·C`. Copied value
+    /// by value, since a row of a patch is short and a copy of variable length is a call.
     #[inline(always)]
     pub(crate) fn patch<T: Copy>(
         &self,
@@ -180,30 +187,29 @@ conv2d!([impl] []; ty!() {
         f: impl Fn(i8) -> T,
     ) {
         let Window { rows, cols } = Self::WINDOW;
-        let (taps, tail) = patch.split_at_mut(Self::K);
-        tail.fill(f(0));
         let ((r0, r1), (c0, c1)) = (rows.taps(i), cols.taps(j));
-        if r1 - r0 == KH && c1 - c0 == KW {
-            // Inside the image (every pixel of a valid convolution): rows of `KW·C` values, a
-            // length the compiler knows.
-            let (y, x) = (rows.position(i, 0), cols.position(j, 0));
-            for (t, taps) in taps.chunks_exact_mut(KW * C).enumerate() {
-                let values = image[y + t][x..x + KW].as_flattened();
+        let padded = r1 - r0 < KH || c1 - c0 < KW;
+        for (t, row) in patch.chunks_exact_mut(Self::ROW).enumerate() {
+            let (taps, tail) = row.split_at_mut(KW * C);
+            tail.fill(f(0));
+            if !padded {
+                // Inside the image (every pixel of a valid convolution): `KW·C` values, a
+                // length the compiler knows.
+                let (y, x) = (rows.position(i, t), cols.position(j, 0));
+                let values = image[y][x..x + KW].as_flattened();
                 for (tap, &v) in taps.iter_mut().zip(values) {
                     *tap = f(v);
                 }
+                continue;
             }
-            return;
-        }
-        if r1 - r0 < KH || c1 - c0 < KW {
             taps.fill(f(self.input_zero_point));
-        }
-        for t in r0..r1 {
+            if !(r0..r1).contains(&t) {
+                continue;
+            }
             let pixels = &image[rows.position(i, t)];
-            let at = (t * KW + c0) * C;
             let from = cols.position(j, c0);
             let values = pixels[from..from + (c1 - c0)].as_flattened();
-            for (tap, &v) in taps[at..at + values.len()].iter_mut().zip(values) {
+            for (tap, &v) in taps[c0 * C..][..values.len()].iter_mut().zip(values) {
                 *tap = f(v);
             }
         }
@@ -460,16 +466,16 @@ mod tests {
 
     #[test]
     fn valid_convolutions_of_three_channels_match_tflite() {
-        agrees::<6, 6, 3, 4, 3, 3, 4, 4, 7, Identity, Valid, 1, 1>(4);
-        agrees::<7, 6, 3, 6, 3, 2, 3, 3, 5, Relu, Valid, 2, 2>(5);
+        agrees::<6, 6, 3, 4, 3, 3, 4, 4, 9, Identity, Valid, 1, 1>(4);
+        agrees::<7, 6, 3, 6, 3, 2, 3, 3, 6, Relu, Valid, 2, 2>(5);
     }
 
     #[test]
     fn same_convolutions_pad_with_the_input_zero_point_as_tflite() {
-        agrees::<5, 6, 3, 4, 3, 3, 5, 6, 7, Identity, Same, 1, 1>(6);
-        agrees::<5, 6, 3, 4, 3, 3, 3, 3, 7, Identity, Same, 2, 2>(7);
+        agrees::<5, 6, 3, 4, 3, 3, 5, 6, 9, Identity, Same, 1, 1>(6);
+        agrees::<5, 6, 3, 4, 3, 3, 3, 3, 9, Identity, Same, 2, 2>(7);
         agrees::<6, 6, 1, 5, 3, 3, 3, 3, 3, Relu, Same, 2, 2>(8);
-        agrees::<4, 5, 1, 3, 2, 2, 4, 5, 1, Identity, Same, 1, 1>(9);
+        agrees::<4, 5, 1, 3, 2, 2, 4, 5, 2, Identity, Same, 1, 1>(9);
         agrees::<6, 5, 3, 2, 5, 4, 3, 5, 15, Identity, Same, 2, 1>(10);
     }
 }

@@ -15,7 +15,7 @@
 
 use super::conv2d::{flip, Conv2D};
 use super::{Int8Activation, Quantization};
-use crate::kernel::int8::gemm_max_pool;
+use crate::kernel::int8::{conv_max_pool, gemm_max_pool};
 use crate::layer::{Accepts, Forward};
 use crate::layers::window::Window;
 use crate::layers::Padding;
@@ -62,6 +62,38 @@ pub type PooledPatches<
     const QH: usize,
     const QW: usize,
 > = [[[[[[u8; 4]; G]; PW]; PH]; QW]; QH];
+
+/// The scratch of [`Conv2DMaxPool`]: room for one sample's patches, which holds instead the
+/// sample's image, unsigned and padded, when that fits (see [`Conv2DMaxPool::IN_PLACE`]), and
+/// where each covered pixel's window starts in that image.
+#[derive(Debug)]
+pub struct Conv2DMaxPoolScratch<
+    const G: usize,
+    const PH: usize,
+    const PW: usize,
+    const QH: usize,
+    const QW: usize,
+> {
+    patches: PooledPatches<G, PH, PW, QH, QW>,
+    starts: [[[[u32; PW]; PH]; QW]; QH],
+}
+
+// Safety: integer arrays: all zeros are valid.
+unsafe impl<const G: usize, const PH: usize, const PW: usize, const QH: usize, const QW: usize>
+    Zeroed for Conv2DMaxPoolScratch<G, PH, PW, QH, QW>
+{
+}
+
+/// The patches' room as bytes.
+fn bytes<const G: usize, const PH: usize, const PW: usize, const QH: usize, const QW: usize>(
+    patches: &mut PooledPatches<G, PH, PW, QH, QW>,
+) -> &mut [u8] {
+    let groups = patches
+        .as_flattened_mut()
+        .as_flattened_mut()
+        .as_flattened_mut();
+    groups.as_flattened_mut().as_flattened_mut()
+}
 
 /// The generics of `Conv2DMaxPool<Conv2D<..>, ..>` in an impl (`fused!([impl] [bound]; ..)`).
 macro_rules! fused {
@@ -113,6 +145,62 @@ fused!([impl] []; ty!() {
         self.conv.load(bytes, at, input)
     }
 
+    /// The padded image's rows and columns: those the convolution's windows read.
+    const PADDED: [usize; 2] = [(OH - 1) * CSH + KH, (OW - 1) * CSW + KW];
+
+    /// Whether the image, unsigned and padded, and the three bytes past it that a kernel row's
+    /// last group may read fit in the patches' room: then the product reads it in place, with
+    /// no patches. (The patches cover each window's pixels, so this holds but for kernels
+    /// much smaller than their strides or a single pixel.)
+    pub const IN_PLACE: bool = {
+        let [hp, wp] = Self::PADDED;
+        let bytes = hp * wp * C + 4;
+        OH > 0 && OW > 0 && bytes <= QH * QW * PH * PW * 4 * G && bytes <= u32::MAX as usize
+    };
+
+    /// `image` made unsigned and padded with its zero point into `bytes`, rows of
+    /// `PADDED[1]·C` values, then 128s (flipped zeros) to the end.
+    fn padded(&self, image: &[[[i8; C]; W]; H], bytes: &mut [u8]) {
+        let Window { rows, cols } = Conv2D::<H, W, C, F, KH, KW, OH, OW, G, A, P, CSH, CSW>::WINDOW;
+        let [hp, wp] = Self::PADDED;
+        let zero = flip(self.conv.input_zero_point);
+        let (image_bytes, rest) = bytes.split_at_mut(hp * wp * C);
+        rest.fill(0x80);
+        for (py, row) in image_bytes.chunks_exact_mut(wp * C).enumerate() {
+            let Some(pixels) = py.checked_sub(rows.before).and_then(|y| image.get(y)) else {
+                row.fill(zero);
+                continue;
+            };
+            if cols.before == 0 && wp <= W {
+                for (b, &v) in row.iter_mut().zip(pixels.as_flattened()) {
+                    *b = flip(v);
+                }
+                continue;
+            }
+            for (px, pixel) in row.chunks_exact_mut(C).enumerate() {
+                match px.checked_sub(cols.before).and_then(|x| pixels.get(x)) {
+                    Some(values) => pixel.iter_mut().zip(values).for_each(|(b, &v)| *b = flip(v)),
+                    None => pixel.fill(zero),
+                }
+            }
+        }
+    }
+
+    /// Where each covered pixel's window starts in the padded image, window by window.
+    fn starts(starts: &mut [[[[u32; PW]; PH]; QW]; QH]) {
+        let pitch = Self::PADDED[1] * C;
+        for (i, row) in starts.iter_mut().enumerate() {
+            for (j, window) in row.iter_mut().enumerate() {
+                for (t, pixels) in window.iter_mut().enumerate() {
+                    for (u, start) in pixels.iter_mut().enumerate() {
+                        let (oy, ox) = (i * SH + t, j * SW + u);
+                        *start = (oy * CSH * pitch + ox * CSW * C) as u32;
+                    }
+                }
+            }
+        }
+    }
+
     /// The unsigned patches of `image`, window by window.
     fn patches(&self, image: &[[[i8; C]; W]; H], patches: &mut PooledPatches<G, PH, PW, QH, QW>) {
         for (i, row) in patches.iter_mut().enumerate() {
@@ -133,24 +221,38 @@ fused!([impl] [: Int8Activation]; Forward for ty!() {
     type Element = i8;
     type Input = Hwc<H, W, C>;
     type Output = Hwc<QH, QW, F>;
-    /// One sample's patches, whatever the batch: the samples are convolved one at a time.
-    type Scratch<const B: usize> = PooledPatches<G, PH, PW, QH, QW>;
+    /// One sample's image or patches, whatever the batch: the samples are convolved one at a
+    /// time.
+    type Scratch<const B: usize> = Conv2DMaxPoolScratch<G, PH, PW, QH, QW>;
 
-    /// Per sample, its patches window by window and their pooled product with the kernel.
+    /// Per sample, its image made unsigned and padded, read in place by the pooled product
+    /// with the kernel (or, where that does not fit, its patches window by window).
     fn forward<const B: usize>(
         &self,
         x: &HwcBatch<i8, H, W, C, B>,
         y: &mut HwcBatch<i8, QH, QW, F, B>,
-        patches: &mut PooledPatches<G, PH, PW, QH, QW>,
+        scratch: &mut Conv2DMaxPoolScratch<G, PH, PW, QH, QW>,
     ) {
         let ((), ()) = (Self::RULE, Conv2D::<H, W, C, F, KH, KW, OH, OW, G, A, P, CSH, CSW>::RULE);
         let (kernel, q) = (self.conv.kernel.as_flattened(), self.conv.requantization());
         let (windows, window, k) = (QH * QW, PH * PW, 4 * G);
+        let taps = [KH, Self::PADDED[1] * C];
+        let Conv2DMaxPoolScratch { patches, starts } = scratch;
+        if Self::IN_PLACE {
+            Self::starts(starts);
+        }
+        let starts: &[u32] = starts.as_flattened().as_flattened().as_flattened();
         for (image, out) in x.samples().iter().zip(y.samples_mut()) {
+            let out = out.as_flattened_mut().as_flattened_mut();
+            if Self::IN_PLACE {
+                let image_bytes = bytes(patches);
+                self.padded(image, image_bytes);
+                conv_max_pool(image_bytes, starts, window, taps, k, kernel, F, &q, out, F);
+                continue;
+            }
             self.patches(image, patches);
             let rows = patches.as_flattened().as_flattened().as_flattened();
             let rows = rows.as_flattened().as_flattened();
-            let out = out.as_flattened_mut().as_flattened_mut();
             gemm_max_pool(rows, windows, window, k, k, kernel, F, &q, out, F);
         }
     }
@@ -178,7 +280,7 @@ mod tests {
     fn randomise<const F: usize, const G: usize>(
         rng: &mut SplitMix64,
         wrapping: bool,
-        k: usize,
+        [k, row]: [usize; 2],
         kernel: &mut [[[i8; 4]; F]; G],
         bias: &mut [i32; F],
         multiplier: &mut [i32; F],
@@ -187,8 +289,8 @@ mod tests {
         for (g, group) in kernel.iter_mut().enumerate() {
             for four in group.iter_mut() {
                 for (j, w) in four.iter_mut().enumerate() {
-                    // Zeros past `K`, as a loaded kernel holds them.
-                    *w = if 4 * g + j < k {
+                    // Zeros past each kernel row's `KW·C` values, as a loaded kernel holds them.
+                    *w = if (g % row.div_ceil(4)) * 4 + j < row {
                         int(rng, -127, 127) as i8
                     } else {
                         0
@@ -217,7 +319,7 @@ mod tests {
             randomise(
                 &mut rng,
                 $wrapping,
-                $kh * $kw * $c,
+                [$kh * $kw * $c, $kw * $c],
                 &mut conv.kernel,
                 &mut conv.bias,
                 &mut conv.multiplier,
@@ -236,10 +338,10 @@ mod tests {
             pool.forward(&between, &mut want, &mut ());
             let fused = Conv2DMaxPool::<_, $ph, $pw, $sh, $sw, $qh, $qw> { conv: *conv };
             let mut got = HwcBatch::<i8, $qh, $qw, $f, 2>::boxed();
-            let mut scratch = PooledPatches::<$g, $ph, $pw, $qh, $qw>::boxed();
+            let mut scratch = Conv2DMaxPoolScratch::<$g, $ph, $pw, $qh, $qw>::boxed();
             // What the scratch holds before does not matter.
-            let patches = scratch.as_flattened_mut().as_flattened_mut().as_flattened_mut();
-            patches.as_flattened_mut().as_flattened_mut().fill(0xa5);
+            bytes(&mut scratch.patches).fill(0xa5);
+            scratch.starts.as_flattened_mut().as_flattened_mut().as_flattened_mut().fill(7);
             fused.forward(&x, &mut got, &mut scratch);
             assert_eq!(got.as_slice(), want.as_slice(), "seed {}", $seed);
             let (lo, hi) = <$a as Int8Activation>::range(fused.conv.output.zero_point);
@@ -248,27 +350,34 @@ mod tests {
                 let n = want.as_slice().len();
                 assert!(inner * 4 > n, "{inner} of {n} not clamped, seed {}", $seed);
             }
+            type Fused = Conv2DMaxPool<
+                Conv2D<$h, $w, $c, $f, $kh, $kw, $oh, $ow, $g, $a, $p, $csh, $csw>,
+                $ph, $pw, $sh, $sw, $qh, $qw,
+            >;
+            Fused::IN_PLACE
         }};
     }
 
     #[test]
     fn fused_layers_equal_the_convolution_then_the_pooling() {
-        // The convnet's first layers.
-        agrees!(1, false; 28 28 1 32 3 3 26 26 3 Relu, Valid, 1 1; 2 2 2 2 13 13);
-        agrees!(2, false; 13 13 32 64 3 3 11 11 72 Relu, Valid, 1 1; 2 2 2 2 5 5);
+        // The convnet's first layers, read in place.
+        assert!(agrees!(1, false; 28 28 1 32 3 3 26 26 3 Relu, Valid, 1 1; 2 2 2 2 13 13));
+        assert!(agrees!(2, false; 13 13 32 64 3 3 11 11 72 Relu, Valid, 1 1; 2 2 2 2 5 5));
         // Odd sizes: the pooling drops the last row and column.
         agrees!(3, false; 13 13 1 5 3 3 11 11 3 Identity, Valid, 1 1; 2 2 2 2 5 5);
-        agrees!(4, false; 9 8 3 20 3 2 7 7 5 Relu, Valid, 1 1; 2 2 2 2 3 3);
+        agrees!(4, false; 9 8 3 20 3 2 7 7 6 Relu, Valid, 1 1; 2 2 2 2 3 3);
         // Overlapping and uneven windows, strided and padded convolutions.
-        agrees!(5, false; 11 11 2 17 3 3 9 9 5 Identity, Valid, 1 1; 3 3 2 2 4 4);
-        agrees!(6, false; 10 9 3 16 3 3 10 9 7 Relu, Same, 1 1; 2 3 1 2 9 4);
-        agrees!(7, false; 12 12 1 33 5 5 4 4 7 Identity, Valid, 2 2; 2 2 2 2 2 2);
+        agrees!(5, false; 11 11 2 17 3 3 9 9 6 Identity, Valid, 1 1; 3 3 2 2 4 4);
+        agrees!(6, false; 10 9 3 16 3 3 10 9 9 Relu, Same, 1 1; 2 3 1 2 9 4);
+        agrees!(7, false; 12 12 1 33 5 5 4 4 10 Identity, Valid, 2 2; 2 2 2 2 2 2);
         agrees!(8, false; 7 7 4 9 3 3 4 4 9 Relu, Same, 2 2; 3 3 1 1 2 2);
+        // A 1×1 kernel: the image does not fit in the patches' room, which holds patches.
+        assert!(!agrees!(11, false; 5 5 4 6 1 1 5 5 1 Relu, Valid, 1 1; 2 2 2 2 2 2));
     }
 
     #[test]
     fn positive_shifts_that_wrap_pool_the_int8_outputs() {
         agrees!(9, true; 13 13 4 20 3 3 11 11 9 Identity, Valid, 1 1; 2 2 2 2 5 5);
-        agrees!(10, true; 10 9 3 16 3 3 10 9 7 Relu, Same, 1 1; 2 3 1 2 9 4);
+        agrees!(10, true; 10 9 3 16 3 3 10 9 9 Relu, Same, 1 1; 2 3 1 2 9 4);
     }
 }

@@ -34,7 +34,7 @@ pub use activation::Int8Activation;
 #[cfg(feature = "std")]
 pub use calibrate::{calibrate, Calibration, CalibrationError};
 pub use conv2d::{Conv2D, Int8Patches};
-pub use conv2d_max_pool::{Conv2DMaxPool, PooledPatches};
+pub use conv2d_max_pool::{Conv2DMaxPool, Conv2DMaxPoolScratch, PooledPatches};
 pub use dense::Dense;
 pub use max_pooling::MaxPooling2D;
 pub use multiplier::{rounding_divide_by_pot, rounding_doubling_high_mul, Multiplier, Rounding};

@@ -144,6 +144,11 @@ struct Resolution {
 }
 
 impl Resolution {
+    /// The int8 kernel's groups of four: `KH·⌈KW·C/4⌉`, whole groups per kernel row.
+    fn int8_groups(&self) -> usize {
+        self.size[0] * (self.size[1] * self.image[2]).div_ceil(4)
+    }
+
     /// Values per patch: `KH·KW·C`.
     fn taps(&self) -> usize {
         self.size[0] * self.size[1] * self.image[2]
@@ -249,7 +254,7 @@ impl Resolved for Resolution {
             ));
         }
         let ([kh, kw], c, f) = (self.size, self.image[2], self.filters);
-        let groups = self.taps().div_ceil(4);
+        let groups = self.int8_groups();
         let ty = {
             let [h, w, c] = self.image.map(n);
             let ([kh, kw], [oh, ow], f, g) =
@@ -285,10 +290,12 @@ impl Resolved for Resolution {
         let ([ph, pw], [sh, sw]) = (pool.size.map(n), pool.strides.map(n));
         let [qh, qw] = [pool.output[0], pool.output[1]].map(n);
         let covered = pool.size[0] * pool.size[1] * pool.output[0] * pool.output[1];
-        let groups = self.taps().div_ceil(4);
+        let groups = self.int8_groups();
         Some(Int8 {
             ty: Some(quote!(#k::quant::Conv2DMaxPool<#ty, #ph, #pw, #sh, #sw, #qh, #qw>)),
-            scratch: covered * 4 * groups,
+            // Room for the patches of the pixels each window covers (or the image read in
+            // place), and where each of those pixels' windows starts.
+            scratch: covered * 4 * groups + 4 * covered,
             output: Some(pool.output.clone()),
             inner: Some("conv"),
             ..conv

@@ -258,18 +258,28 @@ impl<const P: usize, const Q: usize, const U: bool> Tile<'_, P, Q, U> {
     unsafe fn run<const R: usize>(&self, r0: usize) {
         let ops = self.strip.ops;
         let x: [*const i8; R] =
-            core::array::from_fn(|i| ops.x.as_ptr().wrapping_add((r0 + i) * ops.row_stride));
-        // The last group's inputs first, while no vector is live: it is scalar code.
-        let last: [i32; R] = core::array::from_fn(|i| ops.last_group(r0 + i));
+            core::array::from_fn(|i| ops.x.as_ptr().wrapping_add(ops.start(r0 + i)));
+        // The last group's inputs first, while no vector is live: it is scalar code. (None if
+        // `K` is whole groups, as a convolution's patches are.)
+        let partial = !ops.k.is_multiple_of(4);
+        let last: [i32; R] = core::array::from_fn(|i| match partial {
+            true => ops.last_group(r0 + i),
+            false => 0,
+        });
         let mut acc = [[_mm256_setzero_si256(); Q]; R];
-        for g in 0..ops.whole_groups() {
-            // Safety: `g < G`.
-            let w = unsafe { self.weights(g) };
-            for (acc, &x) in acc.iter_mut().zip(&x) {
-                // Safety: the group's four inputs lie below `k` in the row.
-                let x = widen::<U>(unsafe { x.add(4 * g).cast::<i32>().read_unaligned() });
-                for (acc, &w) in acc.iter_mut().zip(&w) {
-                    *acc = _mm256_add_epi32(*acc, _mm256_madd_epi16(w, x));
+        // The row's runs (one, but for a convolution read in place), whole groups each.
+        let per = ops.whole_groups() / ops.taps;
+        for t in 0..ops.taps {
+            let x = x.map(|x| x.wrapping_add(t * ops.pitch));
+            for c in 0..per {
+                // Safety: `t·per + c < G`.
+                let w = unsafe { self.weights(t * per + c) };
+                for (acc, &x) in acc.iter_mut().zip(&x) {
+                    // Safety: the group's four inputs lie in the row's run `t` (checked).
+                    let x = widen::<U>(unsafe { x.add(4 * c).cast::<i32>().read_unaligned() });
+                    for (acc, &w) in acc.iter_mut().zip(&w) {
+                        *acc = _mm256_add_epi32(*acc, _mm256_madd_epi16(w, x));
+                    }
                 }
             }
         }

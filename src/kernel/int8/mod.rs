@@ -85,6 +85,12 @@ pub(super) struct Operands<'a> {
     pub unsigned: bool,
     pub rows: usize,
     pub row_stride: usize,
+    /// Where each row starts in `x`, if not at `r·row_stride`.
+    pub starts: Option<&'a [u32]>,
+    /// The rows' `K` values lie in `taps` runs of `K / taps`, each `pitch` after the one
+    /// before (a convolution read in place: one run per kernel row); 1 for contiguous rows.
+    pub taps: usize,
+    pub pitch: usize,
     pub k: usize,
     pub kernel: &'a [[i8; 4]],
     pub outputs: usize,
@@ -102,13 +108,35 @@ impl Operands<'_> {
         self.k / 4
     }
 
+    /// Where row `r`'s first value is in `x`.
+    #[inline]
+    pub(super) fn start(&self, r: usize) -> usize {
+        match self.starts {
+            Some(starts) => starts[r] as usize,
+            None => r * self.row_stride,
+        }
+    }
+
+    /// Values per run of a row (see [`taps`](Self::taps)).
+    pub(super) const fn run(&self) -> usize {
+        self.k / self.taps
+    }
+
+    /// The values of `x` a row spans: its runs, `pitch` apart.
+    const fn extent(&self) -> Option<usize> {
+        match (self.taps - 1).checked_mul(self.pitch) {
+            Some(n) => n.checked_add(self.run()),
+            None => None,
+        }
+    }
+
     /// The last group's inputs of row `row`, zeros past `K`, as the `i32` lane they fill:
     /// `x` is never read past the row's `K` values.
     #[inline]
     pub(super) fn last_group(&self, row: usize) -> i32 {
-        let start = row * self.row_stride + self.whole_groups() * 4;
+        let start = self.start(row) + self.whole_groups() * 4;
         // At most three inputs, read one by one (a copy of variable length is a call).
-        let rest = &self.x[start..row * self.row_stride + self.k];
+        let rest = &self.x[start..self.start(row) + self.k];
         let byte = |i: usize| rest.get(i).map_or(0, |&v| v as u8);
         i32::from_le_bytes([byte(0), byte(1), byte(2), 0])
     }
@@ -128,13 +156,23 @@ impl Operands<'_> {
             "kernel out of bounds"
         );
         assert!(self.bias.len() >= o, "bias out of bounds");
+        assert!(
+            self.taps == 1 || (self.taps > 1 && self.k.is_multiple_of(4 * self.taps)),
+            "runs of whole groups"
+        );
         if self.rows == 0 {
             return;
         }
-        assert!(
-            span(self.rows, self.row_stride, self.k) <= self.x.len(),
-            "x out of bounds"
-        );
+        let extent = self.extent().unwrap_or(usize::MAX);
+        let last = match self.starts {
+            Some(starts) => {
+                assert!(starts.len() >= self.rows, "row starts out of bounds");
+                let first = starts[..self.rows].iter().max().map_or(0, |&s| s as usize);
+                first.saturating_add(extent)
+            }
+            None => span(self.rows, self.row_stride, extent),
+        };
+        assert!(last <= self.x.len(), "x out of bounds");
         if out_rows == 0 {
             return;
         }
@@ -200,6 +238,9 @@ pub fn gemm(
         unsigned: false,
         rows,
         row_stride,
+        starts: None,
+        taps: 1,
+        pitch: 0,
         k,
         kernel,
         outputs: o,
@@ -251,6 +292,78 @@ pub fn gemm_max_pool(
     out: &mut [i8],
     out_stride: usize,
 ) {
+    let layout = Layout {
+        row_stride,
+        starts: None,
+        taps: 1,
+        pitch: 0,
+    };
+    pooled(x, windows, window, layout, k, kernel, o, q, out, out_stride)
+}
+
+/// [`gemm_max_pool`] of rows read in place: row `r` starts at `x[starts[r]]` and its `K`
+/// values are `taps` runs of `K / taps`, each `pitch` after the one before. A convolution's
+/// image (made unsigned and padded) read this way needs no patches: `starts` are the output
+/// pixels' window corners, one run per kernel row, with the kernel packed per kernel row.
+///
+/// Panics as [`gemm_max_pool`] does, if `starts` holds fewer than `windows·window` rows, or if
+/// `K` is not `taps` runs of whole groups.
+#[allow(clippy::too_many_arguments)]
+pub fn conv_max_pool(
+    x: &[u8],
+    starts: &[u32],
+    window: usize,
+    [taps, pitch]: [usize; 2],
+    k: usize,
+    kernel: &[[i8; 4]],
+    o: usize,
+    q: &Requantize<'_>,
+    out: &mut [i8],
+    out_stride: usize,
+) {
+    assert!(window > 0, "a window of no rows");
+    let layout = Layout {
+        row_stride: 0,
+        starts: Some(starts),
+        taps,
+        pitch,
+    };
+    pooled(
+        x,
+        starts.len() / window,
+        window,
+        layout,
+        k,
+        kernel,
+        o,
+        q,
+        out,
+        out_stride,
+    )
+}
+
+/// Where a pooled product's rows lie in its inputs.
+struct Layout<'a> {
+    row_stride: usize,
+    starts: Option<&'a [u32]>,
+    taps: usize,
+    pitch: usize,
+}
+
+/// The pooled product of `windows` windows of `window` rows laid out as `layout`.
+#[allow(clippy::too_many_arguments)]
+fn pooled(
+    x: &[u8],
+    windows: usize,
+    window: usize,
+    layout: Layout<'_>,
+    k: usize,
+    kernel: &[[i8; 4]],
+    o: usize,
+    q: &Requantize<'_>,
+    out: &mut [i8],
+    out_stride: usize,
+) {
     assert!(window > 0, "a window of no rows");
     let rows = windows.checked_mul(window).expect("rows overflow");
     // Safety: `u8` and `i8` have the same size and alignment, and every bit pattern is both.
@@ -259,7 +372,10 @@ pub fn gemm_max_pool(
         x,
         unsigned: true,
         rows,
-        row_stride,
+        row_stride: layout.row_stride,
+        starts: layout.starts,
+        taps: layout.taps.max(1),
+        pitch: layout.pitch,
         k,
         kernel,
         outputs: o,

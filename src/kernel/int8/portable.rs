@@ -41,22 +41,26 @@ pub(super) fn gemm_max_pool(
 #[inline(always)]
 fn each_block(ops: &Operands<'_>, mut done: impl FnMut(usize, usize, &[i32])) {
     let o = ops.outputs;
+    let (run, per) = (ops.run(), ops.run().div_ceil(4));
     for r in 0..ops.rows {
-        let x = &ops.x[r * ops.row_stride..][..ops.k];
+        let start = ops.start(r);
         for o0 in (0..o).step_by(BLOCK) {
             let n = BLOCK.min(o - o0);
             let mut acc = [0i32; BLOCK];
             acc[..n].copy_from_slice(&ops.bias[o0..o0 + n]);
-            // The last group may hold fewer than four inputs: `zip` stops at them.
-            for (g, four) in x.chunks(4).enumerate() {
-                let w = &ops.kernel[g * o + o0..][..n];
-                for (acc, w) in acc.iter_mut().zip(w) {
-                    let dot = if ops.unsigned {
-                        dot_u8(four, w)
-                    } else {
-                        dot(four, w)
-                    };
-                    *acc = acc.wrapping_add(dot);
+            for t in 0..ops.taps {
+                let x = &ops.x[start + t * ops.pitch..][..run];
+                // The last group may hold fewer than four inputs: `zip` stops at them.
+                for (c, four) in x.chunks(4).enumerate() {
+                    let w = &ops.kernel[(t * per + c) * o + o0..][..n];
+                    for (acc, w) in acc.iter_mut().zip(w) {
+                        let dot = if ops.unsigned {
+                            dot_u8(four, w)
+                        } else {
+                            dot(four, w)
+                        };
+                        *acc = acc.wrapping_add(dot);
+                    }
                 }
             }
             done(r, o0, &acc[..n]);

@@ -124,6 +124,9 @@ impl Case {
             unsigned: false,
             rows: self.rows,
             row_stride: self.row_stride,
+            starts: None,
+            taps: 1,
+            pitch: 0,
             k: self.k,
             kernel: &self.kernel,
             outputs: self.o,
@@ -456,4 +459,110 @@ fn a_window_of_no_rows_is_refused() {
     let q = case.requantize();
     let x = vec![0u8; 8];
     super::gemm_max_pool(&x, 0, 0, 4, 4, &case.kernel, 3, &q, &mut [0; 3], 3);
+}
+
+/// Pooled products of rows read in place (a convolution without patches): random row starts,
+/// one to three runs per row `pitch` apart, every body and the entry point against the
+/// definition.
+#[test]
+fn in_place_products_match_the_definition() {
+    let mut r = Rng(53);
+    for i in 0..300 {
+        let (taps, per) = (1 + i % 3, 1 + r.range(0, 5) as usize);
+        let (k, window) = (4 * taps * per, 1 + r.range(0, 5) as usize);
+        let windows = 1 + r.range(0, 4) as usize;
+        let rows = windows * window;
+        let o = match i % 4 {
+            0 => r.range(1, 70),
+            _ => r.range(1, 20),
+        } as usize;
+        let pitch = r.range(0, 3 * k as i64) as usize;
+        let mut case = Case::random(&mut r, 1, k, o);
+        let extent = (taps - 1) * pitch + 4 * per;
+        case.x = (0..extent + 50).map(|_| r.byte()).collect();
+        case.rows = rows;
+        let starts: Vec<u32> = (0..rows).map(|_| r.range(0, 50) as u32).collect();
+        let q = case.requantize();
+        let mut want = vec![0x55i8; windows * case.out_stride + 7];
+        for p in 0..windows {
+            for oo in 0..o {
+                let row = |row: usize| {
+                    let mut acc = case.bias[oo] as i64;
+                    for t in 0..taps {
+                        for j in 0..4 * per {
+                            let x = case.x[starts[row] as usize + t * pitch + j] as u8 as i64;
+                            let w = case.kernel[(t * per + j / 4) * o + oo][j % 4] as i64;
+                            acc += x * w;
+                        }
+                    }
+                    q.one(oo, acc as i32)
+                };
+                let best = (0..window).map(|t| row(p * window + t)).max();
+                want[p * case.out_stride + oo] = best.unwrap_or(0x55);
+            }
+        }
+        let ops = Operands {
+            unsigned: true,
+            starts: Some(&starts),
+            taps,
+            pitch,
+            ..case.operands()
+        };
+        ops.check_out(windows, want.len(), case.out_stride);
+        let pool = Pool {
+            window,
+            monotone: q.monotone(o),
+        };
+        let what = format!("taps {taps} per {per} pitch {pitch} window {window} o {o}");
+        let run = |body: &dyn Fn(&mut [i8])| {
+            let mut out = vec![0x55i8; want.len()];
+            body(&mut out);
+            out
+        };
+        let got = run(&|out| portable::gemm_max_pool(&ops, &q, window, out, case.out_stride));
+        assert_eq!(got, want, "portable: {what}");
+        #[cfg(target_arch = "x86_64")]
+        {
+            if super::vnni_available() {
+                // Safety: the processor runs AVX-512 VNNI; the operands are checked above.
+                let got = run(&|out| unsafe {
+                    super::vnni::gemm_max_pool(&ops, &q, pool, out, case.out_stride)
+                });
+                assert_eq!(got, want, "vnni: {what}");
+            }
+            if super::super::x86::available() {
+                // Safety: the processor runs AVX2; the operands are checked above.
+                let got = run(&|out| unsafe {
+                    super::avx2::gemm_max_pool(&ops, &q, pool, out, case.out_stride)
+                });
+                assert_eq!(got, want, "avx2: {what}");
+            }
+        }
+        let x: Vec<u8> = case.x.iter().map(|&v| v as u8).collect();
+        let got = run(&|out| {
+            let (kernel, s) = (&case.kernel, case.out_stride);
+            super::conv_max_pool(&x, &starts, window, [taps, pitch], k, kernel, o, &q, out, s)
+        });
+        assert_eq!(got, want, "conv_max_pool: {what}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "x out of bounds")]
+fn a_row_start_past_the_inputs_is_refused() {
+    let case = Case::random(&mut Rng(59), 1, 8, 3);
+    let q = case.requantize();
+    let x = vec![0u8; 20];
+    super::conv_max_pool(
+        &x,
+        &[0, 13],
+        1,
+        [2, 4],
+        8,
+        &case.kernel,
+        3,
+        &q,
+        &mut [0; 6],
+        3,
+    );
 }

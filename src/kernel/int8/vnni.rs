@@ -268,7 +268,7 @@ impl<const V: usize, const U: bool> Tile<'_, V, U> {
     unsafe fn run<const R: usize>(&self, r0: usize) {
         let ops = self.strip.ops;
         let x: [*const i8; R] =
-            core::array::from_fn(|i| ops.x.as_ptr().wrapping_add((r0 + i) * ops.row_stride));
+            core::array::from_fn(|i| ops.x.as_ptr().wrapping_add(ops.start(r0 + i)));
         // The last group's inputs first, while no vector is live: it is scalar code. (None if
         // `K` is whole groups, as a convolution's patches are.)
         let partial = !ops.k.is_multiple_of(4);
@@ -287,14 +287,20 @@ impl<const V: usize, const U: bool> Tile<'_, V, U> {
                 *acc = _mm512_add_epi32(bias, _mm512_set1_epi32(start));
             }
         }
-        for g in 0..ops.whole_groups() {
-            // Safety: `g < G`.
-            let w = unsafe { self.weights(g) };
-            for (acc, &x) in acc.iter_mut().zip(&x) {
-                // Safety: the group's four inputs lie below `k` in the row.
-                let x = _mm512_set1_epi32(unsafe { x.add(4 * g).cast::<i32>().read_unaligned() });
-                for (acc, &w) in acc.iter_mut().zip(&w) {
-                    *acc = dot::<U>(*acc, w, x);
+        // The row's runs (one, but for a convolution read in place), whole groups each.
+        let per = ops.whole_groups() / ops.taps;
+        for t in 0..ops.taps {
+            let x = x.map(|x| x.wrapping_add(t * ops.pitch));
+            for c in 0..per {
+                // Safety: `t·per + c < G`.
+                let w = unsafe { self.weights(t * per + c) };
+                for (acc, &x) in acc.iter_mut().zip(&x) {
+                    // Safety: the group's four inputs lie in the row's run `t` (checked).
+                    let x = unsafe { x.add(4 * c).cast::<i32>().read_unaligned() };
+                    let x = _mm512_set1_epi32(x);
+                    for (acc, &w) in acc.iter_mut().zip(&w) {
+                        *acc = dot::<U>(*acc, w, x);
+                    }
                 }
             }
         }
