@@ -74,9 +74,9 @@ uint8_t liandan_int8_classify_pixels(const float pixels[LIANDAN_INPUTS], int8_t 
 
 /* The convnet in int8 (written by `cargo run --release --example deploy -- quantize`): the
  * same scheme as the seed network's int8 form above, with its own input quantisation;
- * 35,824 bytes of read-only data against the f32 convnet's 139,304. Its scratch (the
- * patches of the pixels each pooling window covers, and activations, 43,920 bytes) is a
- * zero-initialised
+ * 35,824 bytes of read-only data against the f32 convnet's 139,304. Its scratch (each
+ * convolution's image read in place, with room for patches, and activations, 47,024 bytes)
+ * is a zero-initialised
  * static (.bss), as the f32 convnet's is, so a call made while another int8 convnet call is
  * running is refused. */
 

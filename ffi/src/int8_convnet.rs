@@ -3,9 +3,9 @@
 //! The int8 file (`weights/convnet-int8.safetensors`, written by `cargo run --release
 //! --example deploy -- quantize`) is checked and decoded when this crate compiles, as the
 //! seed network's is (`int8.rs`): 35,824 bytes of `.rodata` against the f32 convnet's
-//! 139,304. Its scratch (the patches of the pixels each pooling window covers and the
-//! activations of one image, 43,920 bytes) is too large for a small stack, so it is a
-//! zero-initialised `static`
+//! 139,304. Its scratch (each convolution's image read in place, with room for the patches of
+//! the pixels its pooling windows cover, and the activations of one image, 47,024 bytes) is too
+//! large for a small stack, so it is a zero-initialised `static`
 //! like the f32 convnet's, taken through [`Exclusive`]: a call made while another int8 convnet call is running is refused.
 
 use liandan::prelude::*;

@@ -1,17 +1,22 @@
 //! An int8 convolution and the valid max pooling after it in one layer, bit for bit as the two
 //! layers one after the other, computing only the convolution's outputs the windows cover.
 //!
-//! Each sample's patches are laid out window by window: window `p = i·QW + j` holds the
-//! `PH·PW` patches of the pixels `(i·SH + t, j·SW + u)` it covers, so that the windows are
-//! runs of consecutive rows of one product, [`gemm_max_pool`], which requantises each row and
-//! keeps each window's largest output per filter. (Where every filter's requantisation is
-//! monotone, as a convolution's `s_in·s_w/s_out` below one makes it, the SIMD bodies pool the
-//! accumulators in registers and requantise once per window, which gives the same bytes.) The
-//! convolution's int8 output, and its rows and columns no window covers (the last of an odd
-//! size pooled by two), never exist. Overlapping windows (strides below the window) copy the
-//! pixels they share once per window.
+//! The product's rows are the pixels the windows cover, window by window: window
+//! `p = i·QW + j` is the `PH·PW` rows of the pixels `(i·SH + t, j·SW + u)`, so that the windows
+//! are runs of consecutive rows, and the product requantises each row and keeps each window's
+//! largest output per filter. (Where every filter's requantisation is monotone, as a
+//! convolution's `s_in·s_w/s_out` below one makes it, the SIMD bodies pool the accumulators in
+//! registers and requantise once per window, which gives the same bytes.) The convolution's
+//! int8 output, and its rows and columns no window covers (the last of an odd size pooled by
+//! two), never exist.
 //!
-//! The patches are unsigned, as the convolution's own are (see [`Conv2D`]).
+//! Each sample's image is copied once, unsigned (as the convolution's patches are, see
+//! [`Conv2D`]) and padded with its zero point, and [`conv_max_pool`] reads each row's window
+//! from it in place: `KH` runs of `KW·C` values, a padded image row apart, matching the kernel's
+//! groups per kernel row. Only if that image does not fit in the room of the patches
+//! ([`Conv2DMaxPool::IN_PLACE`]: kernels much smaller than their strides) are the patches
+//! copied instead, for [`gemm_max_pool`]; overlapping windows (strides below the window) then
+//! copy the pixels they share once per window.
 
 use super::conv2d::{flip, Conv2D};
 use super::{Int8Activation, Quantization};
