@@ -194,27 +194,27 @@ fused!([impl] []; ty!() {
     /// Where each covered pixel's window starts in the padded image, window by window.
     fn starts(starts: &mut [[[[u32; PW]; PH]; QW]; QH]) {
         let pitch = Self::PADDED[1] * C;
-        for (i, row) in starts.iter_mut().enumerate() {
-            for (j, window) in row.iter_mut().enumerate() {
-                for (t, pixels) in window.iter_mut().enumerate() {
-                    for (u, start) in pixels.iter_mut().enumerate() {
-                        let (oy, ox) = (i * SH + t, j * SW + u);
-                        *start = (oy * CSH * pitch + ox * CSW * C) as u32;
-                    }
-                }
-            }
-        }
+        Self::covered(starts, |[oy, ox], start| {
+            *start = (oy * CSH * pitch + ox * CSW * C) as u32;
+        });
     }
 
     /// The unsigned patches of `image`, window by window.
     fn patches(&self, image: &[[[i8; C]; W]; H], patches: &mut PooledPatches<G, PH, PW, QH, QW>) {
-        for (i, row) in patches.iter_mut().enumerate() {
+        Self::covered(patches, |pixel, patch| {
+            self.conv.patch(image, pixel, patch.as_flattened_mut(), flip);
+        });
+    }
+
+    /// Calls `f(pixel, item)` for each pixel `(i·SH + t, j·SW + u)` of the convolution's output
+    /// that window `(i, j)` covers, with its item `[i][j][t][u]` of `items`.
+    #[inline(always)]
+    fn covered<T>(items: &mut [[[[T; PW]; PH]; QW]; QH], mut f: impl FnMut([usize; 2], &mut T)) {
+        for (i, row) in items.iter_mut().enumerate() {
             for (j, window) in row.iter_mut().enumerate() {
                 for (t, pixels) in window.iter_mut().enumerate() {
-                    for (u, patch) in pixels.iter_mut().enumerate() {
-                        let pixel = [i * SH + t, j * SW + u];
-                        let patch = patch.as_flattened_mut();
-                        self.conv.patch(image, pixel, patch, flip);
+                    for (u, item) in pixels.iter_mut().enumerate() {
+                        f([i * SH + t, j * SW + u], item);
                     }
                 }
             }

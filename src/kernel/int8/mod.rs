@@ -108,6 +108,33 @@ impl Operands<'_> {
         self.k / 4
     }
 
+    /// The operands of a pooled product of `rows` rows of unsigned inputs `x`, contiguous
+    /// (`row_stride` 0 until the caller sets it) and in one run.
+    fn unsigned<'a>(
+        x: &'a [u8],
+        rows: usize,
+        k: usize,
+        kernel: &'a [[i8; 4]],
+        outputs: usize,
+        bias: &'a [i32],
+    ) -> Operands<'a> {
+        // Safety: `u8` and `i8` have the same size and alignment, and every bit pattern is both.
+        let x = unsafe { core::slice::from_raw_parts(x.as_ptr().cast::<i8>(), x.len()) };
+        Operands {
+            x,
+            unsigned: true,
+            rows,
+            row_stride: 0,
+            starts: None,
+            taps: 1,
+            pitch: 0,
+            k,
+            kernel,
+            outputs,
+            bias,
+        }
+    }
+
     /// Where row `r`'s first value is in `x`.
     #[inline]
     pub(super) fn start(&self, r: usize) -> usize {
@@ -292,13 +319,13 @@ pub fn gemm_max_pool(
     out: &mut [i8],
     out_stride: usize,
 ) {
-    let layout = Layout {
+    assert!(window > 0, "a window of no rows");
+    let rows = windows.checked_mul(window).expect("rows overflow");
+    let ops = Operands {
         row_stride,
-        starts: None,
-        taps: 1,
-        pitch: 0,
+        ..Operands::unsigned(x, rows, k, kernel, o, q.bias)
     };
-    pooled(x, windows, window, layout, k, kernel, o, q, out, out_stride)
+    pooled(&ops, window, q, out, out_stride)
 }
 
 /// [`gemm_max_pool`] of rows read in place: row `r` starts at `x[starts[r]]` and its `K`
@@ -306,8 +333,8 @@ pub fn gemm_max_pool(
 /// image (made unsigned and padded) read this way needs no patches: `starts` are the output
 /// pixels' window corners, one run per kernel row, with the kernel packed per kernel row.
 ///
-/// Panics as [`gemm_max_pool`] does, if `starts` holds fewer than `windows·window` rows, or if
-/// `K` is not `taps` runs of whole groups.
+/// The windows are the whole windows in `starts`. Panics as [`gemm_max_pool`] does, if a row
+/// reads past `x`, or if `K` is not `taps` runs of whole groups.
 #[allow(clippy::too_many_arguments)]
 pub fn conv_max_pool(
     x: &[u8],
@@ -322,68 +349,28 @@ pub fn conv_max_pool(
     out_stride: usize,
 ) {
     assert!(window > 0, "a window of no rows");
-    let layout = Layout {
-        row_stride: 0,
+    let rows = starts.len() / window * window;
+    let ops = Operands {
         starts: Some(starts),
-        taps,
+        taps: taps.max(1),
         pitch,
+        ..Operands::unsigned(x, rows, k, kernel, o, q.bias)
     };
-    pooled(
-        x,
-        starts.len() / window,
-        window,
-        layout,
-        k,
-        kernel,
-        o,
-        q,
-        out,
-        out_stride,
-    )
+    pooled(&ops, window, q, out, out_stride)
 }
 
-/// Where a pooled product's rows lie in its inputs.
-struct Layout<'a> {
-    row_stride: usize,
-    starts: Option<&'a [u32]>,
-    taps: usize,
-    pitch: usize,
-}
-
-/// The pooled product of `windows` windows of `window` rows laid out as `layout`.
-#[allow(clippy::too_many_arguments)]
+/// The pooled product of `ops` (unsigned inputs), windows of `window` rows, into `out`.
 fn pooled(
-    x: &[u8],
-    windows: usize,
+    ops: &Operands<'_>,
     window: usize,
-    layout: Layout<'_>,
-    k: usize,
-    kernel: &[[i8; 4]],
-    o: usize,
     q: &Requantize<'_>,
     out: &mut [i8],
     out_stride: usize,
 ) {
-    assert!(window > 0, "a window of no rows");
-    let rows = windows.checked_mul(window).expect("rows overflow");
-    // Safety: `u8` and `i8` have the same size and alignment, and every bit pattern is both.
-    let x = unsafe { core::slice::from_raw_parts(x.as_ptr().cast::<i8>(), x.len()) };
-    let ops = Operands {
-        x,
-        unsigned: true,
-        rows,
-        row_stride: layout.row_stride,
-        starts: layout.starts,
-        taps: layout.taps.max(1),
-        pitch: layout.pitch,
-        k,
-        kernel,
-        outputs: o,
-        bias: q.bias,
-    };
+    let (o, windows) = (ops.outputs, ops.rows / window);
     q.check(o);
     ops.check_out(windows, out.len(), out_stride);
-    if rows == 0 || o == 0 {
+    if windows == 0 || o == 0 {
         return;
     }
     let pool = Pool {
@@ -394,14 +381,14 @@ fn pooled(
     {
         if vnni_available() {
             // Safety: the processor runs AVX-512F, BW, VL and VNNI, and the operands are checked.
-            return unsafe { vnni::gemm_max_pool(&ops, q, pool, out, out_stride) };
+            return unsafe { vnni::gemm_max_pool(ops, q, pool, out, out_stride) };
         }
         if super::x86::available() {
             // Safety: the processor runs AVX2, and the operands are checked.
-            return unsafe { avx2::gemm_max_pool(&ops, q, pool, out, out_stride) };
+            return unsafe { avx2::gemm_max_pool(ops, q, pool, out, out_stride) };
         }
     }
-    portable::gemm_max_pool(&ops, q, window, out, out_stride)
+    portable::gemm_max_pool(ops, q, window, out, out_stride)
 }
 
 /// How [`gemm_max_pool`] pools: windows of `window` consecutive rows, and whether the
