@@ -231,7 +231,7 @@ fn int8_predict(c: &mut Criterion) {
     int8_beside_f32::<_, 256>(&mut g, "convnet", &*convnet, &convnet_int8);
 }
 
-/// `name/int8/B` and `name/f32/B`: one batch of `B` through `int8` and through `net`.
+/// `name/int8/B` and `name/f32/B`: one batch of `B` digits through `int8` and through `net`.
 fn int8_beside_f32<N: liandan::quant::Quantize, const B: usize>(
     g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     name: &str,
@@ -239,16 +239,24 @@ fn int8_beside_f32<N: liandan::quant::Quantize, const B: usize>(
     int8: &N::Int8,
 ) {
     use liandan::layer::Out;
-    let (x, xq) = int8_inputs::<N, B>(int8);
+    let batches = int8_inputs::<N, B>(int8);
     let (mut y, mut yq) = (Out::<N, B>::boxed(), Out::<N::Int8, B>::boxed());
     let mut scratch = Scratch::<N, B>::boxed();
     let mut scratch_q = Scratch::<N::Int8, B>::boxed();
     g.throughput(Throughput::Elements(B as u64));
+    // Each call the next of the distinct batches of digits.
+    let mut i = 0;
     g.bench_function(BenchmarkId::new(format!("{name}/int8"), B), |b| {
-        b.iter(|| int8.forward(black_box(&*xq), &mut *yq, &mut *scratch_q))
+        b.iter(|| {
+            i = (i + 1) % DISTINCT;
+            int8.forward(black_box(&*batches[i].1), &mut *yq, &mut *scratch_q)
+        })
     });
     g.bench_function(BenchmarkId::new(format!("{name}/f32"), B), |b| {
-        b.iter(|| net.forward(black_box(&*x), &mut *y, &mut *scratch))
+        b.iter(|| {
+            i = (i + 1) % DISTINCT;
+            net.forward(black_box(&*batches[i].0), &mut *y, &mut *scratch)
+        })
     });
 }
 

@@ -212,7 +212,8 @@ fn convnet_predict<const B: usize>(r: &Report) {
     r.line(&name, secs, B, convnet_predict_flop(B));
 }
 
-/// The int8 form of `net` and its f32 form predicting the same batch, alternated in rounds in
+/// The int8 form of `net` and its f32 form predicting the same batches of digits (cycling
+/// through [`DISTINCT`] of them), alternated in rounds in
 /// one run: each round times both (medians of 3 runs), and the line gives each one's median
 /// over the rounds and the median of the rounds' ratios. With `--json`, the int8 network's line
 /// for tools/tflite's summary (task `predict-int8-mnist` or `predict-int8-convnet`, as
@@ -226,12 +227,20 @@ where
     if !r.wants(&name) {
         return;
     }
-    let (x, xq) = int8_inputs::<N, B>(int8);
+    let batches = int8_inputs::<N, B>(int8);
     let (mut y, mut yq) = (Out::<N, B>::boxed(), Out::<N::Int8, B>::boxed());
     let mut scratch = Scratch::<N, B>::boxed();
     let mut scratch_q = Scratch::<N::Int8, B>::boxed();
-    let mut f32_call = || net.forward(black_box(&*x), &mut *y, &mut *scratch);
-    let mut int8_call = || int8.forward(black_box(&*xq), &mut *yq, &mut *scratch_q);
+    // Each call the next of the distinct batches, as TFLite's calls in tools/tflite/bench.py.
+    let (mut i, mut j) = (0, 0);
+    let mut f32_call = || {
+        i = (i + 1) % DISTINCT;
+        net.forward(black_box(&*batches[i].0), &mut *y, &mut *scratch)
+    };
+    let mut int8_call = || {
+        j = (j + 1) % DISTINCT;
+        int8.forward(black_box(&*batches[j].1), &mut *yq, &mut *scratch_q)
+    };
     if r.json {
         let model = if name.starts_with("mlp") {
             "mnist"

@@ -39,7 +39,8 @@ mod tflite {
     }
 }
 
-/// The samples inference runs at once.
+/// The samples inference runs at once; also one, the batch a deployed classifier runs (its
+/// products take other paths).
 const BATCH: usize = 100;
 
 fn digits<S: liandan::shape::Shape>() -> Dataset<f32, S> {
@@ -68,20 +69,24 @@ fn expected(name: &str) -> (Vec<i8>, Vec<i64>) {
     (outputs.collect(), sums.collect())
 }
 
-/// Runs `net` on every digit, quantising its pixels, and counts the digits whose input sum
-/// or outputs differ from TFLite's.
-fn mismatches<N: Int8Network>(net: &N, outputs: &[i8], sums: &[i64]) -> (usize, usize)
+/// Runs `net` on every digit, `B` at a time, quantising its pixels, and counts the digits
+/// whose input sum or outputs differ from TFLite's.
+fn mismatches<N: Int8Network, const B: usize>(
+    net: &N,
+    outputs: &[i8],
+    sums: &[i64],
+) -> (usize, usize)
 where
     N::Output: liandan::shape::Shape,
 {
     let data = digits::<N::Input>();
-    let mut x = liandan::layer::In::<N, BATCH>::boxed();
-    let mut y = liandan::layer::Out::<N, BATCH>::boxed();
-    let mut scratch = liandan::layer::Scratch::<N, BATCH>::boxed();
-    let (width, classes) = (x.as_slice().len() / BATCH, y.as_slice().len() / BATCH);
+    let mut x = liandan::layer::In::<N, B>::boxed();
+    let mut y = liandan::layer::Out::<N, B>::boxed();
+    let mut scratch = liandan::layer::Scratch::<N, B>::boxed();
+    let (width, classes) = (x.as_slice().len() / B, y.as_slice().len() / B);
     let input = net.input_quantization();
     let (mut inputs_wrong, mut outputs_wrong) = (0, 0);
-    for first in (0..data.len()).step_by(BATCH) {
+    for first in (0..data.len()).step_by(B) {
         for (j, q) in x.as_mut_slice().chunks_exact_mut(width).enumerate() {
             let pixels = data.sample(first + j);
             q.iter_mut()
@@ -99,28 +104,41 @@ where
     (inputs_wrong, outputs_wrong)
 }
 
-#[test]
-fn the_seed_network_equals_tflite_on_every_digit() {
-    static NET: tflite::Mnist = tflite::Mnist::WEIGHTS;
-    let (outputs, sums) = expected("mnist.expected.safetensors");
+/// Asserts that `net` gives TFLite's outputs (in the file `expected_file`) on every digit,
+/// `B` at a time.
+fn equals_tflite<N: Int8Network, const B: usize>(net: &N, expected_file: &str)
+where
+    N::Output: liandan::shape::Shape,
+{
+    let (outputs, sums) = expected(expected_file);
     assert_eq!(sums.len(), 10_000);
-    let (inputs, outputs) = mismatches(&NET, &outputs, &sums);
+    let (inputs, outputs) = mismatches::<N, B>(net, &outputs, &sums);
     assert_eq!(
         (inputs, outputs),
         (0, 0),
-        "digits whose (input, output) differ"
+        "digits whose (input, output) differ, {B} at a time"
     );
+}
+
+static MNIST: tflite::Mnist = tflite::Mnist::WEIGHTS;
+static CONVNET: tflite::Convnet = tflite::Convnet::WEIGHTS;
+
+#[test]
+fn the_seed_network_equals_tflite_on_every_digit() {
+    equals_tflite::<_, BATCH>(&MNIST, "mnist.expected.safetensors");
+}
+
+#[test]
+fn the_seed_network_equals_tflite_one_digit_at_a_time() {
+    equals_tflite::<_, 1>(&MNIST, "mnist.expected.safetensors");
 }
 
 #[test]
 fn the_convnet_equals_tflite_on_every_digit() {
-    static NET: tflite::Convnet = tflite::Convnet::WEIGHTS;
-    let (outputs, sums) = expected("convnet.expected.safetensors");
-    assert_eq!(sums.len(), 10_000);
-    let (inputs, outputs) = mismatches(&NET, &outputs, &sums);
-    assert_eq!(
-        (inputs, outputs),
-        (0, 0),
-        "digits whose (input, output) differ"
-    );
+    equals_tflite::<_, BATCH>(&CONVNET, "convnet.expected.safetensors");
+}
+
+#[test]
+fn the_convnet_equals_tflite_one_digit_at_a_time() {
+    equals_tflite::<_, 1>(&CONVNET, "convnet.expected.safetensors");
 }

@@ -80,18 +80,41 @@ pub fn int8_convnet() -> (Box<Convnet<f32>>, Box<ConvnetInt8>) {
     (net, int8.expect("int8 weights"))
 }
 
-/// A batch of `B` inputs for `net` (`inputs`, seed 5) and the same batch quantised for its
-/// int8 form `int8`: what the int8 benchmarks feed each of the two.
+/// A batch of `B` inputs of `N` beside the same batch quantised for its int8 form.
+pub type Int8Batch<N, const B: usize> = (
+    Box<In<N, B>>,
+    Box<In<<N as liandan::quant::Quantize>::Int8, B>>,
+);
+
+/// The batches the int8 benchmarks cycle through, as tools/tflite/bench.py's TFLite calls do.
+pub const DISTINCT: usize = 8;
+
+/// [`DISTINCT`] batches of `B` bundled digits (the first `B·DISTINCT` in file order, as
+/// tools/tflite/bench.py takes them), each beside the same batch quantised for `net`'s int8
+/// form `int8`: what the int8 benchmarks feed each of the two. Real digits, since the int8
+/// products skip groups of zeros and a digit's background is where those lie.
 pub fn int8_inputs<N: liandan::quant::Quantize, const B: usize>(
     int8: &N::Int8,
-) -> (Box<In<N, B>>, Box<In<N::Int8, B>>) {
+) -> Vec<Int8Batch<N, B>> {
     use liandan::quant::Int8Network;
-    let x = inputs::<N::Input, B>(5);
-    let mut xq = In::<N::Int8, B>::boxed();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist/");
+    let images = format!("{dir}mnist-10k-images-idx3-ubyte.gz");
+    let labels = format!("{dir}mnist-10k-labels-idx1-ubyte.gz");
+    let digits = liandan::data::Dataset::<f32, N::Input>::from_idx(images, labels, 10)
+        .expect("the bundled digits");
     let input = int8.input_quantization();
-    let pairs = xq.as_mut_slice().iter_mut().zip(x.as_slice());
-    pairs.for_each(|(q, &v)| *q = input.quantize(v));
-    (x, xq)
+    let batch = |b: usize| {
+        let mut x = In::<N, B>::boxed();
+        let width = x.as_slice().len() / B;
+        for (j, row) in x.as_mut_slice().chunks_exact_mut(width).enumerate() {
+            row.copy_from_slice(digits.sample(b * B + j));
+        }
+        let mut xq = In::<N::Int8, B>::boxed();
+        let pairs = xq.as_mut_slice().iter_mut().zip(x.as_slice());
+        pairs.for_each(|(q, &v)| *q = input.quantize(v));
+        (x, xq)
+    };
+    (0..DISTINCT).map(batch).collect()
 }
 
 /// A freshly initialised seed network, on the heap.

@@ -4,8 +4,10 @@
 //! The kernel is stored in groups of four inputs, `kernel[g][o] = [w[4g][o], .., w[4g+3][o]]`
 //! (zeros past the last input), the layout the int8 dot-product instructions read: four
 //! consecutive inputs of one sample times four weights of one output, summed into one `i32`.
-//! The input's zero point is folded into the bias, `b[o] - zp_in·Σ_i w[i][o]`, so the product
-//! reads the int8 inputs as they are.
+//! The product reads each input as the unsigned `x + 128` (see `kernel::int8`), so the input's
+//! zero point and that offset are folded into the bias, `b[o] - (zp_in + 128)·Σ_i w[i][o]`.
+//! An input at zero point -128 (a ReLU's zero, an image's background) is then a zero the product
+//! skips.
 
 use core::marker::PhantomData;
 
@@ -25,7 +27,8 @@ use crate::Zeroed;
 pub struct Dense<const I: usize, const O: usize, const G: usize, A = Identity> {
     /// The weights, `kernel[g][o][j] = w[4g + j][o]`, symmetric int8 in `[-127, 127]`.
     pub kernel: [[[i8; 4]; O]; G],
-    /// The bias in the accumulator's scale `s_in·s_w[o]`, with `-zp_in·Σ_i w[i][o]` folded in.
+    /// The bias in the accumulator's scale `s_in·s_w[o]`, with `-(zp_in + 128)·Σ_i w[i][o]`
+    /// folded in: the bias of a product of the unsigned inputs `x + 128`.
     pub bias: [i32; O],
     /// The significand of each output channel's requantisation multiplier.
     pub multiplier: [i32; O],
@@ -68,7 +71,8 @@ impl<const I: usize, const O: usize, const G: usize, A> Dense<I, O, G, A> {
                 i += 1;
             }
             let b = i32_at(bytes, bias + 4 * o);
-            self.bias[o] = b.wrapping_sub(input.zero_point.wrapping_mul(sum));
+            let offset = (input.zero_point + 128).wrapping_mul(sum);
+            self.bias[o] = b.wrapping_sub(offset);
             let s_w = f32_at(bytes, kernel_scale + 4 * o);
             let m = Multiplier::of_scales(input.scale, s_w, self.output.scale);
             self.multiplier[o] = m.multiplier;
@@ -108,11 +112,7 @@ impl<const I: usize, const O: usize, const G: usize, A: Int8Activation> Forward
         let (x, y) = (x.as_slice(), y.as_mut_slice());
         gemm(x, B, I, I, self.kernel.as_flattened(), O, &requantize, y, O);
         if A::SOFTMAX {
-            for sample in y.chunks_exact_mut(O) {
-                let mut logits = [0i8; O];
-                logits.copy_from_slice(sample);
-                self.softmax.apply(&logits, sample);
-            }
+            self.softmax.apply_rows::<O>(y);
         }
     }
 }

@@ -96,6 +96,39 @@ impl Softmax {
     /// `logits` (scale [`OUTPUT_SCALE`](Self::OUTPUT_SCALE), zero point
     /// [`OUTPUT_ZERO_POINT`](Self::OUTPUT_ZERO_POINT)). Integer arithmetic only, no allocation.
     pub fn apply(&self, logits: &[i8], output: &mut [i8]) {
+        self.apply_with(logits, output, &mut |diff| self.exp(diff));
+    }
+
+    /// The softmax of each row of `O` logits in `rows`, in place: [`apply`](Self::apply) on
+    /// each, with the exp of each difference `q_i - q_max` (one of 256) computed once for all
+    /// the rows rather than ten times a row, which most of a large batch's time would go to.
+    pub fn apply_rows<const O: usize>(&self, rows: &mut [i8]) {
+        // Per difference `-d`, `memo[d]`: its exp, `NOT_YET`, or `BELOW` (below `diff_min`).
+        const NOT_YET: i32 = -1;
+        const BELOW: i32 = -2;
+        let mut memo = [NOT_YET; 256];
+        let mut exp = |diff: i32| {
+            let slot = &mut memo[diff.unsigned_abs() as usize];
+            if *slot == NOT_YET {
+                *slot = self.exp(diff).unwrap_or(BELOW);
+            }
+            Some(*slot).filter(|&e| e != BELOW)
+        };
+        for row in rows.chunks_exact_mut(O) {
+            let mut logits = [0i8; O];
+            logits.copy_from_slice(row);
+            self.apply_with(&logits, row, &mut exp);
+        }
+    }
+
+    /// [`apply`](Self::apply) with `exp` giving [`exp`](Self::exp) of each difference.
+    #[inline]
+    fn apply_with(
+        &self,
+        logits: &[i8],
+        output: &mut [i8],
+        exp: &mut impl FnMut(i32) -> Option<i32>,
+    ) {
         let Some(&max) = logits.iter().max() else {
             return;
         };
@@ -105,7 +138,7 @@ impl Softmax {
         // Q12.19. Saturating: past 2^28 (a sum of 512) every output is -128 anyway.
         let mut sum = 0i32;
         for (i, &logit) in logits.iter().enumerate() {
-            let e = self.exp(logit as i32 - max);
+            let e = exp(logit as i32 - max);
             if let Some(slot) = kept.get_mut(i) {
                 *slot = e;
             }
@@ -119,7 +152,7 @@ impl Softmax {
         for (i, (y, &logit)) in output.iter_mut().zip(logits).enumerate() {
             let e = match kept.get(i) {
                 Some(&e) if logits.len() <= KEPT => e,
-                _ => self.exp(logit as i32 - max),
+                _ => exp(logit as i32 - max),
             };
             *y = match e {
                 Some(e) if exponent <= 31 => {
@@ -253,6 +286,28 @@ mod tests {
             let softmax = Softmax::new(scale);
             assert_eq!(softmax.input_multiplier, 0, "{scale}");
             assert_eq!(in_256ths(&softmax, &[-128, 0, 127, 5]), [64; 4], "{scale}");
+        }
+    }
+
+    #[test]
+    fn rows_at_once_equal_each_row_alone() {
+        let mut r = 0x2545_f491_4f6c_dd1du64;
+        for scale in [0.003, 0.05, 0.1, 0.2, 0.5, 3.0] {
+            let softmax = Softmax::new(scale);
+            let mut rows = [0i8; 10 * 300];
+            for v in rows.iter_mut() {
+                r ^= r << 13;
+                r ^= r >> 7;
+                r ^= r << 17;
+                *v = r as i8;
+            }
+            let mut want = rows;
+            for row in want.chunks_exact_mut(10) {
+                let logits: [i8; 10] = row.try_into().unwrap();
+                softmax.apply(&logits, row);
+            }
+            softmax.apply_rows::<10>(&mut rows);
+            assert_eq!(rows, want, "{scale}");
         }
     }
 

@@ -1,5 +1,6 @@
-//! The int8 product with AVX2: inputs and weights widened to `i16`, multiplied with `vpmaddwd`
-//! (two products summed per `i32` lane, exact for every `i8`; `vpmaddubsw` would saturate).
+//! The int8 product with AVX2: unsigned inputs and signed weights widened to `i16`, multiplied
+//! with `vpmaddwd` (two products summed per `i32` lane, exact for every `u8` times `i8`;
+//! `vpmaddubsw` would saturate).
 //!
 //! One register holds four outputs' four weights of a group as sixteen `i16`; the row's four
 //! inputs of the group are widened and repeated four times. `vpmaddwd` then leaves, per output,
@@ -38,7 +39,7 @@ pub(super) unsafe fn gemm(
     unsafe { strips::<false>(ops, Out::Int8(out.as_mut_ptr(), q), out_stride) }
 }
 
-/// The product of `ops` (unsigned inputs) requantised by `q` and max-pooled by `pool` into
+/// The product of `ops` (`u8` inputs) requantised by `q` and max-pooled by `pool` into
 /// `out`.
 ///
 /// # Safety
@@ -65,13 +66,13 @@ enum Out<'a> {
     Pool(*mut i8, &'a Requantize<'a>, Pool),
 }
 
-/// The product of `ops` into `out`, strip by strip of outputs: unsigned inputs pooled if `U`,
-/// else signed inputs requantised.
+/// The product of `ops` into `out`, strip by strip of outputs: `u8` inputs pooled if `U`,
+/// else `i8` inputs (read as `x + 128`) requantised.
 ///
 /// Safety: as [`gemm`], with `out` rows of `out_stride` as checked.
 #[target_feature(enable = "avx2")]
 unsafe fn strips<const U: bool>(ops: &Operands<'_>, out: Out<'_>, out_stride: usize) {
-    // Unsigned inputs are a convolution's patches, many rows: tall tiles alone, so that their
+    // `u8` inputs are a convolution's patches, many rows: tall tiles alone, so that their
     // code exists once.
     let widest = match ops.rows {
         _ if U => 1,
@@ -203,7 +204,7 @@ enum Store<const P: usize> {
 }
 
 /// One strip's per-output vectors: bias, requantisation if any, and the weights' masks by four;
-/// the window a pooling strip is in. Its inputs are unsigned if `U`.
+/// the window a pooling strip is in. Its inputs are `u8` if `U`, else `i8` read as `x + 128`.
 struct Tile<'a, const P: usize, const Q: usize, const U: bool> {
     strip: &'a Strip<'a>,
     /// The strip's outputs below `O`.
@@ -287,7 +288,8 @@ impl<const P: usize, const Q: usize, const U: bool> Tile<'_, P, Q, U> {
             // Safety: the last group is below `G`.
             let w = unsafe { self.weights(ops.whole_groups()) };
             for (acc, &x) in acc.iter_mut().zip(&last) {
-                let x = widen::<U>(x);
+                // `last_group` gives the inputs unsigned already.
+                let x = widen::<true>(x);
                 for (acc, &w) in acc.iter_mut().zip(&w) {
                     *acc = _mm256_add_epi32(*acc, _mm256_madd_epi16(w, x));
                 }
@@ -323,7 +325,7 @@ impl<const P: usize, const Q: usize, const U: bool> Tile<'_, P, Q, U> {
             (true, Store::Pool(out, lanes, pool)) => {
                 return unsafe { self.pooled(*out, lanes, *pool, &sums) }
             }
-            _ => unreachable!("unsigned inputs are pooled, signed ones are not"),
+            _ => unreachable!("u8 inputs are pooled, i8 ones are not"),
         };
         let row = out.wrapping_add(r * s.out_stride + s.o0);
         for (p, &sums) in sums.iter().enumerate() {
@@ -395,13 +397,14 @@ unsafe fn store_bytes(y: __m256i, at: *mut i8, n: usize) {
     }
 }
 
-/// A group's four inputs, widened to `i16` (as `u8` if `U`, else `i8`) and repeated four times.
+/// A group's four inputs made unsigned (as they are if `U`, else `x + 128`), widened to `i16`
+/// and repeated four times.
 #[inline]
 #[target_feature(enable = "avx2")]
 fn widen<const U: bool>(four: i32) -> __m256i {
-    if U {
-        _mm256_cvtepu8_epi16(_mm_set1_epi32(four))
-    } else {
-        _mm256_cvtepi8_epi16(_mm_set1_epi32(four))
-    }
+    let four = if U { four } else { four ^ FLIP };
+    _mm256_cvtepu8_epi16(_mm_set1_epi32(four))
 }
+
+/// Four sign bits: `x ⊕ FLIP` is `x + 128` of each `i8`, as a `u8`.
+const FLIP: i32 = 0x8080_8080_u32 as i32;

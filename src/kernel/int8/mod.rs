@@ -1,19 +1,25 @@
-//! The int8 matrix product with fused requantisation: `rows` int8 inputs of `K` values times an
-//! int8 kernel of `K × O`, summed exactly in `i32`, then scaled back to int8 per output channel
-//! as TFLite's integer kernels do it.
+//! The int8 matrix product with fused requantisation: `rows` rows of `K` inputs times an int8
+//! kernel of `K × O`, summed exactly in `i32`, then scaled back to int8 per output channel as
+//! TFLite's integer kernels do it.
 //!
-//! For each row `r < rows` and output `o < O`:
+//! Every product multiplies unsigned inputs: a byte `x` of a row is read as `u = x + 128` (its
+//! sign bit flipped) unless the bytes are `u8` already (a convolution's patches). For each row
+//! `r < rows` and output `o < O`:
 //!
-//! `acc = bias[o] + Σ_{k<K} x[r·row_stride + k]·w[k][o]` (wrapping `i32`),
+//! `acc = bias[o] + Σ_{k<K} u[r·row_stride + k]·w[k][o]` (wrapping `i32`),
 //! `out[r·out_stride + o] = min(max(zero_point + M[o].apply(acc), min), max)`
 //!
 //! with `M[o] = Multiplier { multiplier: multiplier[o], shift: shift[o] }` (TFLite's
 //! `MultiplyByQuantizedMultiplier`, [`Multiplier::apply`]) and the addition of the zero point
-//! exact (it saturates before the clamp, which gives the same result).
+//! exact (it saturates before the clamp, which gives the same result). A layer whose inputs have
+//! zero point `zp` folds `-(zp + 128)·Σ_k w[k][o]` into the bias, so that `acc` is
+//! `b[o] + Σ_k (x[k] - zp)·w[k][o]`. Unsigned inputs are what `vpdpbusd` multiplies, and their
+//! zero is the real zero of an input with zero point -128 (a ReLU's output, an image's
+//! background): a group of four such zeros adds nothing, and the products of one or two rows
+//! skip it.
 //!
-//! [`gemm_max_pool`] multiplies unsigned inputs (a convolution's patches, `x + 128`) and keeps
-//! the largest output of each window of consecutive rows: a convolution and the max pooling
-//! after it.
+//! [`gemm_max_pool`] keeps the largest output of each window of consecutive rows: a convolution
+//! and the max pooling after it.
 //!
 //! The kernel is packed by groups of four inputs: `w[k][o] = kernel[(k/4)·O + o][k%4]`, with
 //! `G = ceil(K/4)` groups whose entries past `K` are zero. One group of one output is the four
@@ -21,10 +27,9 @@
 //!
 //! Three bodies, chosen at run time and bit-identical: AVX-512 VNNI (`vnni.rs`, with BW and
 //! VL; `vpdpbusd`: four products and their sum per lane per instruction), AVX2 (`avx2.rs`,
-//! inputs and weights widened to `i16` and multiplied with `vpmaddwd`, exact for every `i8`
-//! and `u8`), and plain loops
-//! (`portable.rs`, what a microcontroller runs). The SIMD ones vectorise the requantisation
-//! bit for bit; see `requantize.rs` for its lane arithmetic.
+//! inputs and weights widened to `i16` and multiplied with `vpmaddwd`, exact for every `u8`
+//! and `i8`), and plain loops (`portable.rs`, what a microcontroller runs). The SIMD ones
+//! vectorise the requantisation bit for bit; see `requantize.rs` for its lane arithmetic.
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
@@ -42,8 +47,8 @@ use crate::quant::{Multiplier, Rounding};
 /// then the output's zero point and the activation's clamp.
 #[derive(Clone, Copy, Debug)]
 pub struct Requantize<'a> {
-    /// `bias[o]` in the accumulator's scale, with the input's zero point folded in
-    /// (`b[o] - zp_in·Σ_k w[k][o]`), `O` values.
+    /// `bias[o]` in the accumulator's scale, with the input's zero point and the inputs'
+    /// offset of 128 folded in (`b[o] - (zp_in + 128)·Σ_k w[k][o]`), `O` values.
     pub bias: &'a [i32],
     /// `multiplier[o]`: the significand of `M[o]`, in `[2^30, 2^31)` or 0, `O` values.
     pub multiplier: &'a [i32],
@@ -78,7 +83,8 @@ impl Requantize<'_> {
 
 /// One product's inputs: `rows` rows of `x` (row `r` from `r·row_stride`, `k` values), the
 /// packed kernel of `outputs` channels, and their bias, which starts each accumulator. The
-/// bytes of `x` are `i8` values, or `u8` ones if `unsigned` (a pooled product's patches).
+/// bytes of `x` are `u8` values if `unsigned` (a pooled product's patches), else `i8` ones
+/// read as `x + 128`.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Operands<'a> {
     pub x: &'a [i8],
@@ -157,14 +163,15 @@ impl Operands<'_> {
         }
     }
 
-    /// The last group's inputs of row `row`, zeros past `K`, as the `i32` lane they fill:
-    /// `x` is never read past the row's `K` values.
+    /// The last group's inputs of row `row` as unsigned bytes, zeros past `K`, as the `i32`
+    /// lane they fill: `x` is never read past the row's `K` values.
     #[inline]
     pub(super) fn last_group(&self, row: usize) -> i32 {
         let start = self.start(row) + self.whole_groups() * 4;
         // At most three inputs, read one by one (a copy of variable length is a call).
         let rest = &self.x[start..self.start(row) + self.k];
-        let byte = |i: usize| rest.get(i).map_or(0, |&v| v as u8);
+        let flip = if self.unsigned { 0 } else { 0x80 };
+        let byte = |i: usize| rest.get(i).map_or(0, |&v| v as u8 ^ flip);
         i32::from_le_bytes([byte(0), byte(1), byte(2), 0])
     }
 
@@ -242,7 +249,7 @@ fn span(rows: usize, stride: usize, len: usize) -> usize {
 }
 
 /// For each row `r < rows` and output `o < O`:
-/// `out[r·out_stride + o] = min(max(zero_point + M[o].apply(bias[o] + Σ_{k<K} x[r·row_stride + k]·w[k][o]), min), max)`,
+/// `out[r·out_stride + o] = min(max(zero_point + M[o].apply(bias[o] + Σ_{k<K} (x[r·row_stride + k] + 128)·w[k][o]), min), max)`,
 /// with `w[k][o] = kernel[(k/4)·O + o][k%4]` (see the module documentation). Reads `x` only
 /// inside each row's `K` values and writes `out` only inside each row's `O` values.
 ///

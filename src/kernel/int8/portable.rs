@@ -1,5 +1,6 @@
 //! The int8 product in plain loops, as a microcontroller runs it: per row, blocks of eight
-//! outputs in `i32` accumulators, each group's four inputs times each output's four weights.
+//! outputs in `i32` accumulators, each group's four unsigned inputs times each output's four
+//! weights. A group of four zeros (a ReLU's zeros, an image's background) is skipped.
 
 use super::{Operands, Requantize};
 
@@ -50,16 +51,15 @@ fn each_block(ops: &Operands<'_>, mut done: impl FnMut(usize, usize, &[i32])) {
             acc[..n].copy_from_slice(&ops.bias[o0..o0 + n]);
             for t in 0..ops.taps {
                 let x = &ops.x[start + t * ops.pitch..][..run];
-                // The last group may hold fewer than four inputs: `zip` stops at them.
+                // The last group may hold fewer than four inputs: zeros stand for the rest.
                 for (c, four) in x.chunks(4).enumerate() {
+                    let u = unsigned(four, ops.unsigned);
+                    if u == [0; 4] {
+                        continue;
+                    }
                     let w = &ops.kernel[(t * per + c) * o + o0..][..n];
                     for (acc, w) in acc.iter_mut().zip(w) {
-                        let dot = if ops.unsigned {
-                            dot_u8(four, w)
-                        } else {
-                            dot(four, w)
-                        };
-                        *acc = acc.wrapping_add(dot);
+                        *acc = acc.wrapping_add(dot(&u, w));
                     }
                 }
             }
@@ -68,17 +68,20 @@ fn each_block(ops: &Operands<'_>, mut done: impl FnMut(usize, usize, &[i32])) {
     }
 }
 
-/// `Σ x[j]·w[j]` over the (up to four) inputs of a group; at most `4·2^14`, no overflow.
+/// A group's (up to four) inputs as unsigned bytes, `x + 128` unless they are `u8` already,
+/// zeros past the inputs.
 #[inline]
-fn dot(x: &[i8], w: &[i8; 4]) -> i32 {
-    x.iter().zip(w).map(|(&x, &w)| x as i32 * w as i32).sum()
+fn unsigned(x: &[i8], is_unsigned: bool) -> [u8; 4] {
+    let flip = if is_unsigned { 0 } else { 0x80 };
+    let mut u = [0; 4];
+    for (u, &x) in u.iter_mut().zip(x) {
+        *u = x as u8 ^ flip;
+    }
+    u
 }
 
-/// [`dot`] of inputs that are `u8` values: at most `4·2^15`, no overflow.
+/// `Σ u[j]·w[j]` over a group: at most `4·2^15`, no overflow.
 #[inline]
-fn dot_u8(x: &[i8], w: &[i8; 4]) -> i32 {
-    x.iter()
-        .zip(w)
-        .map(|(&x, &w)| x as u8 as i32 * w as i32)
-        .sum()
+fn dot(u: &[u8; 4], w: &[i8; 4]) -> i32 {
+    u.iter().zip(w).map(|(&u, &w)| u as i32 * w as i32).sum()
 }

@@ -36,6 +36,20 @@ impl Rng {
     }
 }
 
+/// Runs of -128 (zero once made unsigned) of 1 to 40 inputs over most of `x`, as a ReLU's
+/// zeros or an image's background lie: groups of four zeros, aligned or not, for the products
+/// that skip them.
+fn zero_runs(r: &mut Rng, x: &mut [i8]) {
+    let (mut i, len) = (0, x.len());
+    while i < len {
+        let run = r.range(1, 40) as usize;
+        if !r.next().is_multiple_of(4) {
+            x[i..(i + run).min(len)].fill(-128);
+        }
+        i += run;
+    }
+}
+
 /// A product's owned operands.
 struct Case {
     x: Vec<i8>,
@@ -60,7 +74,10 @@ impl Case {
     fn random(r: &mut Rng, rows: usize, k: usize, o: usize) -> Case {
         let row_stride = k + r.range(0, 5) as usize;
         let out_stride = o + r.range(0, 3) as usize;
-        let x = (0..(rows - 1) * row_stride + k).map(|_| r.byte()).collect();
+        let mut x: Vec<i8> = (0..(rows - 1) * row_stride + k).map(|_| r.byte()).collect();
+        if r.next().is_multiple_of(2) {
+            zero_runs(r, &mut x);
+        }
         let kernel = (0..k.div_ceil(4) * o)
             .map(|_| [r.byte(), r.byte(), r.byte(), r.byte()])
             .collect();
@@ -153,7 +170,7 @@ impl Case {
                 let mut acc = self.bias[o] as i64;
                 for k in 0..self.k {
                     let w = self.kernel[(k / 4) * self.o + o][k % 4];
-                    acc += self.x[r * self.row_stride + k] as i64 * w as i64;
+                    acc += (self.x[r * self.row_stride + k] as i64 + 128) * w as i64;
                 }
                 let m = Multiplier {
                     multiplier: self.multiplier[o],
@@ -209,9 +226,22 @@ fn simd_bodies_match_the_portable_one() {
         (2, 128, 10),
         (13, 9, 32),
         (9, 288, 64),
+        (1, 1600, 10),
+        (2, 1601, 10),
+        (1, 259, 70),
+        (2, 262, 40),
+        (2, 784, 128),
     ];
     let mut r = Rng(17);
-    let large = big.map(|(rows, k, o)| Case::random(&mut r, rows, k, o));
+    // Each twice: as random, and with most of its inputs zero.
+    let large = big.into_iter().flat_map(|(rows, k, o)| {
+        let (a, mut b) = (
+            Case::random(&mut r, rows, k, o),
+            Case::random(&mut r, rows, k, o),
+        );
+        zero_runs(&mut r, &mut b.x);
+        [a, b]
+    });
     for case in cases().chain(large) {
         let want = case.run(portable::gemm);
         let what = format!("rows {} k {} o {}", case.rows, case.k, case.o);

@@ -1,20 +1,18 @@
 //! The int8 product with AVX-512 VNNI: `vpdpbusd` adds to each `i32` lane the four products of
-//! its bytes, one operand unsigned and one signed, without saturating.
+//! its bytes, unsigned inputs times signed weights, without saturating.
 //!
 //! A vector of one group holds sixteen outputs' four weights; the row's four inputs of that
-//! group are broadcast to every lane. Unsigned inputs (a convolution's patches) are multiplied
-//! as they are. Signed ones need the weights made unsigned by flipping their sign bits
-//! (`w ⊕ 0x80 = w + 128`), so the instruction sums `(w + 128)·x`, and the accumulator starts
-//! from `bias - 128·Σ_k x[k]` (the row's sum, once per tile): the result is `bias + Σ w·x`
-//! exactly, modulo `2^32` as every body computes it.
+//! group are made unsigned (`x ⊕ 0x80 = x + 128`, unless they are `u8` already) and broadcast to
+//! every lane. The result is `bias + Σ u·w` exactly, modulo `2^32` as every body computes it.
 //!
 //! Tiles are `R` rows by `V` vectors of outputs (`R·V` accumulators of the 32 registers): 8 rows
-//! by 32 outputs, or for one or two rows (a batch of one) up to 128 outputs, so that enough
-//! independent accumulators hide the instruction's latency; one row of at most 32 outputs
-//! splits its groups between four sets of accumulators instead. The requantised lanes are
-//! narrowed to bytes with packs. A pooled product folds each tile's rows into its windows'
-//! maxima and stores a window once its last row is in. Outputs past `O` are masked in the
-//! weights' loads and the stores, which never touch memory outside the mask.
+//! by 32 outputs; a product of one or two rows (a batch of one) takes up to 128 outputs at once
+//! and skips the groups whose inputs are all zero, found 64 groups at a time by comparing
+//! vectors, in up to four sets of accumulators so that enough independent ones hide the
+//! instruction's latency. The requantised lanes are narrowed to bytes with packs. A pooled
+//! product folds each tile's rows into its windows' maxima and stores a window once its last
+//! row is in. Outputs past `O` are masked in the weights' loads and the stores, which never
+//! touch memory outside the mask.
 
 use core::arch::x86_64::*;
 
@@ -29,8 +27,11 @@ const W: usize = 16;
 /// Rows of the main tile.
 const ROWS: usize = 8;
 
-/// Independent sets of accumulators of a one-row product of at most 32 outputs.
-const CHAINS: usize = 4;
+/// Groups whose zeros are found at once: four vectors of sixteen, one bit each.
+const SCAN: usize = 64;
+
+/// Four sign bits: `x ⊕ FLIP` is `x + 128` of each `i8`, as a `u8`.
+const FLIP: i32 = 0x8080_8080_u32 as i32;
 
 /// The product of `ops` requantised by `q` into `out`.
 ///
@@ -48,7 +49,7 @@ pub(super) unsafe fn gemm(
     unsafe { strips::<false>(ops, Out::Int8(out.as_mut_ptr(), q), out_stride) }
 }
 
-/// The product of `ops` (unsigned inputs) requantised by `q` and max-pooled by `pool` into
+/// The product of `ops` (`u8` inputs) requantised by `q` and max-pooled by `pool` into
 /// `out`.
 ///
 /// # Safety
@@ -76,13 +77,13 @@ enum Out<'a> {
     Pool(*mut i8, &'a Requantize<'a>, Pool),
 }
 
-/// The product of `ops` into `out`, strip by strip of outputs: unsigned inputs pooled if `U`,
-/// else signed inputs requantised.
+/// The product of `ops` into `out`, strip by strip of outputs: `u8` inputs pooled if `U`,
+/// else `i8` inputs (read as `x + 128`) requantised.
 ///
 /// Safety: as [`gemm`], with `out` rows of `out_stride` as checked.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
 unsafe fn strips<const U: bool>(ops: &Operands<'_>, out: Out<'_>, out_stride: usize) {
-    // Unsigned inputs are a convolution's patches, many rows: tall tiles alone, so that their
+    // `u8` inputs are a convolution's patches, many rows: tall tiles alone, so that their
     // code exists once.
     let widest = if ops.rows < 3 && !U { 8 } else { 2 };
     let mut o0 = 0;
@@ -150,7 +151,9 @@ impl Strip<'_> {
         })
     }
 
-    /// The one or two rows of a product of fewer than three, `V` vectors of outputs at once.
+    /// The one or two rows of a product of fewer than three, `V` vectors of outputs at once,
+    /// in `C` sets of accumulators: four or two for one or two vectors, whose chains of
+    /// `vpdpbusd` are too few without more.
     ///
     /// Safety: as [`gemm`], with `rows` 1 or 2.
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
@@ -158,11 +161,12 @@ impl Strip<'_> {
         let rows = self.ops.rows;
         // Safety: the rows `0 .. rows` exist.
         self.with_tile::<V, U>(false, |tile| unsafe {
-            match rows {
-                // One or two vectors of one row: too few chains of `vpdpbusd` without more.
-                1 if V <= 2 => tile.run_chains(),
-                1 => tile.run::<1>(0),
-                _ => tile.run::<2>(0),
+            match (rows, V) {
+                (1, 1 | 2) => tile.run_sparse::<1, 4>(),
+                (1, 4) => tile.run_sparse::<1, 2>(),
+                (2, 1 | 2) => tile.run_sparse::<2, 2>(),
+                (1, _) => tile.run_sparse::<1, 1>(),
+                _ => tile.run_sparse::<2, 1>(),
             }
         })
     }
@@ -214,7 +218,7 @@ impl Strip<'_> {
 }
 
 /// One strip's per-output vectors: bias, masks and, for a strip of many tiles or one that
-/// pools, requantisation; the window a pooling strip is in. Its inputs are unsigned if `U`.
+/// pools, requantisation; the window a pooling strip is in. Its inputs are `u8` if `U`, else `i8` read as `x + 128`.
 struct Tile<'a, const V: usize, const U: bool> {
     strip: &'a Strip<'a>,
     lanes: Option<&'a [Lanes512; V]>,
@@ -233,8 +237,7 @@ struct Window<const V: usize> {
 }
 
 impl<const V: usize, const U: bool> Tile<'_, V, U> {
-    /// The `V` vectors of weights of group `g`, made unsigned (`w + 128`) unless the inputs
-    /// are.
+    /// The `V` vectors of weights of group `g`.
     ///
     /// Safety: `g < G`.
     #[inline]
@@ -250,12 +253,7 @@ impl<const V: usize, const U: bool> Tile<'_, V, U> {
         for (v, (w, &mask)) in w.iter_mut().zip(self.masks).enumerate() {
             // Safety: the unmasked lanes are outputs below `O` of group `g < G`, inside the
             // kernel (checked); masked lanes are not read.
-            let loaded = unsafe { _mm512_maskz_loadu_epi32(mask, first.wrapping_add(v * W)) };
-            *w = if U {
-                loaded
-            } else {
-                _mm512_xor_si512(loaded, _mm512_set1_epi8(-128))
-            };
+            *w = unsafe { _mm512_maskz_loadu_epi32(mask, first.wrapping_add(v * W)) };
         }
         w
     }
@@ -276,17 +274,7 @@ impl<const V: usize, const U: bool> Tile<'_, V, U> {
             true => ops.last_group(r0 + i),
             false => 0,
         });
-        let mut start = [0i32; R];
-        for (start, &x) in start.iter_mut().zip(&x).filter(|_| !U) {
-            // Safety: the row has `k` values in `x` (checked).
-            *start = unsafe { row_sum(x, ops.k) }.wrapping_mul(-128);
-        }
-        let mut acc = [[_mm512_setzero_si512(); V]; R];
-        for (acc, &start) in acc.iter_mut().zip(&start) {
-            for (acc, &bias) in acc.iter_mut().zip(self.bias) {
-                *acc = _mm512_add_epi32(bias, _mm512_set1_epi32(start));
-            }
-        }
+        let mut acc = [*self.bias; R];
         // The row's runs (one, but for a convolution read in place), whole groups each.
         let per = ops.whole_groups() / ops.taps;
         for t in 0..ops.taps {
@@ -297,9 +285,9 @@ impl<const V: usize, const U: bool> Tile<'_, V, U> {
                 for (acc, &x) in acc.iter_mut().zip(&x) {
                     // Safety: the group's four inputs lie in the row's run `t` (checked).
                     let x = unsafe { x.add(4 * c).cast::<i32>().read_unaligned() };
-                    let x = _mm512_set1_epi32(x);
+                    let x = _mm512_set1_epi32(if U { x } else { x ^ FLIP });
                     for (acc, &w) in acc.iter_mut().zip(&w) {
-                        *acc = dot::<U>(*acc, w, x);
+                        *acc = _mm512_dpbusd_epi32(*acc, x, w);
                     }
                 }
             }
@@ -307,10 +295,11 @@ impl<const V: usize, const U: bool> Tile<'_, V, U> {
         if !ops.k.is_multiple_of(4) {
             // Safety: the last group is below `G`.
             let w = unsafe { self.weights(ops.whole_groups()) };
+            // `last_group` gives the inputs unsigned already.
             for (acc, &x) in acc.iter_mut().zip(&last) {
                 let x = _mm512_set1_epi32(x);
                 for (acc, &w) in acc.iter_mut().zip(&w) {
-                    *acc = dot::<U>(*acc, w, x);
+                    *acc = _mm512_dpbusd_epi32(*acc, x, w);
                 }
             }
         }
@@ -321,52 +310,74 @@ impl<const V: usize, const U: bool> Tile<'_, V, U> {
         unsafe { self.finish(r0, &done) }
     }
 
-    /// The strip of a product of one row, its groups split between [`CHAINS`] sets of
-    /// accumulators (group `g` into set `g % CHAINS`), summed at the end: the same sum modulo
-    /// `2^32`, in independent chains.
+    /// The `R` rows (one or two) of the strip, skipping the groups where every row's inputs
+    /// are zero: group `g` of the rest into the set of accumulators `n % C`, `n` its place
+    /// among them, the sets summed at the end (the same sum modulo `2^32`, in independent
+    /// chains).
     ///
-    /// Safety: as [`gemm`], with one row.
+    /// Safety: as [`gemm`], for rows `0 .. R` below `rows`.
     #[inline]
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
-    unsafe fn run_chains(&self) {
+    unsafe fn run_sparse<const R: usize, const C: usize>(&self) {
         let ops = self.strip.ops;
-        let x = ops.x.as_ptr();
-        let last = ops.last_group(0);
-        // Safety: the row has `k` values in `x` (checked).
-        let sum = if U { 0 } else { unsafe { row_sum(x, ops.k) } };
-        let start = _mm512_set1_epi32(sum.wrapping_mul(-128));
-        let mut acc = [[_mm512_setzero_si512(); V]; CHAINS];
-        for (acc, &bias) in acc[0].iter_mut().zip(self.bias) {
-            *acc = _mm512_add_epi32(bias, start);
+        let x: [*const i8; R] = core::array::from_fn(|i| ops.x.as_ptr().wrapping_add(ops.start(i)));
+        let last: [i32; R] = core::array::from_fn(|i| ops.last_group(i));
+        let mut acc = [[*self.bias; R]; C];
+        for acc in &mut acc[1..] {
+            *acc = [[_mm512_setzero_si512(); V]; R];
         }
         let whole = ops.whole_groups();
-        let mut g = 0;
-        while g < whole {
-            for acc in acc.iter_mut().take(whole - g) {
-                // Safety: `g < G`, and the group's four inputs lie below `k`.
-                let (w, x) =
-                    unsafe { (self.weights(g), x.add(4 * g).cast::<i32>().read_unaligned()) };
-                let x = _mm512_set1_epi32(x);
-                for (acc, &w) in acc.iter_mut().zip(&w) {
-                    *acc = dot::<U>(*acc, w, x);
+        for first in (0..whole).step_by(SCAN) {
+            // Safety: the groups `first .. min(first + 64, whole)` lie in each row.
+            let mut live = unsafe { nonzero::<R, U>(&x, first, whole - first) };
+            while live != 0 {
+                // The next `C` groups with an input that is not zero; past the last, group 0
+                // of no inputs, which adds nothing.
+                let mut four = [[0i32; R]; C];
+                let mut group = [0usize; C];
+                for (four, group) in four.iter_mut().zip(&mut group) {
+                    if live == 0 {
+                        break;
+                    }
+                    *group = first + live.trailing_zeros() as usize;
+                    live &= live - 1;
+                    for (four, &x) in four.iter_mut().zip(&x) {
+                        // Safety: the group's four inputs lie in the row (checked).
+                        let v = unsafe { x.add(4 * *group).cast::<i32>().read_unaligned() };
+                        *four = if U { v } else { v ^ FLIP };
+                    }
                 }
-                g += 1;
+                for ((acc, four), &group) in acc.iter_mut().zip(&four).zip(&group) {
+                    // Safety: `group < G`.
+                    let w = unsafe { self.weights(group) };
+                    for (acc, &four) in acc.iter_mut().zip(four) {
+                        let x = _mm512_set1_epi32(four);
+                        for (acc, &w) in acc.iter_mut().zip(&w) {
+                            *acc = _mm512_dpbusd_epi32(*acc, x, w);
+                        }
+                    }
+                }
             }
         }
         if !ops.k.is_multiple_of(4) {
-            // Safety: the last group is below `G`.
+            // Safety: the last group is below `G`; `last_group` gives its inputs unsigned.
             let w = unsafe { self.weights(whole) };
-            for (acc, &w) in acc[0].iter_mut().zip(&w) {
-                *acc = dot::<U>(*acc, w, _mm512_set1_epi32(last));
+            for (acc, &four) in acc[0].iter_mut().zip(&last) {
+                let x = _mm512_set1_epi32(four);
+                for (acc, &w) in acc.iter_mut().zip(&w) {
+                    *acc = _mm512_dpbusd_epi32(*acc, x, w);
+                }
             }
         }
-        let mut done = [acc[0]];
-        for chain in &acc[1..] {
-            for (sum, &acc) in done[0].iter_mut().zip(chain) {
-                *sum = _mm512_add_epi32(*sum, acc);
+        let mut done = acc[0];
+        for set in &acc[1..] {
+            for (done, set) in done.iter_mut().zip(set) {
+                for (sum, &acc) in done.iter_mut().zip(set) {
+                    *sum = _mm512_add_epi32(*sum, acc);
+                }
             }
         }
-        // Safety: row 0 exists.
+        // Safety: the rows `0 .. R` exist.
         unsafe { self.finish(0, &done) }
     }
 
@@ -382,7 +393,7 @@ impl<const V: usize, const U: bool> Tile<'_, V, U> {
             match (U, self.strip.out) {
                 (false, Out::Int8(out, q)) => self.requantized(out, q, r0, acc),
                 (true, Out::Pool(out, _, pool)) => self.pooled(out, pool, acc),
-                _ => unreachable!("unsigned inputs are pooled, signed ones are not"),
+                _ => unreachable!("u8 inputs are pooled, i8 ones are not"),
             }
         }
     }
@@ -506,18 +517,6 @@ impl<const V: usize, const U: bool> Tile<'_, V, U> {
     }
 }
 
-/// `acc` plus the four products per lane of `w` and `x`, signed weights times unsigned inputs
-/// if `U`, else unsigned (flipped) weights times signed inputs.
-#[inline]
-#[target_feature(enable = "avx512f,avx512vnni")]
-fn dot<const U: bool>(acc: __m512i, w: __m512i, x: __m512i) -> __m512i {
-    if U {
-        _mm512_dpbusd_epi32(acc, x, w)
-    } else {
-        _mm512_dpbusd_epi32(acc, w, x)
-    }
-}
-
 /// Two vectors of sixteen `i32` in `[-128, 127]` as 32 bytes, in order: packed to `i16` and to
 /// `i8` within each 128-bit lane, then the lanes' dwords gathered. (AMD runs `vpmovdb`, which
 /// the compiler would fuse with the store, slowly.)
@@ -531,31 +530,28 @@ fn narrow(a: __m512i, b: __m512i) -> __m256i {
     _mm512_castsi512_si256(_mm512_permutexvar_epi32(order, bytes))
 }
 
-/// `Σ_{k<len} x[k]`, from 64 bytes at a time: each byte made unsigned (`x + 128`) and summed
-/// by `vpsadbw`; the bytes past `len` load as zeros, which count as inputs of zero.
+/// The groups `first .. first + min(n, 64)` of `R` rows at `x` where some row's four inputs are
+/// not zero (made unsigned unless `U`), one bit each from bit 0.
 ///
-/// Safety: `x .. x + len` must be readable.
+/// Safety: those groups of every row must be readable.
 #[inline]
-#[target_feature(enable = "avx512f,avx512bw")]
-unsafe fn row_sum(x: *const i8, len: usize) -> i32 {
-    if len <= 16 {
-        // A short row (a convolution's patch) in the scalar units, beside the vector work.
-        // Safety: `x .. x + len` is readable.
-        let row = unsafe { core::slice::from_raw_parts(x, len) };
-        return row.iter().map(|&v| v as i32).sum();
+#[target_feature(enable = "avx512f,avx512bw,avx512vl")]
+unsafe fn nonzero<const R: usize, const U: bool>(
+    x: &[*const i8; R],
+    first: usize,
+    n: usize,
+) -> u64 {
+    let zero = _mm512_set1_epi32(if U { 0 } else { FLIP });
+    let mut live = 0u64;
+    for part in 0..SCAN / W {
+        let count = n.saturating_sub(part * W).min(W);
+        let mask = ((1u32 << count) - 1) as __mmask16;
+        for &x in x {
+            let at = x.wrapping_add(4 * (first + part * W));
+            // Safety: the unmasked lanes are groups below `first + n` of the row.
+            let v = unsafe { _mm512_maskz_loadu_epi32(mask, at.cast()) };
+            live |= (_mm512_mask_cmpneq_epi32_mask(mask, v, zero) as u64) << (part * W);
+        }
     }
-    let flip = _mm512_set1_epi8(-128);
-    let mut total = _mm512_setzero_si512();
-    let chunks = len.div_ceil(64);
-    for c in 0..chunks {
-        let n = (len - 64 * c).min(64);
-        let mask = if n == 64 { !0 } else { (1u64 << n) - 1 };
-        // Safety: the unmasked bytes lie below `len`; masked ones are not read.
-        let v = unsafe { _mm512_maskz_loadu_epi8(mask, x.add(64 * c)) };
-        total = _mm512_add_epi64(
-            total,
-            _mm512_sad_epu8(_mm512_xor_si512(v, flip), _mm512_setzero_si512()),
-        );
-    }
-    (_mm512_reduce_add_epi64(total) - 128 * 64 * chunks as i64) as i32
+    live
 }
