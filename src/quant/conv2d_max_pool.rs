@@ -164,13 +164,15 @@ fused!([impl] []; ty!() {
     };
 
     /// `image` made unsigned and padded with its zero point into `bytes`, rows of
-    /// `PADDED[1]·C` values, then 128s (flipped zeros) to the end.
+    /// `PADDED[1]·C` values, then four 128s (flipped zeros): the bytes past the image that the
+    /// last kernel row's last group reads, against weights of zero. The rest of `bytes` is
+    /// left as it is; nothing reads it.
     fn padded(&self, image: &[[[i8; C]; W]; H], bytes: &mut [u8]) {
         let Window { rows, cols } = Conv2D::<H, W, C, F, KH, KW, OH, OW, G, A, P, CSH, CSW>::WINDOW;
         let [hp, wp] = Self::PADDED;
         let zero = flip(self.conv.input_zero_point);
         let (image_bytes, rest) = bytes.split_at_mut(hp * wp * C);
-        rest.fill(0x80);
+        rest[..4].fill(0x80);
         for (py, row) in image_bytes.chunks_exact_mut(wp * C).enumerate() {
             let Some(pixels) = py.checked_sub(rows.before).and_then(|y| image.get(y)) else {
                 row.fill(zero);
