@@ -258,15 +258,20 @@ impl<const P: usize, const Q: usize, const U: bool> Tile<'_, P, Q, U> {
     #[target_feature(enable = "avx2")]
     unsafe fn run<const R: usize>(&self, r0: usize) {
         let ops = self.strip.ops;
-        let x: [*const i8; R] =
-            core::array::from_fn(|i| ops.x.as_ptr().wrapping_add(ops.start(r0 + i)));
+        // Plain loops: `array::from_fn`'s closures are not inlined here, and a call per row
+        // costs more than the row's products of a small kernel.
+        let mut x = [ops.x.as_ptr(); R];
+        for (i, x) in x.iter_mut().enumerate() {
+            *x = x.wrapping_add(ops.start(r0 + i));
+        }
         // The last group's inputs first, while no vector is live: it is scalar code. (None if
         // `K` is whole groups, as a convolution's patches are.)
-        let partial = !ops.k.is_multiple_of(4);
-        let last: [i32; R] = core::array::from_fn(|i| match partial {
-            true => ops.last_group(r0 + i),
-            false => 0,
-        });
+        let mut last = [0i32; R];
+        if !ops.k.is_multiple_of(4) {
+            for (i, last) in last.iter_mut().enumerate() {
+                *last = ops.last_group(r0 + i);
+            }
+        }
         let mut acc = [[_mm256_setzero_si256(); Q]; R];
         // The row's runs (one, but for a convolution read in place), whole groups each.
         let per = ops.whole_groups() / ops.taps;

@@ -201,7 +201,8 @@ impl Operands<'_> {
         let last = match self.starts {
             Some(starts) => {
                 assert!(starts.len() >= self.rows, "row starts out of bounds");
-                let first = starts[..self.rows].iter().max().map_or(0, |&s| s as usize);
+                // A fold without branches, which the compiler vectorises.
+                let first = starts[..self.rows].iter().fold(0, |m, &s| m.max(s)) as usize;
                 first.saturating_add(extent)
             }
             None => span(self.rows, self.row_stride, extent),

@@ -265,15 +265,20 @@ impl<const V: usize, const U: bool> Tile<'_, V, U> {
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
     unsafe fn run<const R: usize>(&self, r0: usize) {
         let ops = self.strip.ops;
-        let x: [*const i8; R] =
-            core::array::from_fn(|i| ops.x.as_ptr().wrapping_add(ops.start(r0 + i)));
+        // Plain loops: `array::from_fn`'s closures are not inlined here, and a call per row
+        // costs more than the row's products of a small kernel.
+        let mut x = [ops.x.as_ptr(); R];
+        for (i, x) in x.iter_mut().enumerate() {
+            *x = x.wrapping_add(ops.start(r0 + i));
+        }
         // The last group's inputs first, while no vector is live: it is scalar code. (None if
         // `K` is whole groups, as a convolution's patches are.)
-        let partial = !ops.k.is_multiple_of(4);
-        let last: [i32; R] = core::array::from_fn(|i| match partial {
-            true => ops.last_group(r0 + i),
-            false => 0,
-        });
+        let mut last = [0i32; R];
+        if !ops.k.is_multiple_of(4) {
+            for (i, last) in last.iter_mut().enumerate() {
+                *last = ops.last_group(r0 + i);
+            }
+        }
         let mut acc = [*self.bias; R];
         // The row's runs (one, but for a convolution read in place), whole groups each.
         let per = ops.whole_groups() / ops.taps;
@@ -320,8 +325,11 @@ impl<const V: usize, const U: bool> Tile<'_, V, U> {
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
     unsafe fn run_sparse<const R: usize, const C: usize>(&self) {
         let ops = self.strip.ops;
-        let x: [*const i8; R] = core::array::from_fn(|i| ops.x.as_ptr().wrapping_add(ops.start(i)));
-        let last: [i32; R] = core::array::from_fn(|i| ops.last_group(i));
+        let (mut x, mut last) = ([ops.x.as_ptr(); R], [0i32; R]);
+        for (i, (x, last)) in x.iter_mut().zip(&mut last).enumerate() {
+            *x = x.wrapping_add(ops.start(i));
+            *last = ops.last_group(i);
+        }
         let mut acc = [[*self.bias; R]; C];
         for acc in &mut acc[1..] {
             *acc = [[_mm512_setzero_si512(); V]; R];
