@@ -6,7 +6,7 @@
 //! every lane. The result is `bias + Σ u·w` exactly, modulo `2^32` as every body computes it.
 //!
 //! Tiles are `R` rows by `V` vectors of outputs (`R·V` accumulators of the 32 registers): 8 rows
-//! by 32 outputs; a product of one or two rows (a batch of one) takes up to 128 outputs at once
+//! (12 for a pooled product) by 32 outputs; a product of one or two rows (a batch of one) takes up to 128 outputs at once
 //! and skips the groups whose inputs are all zero, found 64 groups at a time by comparing
 //! vectors, in up to four sets of accumulators so that enough independent ones hide the
 //! instruction's latency. The requantised lanes are narrowed to bytes with packs. A pooled
@@ -26,6 +26,9 @@ const W: usize = 16;
 
 /// Rows of the main tile.
 const ROWS: usize = 8;
+
+/// Rows of a pooled product's main tile (24 accumulators of two vectors).
+const POOLED_ROWS: usize = 12;
 
 /// Groups whose zeros are found at once: four vectors of sixteen, one bit each.
 const SCAN: usize = 64;
@@ -123,7 +126,8 @@ struct Strip<'a> {
 }
 
 impl Strip<'_> {
-    /// Every row of `V` vectors of outputs: tiles of 8 rows, then one of the rest.
+    /// Every row of `V` vectors of outputs: tiles of 12 rows if pooled, of 8, then one of the
+    /// rest.
     ///
     /// Safety: as [`gemm`].
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
@@ -133,6 +137,12 @@ impl Strip<'_> {
             let mut r = 0;
             // Safety (all tiles): the rows `r .. r + R` lie below `rows`.
             unsafe {
+                // A pooled product's tiles are taller: a convolution of a small kernel spends
+                // as much in a tile's setting up and folding as in its products.
+                while U && r + POOLED_ROWS <= rows {
+                    tile.run::<POOLED_ROWS>(r);
+                    r += POOLED_ROWS;
+                }
                 while r + ROWS <= rows {
                     tile.run::<ROWS>(r);
                     r += ROWS;
