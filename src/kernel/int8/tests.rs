@@ -408,7 +408,7 @@ impl Case {
 
 /// Pooled products (the portable body against the definition; the SIMD bodies this processor
 /// runs and the entry point against the portable body): windows of 1 to 9 rows, 1 to 5 of them,
-/// monotone and wrapping requantisations, and the convnet's shapes.
+/// monotone and wrapping requantisations, windows of zeros, and the convnet's shapes.
 #[test]
 fn pooled_products_match_the_definition() {
     let mut r = Rng(41);
@@ -431,6 +431,17 @@ fn pooled_products_match_the_definition() {
         (1, 1, 9, 130),
     ] {
         cases.push((Case::random(&mut r, rows, k, o), window));
+    }
+    // A third of the windows of every other case all zeros, as a background's: their largest
+    // sums are the bias.
+    for (case, window) in cases.iter_mut().step_by(2) {
+        for p in 0..case.rows / *window {
+            if r.next().is_multiple_of(3) {
+                for row in p * *window..(p + 1) * *window {
+                    case.x[row * case.row_stride..][..case.k].fill(0);
+                }
+            }
+        }
     }
     for (case, window) in &cases {
         let window = *window;

@@ -5,14 +5,16 @@
 //! group are made unsigned (`x ⊕ 0x80 = x + 128`, unless they are `u8` already) and broadcast to
 //! every lane. The result is `bias + Σ u·w` exactly, modulo `2^32` as every body computes it.
 //!
-//! Tiles are `R` rows by `V` vectors of outputs (`R·V` accumulators of the 32 registers): 8 rows
-//! (12 for a pooled product) by 32 outputs; a product of one or two rows (a batch of one) takes up to 128 outputs at once
-//! and skips the groups whose inputs are all zero, found 64 groups at a time by comparing
-//! vectors, in up to four sets of accumulators so that enough independent ones hide the
-//! instruction's latency. The requantised lanes are narrowed to bytes with packs. A pooled
-//! product folds each tile's rows into its windows' maxima and stores a window once its last
-//! row is in. Outputs past `O` are masked in the weights' loads and the stores, which never
-//! touch memory outside the mask.
+//! Tiles are `R` rows by `V` vectors of outputs (`R·V` accumulators of the 32 registers): 8
+//! rows (12 for a pooled product) by 32 outputs. A product of one or two rows (a batch of one)
+//! takes up to 128 outputs at once and skips the groups whose inputs are all zero, found 64
+//! groups at a time by comparing vectors, in up to four sets of accumulators so that enough
+//! independent ones hide the instruction's latency. The requantised lanes are narrowed to
+//! bytes with packs. A pooled product folds each tile's rows into its windows' maxima and
+//! stores a window once its last row is in; a window whose largest sums are the bias (all its
+//! inputs zero, an image's background) stores bytes requantised once per strip. Outputs past
+//! `O` are masked in the weights' loads and the stores, which never touch memory outside the
+//! mask.
 
 use core::arch::x86_64::*;
 
@@ -213,10 +215,21 @@ impl Strip<'_> {
             }
             _ => None,
         };
+        // A pooling strip of at most two vectors whose requantisation is monotone: the bytes a
+        // window whose largest sums are the bias gives (an image's background, where every
+        // input is zero), requantised once here rather than for each such window.
+        let background = match (self.out, lanes) {
+            (Out::Pool(_, _, pool), Some(lanes)) if pool.monotone && V <= 2 => {
+                let ya = lanes[0].apply(bias[0]);
+                Some(narrow(ya, lanes[V - 1].apply(bias[V - 1])))
+            }
+            _ => None,
+        };
         f(&Tile {
             strip: self,
             lanes,
             bias: &bias,
+            background,
             masks: &masks,
             window: Cell::new(Window {
                 best: [_mm512_set1_epi32(i32::MIN); V],
@@ -233,6 +246,8 @@ struct Tile<'a, const V: usize, const U: bool> {
     strip: &'a Strip<'a>,
     lanes: Option<&'a [Lanes512; V]>,
     bias: &'a [__m512i; V],
+    /// What a window whose largest sums are the bias stores, if known (see `with_tile`).
+    background: Option<__m256i>,
     masks: &'a [__mmask16; V],
     window: Cell<Window<V>>,
 }
@@ -510,6 +525,22 @@ impl<const V: usize, const U: bool> Tile<'_, V, U> {
     unsafe fn store_window(&self, out: *mut i8, pool: Pool, lanes: &[Lanes512; V], w: &Window<V>) {
         let s = self.strip;
         let row = out.wrapping_add(w.at * s.out_stride + s.o0);
+        if let Some(bytes) = self.background {
+            let differ = (0..V).fold(0, |m, v| {
+                m | _mm512_cmpneq_epi32_mask(w.best[v], self.bias[v])
+            });
+            if differ == 0 {
+                let high = if V > 1 {
+                    (self.masks[1] as u32) << 16
+                } else {
+                    0
+                };
+                let mask = self.masks[0] as u32 | high;
+                // Safety: as below.
+                unsafe { _mm256_mask_storeu_epi8(row, mask, bytes) };
+                return;
+            }
+        }
         let y = |v: usize| {
             if pool.monotone {
                 lanes[v].apply(w.best[v])
