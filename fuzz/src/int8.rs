@@ -287,7 +287,8 @@ fn dense<const I: usize, const O: usize, const G: usize, A>(
     }
     for o in 0..O {
         let sum: i64 = (0..I).map(|i| i64::from(want.kernel[i * O + o])).sum();
-        let folded = i64::from(want.bias[o]) - i64::from(input.zero_point) * sum;
+        // The product reads each input as `x + 128`: the offset is folded in with the zero point.
+        let folded = i64::from(want.bias[o]) - (i64::from(input.zero_point) + 128) * sum;
         assert_eq!(
             got.bias[o], folded as i32,
             "{what}: bias {o}, folded mod 2^32"
