@@ -204,7 +204,8 @@ enum Store<const P: usize> {
 }
 
 /// One strip's per-output vectors: bias, requantisation if any, and the weights' masks by four;
-/// the window a pooling strip is in. Its inputs are `u8` if `U`, else `i8` read as `x + 128`.
+/// the window a pooling strip is in. Its inputs are `u8` if `U`, else `i8` read as
+/// `x + 128`.
 struct Tile<'a, const P: usize, const Q: usize, const U: bool> {
     strip: &'a Strip<'a>,
     /// The strip's outputs below `O`.

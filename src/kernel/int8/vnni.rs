@@ -164,8 +164,8 @@ impl Strip<'_> {
     }
 
     /// The one or two rows of a product of fewer than three, `V` vectors of outputs at once,
-    /// in `C` sets of accumulators: four or two for one or two vectors, whose chains of
-    /// `vpdpbusd` are too few without more.
+    /// in `C` sets of accumulators: enough that at least four chains of `vpdpbusd` are
+    /// independent (`R·V·C ≥ 4`).
     ///
     /// Safety: as [`gemm`], with `rows` 1 or 2.
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
@@ -241,7 +241,8 @@ impl Strip<'_> {
 }
 
 /// One strip's per-output vectors: bias, masks and, for a strip of many tiles or one that
-/// pools, requantisation; the window a pooling strip is in. Its inputs are `u8` if `U`, else `i8` read as `x + 128`.
+/// pools, requantisation; the window a pooling strip is in. Its inputs are `u8` if `U`, else
+/// `i8` read as `x + 128`.
 struct Tile<'a, const V: usize, const U: bool> {
     strip: &'a Strip<'a>,
     lanes: Option<&'a [Lanes512; V]>,
