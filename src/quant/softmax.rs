@@ -101,7 +101,8 @@ impl Softmax {
 
     /// The softmax of each row of `O` logits in `rows`, in place: [`apply`](Self::apply) on
     /// each, with the exp of each difference `q_i - q_max` (one of 256) computed once for all
-    /// the rows rather than ten times a row, which most of a large batch's time would go to.
+    /// the rows rather than once per logit: at a large batch those exps would be most of the
+    /// time.
     pub fn apply_rows<const O: usize>(&self, rows: &mut [i8]) {
         // Per difference `-d`, `memo[d]`: its exp, `NOT_YET`, or `BELOW` (below `diff_min`).
         const NOT_YET: i32 = -1;

@@ -15,7 +15,7 @@ use core::arch::x86_64::*;
 use core::cell::Cell;
 
 use super::requantize::Lanes256;
-use super::{Channels, Operands, Pool, Requantize};
+use super::{Channels, Operands, Pool, Requantize, FLIP};
 
 /// Outputs per requantised vector.
 const W: usize = 8;
@@ -411,6 +411,3 @@ fn widen<const U: bool>(four: i32) -> __m256i {
     let four = if U { four } else { four ^ FLIP };
     _mm256_cvtepu8_epi16(_mm_set1_epi32(four))
 }
-
-/// Four sign bits: `x ⊕ FLIP` is `x + 128` of each `i8`, as a `u8`.
-const FLIP: i32 = 0x8080_8080_u32 as i32;

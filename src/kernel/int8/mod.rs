@@ -43,6 +43,10 @@ mod vnni;
 
 use crate::quant::{Multiplier, Rounding};
 
+/// Four sign bits: `x ⊕ FLIP` is `x + 128` of each of four `i8`, as a `u8`.
+#[cfg(target_arch = "x86_64")]
+const FLIP: i32 = 0x8080_8080_u32 as i32;
+
 /// A layer's requantisation: per output channel its folded bias and fixed-point multiplier,
 /// then the output's zero point and the activation's clamp.
 #[derive(Clone, Copy, Debug)]
@@ -163,6 +167,17 @@ impl Operands<'_> {
         }
     }
 
+    /// What makes a byte of `x` unsigned, XORed with it: the sign bit of an `i8`, nothing of a
+    /// `u8`.
+    #[inline]
+    pub(super) const fn flip(&self) -> u8 {
+        if self.unsigned {
+            0
+        } else {
+            0x80
+        }
+    }
+
     /// The last group's inputs of row `row` as unsigned bytes, zeros past `K`, as the `i32`
     /// lane they fill: `x` is never read past the row's `K` values.
     #[inline]
@@ -170,8 +185,7 @@ impl Operands<'_> {
         let start = self.start(row) + self.whole_groups() * 4;
         // At most three inputs, read one by one (a copy of variable length is a call).
         let rest = &self.x[start..self.start(row) + self.k];
-        let flip = if self.unsigned { 0 } else { 0x80 };
-        let byte = |i: usize| rest.get(i).map_or(0, |&v| v as u8 ^ flip);
+        let byte = |i: usize| rest.get(i).map_or(0, |&v| v as u8 ^ self.flip());
         i32::from_le_bytes([byte(0), byte(1), byte(2), 0])
     }
 

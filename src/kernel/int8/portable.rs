@@ -53,7 +53,7 @@ fn each_block(ops: &Operands<'_>, mut done: impl FnMut(usize, usize, &[i32])) {
                 let x = &ops.x[start + t * ops.pitch..][..run];
                 // The last group may hold fewer than four inputs: zeros stand for the rest.
                 for (c, four) in x.chunks(4).enumerate() {
-                    let u = unsigned(four, ops.unsigned);
+                    let u = unsigned(four, ops.flip());
                     if u == [0; 4] {
                         continue;
                     }
@@ -68,11 +68,10 @@ fn each_block(ops: &Operands<'_>, mut done: impl FnMut(usize, usize, &[i32])) {
     }
 }
 
-/// A group's (up to four) inputs as unsigned bytes, `x + 128` unless they are `u8` already,
-/// zeros past the inputs.
+/// A group's (up to four) inputs as unsigned bytes, each XORed with `flip`
+/// ([`Operands::flip`]), zeros past the inputs.
 #[inline]
-fn unsigned(x: &[i8], is_unsigned: bool) -> [u8; 4] {
-    let flip = if is_unsigned { 0 } else { 0x80 };
+fn unsigned(x: &[i8], flip: u8) -> [u8; 4] {
     let mut u = [0; 4];
     for (u, &x) in u.iter_mut().zip(x) {
         *u = x as u8 ^ flip;

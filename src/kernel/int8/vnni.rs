@@ -21,7 +21,7 @@ use core::arch::x86_64::*;
 use core::cell::Cell;
 
 use super::requantize::Lanes512;
-use super::{Operands, Pool, Requantize};
+use super::{Operands, Pool, Requantize, FLIP};
 
 /// Outputs per vector.
 const W: usize = 16;
@@ -34,9 +34,6 @@ const POOLED_ROWS: usize = 12;
 
 /// Groups whose zeros are found at once: four vectors of sixteen, one bit each.
 const SCAN: usize = 64;
-
-/// Four sign bits: `x ⊕ FLIP` is `x + 128` of each `i8`, as a `u8`.
-const FLIP: i32 = 0x8080_8080_u32 as i32;
 
 /// The product of `ops` requantised by `q` into `out`.
 ///
